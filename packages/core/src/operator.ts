@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A batch of square linear maps, applied matrix-free.
+ *
+ * Vectors are stored as rows, the tfjs convention: a block of k vectors for
+ * each of the `batch` maps is a tensor [batch, k, size]. `apply` maps each row
+ * v to (J v)ᵀ, i.e. it returns V Jᵀ; `applyTranspose` returns V J.
+ * The caller owns (and disposes) both the input and the returned tensor.
+ */
+export interface BatchedOperator {
+  readonly batch: number;
+  readonly size: number;
+  apply(v: tf.Tensor3D): tf.Tensor3D;
+  applyTranspose(v: tf.Tensor3D): tf.Tensor3D;
+}
+
+/**
+ * The per-step Jacobians J_t = ∂s_t/∂s_{t-1} of S sample sequences of length T,
+ * t = 1..T stored at index 0..T-1.
+ *
+ * `step(t)` is the batch of the S maps at one time step (batch = S), used by
+ * anything that must run in time order (products, Lyapunov exponents);
+ * `all()` is every (sample, step) pair as one batch of S·T maps, in order
+ * index = s·T + t, so per-step quantities run as one large batched product
+ * rather than a loop over time.
+ */
+export interface JacobianSequence {
+  readonly samples: number;
+  readonly steps: number;
+  readonly size: number;
+  step(t: number): BatchedOperator;
+  all(): BatchedOperator;
+  /** Frees tensors the sequence holds (cell activations, weights copies). */
+  dispose(): void;
+}
+
+/** A batch of dense matrices [B, n, n] as an operator. Does not take ownership. */
+export function denseOperator(matrices: tf.Tensor3D): BatchedOperator {
+  const [batch, rows, cols] = matrices.shape;
+  if (rows !== cols) {
+    throw new Error(`denseOperator: matrices must be square, got shape [${matrices.shape.join(', ')}]`);
+  }
+  return {
+    batch,
+    size: rows,
+    apply: (v) => tf.matMul(v, matrices, false, true),
+    applyTranspose: (v) => tf.matMul(v, matrices),
+  };
+}
+
+/**
+ * A dense Jacobian sequence from a tensor [T, n, n] (one sample) or
+ * [S, T, n, n]. Keeps its own reference to the data until dispose().
+ */
+export function denseSequence(jacobians: tf.Tensor): JacobianSequence {
+  if (jacobians.rank !== 3 && jacobians.rank !== 4) {
+    throw new Error(
+      `denseSequence: expected a tensor [T, n, n] or [S, T, n, n], got rank ${jacobians.rank} shape [${jacobians.shape.join(', ')}]`,
+    );
+  }
+  const data = (jacobians.rank === 3 ? jacobians.expandDims(0) : jacobians.clone()) as tf.Tensor4D;
+  const [samples, steps, n, m] = data.shape;
+  if (n !== m) {
+    data.dispose();
+    throw new Error(`denseSequence: Jacobians must be square, got [${jacobians.shape.join(', ')}]`);
+  }
+  const perStep: tf.Tensor3D[] = [];
+  let flat: tf.Tensor3D | undefined;
+  return {
+    samples,
+    steps,
+    size: n,
+    step(t) {
+      if (!Number.isInteger(t) || t < 0 || t >= steps) {
+        throw new Error(`denseSequence.step: t must be an integer in [0, ${steps}), got ${t}`);
+      }
+      perStep[t] ??= tf.keep(tf.tidy(() => data.slice([0, t, 0, 0], [samples, 1, n, n]).reshape([samples, n, n]) as tf.Tensor3D));
+      return denseOperator(perStep[t]);
+    },
+    all() {
+      flat ??= tf.keep(data.reshape([samples * steps, n, n]) as tf.Tensor3D);
+      return denseOperator(flat);
+    },
+    dispose() {
+      data.dispose();
+      flat?.dispose();
+      for (const s of perStep) s?.dispose();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BatchedOperator, JacobianSequence } from '@gradscope/core';
+import type { CellLinearization, Factors } from './cells/linearization.js';
+
+/**
+ * Wraps a cell linearisation (factors for S·T rows, sample-major) as the
+ * JacobianSequence that @gradscope/core measures.
+ *
+ * Masked steps copy the state in tfjs (s_t = m·cell(s_{t-1}) + (1−m)·s_{t-1}),
+ * so the Jacobian there is m·J + (1−m)·I: `mask` [S, T] (1 = step taken)
+ * becomes one more factor and every apply blends with the identity.
+ *
+ * Takes ownership of the linearisation's tensors and of `mask`.
+ */
+export function cellSequence(lin: CellLinearization, samples: number, steps: number, mask: tf.Tensor2D | null): JacobianSequence {
+  const factors: Factors = { ...lin.factors };
+  if (mask) {
+    factors.mask = tf.tidy(() => tf.reshape(tf.cast(mask, 'float32'), [samples * steps, 1, 1]) as tf.Tensor3D);
+    mask.dispose();
+  }
+  const blend = (f: Factors, v: tf.Tensor3D, jv: tf.Tensor3D): tf.Tensor3D => {
+    const m = f.mask;
+    if (!m) return jv;
+    return tf.add(tf.mul(m, jv), tf.mul(tf.sub(1, m), v)) as tf.Tensor3D;
+  };
+  const operator = (f: Factors, batch: number): BatchedOperator => ({
+    batch,
+    size: lin.stateSize,
+    apply: (v) => tf.tidy(() => blend(f, v, lin.apply(f, v))),
+    applyTranspose: (v) => tf.tidy(() => blend(f, v, lin.applyTranspose(f, v))),
+  });
+
+  // Per-step slices of every factor, made once on the first step() call:
+  // one unstack per factor is far cheaper than T slices each.
+  let perStep: Factors[] | null = null;
+  const slices = (): Factors[] => {
+    if (perStep) return perStep;
+    const made: Factors[] = Array.from({ length: steps }, () => ({}));
+    for (const [name, t] of Object.entries(factors)) {
+      const parts = tf.tidy(() => tf.unstack(tf.reshape(t, [samples, steps, 1, t.shape[2]]), 1) as tf.Tensor3D[]);
+      parts.forEach((p, i) => {
+        made[i]![name] = p;
+      });
+    }
+    perStep = made;
+    return made;
+  };
+  const all = operator(factors, samples * steps);
+
+  return {
+    samples,
+    steps,
+    size: lin.stateSize,
+    all: () => all,
+    step(t) {
+      if (!Number.isInteger(t) || t < 0 || t >= steps) {
+        throw new Error(`cellSequence.step: t must be an integer in [0, ${steps}), got ${t}`);
+      }
+      return operator(slices()[t]!, samples);
+    },
+    dispose() {
+      tf.dispose(Object.values(factors));
+      tf.dispose(lin.held);
+      if (perStep) for (const f of perStep) tf.dispose(Object.values(f));
+    },
+  };
+}

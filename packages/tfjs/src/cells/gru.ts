@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
+import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
+
+/**
+ * GRU in tfjs (reset_after = false is the only variant): gate blocks z, r, h;
+ * the bias is added to the input projection only.
+ *   z = σ(x_z + h R_z), r = σ(x_r + h R_r), ĥ = φ(x_h + (r⊙h) R_h),
+ *   h' = z⊙h + (1−z)⊙ĥ.
+ * Forward perturbation: δz = σ'_z[δh R_z], δr = σ'_r[δh R_r],
+ *   δĥ = φ'[(δr⊙h + r⊙δh) R_h], δh' = δz⊙(h − ĥ) + z⊙δh + (1−z)⊙δĥ.
+ */
+export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): CellLinearization {
+  const n: number = cell.units;
+  const recName = activationName(cell.recurrentActivation);
+  const actName = activationName(cell.activation);
+  const [rzr, rh] = tf.tidy(() => {
+    const r = readWeight(cell.recurrentKernel) as tf.Tensor2D;
+    return tf.split(r, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+  });
+  const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
+  const factors = tf.tidy(() => {
+    let xp = tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D);
+    const bias = readWeight(cell.bias);
+    if (bias) xp = tf.add(xp, bias);
+    const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const [hz, hr] = tf.split(tf.matMul(hPrev, rzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const az = tf.add(xz, hz);
+    const ar = tf.add(xr, hr);
+    const z = cell.recurrentActivation.apply(az) as tf.Tensor;
+    const r = cell.recurrentActivation.apply(ar) as tf.Tensor;
+    const ah = tf.add(xh, tf.matMul(tf.mul(r, hPrev), rh));
+    const hh = cell.activation.apply(ah) as tf.Tensor;
+    const jZ = activationJacobian(cell.recurrentActivation, az);
+    const jR = activationJacobian(cell.recurrentActivation, ar);
+    const jH = activationJacobian(cell.activation, ah);
+    Object.assign(kinds, { z: jZ.kind, r: jR.kind, h: jH.kind });
+    return {
+      z: asFactor(z), r: asFactor(r), hPrev: asFactor(hPrev), hMinusCandidate: asFactor(tf.sub(hPrev, hh)),
+      dZ: asFactor(jZ.data), dR: asFactor(jR.data), dH: asFactor(jH.data),
+    };
+  });
+  const k = (name: string) => kinds[name] ?? 'diagonal';
+  return {
+    kind: 'gru',
+    stateSize: n,
+    factors,
+    activations: {
+      update: { kind: k('z'), name: recName }, reset: { kind: k('r'), name: recName },
+      candidate: { kind: k('h'), name: actName },
+    },
+    held: [rzr, rh],
+    apply(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const [daz, dar] = tf.split(rowsTimes(v, rzr), 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const dz = act(k('z'), F('dZ'), daz);
+      const dr = act(k('r'), F('dR'), dar);
+      const dah = rowsTimes(tf.add(tf.mul(dr, F('hPrev')), tf.mul(F('r'), v)) as tf.Tensor3D, rh);
+      const dhh = act(k('h'), F('dH'), dah);
+      return tf.addN([tf.mul(dz, F('hMinusCandidate')), tf.mul(F('z'), v), tf.mul(tf.sub(1, F('z')), dhh)]) as tf.Tensor3D;
+    },
+    applyTranspose(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const gah = actT(k('h'), F('dH'), tf.mul(tf.sub(1, F('z')), v));
+      const q = rowsTimes(gah as tf.Tensor3D, rh, true); // cotangent of r⊙h
+      const gaz = actT(k('z'), F('dZ'), tf.mul(v, F('hMinusCandidate')));
+      const gar = actT(k('r'), F('dR'), tf.mul(q, F('hPrev')));
+      return tf.addN([
+        tf.mul(F('z'), v),
+        tf.mul(q, F('r')),
+        rowsTimes(tf.concat([gaz, gar], 2) as tf.Tensor3D, rzr, true),
+      ]) as tf.Tensor3D;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ActivationKind } from '../activation-jacobian.js';
+
+/**
+ * Per-(sample, step) tensors a cell's Jacobian needs, each [B, 1, w] with
+ * B = S·T rows in sample-major order (row s·T + t). The leading axis is what
+ * gets sliced when one time step is wanted; the middle axis of 1 broadcasts
+ * against a block of k row vectors [B, k, w].
+ */
+export type Factors = Record<string, tf.Tensor3D>;
+
+/**
+ * The Jacobian J_t = ∂s_t/∂s_{t-1} of one cell kind, linearised around the
+ * states a probe run went through. `apply` and `applyTranspose` take the
+ * factors of the rows they act on (all of them, or one time step's), so the
+ * same code serves the batched per-step norms and the sequential products.
+ */
+export interface CellLinearization {
+  kind: 'simpleRNN' | 'lstm' | 'gru';
+  /** Size of the joint state s (n, or 2n for LSTM's (h, c)). */
+  stateSize: number;
+  factors: Factors;
+  apply(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
+  applyTranspose(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
+  /** Activation kinds of the gates, for gate statistics. */
+  activations: Record<string, { kind: ActivationKind; name: string }>;
+  /** Tensors held in closures (weights); disposed with the factors. */
+  held: tf.Tensor[];
+}
+
+/** [B, k, n] · W[n, m] → [B, k, m], as one large matMul. */
+export function rowsTimes(v: tf.Tensor3D, w: tf.Tensor2D, transposeW = false): tf.Tensor3D {
+  const [b, k, n] = v.shape;
+  const m = transposeW ? w.shape[0] : w.shape[1];
+  return tf.matMul(tf.reshape(v, [b * k, n]), w, false, transposeW).reshape([b, k, m]);
+}
+
+/** Factor lookup that fails loudly if a linearisation forgot one. */
+export function factor(f: Factors, name: string): tf.Tensor3D {
+  const t = f[name];
+  if (t === undefined) throw new Error(`cell Jacobian: missing factor '${name}'`);
+  return t;
+}
+
+/** A [B, w] tensor as a [B, 1, w] factor. */
+export function asFactor(t: tf.Tensor): tf.Tensor3D {
+  return tf.expandDims(t, 1) as tf.Tensor3D;
+}
+
+/** Reads a tfjs cell weight (LayerVariable) as a tensor, or null. */
+export function readWeight(variable: unknown): tf.Tensor | null {
+  if (variable == null) return null;
+  return (variable as { read(): tf.Tensor }).read();
+}

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
+import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
+
+/**
+ * LSTM in tfjs: z = x K + h R + b split into gate blocks i, f, c, o (that
+ * order); i = σ(z_i), f = σ(z_f), g = φ(z_c), o = σ(z_o) with σ the
+ * recurrentActivation (hardSigmoid by default) and φ the activation;
+ * c' = f⊙c + i⊙g, h' = o⊙φ(c'). The state is s = (h, c), so J_t is the joint
+ * 2n×2n map (δh, δc) ↦ (δh', δc'):
+ *   δz = δh R (all four gates at once),
+ *   δc' = σ'_f[δz_f]⊙c + f⊙δc + σ'_i[δz_i]⊙g + i⊙φ'_c[δz_c],
+ *   δh' = σ'_o[δz_o]⊙φ(c') + o⊙φ'(c')[δc'].
+ * Rows are laid out [h | c].
+ */
+export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization {
+  const n: number = cell.units;
+  const recName = activationName(cell.recurrentActivation);
+  const actName = activationName(cell.activation);
+  const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
+  const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
+  const factors = tf.tidy(() => {
+    const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+    let z = tf.add(tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D), tf.matMul(hPrev, recurrent));
+    const bias = readWeight(cell.bias);
+    if (bias) z = tf.add(z, bias);
+    const [zi, zf, zc, zo] = tf.split(z, 4, 1) as tf.Tensor2D[] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const i = cell.recurrentActivation.apply(zi) as tf.Tensor;
+    const f = cell.recurrentActivation.apply(zf) as tf.Tensor;
+    const g = cell.activation.apply(zc) as tf.Tensor;
+    const o = cell.recurrentActivation.apply(zo) as tf.Tensor;
+    const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g));
+    const jI = activationJacobian(cell.recurrentActivation, zi);
+    const jF = activationJacobian(cell.recurrentActivation, zf);
+    const jG = activationJacobian(cell.activation, zc);
+    const jO = activationJacobian(cell.recurrentActivation, zo);
+    const jC = activationJacobian(cell.activation, c);
+    Object.assign(kinds, { i: jI.kind, f: jF.kind, g: jG.kind, o: jO.kind, c: jC.kind });
+    return {
+      i: asFactor(i), f: asFactor(f), g: asFactor(g), o: asFactor(o), cPrev: asFactor(cPrev),
+      phiC: asFactor(cell.activation.apply(c) as tf.Tensor),
+      dI: asFactor(jI.data), dF: asFactor(jF.data), dG: asFactor(jG.data), dO: asFactor(jO.data), dC: asFactor(jC.data),
+    };
+  });
+  const k = (name: string) => kinds[name] ?? 'diagonal';
+  return {
+    kind: 'lstm',
+    stateSize: 2 * n,
+    factors,
+    activations: {
+      input: { kind: k('i'), name: recName }, forget: { kind: k('f'), name: recName },
+      candidate: { kind: k('g'), name: actName }, output: { kind: k('o'), name: recName },
+      cell: { kind: k('c'), name: actName },
+    },
+    held: [recurrent],
+    apply(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const [vh, vc] = tf.split(v, 2, 2);
+      const [dzi, dzf, dzc, dzo] = tf.split(rowsTimes(vh as tf.Tensor3D, recurrent), 4, 2) as tf.Tensor[];
+      const dc = tf.addN([
+        tf.mul(act(k('f'), F('dF'), dzf!), F('cPrev')),
+        tf.mul(F('f'), vc!),
+        tf.mul(act(k('i'), F('dI'), dzi!), F('g')),
+        tf.mul(F('i'), act(k('g'), F('dG'), dzc!)),
+      ]);
+      const dh = tf.add(tf.mul(act(k('o'), F('dO'), dzo!), F('phiC')), tf.mul(F('o'), act(k('c'), F('dC'), dc)));
+      return tf.concat([dh, dc], 2) as tf.Tensor3D;
+    },
+    applyTranspose(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const [gh, gc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const gcTotal = tf.add(gc, actT(k('c'), F('dC'), tf.mul(F('o'), gh)));
+      const gz = tf.concat([
+        actT(k('i'), F('dI'), tf.mul(gcTotal, F('g'))),
+        actT(k('f'), F('dF'), tf.mul(gcTotal, F('cPrev'))),
+        actT(k('g'), F('dG'), tf.mul(gcTotal, F('i'))),
+        actT(k('o'), F('dO'), tf.mul(gh, F('phiC'))),
+      ], 2) as tf.Tensor3D;
+      return tf.concat([rowsTimes(gz, recurrent, true), tf.mul(gcTotal, F('f'))], 2) as tf.Tensor3D;
+    },
+  };
+}

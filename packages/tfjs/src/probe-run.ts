@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { runRecurrentLayer, type Perturb, type StepLog } from './recurrent-loop.js';
+import type { LayerTarget } from './recurrent-layers.js';
+
+/** What one cell went through on the probe, in the order the layer processes time. */
+export interface CellRecord {
+  /** Cell inputs x_t, [S, T, d]. */
+  x: tf.Tensor3D;
+  /** Joint state s_{t-1} each step started from (the cell's states concatenated), [S, T, N]. */
+  sPrev: tf.Tensor3D;
+  /** 1 where the step was taken, 0 where masking copied the state; null without a mask. */
+  mask: tf.Tensor2D | null;
+  /** ‖∂L/∂s_t‖ for t = 0..T (index t), per sample [S][T+1]; null without a loss. */
+  gradNorm: number[][] | null;
+}
+
+/** Scalar loss of the model's outputs on the probe. */
+export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
+
+/**
+ * Calls `body` with every target layer's `call` replaced by a re-run that
+ * logs and perturbs; restores the original methods whatever happens.
+ */
+function withRerun<R>(targets: LayerTarget[], perturbFor: (layer: number) => Perturb, logs: StepLog[][], body: () => R): R {
+  const originals = targets.map((t) => t.layer.call);
+  targets.forEach((target, l) => {
+    target.layer.call = (inputs: any, kwargs: any) =>
+      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), logs[l]!);
+  });
+  try {
+    return body();
+  } finally {
+    targets.forEach((t, l) => {
+      t.layer.call = originals[l];
+    });
+  }
+}
+
+const freshLogs = (targets: LayerTarget[]): StepLog[][] => targets.map((t) => t.cells.map(() => ({ x: [], s: [], mask: null })));
+const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [out]);
+
+/**
+ * Runs the model on the probe with every target layer re-run by gradscope,
+ * recording each cell's inputs, starting states and mask. With a loss, a
+ * second pass differentiates the loss with respect to a zero perturbation
+ * ε_t added to every state s_t: ∂L/∂ε_t = ∂L/∂s_t, the BPTT adjoint, which
+ * includes the direct term a returnSequences output feeds to later layers.
+ *
+ * @returns per target, per cell, a record whose tensors the caller owns.
+ */
+export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.Tensor[], loss?: ProbeLoss): CellRecord[][] {
+  const noPerturb: Perturb = (_i, _t, states) => states;
+  const records = tf.tidy(() => {
+    const logs = freshLogs(targets);
+    withRerun(targets, () => noPerturb, logs, () => model.apply(xs, { training: false }));
+    return logs.map((cells) =>
+      cells.map((log) => ({
+        x: tf.keep(tf.stack(log.x, 1)) as tf.Tensor3D,
+        sPrev: tf.keep(tf.stack(log.s, 1)) as tf.Tensor3D,
+        mask: log.mask ? (tf.keep(tf.clone(log.mask)) as tf.Tensor2D) : null,
+      })),
+    );
+  });
+  if (!loss) return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: null })));
+
+  // ε per cell, [T+1, S, N], shaped from what the recording pass saw.
+  const epsilons = records.map((cells) =>
+    cells.map((r) => {
+      const [samples, steps, width] = r.sPrev.shape;
+      return tf.zeros([steps + 1, samples, width]);
+    }),
+  );
+  try {
+    const norms = tf.tidy(() => {
+      const flat = epsilons.flat();
+      const grads = tf.grads((..._e: tf.Tensor[]) => {
+        const perturbFor = (l: number): Perturb => {
+          const parts = epsilons[l]!.map((e) => tf.unstack(e, 0));
+          return (i, t, states) => {
+            const e = parts[i]![t]!;
+            if (states.length === 1) return [tf.add(states[0]!, e)];
+            const split = tf.split(e, states.map((s) => s.shape[1]!), 1);
+            return states.map((s, j) => tf.add(s, split[j]!));
+          };
+        };
+        return withRerun(targets, perturbFor, freshLogs(targets), () => loss(asList(model.apply(xs, { training: false }))));
+      })(flat);
+      // ‖∂L/∂s_t‖ over the state axis, then [S, T+1].
+      return grads.map((g) => tf.transpose(tf.sqrt(tf.sum(tf.square(g), 2))));
+    });
+    const values = norms.map((n) => n.arraySync() as number[][]);
+    tf.dispose(norms);
+    let k = 0;
+    return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: values[k++]! })));
+  } catch (err) {
+    records.flat().forEach(disposeRecord);
+    throw err;
+  } finally {
+    tf.dispose(epsilons.flat());
+  }
+}
+
+export function disposeRecord(r: { x: tf.Tensor; sPrev: tf.Tensor; mask: tf.Tensor | null }): void {
+  tf.dispose([r.x, r.sPrev]);
+  if (r.mask) r.mask.dispose();
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { cellStateSizes } from './autodiff-jacobian.js';
+
+/** What one cell saw at every step of a re-run, in the layer's processing order. */
+export interface StepLog {
+  x: tf.Tensor[];
+  s: tf.Tensor[];
+  mask: tf.Tensor | null;
+}
+
+/** Adds ε_t (or nothing) to a cell's states after step t (t = 0: the initial state). */
+export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[]) => tf.Tensor[];
+
+function clearDropoutMasks(cell: any): void {
+  // A mask cached by the last training call would be reused here, with the
+  // training batch size: clear it, as tfjs's RNN layers do before each call.
+  for (const key of ['dropoutMask', 'recurrentDropoutMask']) {
+    if (cell[key] != null) {
+      tf.dispose(cell[key]);
+      cell[key] = null;
+    }
+  }
+}
+
+/**
+ * Re-runs a tfjs RNN layer's cell loop as RNN.call does — masking,
+ * goBackwards, returnSequences, returnState, stateful initial states, and
+ * StackedRNNCells with their flat state list in reversed cell order — with
+ * training = false (no dropout), logging each cell's inputs and starting
+ * states, and passing every new state through `perturb`.
+ *
+ * The output is what the layer's own call returns, so the rest of the model
+ * (and its loss) is unchanged.
+ */
+export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwargs: any, perturb: Perturb, logs: StepLog[]): tf.Tensor | tf.Tensor[] {
+  let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0] : rawInputs;
+  let flatInitial: tf.Tensor[] | null =
+    kwargs?.initialState ?? (Array.isArray(rawInputs) && rawInputs.length > 1 ? rawInputs.slice(1) : null);
+  if (flatInitial == null && layer.stateful && layer.states_ != null) flatInitial = layer.states_;
+  let mask: tf.Tensor | null = kwargs?.mask ?? null;
+  if (Array.isArray(mask)) mask = mask[0] ?? null;
+  const samples = inputs.shape[0]!;
+
+  const sizes = cells.map(cellStateSizes);
+  let nested: tf.Tensor[][] = [];
+  if (flatInitial) {
+    const flat = [...flatInitial];
+    for (const s of [...sizes].reverse()) nested.push(flat.splice(0, s.length));
+    nested.reverse();
+  } else {
+    nested = sizes.map((s) => s.map((w) => tf.zeros([samples, w])));
+  }
+  nested = nested.map((states, i) => perturb(i, 0, states));
+
+  if (layer.goBackwards) {
+    inputs = tf.reverse(inputs, 1);
+    if (mask) mask = tf.reverse(mask, 1);
+  }
+  const steps = inputs.shape[1]!;
+  const maskFloat = mask ? tf.reshape(tf.cast(mask, 'float32'), [samples, steps]) : null;
+  for (const log of logs) log.mask = maskFloat;
+  const xs = tf.unstack(inputs, 1);
+  const masks = maskFloat ? tf.unstack(tf.expandDims(maskFloat, 2), 1) : null;
+  cells.forEach(clearDropoutMasks);
+
+  const outputs: tf.Tensor[] = [];
+  let lastOutput: tf.Tensor = nested[nested.length - 1]![0]!;
+  for (let t = 0; t < steps; t++) {
+    let input = xs[t]!;
+    const m = masks?.[t];
+    const keep = (fresh: tf.Tensor, old: tf.Tensor) => (m ? tf.add(tf.mul(fresh, m), tf.mul(old, tf.sub(1, m))) : fresh);
+    for (let i = 0; i < cells.length; i++) {
+      const states = nested[i]!;
+      logs[i]!.x.push(input);
+      logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
+      const out = cells[i].call([input, ...states], { training: false }) as tf.Tensor[];
+      // Built-in cells return their output as the first state (same tensor):
+      // then a perturbation of the state must reach the output too, so that
+      // ∂L/∂s_t includes what s_t feeds into later layers directly.
+      const outputIsState = out[0] === out[1];
+      const next = perturb(i, t + 1, out.slice(1).map((s, j) => keep(s, states[j]!)));
+      nested[i] = next;
+      input = outputIsState ? next[0]! : keep(out[0]!, states[0]!);
+    }
+    lastOutput = input;
+    if (layer.returnSequences) outputs.push(input);
+  }
+  cells.forEach(clearDropoutMasks);
+  const output = layer.returnSequences ? tf.stack(outputs, 1) : lastOutput;
+  if (!layer.returnState) return output;
+  const flatStates: tf.Tensor[] = [];
+  for (const states of [...nested].reverse()) flatStates.push(...states);
+  return [output, ...flatStates];
+}
