@@ -7,7 +7,7 @@ import type { CellLinearization } from './cells/linearization.js';
 import { linearizeLSTM } from './cells/lstm.js';
 import { linearizeSimpleRNN } from './cells/simple-rnn.js';
 import type { CellRecord } from './probe-run.js';
-import { runRecurrentLayer, type StepLog } from './recurrent-loop.js';
+import { runRecurrentLayer, type CellRecording } from './recurrent-loop.js';
 import { targetsOfLayer, type CellKind, type CellTarget } from './recurrent-layers.js';
 
 export type JacobianMethod = 'analytic' | 'autodiff';
@@ -46,11 +46,18 @@ export function resolveMethod(kind: CellKind, requested: 'auto' | JacobianMethod
   return kind === 'custom' ? 'autodiff' : 'analytic';
 }
 
+/** A cell's Jacobian sequence, and the linearisation behind it when analytic. */
+export interface BuiltSequence {
+  sequence: JacobianSequence;
+  /** Owned by `sequence` (freed by its dispose()); read gate values from it before. */
+  linearization: CellLinearization | null;
+}
+
 /**
  * The Jacobian sequence of one cell around the states of a probe run.
  * Does not take ownership of `record`.
  */
-export function sequenceFromRecord(target: CellTarget, record: Pick<CellRecord, 'x' | 'sPrev' | 'mask'>, method: JacobianMethod): JacobianSequence {
+export function buildCellSequence(target: CellTarget, record: Pick<CellRecord, 'x' | 'sPrev' | 'mask'>, method: JacobianMethod): BuiltSequence {
   const [samples, steps, width] = record.sPrev.shape;
   const x = tf.reshape(record.x, [samples * steps, record.x.shape[2]]) as tf.Tensor2D;
   const s = tf.reshape(record.sPrev, [samples * steps, width]) as tf.Tensor2D;
@@ -58,7 +65,7 @@ export function sequenceFromRecord(target: CellTarget, record: Pick<CellRecord, 
     if (method === 'analytic') {
       const linearize = LINEARIZE[target.kind as Exclude<CellKind, 'custom'>];
       const lin = linearize(target.cell, x, s);
-      return cellSequence(lin, samples, steps, record.mask ? tf.clone(record.mask) : null);
+      return { sequence: cellSequence(lin, samples, steps, record.mask ? tf.clone(record.mask) : null), linearization: lin };
     }
     const dense = tf.tidy(() => {
       let j: tf.Tensor = autodiffCellJacobians(target.cell, x, s);
@@ -70,7 +77,7 @@ export function sequenceFromRecord(target: CellTarget, record: Pick<CellRecord, 
     });
     const sequence = denseSequence(dense);
     dense.dispose();
-    return sequence;
+    return { sequence, linearization: null };
   } finally {
     tf.dispose([x, s]);
   }
@@ -107,20 +114,15 @@ export function cellJacobians(layer: any, probeInputs: tf.Tensor, options: CellJ
   }
   const results: CellJacobians[] = [];
   for (const target of targets) {
-    const records = tf.tidy(() => {
-      const logs: StepLog[] = target.cells.map(() => ({ x: [], s: [], mask: null }));
+    const records: CellRecording[] = [];
+    tf.tidy(() => {
       const kwargs = options.mask ? { mask: options.mask } : {};
-      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), probeInputs, kwargs, (_i, _t, s) => s, logs);
-      return logs.map((log) => ({
-        x: tf.keep(tf.stack(log.x, 1)) as tf.Tensor3D,
-        sPrev: tf.keep(tf.stack(log.s, 1)) as tf.Tensor3D,
-        mask: log.mask ? (tf.keep(tf.clone(log.mask)) as tf.Tensor2D) : null,
-      }));
+      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), probeInputs, kwargs, (_i, _t, s) => s, (cells) => records.push(...cells));
     });
     target.cells.forEach((cell, i) => {
       const record = records[i]!;
       const method = resolveMethod(cell.kind, options.method);
-      const sequence = sequenceFromRecord(cell, record, method);
+      const { sequence } = buildCellSequence(cell, record, method);
       const entry: CellJacobians = { name: cell.name, kind: cell.kind, method, sequence };
       if (options.dense) entry.dense = densify(sequence);
       results.push(entry);

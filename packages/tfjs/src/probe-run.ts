@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { runRecurrentLayer, type Perturb, type StepLog } from './recurrent-loop.js';
+import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import type { LayerTarget } from './recurrent-layers.js';
 
 /** What one cell went through on the probe, in the order the layer processes time. */
-export interface CellRecord {
-  /** Cell inputs x_t, [S, T, d]. */
-  x: tf.Tensor3D;
-  /** Joint state s_{t-1} each step started from (the cell's states concatenated), [S, T, N]. */
-  sPrev: tf.Tensor3D;
-  /** 1 where the step was taken, 0 where masking copied the state; null without a mask. */
-  mask: tf.Tensor2D | null;
+export interface CellRecord extends CellRecording {
   /** ‖∂L/∂s_t‖ for t = 0..T (index t), per sample [S][T+1]; null without a loss. */
   gradNorm: number[][] | null;
 }
@@ -21,11 +15,14 @@ export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
  * Calls `body` with every target layer's `call` replaced by a re-run that
  * logs and perturbs; restores the original methods whatever happens.
  */
-function withRerun<R>(targets: LayerTarget[], perturbFor: (layer: number) => Perturb, logs: StepLog[][], body: () => R): R {
+function withRerun<R>(targets: LayerTarget[], perturbFor: (layer: number) => Perturb, recordings: CellRecording[][] | null, body: () => R): R {
   const originals = targets.map((t) => t.layer.call);
   targets.forEach((target, l) => {
     target.layer.call = (inputs: any, kwargs: any) =>
-      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), logs[l]!);
+      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), recordings ? (cells) => {
+        if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
+        recordings[l]!.push(...cells);
+      } : null);
   });
   try {
     return body();
@@ -36,7 +33,6 @@ function withRerun<R>(targets: LayerTarget[], perturbFor: (layer: number) => Per
   }
 }
 
-const freshLogs = (targets: LayerTarget[]): StepLog[][] => targets.map((t) => t.cells.map(() => ({ x: [], s: [], mask: null })));
 const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [out]);
 
 /**
@@ -50,17 +46,20 @@ const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [ou
  */
 export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.Tensor[], loss?: ProbeLoss): CellRecord[][] {
   const noPerturb: Perturb = (_i, _t, states) => states;
-  const records = tf.tidy(() => {
-    const logs = freshLogs(targets);
-    withRerun(targets, () => noPerturb, logs, () => model.apply(xs, { training: false }));
-    return logs.map((cells) =>
-      cells.map((log) => ({
-        x: tf.keep(tf.stack(log.x, 1)) as tf.Tensor3D,
-        sPrev: tf.keep(tf.stack(log.s, 1)) as tf.Tensor3D,
-        mask: log.mask ? (tf.keep(tf.clone(log.mask)) as tf.Tensor2D) : null,
-      })),
-    );
-  });
+  const records: CellRecording[][] = targets.map(() => []);
+  try {
+    tf.tidy(() => {
+      withRerun(targets, () => noPerturb, records, () => model.apply(xs, { training: false }));
+    });
+    targets.forEach((t, l) => {
+      if (records[l]!.length !== t.cells.length) {
+        throw new Error(`gradscope: layer '${t.name}' did not run when the model was applied to the probe`);
+      }
+    });
+  } catch (err) {
+    records.flat().forEach(disposeRecord);
+    throw err;
+  }
   if (!loss) return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: null })));
 
   // ε per cell, [T+1, S, N], shaped from what the recording pass saw.
@@ -83,7 +82,7 @@ export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.
             return states.map((s, j) => tf.add(s, split[j]!));
           };
         };
-        return withRerun(targets, perturbFor, freshLogs(targets), () => loss(asList(model.apply(xs, { training: false }))));
+        return withRerun(targets, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
       })(flat);
       // ‖∂L/∂s_t‖ over the state axis, then [S, T+1].
       return grads.map((g) => tf.transpose(tf.sqrt(tf.sum(tf.square(g), 2))));

@@ -1,12 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { cellStateSizes } from './autodiff-jacobian.js';
 
-/** What one cell saw at every step of a re-run, in the layer's processing order. */
-export interface StepLog {
-  x: tf.Tensor[];
-  s: tf.Tensor[];
-  mask: tf.Tensor | null;
+/**
+ * What one cell saw during a re-run, in the layer's processing order. The
+ * tensors are kept (tf.keep) because tfjs runs each layer inside its own
+ * tidy: whoever receives a record owns and disposes it.
+ */
+export interface CellRecording {
+  /** Cell inputs x_t, [S, T, d]. */
+  x: tf.Tensor3D;
+  /** Joint state s_{t-1} each step started from (the cell's states concatenated), [S, T, N]. */
+  sPrev: tf.Tensor3D;
+  /** 1 where the step was taken, 0 where masking copied the state; null without a mask. */
+  mask: tf.Tensor2D | null;
 }
+
+/** Receives one recording per cell when a re-run ends; null: record nothing. */
+export type RecordingSink = ((cells: CellRecording[]) => void) | null;
 
 /** Adds ε_t (or nothing) to a cell's states after step t (t = 0: the initial state). */
 export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[]) => tf.Tensor[];
@@ -32,7 +42,7 @@ function clearDropoutMasks(cell: any): void {
  * The output is what the layer's own call returns, so the rest of the model
  * (and its loss) is unchanged.
  */
-export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwargs: any, perturb: Perturb, logs: StepLog[]): tf.Tensor | tf.Tensor[] {
+export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwargs: any, perturb: Perturb, sink: RecordingSink): tf.Tensor | tf.Tensor[] {
   let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0] : rawInputs;
   let flatInitial: tf.Tensor[] | null =
     kwargs?.initialState ?? (Array.isArray(rawInputs) && rawInputs.length > 1 ? rawInputs.slice(1) : null);
@@ -52,13 +62,15 @@ export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwar
   }
   nested = nested.map((states, i) => perturb(i, 0, states));
 
+  const steps = inputs.shape[1]!;
+  // Cast before reversing: the wasm backend's Reverse kernel reads bool
+  // tensors out of bounds (tfjs 4.22), and tfjs's own rnn() casts first too.
+  let maskFloat = mask ? tf.reshape(tf.cast(mask, 'float32'), [samples, steps]) : null;
   if (layer.goBackwards) {
     inputs = tf.reverse(inputs, 1);
-    if (mask) mask = tf.reverse(mask, 1);
+    if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
   }
-  const steps = inputs.shape[1]!;
-  const maskFloat = mask ? tf.reshape(tf.cast(mask, 'float32'), [samples, steps]) : null;
-  for (const log of logs) log.mask = maskFloat;
+  const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[] }));
   const xs = tf.unstack(inputs, 1);
   const masks = maskFloat ? tf.unstack(tf.expandDims(maskFloat, 2), 1) : null;
   cells.forEach(clearDropoutMasks);
@@ -71,8 +83,10 @@ export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwar
     const keep = (fresh: tf.Tensor, old: tf.Tensor) => (m ? tf.add(tf.mul(fresh, m), tf.mul(old, tf.sub(1, m))) : fresh);
     for (let i = 0; i < cells.length; i++) {
       const states = nested[i]!;
-      logs[i]!.x.push(input);
-      logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
+      if (sink) {
+        logs[i]!.x.push(input);
+        logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
+      }
       const out = cells[i].call([input, ...states], { training: false }) as tf.Tensor[];
       // Built-in cells return their output as the first state (same tensor):
       // then a perturbation of the state must reach the output too, so that
@@ -86,6 +100,13 @@ export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwar
     if (layer.returnSequences) outputs.push(input);
   }
   cells.forEach(clearDropoutMasks);
+  sink?.(
+    logs.map((log) => ({
+      x: tf.keep(tf.stack(log.x, 1)) as tf.Tensor3D,
+      sPrev: tf.keep(tf.stack(log.s, 1)) as tf.Tensor3D,
+      mask: maskFloat ? (tf.keep(tf.clone(maskFloat)) as tf.Tensor2D) : null,
+    })),
+  );
   const output = layer.returnSequences ? tf.stack(outputs, 1) : lastOutput;
   if (!layer.returnState) return output;
   const flatStates: tf.Tensor[] = [];

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { analyzeSequence, classifyRegime, summarize, summarizeScalar, type RegimeThresholds } from '@gradscope/core';
+import type { LayerMeasurement } from '@gradscope/protocol';
+import { buildCellSequence, resolveMethod } from './cell-jacobians.js';
+import { gruGates, lstmGates } from './gate-statistics.js';
+import { checkProbe, compiledLoss, type Probe } from './probe.js';
+import { disposeRecord, probeRun, type ProbeLoss } from './probe-run.js';
+import { recurrentKernelNorms } from './recurrent-kernel.js';
+import { selectRecurrentLayers } from './recurrent-layers.js';
+
+export interface MeasureOptions {
+  /** Names of the recurrent layers to measure; default: every recurrent layer. */
+  layers?: string[];
+  /** 'auto' (default): analytic Jacobians for built-in cells, autodiff for custom ones. */
+  method?: 'auto' | 'analytic' | 'autodiff';
+  /**
+   * Vectors propagated through the product (and Lyapunov exponents reported).
+   * Default: core's, min(N, 8). With k = N the product norm is exact; with
+   * fewer it is a lower bound that tightens as the sequence grows.
+   */
+  k?: number;
+  /** A loss to use instead of the model's compiled loss (outputs → scalar). */
+  loss?: ProbeLoss;
+  /** Regime thresholds (see @gradscope/core classifyRegime). */
+  thresholds?: Partial<RegimeThresholds>;
+}
+
+/** λ₁ averaged over samples, and gradNorm[0]/gradNorm[T] of the sample means. */
+function regimeInputs(ftle: number[][], gradNorm: number[][] | null): { lambda1: number; gradRatio?: number } {
+  const lambda1 = ftle.reduce((sum, row) => sum + (row[0] ?? NaN), 0) / ftle.length;
+  if (!gradNorm) return { lambda1 };
+  const mean = (i: number) => gradNorm.reduce((sum, row) => sum + row[i]!, 0) / gradNorm.length;
+  const last = (gradNorm[0]?.length ?? 1) - 1;
+  return { lambda1, gradRatio: mean(0) / mean(last) };
+}
+
+/**
+ * Measures every recurrent layer of `model` on a probe batch: per-step
+ * Jacobian norms, product against bound, finite-time Lyapunov exponents,
+ * the gradient reaching each step (for the model's own loss on probe.ys),
+ * recurrent kernel norms, gate statistics and the regime. One record per
+ * cell (two per Bidirectional, one per cell of StackedRNNCells), as plain
+ * JSON-ready numbers. Runs with training = false (no dropout) and leaves no
+ * tensors behind.
+ */
+export async function measureModel(model: any, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
+  checkProbe(model, probe);
+  const targets = selectRecurrentLayers(model, options.layers);
+  if (targets.length === 0) {
+    throw new Error(`gradscope: this model has no recurrent layer (SimpleRNN, LSTM, GRU, RNN or Bidirectional) to measure`);
+  }
+  const loss = options.loss ?? compiledLoss(model, probe) ?? undefined;
+  const records = probeRun(model, targets, probe.xs, loss);
+  const results: LayerMeasurement[] = [];
+  try {
+    for (const [l, target] of targets.entries()) {
+      for (const [i, cell] of target.cells.entries()) {
+        const record = records[l]![i]!;
+        const [samples, steps, size] = record.sPrev.shape;
+        const method = resolveMethod(cell.kind, options.method);
+        const { sequence, linearization } = buildCellSequence(cell, record, method);
+        try {
+          const analysis = await analyzeSequence(sequence, options.k === undefined ? {} : { k: options.k });
+          const gates =
+            linearization?.kind === 'lstm'
+              ? lstmGates(linearization, samples, steps)
+              : linearization?.kind === 'gru'
+                ? gruGates(linearization, samples, steps)
+                : null;
+          const kernel = await recurrentKernelNorms(cell.cell, cell.kind);
+          results.push({
+            layer: cell.name,
+            kind: cell.kind,
+            method,
+            units: Number(cell.cell.units ?? size),
+            stateSize: size,
+            steps,
+            samples,
+            stepNorm: summarize(analysis.stepNorm),
+            logProduct: summarize(analysis.logProduct),
+            logBound: summarize(analysis.logBound),
+            beta: summarizeScalar(analysis.beta),
+            ftle: summarize(analysis.ftle),
+            gradNorm: record.gradNorm ? summarize(record.gradNorm) : null,
+            recurrentKernel: kernel,
+            gates,
+            regime: classifyRegime(regimeInputs(analysis.ftle, record.gradNorm), options.thresholds),
+          });
+        } finally {
+          sequence.dispose();
+        }
+      }
+    }
+  } finally {
+    records.flat().forEach(disposeRecord);
+  }
+  return results;
+}

