@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Options of withClipping. Give at most one of clipNorm, globalClipNorm and
+ * clipValue; give none to record gradient norms without clipping.
+ */
+export interface ClippingOptions {
+  /** Scale each gradient tensor g to norm ≤ clipNorm: g · min(1, clipNorm/‖g‖). Default: off. */
+  clipNorm?: number;
+  /** Scale all gradients together to global norm ≤ globalClipNorm (Pascanu et al. 2013). Default: off. */
+  globalClipNorm?: number;
+  /** Clamp every gradient entry to [−clipValue, clipValue]. Default: off. */
+  clipValue?: number;
+}
+
+export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue';
+
+/** What one optimizer step saw and did. */
+export interface ClipReport {
+  /** Optimizer step (the wrapped optimizer's iteration count before this step). */
+  iteration: number;
+  /** ‖g‖ per variable, before clipping. */
+  norms: Record<string, number>;
+  /** √Σ‖g‖² before and after clipping. */
+  globalNormBefore: number;
+  globalNormAfter: number;
+  mode: ClipMode | null;
+  threshold: number | null;
+  /** Variables that were clipped, with the scale applied (clipNorm/globalClipNorm) or the fraction of entries clamped (clipValue). */
+  clipped: { variable: string; normBefore: number; factor: number }[];
+  learningRate: number | null;
+}
+
+export type ClipListener = (report: ClipReport) => void;
+
+const KNOWN = ['clipNorm', 'globalClipNorm', 'clipValue'] as const;
+
+function checkOptions(options: ClippingOptions): { mode: ClipMode | null; threshold: number | null } {
+  if (options == null || typeof options !== 'object') {
+    throw new Error(`withClipping: options must be an object like { globalClipNorm: 1 }, got ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(KNOWN as readonly string[]).includes(key)) {
+      throw new Error(`withClipping: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
+    }
+  }
+  const given = KNOWN.filter((k) => options[k] !== undefined);
+  if (given.length > 1) {
+    throw new Error(`withClipping: give at most one of ${KNOWN.join(', ')}; got ${given.join(' and ')}`);
+  }
+  const mode = given[0] ?? null;
+  if (!mode) return { mode: null, threshold: null };
+  const value = options[mode];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`withClipping: ${mode} must be a positive finite number, got ${String(value)}`);
+  }
+  return { mode, threshold: value };
+}
+
+/**
+ * An optimizer that clips gradients, then hands them to the optimizer it
+ * wraps. tfjs has no gradient clipping; LayersModel.fit, fitDataset and
+ * trainOnBatch all end in optimizer.applyGradients, so wrapping there sees
+ * every gradient. Norms are computed once per step with a single download.
+ */
+export class ClippingOptimizer extends tf.Optimizer {
+  static className = 'ClippingOptimizer';
+  readonly inner: tf.Optimizer;
+  readonly mode: ClipMode | null;
+  readonly threshold: number | null;
+  /** The report of the most recent step, or null before the first. */
+  lastReport: ClipReport | null = null;
+  private readonly listeners = new Set<ClipListener>();
+
+  constructor(inner: tf.Optimizer, options: ClippingOptions = {}) {
+    super();
+    if (!(inner instanceof tf.Optimizer)) {
+      throw new Error(`withClipping: the first argument must be a tfjs optimizer such as tf.train.adam(1e-3), got ${String(inner)}`);
+    }
+    const { mode, threshold } = checkOptions(options);
+    this.inner = inner;
+    this.mode = mode;
+    this.threshold = threshold;
+  }
+
+  /** Calls `listener` after every step; returns a function that unsubscribes. */
+  onStep(listener: ClipListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+    const named: tf.NamedTensor[] = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const present = named.filter((g) => g.tensor != null);
+    const norms = present.length
+      ? tf.tidy(() => tf.sqrt(tf.stack(present.map((g) => tf.sum(tf.square(g.tensor))))).dataSync())
+      : new Float32Array(0);
+    const perTensor: Record<string, number> = {};
+    present.forEach((g, i) => (perTensor[g.name] = norms[i]!));
+    const globalBefore = Math.sqrt(Array.from(norms).reduce((s, v) => s + v * v, 0));
+    const clipped: ClipReport['clipped'] = [];
+    let scales: number[] = present.map(() => 1);
+    let clampFractions: number[] | null = null;
+
+    if (this.mode === 'clipNorm') {
+      scales = present.map((_, i) => (norms[i]! > this.threshold! ? this.threshold! / norms[i]! : 1));
+    } else if (this.mode === 'globalClipNorm' && globalBefore > this.threshold!) {
+      const s = this.threshold! / globalBefore;
+      scales = present.map(() => s);
+    } else if (this.mode === 'clipValue') {
+      const v = this.threshold!;
+      clampFractions = present.length
+        ? Array.from(tf.tidy(() => tf.stack(present.map((g) => tf.mean(tf.cast(tf.greater(tf.abs(g.tensor), v), 'float32')))).dataSync()))
+        : [];
+    }
+    const outgoing = tf.tidy(() =>
+      present.map((g, i) => {
+        if (clampFractions) return { name: g.name, tensor: tf.clipByValue(g.tensor, -this.threshold!, this.threshold!) };
+        return { name: g.name, tensor: scales[i] === 1 ? tf.clone(g.tensor) : tf.mul(g.tensor, scales[i]!) };
+      }),
+    );
+    let globalAfter = globalBefore;
+    present.forEach((g, i) => {
+      if (clampFractions) {
+        if (clampFractions[i]! > 0) clipped.push({ variable: g.name, normBefore: norms[i]!, factor: clampFractions[i]! });
+      } else if (scales[i] !== 1) {
+        clipped.push({ variable: g.name, normBefore: norms[i]!, factor: scales[i]! });
+      }
+    });
+    if (clampFractions) {
+      globalAfter = Math.sqrt(tf.tidy(() => tf.addN(outgoing.map((g) => tf.sum(tf.square(g.tensor)))).dataSync()[0]!));
+    } else {
+      globalAfter = Math.sqrt(Array.from(norms).reduce((s, v, i) => s + (v * scales[i]!) ** 2, 0));
+    }
+    const report: ClipReport = {
+      iteration: this.inner.iterations,
+      norms: perTensor,
+      globalNormBefore: globalBefore,
+      globalNormAfter: globalAfter,
+      mode: this.mode,
+      threshold: this.threshold,
+      clipped,
+      learningRate: typeof (this.inner as any).learningRate === 'number' ? (this.inner as any).learningRate : null,
+    };
+    try {
+      this.inner.applyGradients(outgoing);
+    } finally {
+      tf.dispose(outgoing.map((g) => g.tensor));
+    }
+    this.lastReport = report;
+    for (const listener of this.listeners) {
+      try {
+        listener(report);
+      } catch (err) {
+        // A listener (a monitor) must never break the training step.
+        console.warn(`gradscope: a clipping listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  override get iterations(): number {
+    return this.inner.iterations;
+  }
+  override dispose(): void {
+    this.inner.dispose();
+  }
+  override getWeights(): Promise<tf.NamedTensor[]> {
+    return this.inner.getWeights();
+  }
+  override setWeights(weightValues: tf.NamedTensor[]): Promise<void> {
+    return this.inner.setWeights(weightValues);
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { inner: this.inner.getConfig(), innerClass: this.inner.getClassName(), clipMode: this.mode, threshold: this.threshold };
+  }
+}
+
+/**
+ * Wraps a tfjs optimizer so that gradients are clipped (or only measured)
+ * before each update, and every step's norms and clip events reach the
+ * gradscope monitor of the model:
+ *
+ *   model.compile({ optimizer: withClipping(tf.train.adam(1e-3), { globalClipNorm: 1 }), loss: 'mse' })
+ */
+export function withClipping(optimizer: tf.Optimizer, options: ClippingOptions = {}): ClippingOptimizer {
+  return new ClippingOptimizer(optimizer, options);
+}
