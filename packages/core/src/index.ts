@@ -1,1 +1,28 @@
-export {};
+/**
+ * @gradscope/core — the mathematics on sequences of Jacobians.
+ *
+ * Conventions (see README.md): vectors are rows (tfjs), per-step quantities
+ * for t = 1..T are stored at index t − 1, logs are natural, and everything
+ * that can overflow is accumulated in log space.
+ */
+export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence } from './operator.js';
+export { spectralNorm, spectralNormWithVector, type SpectralNormOptions, type SpectralNormWithVector } from './spectral-norm.js';
+export { spectralRadius, type SpectralRadiusOptions } from './spectral-radius.js';
+export { propagateProduct, type PropagateOptions, type Propagation } from './propagate.js';
+export {
+  analyzeSequence,
+  productNorms,
+  stepNorms,
+  type ProductNorms,
+  type ProductNormsOptions,
+  type SequenceAnalysis,
+} from './product-norms.js';
+export { lyapunovSpectrum } from './lyapunov.js';
+export { summarize, summarizeScalar, type ScalarSummary, type SeriesSummary } from './summarize.js';
+export {
+  classifyRegime,
+  DEFAULT_REGIME_THRESHOLDS,
+  type Regime,
+  type RegimeIndicators,
+  type RegimeThresholds,
+} from './regime.js';

@@ -59,7 +59,7 @@ export function denseSequence(jacobians: tf.Tensor): JacobianSequence {
       `denseSequence: expected a tensor [T, n, n] or [S, T, n, n], got rank ${jacobians.rank} shape [${jacobians.shape.join(', ')}]`,
     );
   }
-  const data = (jacobians.rank === 3 ? jacobians.expandDims(0) : jacobians.clone()) as tf.Tensor4D;
+  const data = (jacobians.rank === 3 ? tf.expandDims(jacobians, 0) : jacobians.clone()) as tf.Tensor4D;
   const [samples, steps, n, m] = data.shape;
   if (n !== m) {
     data.dispose();
@@ -75,11 +75,11 @@ export function denseSequence(jacobians: tf.Tensor): JacobianSequence {
       if (!Number.isInteger(t) || t < 0 || t >= steps) {
         throw new Error(`denseSequence.step: t must be an integer in [0, ${steps}), got ${t}`);
       }
-      perStep[t] ??= tf.keep(tf.tidy(() => data.slice([0, t, 0, 0], [samples, 1, n, n]).reshape([samples, n, n]) as tf.Tensor3D));
+      perStep[t] ??= tf.keep(tf.tidy(() => tf.reshape(tf.slice(data, [0, t, 0, 0], [samples, 1, n, n]), [samples, n, n]) as tf.Tensor3D));
       return denseOperator(perStep[t]);
     },
     all() {
-      flat ??= tf.keep(data.reshape([samples * steps, n, n]) as tf.Tensor3D);
+      flat ??= tf.keep(tf.reshape(data, [samples * steps, n, n]) as tf.Tensor3D);
       return denseOperator(flat);
     },
     dispose() {

@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 /** Rotation by θ in the plane (i, j) of an n×n identity, as a nested array. */
 function rotation(n: number, i: number, j: number, theta: number): number[][] {
-  const q = Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => (r === c ? 1 : 0)));
+  const q: number[][] = Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => (r === c ? 1 : 0)));
   q[i]![i] = Math.cos(theta);
   q[j]![j] = Math.cos(theta);
   q[i]![j] = -Math.sin(theta);

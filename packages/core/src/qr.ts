@@ -1,0 +1,98 @@
+/**
+ * Thin QR of a block of k row vectors of length n, in float64, for the
+ * Benettin propagation: rows y_i of Y are columns of the n×k matrix
+ * [y_1 … y_k] = [q_1 … q_k] R with orthonormal q_i and upper-triangular R,
+ * R_ii ≥ 0. Work is O(k²n) per block, far below the apply that produced Y.
+ *
+ * Gram–Schmidt is repeated while a pass still removes more than ~30% of the
+ * vector (Kahan's "twice is enough" test), so the q_i are orthonormal to
+ * machine precision even when columns are nearly dependent.
+ *
+ * An exactly zero residual (J annihilated the direction, e.g. J = 0) keeps
+ * R_ii = 0, so ln R_ii = −∞ downstream, and the direction is replaced by a
+ * fresh random vector orthogonal to the others: the block must stay a basis
+ * of k directions for the next step, and 0/0 would otherwise put NaN into
+ * it. NaN or ±∞ in Y propagate as NaN into Q and R (never turned into 0).
+ */
+
+/** Below this ratio of new to old norm, another Gram–Schmidt pass is needed. */
+const REPEAT_RATIO = 0.7;
+const MAX_PASSES = 4;
+
+/** Removes from w its components along rows 0..count-1 of q, repeating as needed; adds the coefficients to rCol (stride k) if given. */
+function orthogonaliseAgainst(
+  w: Float64Array,
+  q: Float64Array,
+  qOffset: number,
+  count: number,
+  n: number,
+  r: Float64Array | undefined,
+  rOffset: number,
+  k: number,
+): number {
+  let norm = euclidean(w);
+  if (count === 0) return norm;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    for (let p = 0; p < count; p++) {
+      const base = qOffset + p * n;
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += (q[base + i] as number) * (w[i] as number);
+      for (let i = 0; i < n; i++) w[i] = (w[i] as number) - dot * (q[base + i] as number);
+      if (r) r[rOffset + p * k] = (r[rOffset + p * k] as number) + dot;
+    }
+    const next = euclidean(w);
+    const stable = !(next < REPEAT_RATIO * norm);
+    norm = next;
+    if (stable) break;
+  }
+  return norm;
+}
+
+function euclidean(w: Float64Array): number {
+  let big = 0;
+  for (let i = 0; i < w.length; i++) {
+    const a = Math.abs(w[i] as number);
+    if (!(a <= big)) big = a; // NaN also lands here and makes the norm NaN
+  }
+  if (big === 0 || !Number.isFinite(big)) return big === 0 ? 0 : big; // ∞ or NaN
+  let ss = 0;
+  for (let i = 0; i < w.length; i++) ss += ((w[i] as number) / big) ** 2;
+  return big * Math.sqrt(ss);
+}
+
+/**
+ * QR of `samples` blocks stored contiguously in y ([samples, k, n], row-major).
+ * Writes q (same layout) and r ([samples, k, k], row-major, upper triangular).
+ * `fresh` supplies standard-normal numbers for replacement directions.
+ */
+export function qrRows(
+  y: ArrayLike<number>,
+  samples: number,
+  k: number,
+  n: number,
+  q: Float64Array,
+  r: Float64Array,
+  fresh: () => number,
+): void {
+  if (k > n) throw new Error(`qrRows: need k <= n for k orthonormal rows, got k = ${k}, n = ${n}`);
+  r.fill(0);
+  const w = new Float64Array(n);
+  for (let s = 0; s < samples; s++) {
+    const block = s * k * n;
+    const rBlock = s * k * k;
+    for (let i = 0; i < k; i++) {
+      for (let c = 0; c < n; c++) w[c] = y[block + i * n + c] as number;
+      let norm = orthogonaliseAgainst(w, q, block, i, n, r, rBlock + i, k);
+      r[rBlock + i * k + i] = norm;
+      if (norm === 0) {
+        // Fresh direction; R_ii stays exactly 0. A Gaussian vector is
+        // independent of i < n given rows with probability one.
+        do {
+          for (let c = 0; c < n; c++) w[c] = fresh();
+          norm = orthogonaliseAgainst(w, q, block, i, n, undefined, 0, k);
+        } while (!(norm > 0));
+      }
+      for (let c = 0; c < n; c++) q[block + i * n + c] = (w[c] as number) / norm;
+    }
+  }
+}

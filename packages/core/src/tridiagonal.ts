@@ -1,0 +1,168 @@
+/**
+ * The small symmetric tridiagonal eigenproblems that Lanczos leaves behind,
+ * solved in float64 in JS. They are at most `iterations` × `iterations`
+ * (32 by default), one per map in the batch, so plain O(m) scalar loops beat
+ * any tensor round trip.
+ *
+ * A tridiagonal matrix is given by its diagonal d[0..m-1] and off-diagonal
+ * e[0..m-2] (the first m entries of each array are used).
+ */
+
+const EPS = Number.EPSILON;
+const SAFE_MIN = 2.2250738585072014e-308;
+
+/** Smallest pivot allowed in the Sturm recurrence (LAPACK dstebz's pivmin). */
+function pivotMin(e: ArrayLike<number>, m: number): number {
+  let maxE2 = 1;
+  for (let i = 0; i < m - 1; i++) maxE2 = Math.max(maxE2, (e[i] as number) ** 2);
+  return SAFE_MIN * maxE2;
+}
+
+/**
+ * Number of eigenvalues strictly below x (Sylvester's law of inertia on the
+ * LDLᵀ factorisation of T − xI; the pivots are the Sturm sequence ratios).
+ * A pivot that is exactly or nearly zero is replaced by −pivmin, as LAPACK
+ * does, so the count stays well defined.
+ */
+export function sturmCount(d: ArrayLike<number>, e: ArrayLike<number>, m: number, x: number, pivmin: number): number {
+  let count = 0;
+  let q = (d[0] as number) - x;
+  if (Math.abs(q) < pivmin) q = -pivmin;
+  if (q < 0) count++;
+  for (let i = 1; i < m; i++) {
+    const off = e[i - 1] as number;
+    q = (d[i] as number) - x - (off * off) / q;
+    if (Math.abs(q) < pivmin) q = -pivmin;
+    if (q < 0) count++;
+  }
+  return count;
+}
+
+/**
+ * The largest eigenvalue, by bisection on the Sturm count between the
+ * Gershgorin bounds, to a relative accuracy of a few ulps. NaN if any entry is
+ * not finite (an infinite entry has no meaningful eigenvalue either: the
+ * callers turn it into a non-finite norm).
+ */
+export function topEigenvalue(d: ArrayLike<number>, e: ArrayLike<number>, m: number): number {
+  if (m < 1) throw new Error(`topEigenvalue: the matrix must have at least one row, got m = ${m}`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < m; i++) {
+    const di = d[i] as number;
+    const radius = (i > 0 ? Math.abs(e[i - 1] as number) : 0) + (i < m - 1 ? Math.abs(e[i] as number) : 0);
+    if (!Number.isFinite(di) || !Number.isFinite(radius)) return NaN;
+    lo = Math.min(lo, di - radius);
+    hi = Math.max(hi, di + radius);
+  }
+  if (m === 1) return d[0] as number;
+  const pivmin = pivotMin(e, m);
+  // Each halving gains one bit; 2100 bits span every float64 range, and in
+  // practice the relative stopping test ends the loop after ~55 steps.
+  for (let iter = 0; iter < 2100; iter++) {
+    const width = hi - lo;
+    if (width <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)) + pivmin) break;
+    const mid = lo + width / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (sturmCount(d, e, m, mid, pivmin) === m) hi = mid;
+    else lo = mid;
+  }
+  return lo + (hi - lo) / 2;
+}
+
+/**
+ * A unit eigenvector for the eigenvalue `lambda` (typically from
+ * topEigenvalue), by inverse iteration: three solves with T − λI, factorised
+ * once by Gaussian elimination with partial pivoting (LAPACK dgttrf/dgttrs).
+ * λ is accurate to a few ulps, so T − λI is nearly singular and each solve
+ * multiplies the wanted component by ~1/ε relative to the others; a zero pivot
+ * is replaced by ε‖T‖ (dstein's perturbation) so that exact singularity works
+ * too. For a repeated eigenvalue the result is some unit vector of its
+ * eigenspace, which is all any caller needs.
+ */
+export function tridiagonalEigenvector(
+  d: ArrayLike<number>,
+  e: ArrayLike<number>,
+  m: number,
+  lambda: number,
+): Float64Array {
+  const x = new Float64Array(m);
+  if (!Number.isFinite(lambda)) return x.fill(NaN);
+  if (m === 1) return x.fill(1);
+  let norm = 0;
+  for (let i = 0; i < m; i++) {
+    norm = Math.max(norm, Math.abs(d[i] as number) + (i > 0 ? Math.abs(e[i - 1] as number) : 0) + (i < m - 1 ? Math.abs(e[i] as number) : 0));
+  }
+  const tiny = Math.max(EPS * norm, SAFE_MIN);
+
+  // dgttrf on (T − λI): diag, sub (lower), sup (first upper), sup2 (second upper, from pivoting).
+  const diag = new Float64Array(m);
+  const sub = new Float64Array(m - 1);
+  const sup = new Float64Array(m - 1);
+  const sup2 = new Float64Array(Math.max(m - 2, 0));
+  const swapped = new Uint8Array(m - 1);
+  for (let i = 0; i < m; i++) diag[i] = (d[i] as number) - lambda;
+  for (let i = 0; i < m - 1; i++) {
+    sub[i] = e[i] as number;
+    sup[i] = e[i] as number;
+  }
+  for (let i = 0; i < m - 1; i++) {
+    const di = diag[i] as number;
+    const li = sub[i] as number;
+    if (Math.abs(di) >= Math.abs(li)) {
+      // No interchange; a zero column below a zero pivot needs no elimination.
+      const fact = di !== 0 ? li / di : 0;
+      sub[i] = fact;
+      diag[i + 1] = (diag[i + 1] as number) - fact * (sup[i] as number);
+    } else {
+      const fact = di / li;
+      diag[i] = li;
+      sub[i] = fact;
+      const temp = sup[i] as number;
+      sup[i] = diag[i + 1] as number;
+      diag[i + 1] = temp - fact * (diag[i + 1] as number);
+      if (i < m - 2) {
+        sup2[i] = sup[i + 1] as number;
+        sup[i + 1] = -fact * (sup[i + 1] as number);
+      }
+      swapped[i] = 1;
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    if (Math.abs(diag[i] as number) < tiny) diag[i] = (diag[i] as number) < 0 ? -tiny : tiny;
+  }
+
+  // Start from a fixed vector with no special structure (LAPACK uses a random one).
+  for (let i = 0; i < m; i++) x[i] = 1 + 0.37 * Math.sin(1.3 * i + 0.5);
+  for (let sweep = 0; sweep < 3; sweep++) {
+    // Forward: apply L⁻¹ with the recorded row interchanges.
+    for (let i = 0; i < m - 1; i++) {
+      if (swapped[i]) {
+        const temp = x[i] as number;
+        x[i] = x[i + 1] as number;
+        x[i + 1] = temp - (sub[i] as number) * (x[i] as number);
+      } else {
+        x[i + 1] = (x[i + 1] as number) - (sub[i] as number) * (x[i] as number);
+      }
+    }
+    // Backward: U has two superdiagonals.
+    for (let i = m - 1; i >= 0; i--) {
+      let s = x[i] as number;
+      if (i < m - 1) s -= (sup[i] as number) * (x[i + 1] as number);
+      if (i < m - 2) s -= (sup2[i] as number) * (x[i + 2] as number);
+      x[i] = s / (diag[i] as number);
+    }
+    // Rescale by the largest entry first so the 2-norm cannot overflow.
+    let big = 0;
+    for (let i = 0; i < m; i++) big = Math.max(big, Math.abs(x[i] as number));
+    if (!(big > 0) || !Number.isFinite(big)) return x.fill(NaN);
+    let sq = 0;
+    for (let i = 0; i < m; i++) {
+      x[i] = (x[i] as number) / big;
+      sq += (x[i] as number) ** 2;
+    }
+    const len = Math.sqrt(sq);
+    for (let i = 0; i < m; i++) x[i] = (x[i] as number) / len;
+  }
+  return x;
+}
