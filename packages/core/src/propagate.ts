@@ -127,7 +127,9 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
       if (op.batch !== samples || op.size !== size) {
         throw new Error(`${fn}: sequence.step(${t}) has batch ${op.batch}, size ${op.size}; expected ${samples}, ${size}`);
       }
-      const image = op.apply(block);
+      // tidy: an operator's intermediate tensors are freed here even if its apply does not tidy them itself.
+      const current = block;
+      const image = tf.tidy(() => op.apply(current));
       block.dispose();
       let y: ArrayLike<number>;
       try {
@@ -143,15 +145,18 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
         for (let i = 0; i < k; i++) diag[i] = Math.log(r[rs + i * k + i] as number);
         // M ← R M, both upper triangular: entry (i, j) sums over i ≤ p ≤ j.
         let big = 0;
+        let nan = false;
         for (let i = 0; i < k; i++) {
           for (let j = 0; j < k; j++) {
             let sum = 0;
             for (let p = i; p <= j; p++) sum += (r[rs + i * k + p] as number) * (m[p * k + j] as number);
             next[i * k + j] = sum;
             const a = Math.abs(sum);
-            if (!(a <= big)) big = a; // NaN lands here too
+            if (Number.isNaN(a)) nan = true;
+            else if (a > big) big = a;
           }
         }
+        if (nan) big = NaN;
         if (big > 0 && Number.isFinite(big)) {
           for (let i = 0; i < k * k; i++) m[i] = (next[i] as number) / big;
           logScale[s] = (logScale[s] as number) + Math.log(big);

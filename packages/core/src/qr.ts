@@ -52,9 +52,10 @@ function euclidean(w: Float64Array): number {
   let big = 0;
   for (let i = 0; i < w.length; i++) {
     const a = Math.abs(w[i] as number);
-    if (!(a <= big)) big = a; // NaN also lands here and makes the norm NaN
+    if (Number.isNaN(a)) return NaN;
+    if (a > big) big = a;
   }
-  if (big === 0 || !Number.isFinite(big)) return big === 0 ? 0 : big; // ∞ or NaN
+  if (big === 0 || big === Infinity) return big;
   let ss = 0;
   for (let i = 0; i < w.length; i++) ss += ((w[i] as number) / big) ** 2;
   return big * Math.sqrt(ss);

@@ -127,6 +127,37 @@ describe('spectralNorm special matrices', () => {
     d.dispose();
   });
 
+  it('n = 40 > iterations (plain three-term recurrence): breakdowns restart and still converge', async () => {
+    // diag(1..40), identity and rank one, with n larger than the default 32
+    // steps, so no basis is kept: every restart is an independent block.
+    // Starting diag(1..40) at e_1 breaks down at once; the restarted block
+    // has 31 steps on a top gap of 5% of the spread, converging far below 1e-6.
+    const n = 40;
+    const diag = Array.from({ length: n * n }, (_, k) => (Math.floor(k / n) === k % n ? (k % n) + 1 : 0));
+    const eye = Array.from({ length: n * n }, (_, k) => (Math.floor(k / n) === k % n ? 1 : 0));
+    const a = Array.from({ length: n }, (_, i) => Math.cos(i));
+    const rank1 = a.flatMap((x) => a.map((y) => x * y));
+    const t = tf.tensor3d([...diag, ...eye, ...rank1], [3, n, n]);
+    const e1 = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0));
+    const start = tf.tensor3d([...e1, ...e1, ...e1], [3, 1, n]);
+    const norms = await spectralNorm(t, { start });
+    tf.dispose([t, start]);
+    const normA2 = a.reduce((s, x) => s + x * x, 0);
+    expect(Math.abs(norms[0]! - 40) / 40).toBeLessThan(1e-6);
+    expect(Math.abs(norms[1]! - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(norms[2]! - normA2) / normA2).toBeLessThan(1e-6);
+  });
+
+  it('few iterations give a lower estimate (Ritz values never exceed σ_max)', async () => {
+    const { tensor, exact } = gaussianBatch(5, 64, 77);
+    const norms = await spectralNorm(tensor, { iterations: 3 });
+    tensor.dispose();
+    norms.forEach((x, b) => {
+      expect(x).toBeLessThanOrEqual(exact[b]! * (1 + 1e-6));
+      expect(x).toBeGreaterThan(0.5 * exact[b]!);
+    });
+  });
+
   it('works matrix-free through a BatchedOperator', async () => {
     const { tensor, exact } = gaussianBatch(3, 12, 5);
     const op = denseOperator(tensor);

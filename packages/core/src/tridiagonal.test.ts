@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { bidiagonalGram } from './lanczos.js';
+import { sturmCount, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+import { jacobiSingularValues, normalSource } from './test-helpers/linalg64.js';
+
+/** Dense row-major copy of the tridiagonal (d, e). */
+function dense(d: Float64Array, e: Float64Array): Float64Array {
+  const m = d.length;
+  const a = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    a[i * m + i] = d[i]!;
+    if (i < m - 1) {
+      a[i * m + i + 1] = e[i]!;
+      a[(i + 1) * m + i] = e[i]!;
+    }
+  }
+  return a;
+}
+
+/** A random upper bidiagonal B (as the Golub–Kahan α, β) and its dense form. */
+function randomBidiagonal(m: number, seed: number) {
+  const next = normalSource(seed);
+  const alpha = Float64Array.from({ length: m }, () => Math.abs(next()) + 0.1);
+  const beta = Float64Array.from({ length: m - 1 }, () => next());
+  const b = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    b[i * m + i] = alpha[i]!;
+    if (i < m - 1) b[i * m + i + 1] = beta[i]!;
+  }
+  return { alpha, beta, b };
+}
+
+describe('tridiagonal eigenproblems (float64)', () => {
+  it('top eigenvalue of BᵀB = σ_max(B)², to 1e-14 relative, m = 1..40', () => {
+    // Bisection stops at 2ε relative width, and the Jacobi reference is accurate
+    // to a few ulps: 1e-14 leaves a margin of ~20 ulps.
+    for (const m of [1, 2, 3, 7, 20, 40]) {
+      for (const seed of [1, 2]) {
+        const { alpha, beta, b } = randomBidiagonal(m, seed * 50 + m);
+        const { d, e } = bidiagonalGram(alpha, beta, m);
+        const sigma = jacobiSingularValues(b, m, m)[0]!;
+        expect(Math.abs(topEigenvalue(d, e, m) - sigma * sigma) / (sigma * sigma)).toBeLessThan(1e-14);
+      }
+    }
+  });
+
+  it('Sturm count matches the Jacobi spectrum', () => {
+    const { alpha, beta, b } = randomBidiagonal(9, 3);
+    const { d, e } = bidiagonalGram(alpha, beta, 9);
+    const eigen = jacobiSingularValues(b, 9, 9).map((s) => s * s);
+    for (const x of [0, eigen[8]! * 1.0001, (eigen[3]! + eigen[4]!) / 2, eigen[0]! * 1.0001]) {
+      expect(sturmCount(d, e, 9, x, 1e-300)).toBe(eigen.filter((l) => l < x).length);
+    }
+  });
+
+  it('eigenvector: residual ‖T x − λ x‖ ≤ 1e-13‖T‖, unit length, also for split and zero matrices', () => {
+    for (const [name, d, e] of [
+      ['random', ...Object.values(bidiagonalGram(randomBidiagonal(12, 8).alpha, randomBidiagonal(12, 8).beta, 12))],
+      ['split (e = 0 in the middle)', new Float64Array([1, 2, 5, 3]), new Float64Array([0.5, 0, 1])],
+      ['repeated (identity)', new Float64Array([1, 1, 1]), new Float64Array([0, 0])],
+      ['zero', new Float64Array(3), new Float64Array(2)],
+    ] as [string, Float64Array, Float64Array][]) {
+      const m = d.length;
+      const lambda = topEigenvalue(d, e, m);
+      const x = tridiagonalEigenvector(d, e, m, lambda);
+      const a = dense(d, e);
+      let residual = 0;
+      let length = 0;
+      let norm = 0;
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) s += a[i * m + j]! * x[j]!;
+        residual = Math.max(residual, Math.abs(s - lambda * x[i]!));
+        length += x[i]! ** 2;
+        norm = Math.max(norm, Math.abs(d[i]!) + 2 * Math.abs(e[i] ?? 0));
+      }
+      expect(residual, name).toBeLessThanOrEqual(1e-13 * Math.max(norm, 1e-300));
+      expect(Math.abs(length - 1), name).toBeLessThan(1e-14);
+    }
+  });
+
+  it('non-finite entries give NaN', () => {
+    expect(topEigenvalue(new Float64Array([1, NaN]), new Float64Array([0]), 2)).toBeNaN();
+    expect(topEigenvalue(new Float64Array([1, 2]), new Float64Array([Infinity]), 2)).toBeNaN();
+    expect(tridiagonalEigenvector(new Float64Array([1, 2]), new Float64Array([0]), 2, NaN).every(Number.isNaN)).toBe(true);
+  });
+});
