@@ -57,6 +57,28 @@ function checkOptions(options: ClippingOptions): { mode: ClipMode | null; thresh
   return { mode, threshold: value };
 }
 
+/** Gradients as a list of { name, tensor }, whichever form applyGradients received. */
+export function namedGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): tf.NamedTensor[] {
+  const named = Array.isArray(variableGradients)
+    ? variableGradients
+    : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+  return named.filter((g) => g.tensor != null);
+}
+
+/** ‖g‖ of every gradient, in one download. */
+export function gradientNorms(present: tf.NamedTensor[]): Float32Array {
+  if (present.length === 0) return new Float32Array(0);
+  return tf.tidy(() => tf.sqrt(tf.stack(present.map((g) => tf.sum(tf.square(g.tensor))))).dataSync() as Float32Array);
+}
+
+/** √Σ v². */
+export const globalNorm = (norms: ArrayLike<number>, scales?: number[]) =>
+  Math.sqrt(Array.from(norms).reduce((s, v, i) => s + (v * (scales?.[i] ?? 1)) ** 2, 0));
+
+/** The learning rate of a tfjs optimizer, when it has a plain numeric one. */
+export const learningRateOf = (optimizer: tf.Optimizer): number | null =>
+  typeof (optimizer as any).learningRate === 'number' ? (optimizer as any).learningRate : null;
+
 /**
  * An optimizer that clips gradients, then hands them to the optimizer it
  * wraps. tfjs has no gradient clipping; LayersModel.fit, fitDataset and
@@ -90,16 +112,11 @@ export class ClippingOptimizer extends tf.Optimizer {
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
-    const named: tf.NamedTensor[] = Array.isArray(variableGradients)
-      ? variableGradients
-      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
-    const present = named.filter((g) => g.tensor != null);
-    const norms = present.length
-      ? tf.tidy(() => tf.sqrt(tf.stack(present.map((g) => tf.sum(tf.square(g.tensor))))).dataSync())
-      : new Float32Array(0);
+    const present = namedGradients(variableGradients);
+    const norms = gradientNorms(present);
     const perTensor: Record<string, number> = {};
     present.forEach((g, i) => (perTensor[g.name] = norms[i]!));
-    const globalBefore = Math.sqrt(Array.from(norms).reduce((s, v) => s + v * v, 0));
+    const globalBefore = globalNorm(norms);
     const clipped: ClipReport['clipped'] = [];
     let scales: number[] = present.map(() => 1);
     let clampFractions: number[] | null = null;
@@ -132,7 +149,7 @@ export class ClippingOptimizer extends tf.Optimizer {
     if (clampFractions) {
       globalAfter = Math.sqrt(tf.tidy(() => tf.addN(outgoing.map((g) => tf.sum(tf.square(g.tensor)))).dataSync()[0]!));
     } else {
-      globalAfter = Math.sqrt(Array.from(norms).reduce((s, v, i) => s + (v * scales[i]!) ** 2, 0));
+      globalAfter = globalNorm(norms, scales);
     }
     const report: ClipReport = {
       iteration: this.inner.iterations,
@@ -142,7 +159,7 @@ export class ClippingOptimizer extends tf.Optimizer {
       mode: this.mode,
       threshold: this.threshold,
       clipped,
-      learningRate: typeof (this.inner as any).learningRate === 'number' ? (this.inner as any).learningRate : null,
+      learningRate: learningRateOf(this.inner),
     };
     try {
       this.inner.applyGradients(outgoing);

@@ -1,0 +1,111 @@
+import type { AlertEvent, LayerMeasurement } from '@gradscope/protocol';
+
+export type AlertDraft = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & Partial<Pick<AlertEvent, 'layer' | 'value' | 'threshold'>>;
+
+/** Steps of gradient-norm history the spike detector compares against. */
+const SPIKE_WINDOW = 50;
+/** A spike needs at least this much history, so early noise is not flagged. */
+const SPIKE_MIN_HISTORY = 10;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+
+/**
+ * Turns the per-step record and each measurement into alerts. Alerts fire
+ * on transitions (a layer entering the vanishing regime, λ₁ changing sign),
+ * not on every measurement that stays in a state, so the list stays short.
+ *
+ * - grad-spike: global gradient norm > spikeFactor × median of the last 50 steps.
+ * - non-finite: NaN/Infinity in the loss, the gradient norm, or a measurement.
+ * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so.
+ * - lyapunov-crossing: a layer's mean λ₁ changes sign between measurements.
+ */
+export class AlertDetector {
+  private readonly gradHistory: number[] = [];
+  private readonly regimes = new Map<string, string>();
+  private readonly lambda1 = new Map<string, number>();
+  private lossWasFinite = true;
+  private gradWasFinite = true;
+
+  constructor(private readonly spikeFactor: number) {}
+
+  onTrainStep(loss: number | null, gradNorm: number | null): AlertDraft[] {
+    const alerts: AlertDraft[] = [];
+    if (loss !== null) {
+      const finite = Number.isFinite(loss);
+      if (!finite && this.lossWasFinite) {
+        alerts.push({ kind: 'non-finite', severity: 'error', message: `loss became ${loss}`, value: loss });
+      }
+      this.lossWasFinite = finite;
+    }
+    if (gradNorm !== null) {
+      const finite = Number.isFinite(gradNorm);
+      if (!finite && this.gradWasFinite) {
+        alerts.push({ kind: 'non-finite', severity: 'error', message: `gradient norm became ${gradNorm}`, value: gradNorm });
+      }
+      this.gradWasFinite = finite;
+      if (finite) {
+        if (this.gradHistory.length >= SPIKE_MIN_HISTORY) {
+          const typical = median(this.gradHistory);
+          const threshold = this.spikeFactor * typical;
+          if (typical > 0 && gradNorm > threshold) {
+            alerts.push({
+              kind: 'grad-spike',
+              severity: 'warning',
+              message: `gradient norm ${fmt(gradNorm)} is ${fmt(gradNorm / typical)}× its running median ${fmt(typical)}`,
+              value: gradNorm,
+              threshold,
+            });
+          }
+        }
+        this.gradHistory.push(gradNorm);
+        if (this.gradHistory.length > SPIKE_WINDOW) this.gradHistory.shift();
+      }
+    }
+    return alerts;
+  }
+
+  onMeasurement(layers: LayerMeasurement[]): AlertDraft[] {
+    const alerts: AlertDraft[] = [];
+    for (const m of layers) {
+      const previous = this.regimes.get(m.layer);
+      if (m.regime !== previous && m.regime !== 'stable') {
+        const ratio = m.gradNorm ? m.gradNorm.mean[0]! / m.gradNorm.mean[m.gradNorm.mean.length - 1]! : NaN;
+        const l1 = m.ftle.mean[0] ?? NaN;
+        alerts.push(
+          m.regime === 'non-finite'
+            ? { kind: 'non-finite', severity: 'error', layer: m.layer, message: `${m.layer}: measurement has NaN/Infinity (the model's state or weights are no longer finite)` }
+            : {
+                kind: m.regime,
+                severity: 'warning',
+                layer: m.layer,
+                message: `${m.layer} is ${m.regime}: λ₁ = ${fmt(l1)} per step, gradNorm[0]/gradNorm[T] = ${fmt(ratio)}`,
+                value: Number.isFinite(ratio) ? ratio : l1,
+              },
+        );
+      }
+      this.regimes.set(m.layer, m.regime);
+      const l1 = m.ftle.mean[0];
+      const before = this.lambda1.get(m.layer);
+      if (l1 !== undefined && Number.isFinite(l1)) {
+        if (before !== undefined && Math.sign(before) !== Math.sign(l1) && l1 !== 0) {
+          alerts.push({
+            kind: 'lyapunov-crossing',
+            severity: 'info',
+            layer: m.layer,
+            message: `${m.layer}: λ₁ crossed zero (${fmt(before)} → ${fmt(l1)}): perturbations now ${l1 > 0 ? 'grow' : 'shrink'} through time`,
+            value: l1,
+            threshold: 0,
+          });
+        }
+        this.lambda1.set(m.layer, l1);
+      }
+    }
+    return alerts;
+  }
+}

@@ -1,0 +1,47 @@
+import { PROTOCOL_VERSION, type GradscopeEvent } from '@gradscope/protocol';
+import type { EventSink } from './sinks.js';
+
+/** An event as the monitor drafts it: everything but the envelope the stream adds. */
+export type EventBody = GradscopeEvent extends infer E ? (E extends GradscopeEvent ? Omit<E, 'version' | 'runId' | 'seq' | 'time' | 'step' | 'epoch'> : never) : never;
+
+/**
+ * Stamps events with the run's envelope (version, run id, gap-free seq,
+ * step, epoch, wall time) and hands them to every sink. A failing sink is
+ * reported once and skipped; it never reaches the training loop.
+ */
+export class EventStream {
+  private seq = 0;
+  private readonly broken = new Set<string>();
+
+  constructor(
+    readonly runId: string,
+    private readonly sinks: EventSink[],
+  ) {}
+
+  emit(body: EventBody, step: number, epoch: number): GradscopeEvent {
+    const event = { ...body, version: PROTOCOL_VERSION, runId: this.runId, seq: this.seq++, step, epoch, time: Date.now() } as GradscopeEvent;
+    for (const sink of this.sinks) {
+      try {
+        sink.write(event);
+      } catch (err) {
+        if (!this.broken.has(sink.name)) {
+          this.broken.add(sink.name);
+          console.warn(`gradscope: the ${sink.name} sink failed (${(err as Error).message}); other sinks carry on`);
+        }
+      }
+    }
+    return event;
+  }
+
+  get emitted(): number {
+    return this.seq;
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.flush().catch((err) => console.warn(`gradscope: flushing ${s.name} failed: ${(err as Error).message}`))));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.close().catch((err) => console.warn(`gradscope: closing ${s.name} failed: ${(err as Error).message}`))));
+  }
+}

@@ -1,0 +1,45 @@
+import type * as tf from '@tensorflow/tfjs';
+import { ClippingOptimizer, globalNorm, gradientNorms, learningRateOf, namedGradients, type ClipListener } from '../with-clipping.js';
+
+/**
+ * Sees every optimizer step of a model and reports its gradient norms.
+ * A withClipping optimizer reports by itself (with its clip events); any
+ * other optimizer gets its instance's applyGradients wrapped, record-only,
+ * until the returned function undoes it. LayersModel.fit, fitDataset and
+ * trainOnBatch all go through applyGradients.
+ */
+export function tapGradients(optimizer: tf.Optimizer | null | undefined, listener: ClipListener, measureUnwrapped: boolean): () => void {
+  if (!optimizer) return () => {};
+  if (optimizer instanceof ClippingOptimizer) return optimizer.onStep(listener);
+  if (!measureUnwrapped) return () => {};
+  const own = Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients');
+  const original = optimizer.applyGradients;
+  const wrapped = function (this: tf.Optimizer, variableGradients: tf.NamedTensorMap | tf.NamedTensor[]) {
+    let report: Parameters<ClipListener>[0] | null = null;
+    try {
+      const present = namedGradients(variableGradients);
+      const norms = gradientNorms(present);
+      const g = globalNorm(norms);
+      report = {
+        iteration: optimizer.iterations,
+        norms: Object.fromEntries(present.map((p, i) => [p.name, norms[i]!])),
+        globalNormBefore: g,
+        globalNormAfter: g,
+        mode: null,
+        threshold: null,
+        clipped: [],
+        learningRate: learningRateOf(optimizer),
+      };
+    } catch (err) {
+      console.warn(`gradscope: could not measure gradient norms: ${(err as Error).message}`);
+    }
+    original.call(this, variableGradients);
+    if (report) listener(report);
+  };
+  optimizer.applyGradients = wrapped;
+  return () => {
+    if (optimizer.applyGradients !== wrapped) return; // someone else re-wrapped it since: leave theirs
+    if (own) optimizer.applyGradients = original;
+    else delete (optimizer as { applyGradients?: unknown }).applyGradients;
+  };
+}

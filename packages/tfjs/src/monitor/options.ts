@@ -1,0 +1,124 @@
+import type { Probe } from '../probe.js';
+
+/**
+ * Options of gradscope(). Every option has a default; an unknown option or a
+ * value of the wrong type is an error that names it.
+ */
+export interface GradscopeOptions {
+  /**
+   * The fixed batch the monitor re-runs the model on: { xs, ys } with a few
+   * (8 is plenty) sequences. ys enables the gradient-through-time panel.
+   * Required for fit; for fitDataset, `monitor.tap(dataset)` captures the
+   * first batch instead. Kept fixed so measurements compare over training.
+   */
+  probe?: Probe;
+  /** Recurrent layers to measure, by name. Default: all of them. */
+  layers?: string[];
+  /** Measure at most every `every` training steps. Default 10. */
+  every?: number;
+  /**
+   * Fraction of training wall time the monitor may use, default 0.05. The
+   * monitor times itself and spaces measurements out to stay within it.
+   * The first measurement (at the first step) always runs.
+   */
+  budget?: number;
+  /** Folder for runs (one sub-folder per run, events.jsonl). Default './gradscope-runs' in Node; false: no files. */
+  logdir?: string | false;
+  /** Human name of the run. Default: the model's name and the first recurrent layer's kind. */
+  runName?: string;
+  /** Stop training (model.stopTraining) when the loss or gradients become NaN/Infinity. Default false. */
+  stopOnNaN?: boolean;
+  /** Print one line per measurement with each layer's regime. Default true. */
+  console?: boolean;
+  /** Vectors propagated through the Jacobian product (= Lyapunov exponents reported). Default min(N, 8). */
+  k?: number;
+  /** Measure gradient norms every step by observing the optimizer (one download per step). Default true. */
+  gradientNorms?: boolean;
+  /** Alert when the gradient norm exceeds `spikeFactor` × its running median. Default 10. */
+  spikeFactor?: number;
+  /** A live server to publish to, e.g. 'ws://127.0.0.1:6007'. Default: none (see `serve`). */
+  url?: string;
+  /** Publisher token for a server bound beyond loopback. Default: none. */
+  token?: string;
+  /** Start the embedded dashboard server when no url is given (Node). Default true. */
+  serve?: boolean;
+}
+
+export interface ResolvedOptions {
+  probe: Probe | null;
+  layers: string[] | null;
+  every: number;
+  budget: number;
+  logdir: string | false;
+  runName: string | null;
+  stopOnNaN: boolean;
+  console: boolean;
+  k: number | null;
+  gradientNorms: boolean;
+  spikeFactor: number;
+  url: string | null;
+  token: string | null;
+  serve: boolean;
+}
+
+const isNode = typeof process !== 'undefined' && process.versions?.node != null;
+
+export const DEFAULTS: ResolvedOptions = {
+  probe: null,
+  layers: null,
+  every: 10,
+  budget: 0.05,
+  logdir: isNode ? './gradscope-runs' : false,
+  runName: null,
+  stopOnNaN: false,
+  console: true,
+  k: null,
+  gradientNorms: true,
+  spikeFactor: 10,
+  url: null,
+  token: null,
+  serve: true,
+};
+
+type Check = (value: unknown) => string | null;
+const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'a positive integer');
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
+
+const CHECKS: Record<keyof GradscopeOptions, Check> = {
+  probe: (v) => (typeof v === 'object' && v !== null && 'xs' in v ? null : 'an object { xs, ys? } of tensors'),
+  layers: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? null : 'a non-empty array of layer names'),
+  every: positiveInteger,
+  budget: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? null : 'a fraction in (0, 1], e.g. 0.05'),
+  logdir: (v) => (v === false || (typeof v === 'string' && v.length > 0) ? null : 'a folder path or false'),
+  runName: nonEmptyString,
+  stopOnNaN: boolean,
+  console: boolean,
+  k: positiveInteger,
+  gradientNorms: boolean,
+  spikeFactor: (v) => (typeof v === 'number' && v > 1 && Number.isFinite(v) ? null : 'a number greater than 1'),
+  url: (v) => (typeof v === 'string' && /^wss?:\/\/./.test(v) ? null : "a websocket URL such as 'ws://127.0.0.1:6007'"),
+  token: nonEmptyString,
+  serve: boolean,
+};
+
+/** Defaults spread in, then one precise error per bad option. */
+export function resolveOptions(options: GradscopeOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`gradscope: options must be an object, e.g. gradscope({ probe: { xs, ys } }); got ${String(options)}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    const check = CHECKS[key as keyof GradscopeOptions];
+    if (!check) {
+      throw new Error(`gradscope: unknown option '${key}' (known: ${Object.keys(CHECKS).join(', ')})`);
+    }
+    if (value === undefined) continue;
+    const wanted = check(value);
+    if (wanted) {
+      const shown = typeof value === 'string' ? `'${value}'` : typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
+      throw new Error(`gradscope: option '${key}' must be ${wanted}, got ${shown}`);
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...DEFAULTS, ...defined } as ResolvedOptions;
+}

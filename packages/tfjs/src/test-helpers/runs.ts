@@ -1,0 +1,24 @@
+import { decodeEvent, validateEvent, type GradscopeEvent } from '@gradscope/protocol';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh temporary logdir; remove() deletes it. */
+export function tempLogdir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gradscope-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Every run in a logdir, each as its validated events in file order. */
+export function readRuns(logdir: string): Map<string, GradscopeEvent[]> {
+  const runs = new Map<string, GradscopeEvent[]>();
+  for (const runId of readdirSync(logdir)) {
+    const text = readFileSync(join(logdir, runId, 'events.jsonl'), 'utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    runs.set(runId, lines.map((line) => validateEvent(decodeEvent(line))));
+  }
+  return runs;
+}
+
+export const ofType = <T extends GradscopeEvent['type']>(events: GradscopeEvent[], type: T) =>
+  events.filter((e): e is Extract<GradscopeEvent, { type: T }> => e.type === type);
