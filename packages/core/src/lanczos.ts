@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
-import { topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
 
 /**
  * Batched Golub–Kahan–Lanczos bidiagonalisation: the largest singular value
@@ -117,28 +117,6 @@ function normalise(
   };
 }
 
-/** The tridiagonal BᵀB of the j×j upper bidiagonal B = bidiag(α; β), in float64. */
-export function bidiagonalGram(alpha: ArrayLike<number>, beta: ArrayLike<number>, j: number): { d: Float64Array; e: Float64Array } {
-  const d = new Float64Array(j);
-  const e = new Float64Array(Math.max(j - 1, 0));
-  for (let i = 0; i < j; i++) {
-    const a = alpha[i] as number;
-    const b = i > 0 ? (beta[i - 1] as number) : 0;
-    d[i] = a * a + b * b;
-    if (i < j - 1) e[i] = a * (beta[i] as number);
-  }
-  return { d, e };
-}
-
-/** σ_max of the bidiagonal: the square root of the top eigenvalue of BᵀB; NaN if any coefficient is not finite. */
-function topSigma(alpha: Float64Array, beta: Float64Array, j: number): number {
-  for (let i = 0; i < j; i++) {
-    if (!Number.isFinite(alpha[i] as number) || (i < j - 1 && !Number.isFinite(beta[i] as number))) return NaN;
-  }
-  const { d, e } = bidiagonalGram(alpha, beta, j);
-  return Math.sqrt(Math.max(0, topEigenvalue(d, e, j)));
-}
-
 /** Normalises each length-`size` row of `values` (float64) and rounds to float32. */
 function unitRows(values: Float64Array, size: number): Float32Array {
   const out = new Float32Array(values.length);
@@ -149,6 +127,46 @@ function unitRows(values: Float64Array, size: number): Float32Array {
     for (let i = 0; i < size; i++) out[r * size + i] = (values[r * size + i] as number) / len;
   }
   return out;
+}
+
+/**
+ * Downloads the pending α, β ([B] each, in push order α_i, β_i, α_{i+1}, …,
+ * ending at step `taken`) in one transfer, into the per-map float64 arrays.
+ * Disposes the pending tensors.
+ */
+async function readCoefficients(pending: tf.Tensor1D[], taken: number, batch: number, alpha: Float64Array[], beta: Float64Array[]): Promise<void> {
+  const stacked = tf.stack(pending);
+  const firstStep = taken - Math.ceil(pending.length / 2);
+  try {
+    const values = await stacked.data();
+    for (let r = 0; r < pending.length; r++) {
+      const stepIndex = firstStep + Math.floor(r / 2);
+      const target = r % 2 === 0 ? alpha : beta;
+      for (let b = 0; b < batch; b++) (target[b] as Float64Array)[stepIndex] = values[r * batch + b] as number;
+    }
+  } finally {
+    stacked.dispose();
+    pending.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Updates σ for every map from the first `taken` coefficients and says
+ * whether all have settled: moved by at most tolerance·σ since the previous
+ * check (NaN counts as settled: more steps cannot repair it). Ritz values
+ * only grow with the Krylov space, and they converge geometrically, so a
+ * small move between checks 4 steps apart bounds the remaining error by a
+ * small multiple of it.
+ */
+function estimate(alpha: Float64Array[], beta: Float64Array[], taken: number, sigma: Float64Array, tolerance: number): boolean {
+  let all = true;
+  for (let b = 0; b < sigma.length; b++) {
+    const previous = sigma[b] as number;
+    const value = bidiagonalTopSingularValue(alpha[b] as Float64Array, beta[b] as Float64Array, taken);
+    sigma[b] = value;
+    if (!(Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value)) all = false;
+  }
+  return all;
 }
 
 export async function batchedLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
@@ -164,8 +182,6 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   const alpha = Array.from({ length: batch }, () => new Float64Array(steps));
   const beta = Array.from({ length: batch }, () => new Float64Array(steps));
   const sigma = new Float64Array(batch).fill(NaN);
-  const previous = new Float64Array(batch).fill(NaN);
-  const settled = new Uint8Array(batch);
 
   const ones = tf.ones([batch, 1, 1]) as tf.Tensor3D;
   let v = tf.tidy(() => {
@@ -236,27 +252,9 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
 
       if (!last && (j + 1) % settings.checkEvery !== 0) continue;
       // One download for every coefficient since the last check.
-      const stacked = tf.stack(pending);
-      const firstStep = j + 1 - Math.ceil(pending.length / 2);
-      const values = await stacked.data();
-      stacked.dispose();
-      pending.forEach((t) => t.dispose());
-      for (let r = 0; r < pending.length; r++) {
-        const stepIndex = firstStep + Math.floor(r / 2);
-        const target = r % 2 === 0 ? alpha : beta;
-        for (let b = 0; b < batch; b++) (target[b] as Float64Array)[stepIndex] = values[r * batch + b] as number;
-      }
+      await readCoefficients(pending, j + 1, batch, alpha, beta);
       pending = [];
-      let all = true;
-      for (let b = 0; b < batch; b++) {
-        const value = topSigma(alpha[b] as Float64Array, beta[b] as Float64Array, j + 1);
-        sigma[b] = value;
-        const prev = previous[b] as number;
-        if (Number.isNaN(value) || Math.abs(value - prev) <= settings.tolerance * value) settled[b] = 1;
-        previous[b] = value;
-        if (!settled[b]) all = false;
-      }
-      if (all) break;
+      if (estimate(alpha, beta, j + 1, sigma, settings.tolerance)) break;
     }
 
     let vectors: tf.Tensor3D | undefined;

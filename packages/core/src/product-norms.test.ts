@@ -220,6 +220,9 @@ describe('random dense sequences against the float64 product', () => {
         }
         // At t = 1 the lower bound is exact for every k: q₁ is J_1's top right-singular vector.
         expect(Math.abs(partial.logProduct[s]![0]! - reference[0]!)).toBeLessThan(PER_STEP * Math.sqrt(n));
+        for (const r of [exact, partial, byDefault]) {
+          expect(Math.abs(r.logProduct[s]![0]! - r.logBound[s]![0]!)).toBeLessThan(PER_STEP * Math.sqrt(n));
+        }
         // The largest exponent cannot exceed the growth rate of the norm.
         expect(exact.ftle[s]![0]!).toBeLessThanOrEqual(reference[steps - 1]! / steps + PER_STEP);
       }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bidiagonalGram } from './lanczos.js';
-import { sturmCount, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, sturmCount, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
 import { jacobiSingularValues, normalSource } from './test-helpers/linalg64.js';
 
 /** Dense row-major copy of the tridiagonal (d, e). */
@@ -40,6 +39,7 @@ describe('tridiagonal eigenproblems (float64)', () => {
         const { d, e } = bidiagonalGram(alpha, beta, m);
         const sigma = jacobiSingularValues(b, m, m)[0]!;
         expect(Math.abs(topEigenvalue(d, e, m) - sigma * sigma) / (sigma * sigma)).toBeLessThan(1e-14);
+        expect(Math.abs(bidiagonalTopSingularValue(alpha, beta, m) - sigma) / sigma).toBeLessThan(1e-14);
       }
     }
   });
@@ -82,6 +82,7 @@ describe('tridiagonal eigenproblems (float64)', () => {
   it('non-finite entries give NaN', () => {
     expect(topEigenvalue(new Float64Array([1, NaN]), new Float64Array([0]), 2)).toBeNaN();
     expect(topEigenvalue(new Float64Array([1, 2]), new Float64Array([Infinity]), 2)).toBeNaN();
+    expect(bidiagonalTopSingularValue([1, Infinity], [0], 2)).toBeNaN();
     expect(tridiagonalEigenvector(new Float64Array([1, 2]), new Float64Array([0]), 2, NaN).every(Number.isNaN)).toBe(true);
   });
 });

@@ -166,3 +166,25 @@ export function tridiagonalEigenvector(
   }
   return x;
 }
+
+/** The tridiagonal BᵀB of the j×j upper bidiagonal B = bidiag(α; β), in float64. */
+export function bidiagonalGram(alpha: ArrayLike<number>, beta: ArrayLike<number>, j: number): { d: Float64Array; e: Float64Array } {
+  const d = new Float64Array(j);
+  const e = new Float64Array(Math.max(j - 1, 0));
+  for (let i = 0; i < j; i++) {
+    const a = alpha[i] as number;
+    const b = i > 0 ? (beta[i - 1] as number) : 0;
+    d[i] = a * a + b * b;
+    if (i < j - 1) e[i] = a * (beta[i] as number);
+  }
+  return { d, e };
+}
+
+/** σ_max of the bidiagonal: the square root of the top eigenvalue of BᵀB; NaN if any coefficient is not finite. */
+export function bidiagonalTopSingularValue(alpha: ArrayLike<number>, beta: ArrayLike<number>, j: number): number {
+  for (let i = 0; i < j; i++) {
+    if (!Number.isFinite(alpha[i] as number) || (i < j - 1 && !Number.isFinite(beta[i] as number))) return NaN;
+  }
+  const { d, e } = bidiagonalGram(alpha, beta, j);
+  return Math.sqrt(Math.max(0, topEigenvalue(d, e, j)));
+}

@@ -1,0 +1,37 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, expect, it } from 'vitest';
+import { lyapunovSpectrum } from './lyapunov.js';
+import { denseSequence } from './operator.js';
+import { analyzeSequence, productNorms } from './product-norms.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/**
+ * The size the brief quotes (S = 8, T = 100, n = 64, dense, cpu backend),
+ * timed and printed. The time bound is only a guard against pathological
+ * regressions (it depends on the machine: ~1 s on 2 shared cores when this
+ * was written); the numerical checks are the invariants.
+ */
+it('S = 8, T = 100, n = 64 on the cpu backend: timing of productNorms + lyapunovSpectrum and of analyzeSequence', async () => {
+  const jacobians = tf.tidy(() => tf.mul(tf.randomNormal([8, 100, 64, 64], 0, 1, 'float32', 42), 1 / 8));
+  const seq = denseSequence(jacobians);
+  jacobians.dispose();
+  await lyapunovSpectrum(seq, { k: 1 }); // warm the sequence's per-step cache and the JIT
+  let t0 = performance.now();
+  const norms = await productNorms(seq);
+  const ftle = await lyapunovSpectrum(seq);
+  const separate = performance.now() - t0;
+  t0 = performance.now();
+  const all = await analyzeSequence(seq);
+  const combined = performance.now() - t0;
+  seq.dispose();
+  console.log(`S=8 T=100 n=64 cpu: productNorms + lyapunovSpectrum ${separate.toFixed(0)} ms, analyzeSequence ${combined.toFixed(0)} ms`);
+  expect(all.ftle).toEqual(ftle);
+  for (let s = 0; s < 8; s++) {
+    for (let t = 0; t < 100; t++) expect(norms.logBound[s]![t]!).toBeGreaterThanOrEqual(norms.logProduct[s]![t]! - 1e-4);
+  }
+  expect(separate).toBeLessThan(30_000);
+});
