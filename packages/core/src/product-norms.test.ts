@@ -286,7 +286,8 @@ describe('resources and options', () => {
     seq.dispose();
   });
 
-  it('rejects bad options with messages that name them', async () => {
+  it('rejects bad options with messages that name them, leaking nothing', async () => {
+    const before = tf.memory().numTensors;
     const seq = toSequence(gaussianSequence(1, 2, 3, 0.5, 2));
     await expect(productNorms(seq, { k: 4 })).rejects.toThrow(/propagateProduct: option k must be an integer in \[1, 3\], got 4/);
     await expect(lyapunovSpectrum(seq, { k: 0 })).rejects.toThrow(/option k/);
@@ -295,5 +296,6 @@ describe('resources and options', () => {
     await expect(lyapunovSpectrum(seq, { k: 2, start })).rejects.toThrow(/start must have shape \[1, 2, 3\], got \[1, 2, 4\]/);
     start.dispose();
     seq.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -166,7 +166,8 @@ describe('spectralNorm special matrices', () => {
     expect(maxRelativeError(norms, exact)).toBeLessThan(GAUSSIAN_BOUND);
   });
 
-  it('rejects bad shapes and options with a message naming them', async () => {
+  it('rejects bad shapes and options with a message naming them, leaking nothing', async () => {
+    const before = tf.memory().numTensors;
     const t = tf.zeros([2, 3]);
     await expect(spectralNorm(t)).rejects.toThrow(/spectralNorm: .*\[2, 3\]/);
     const e = tf.eye(3);
@@ -176,6 +177,7 @@ describe('spectralNorm special matrices', () => {
     const start = tf.zeros([1, 1, 4]) as tf.Tensor3D;
     await expect(spectralNorm(e, { start })).rejects.toThrow(/start.*\[1, 1, 3\].*\[1, 1, 4\]/);
     tf.dispose([t, e, start]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('leaves tf.memory().numTensors unchanged', async () => {
