@@ -3,8 +3,14 @@
  *
  * | indicator | vanishing | exploding | default thresholds |
  * |-----------|-----------|-----------|--------------------|
- * | lambda1: top finite-time Lyapunov exponent, natural log per step | λ₁ < lambdaVanishing | λ₁ > lambdaExploding | −0.01, +0.01 (a factor e^{±1} every 100 steps) |
- * | gradRatio = gradNorm[0] / gradNorm[T] (optional): how much of the loss gradient at the last state reaches the first | ratio < gradRatioVanishing | ratio > gradRatioExploding | 1e-3, 1e3 |
+ * | horizon gain e^{T·λ₁}, when `steps` T is given: what the top Lyapunov exponent does to a perturbation over the probe's own length | gain < horizonVanishing | gain > horizonExploding | 1e-2, 1e2 |
+ * | lambda1 alone, when `steps` is not given: natural log per step | λ₁ < lambdaVanishing | λ₁ > lambdaExploding | −0.01, +0.01 (a factor e^{±1} every 100 steps) |
+ * | gradRatio = gradNorm[0] / gradNorm[T] (optional): how much of the loss gradient at the last state reaches the first | ratio < gradRatioVanishing | ratio > gradRatioExploding | 1e-2, 1e2 |
+ *
+ * Why the horizon: λ₁ = −0.04 per step shrinks a perturbation to 0.45 over
+ * 20 steps (harmless) but to 0.02 over 100 (early steps stop learning).
+ * Whether gradients vanish depends on how far they must travel, so with T
+ * known the λ₁ test is on e^{T·λ₁}, the same scale as gradRatio.
  *
  * Combination: 'non-finite' if any given value is NaN; otherwise 'exploding'
  * if either indicator says so (the pathology that breaks training at once,
@@ -18,10 +24,14 @@ export type Regime = 'vanishing' | 'stable' | 'exploding' | 'non-finite';
 
 export interface RegimeIndicators {
   lambda1: number;
+  /** Sequence length T of the probe: with it, λ₁ is judged by e^{T·λ₁}. */
+  steps?: number;
   gradRatio?: number;
 }
 
 export interface RegimeThresholds {
+  horizonVanishing: number;
+  horizonExploding: number;
   lambdaVanishing: number;
   lambdaExploding: number;
   gradRatioVanishing: number;
@@ -29,10 +39,12 @@ export interface RegimeThresholds {
 }
 
 export const DEFAULT_REGIME_THRESHOLDS: Readonly<RegimeThresholds> = Object.freeze({
+  horizonVanishing: 1e-2,
+  horizonExploding: 1e2,
   lambdaVanishing: -0.01,
   lambdaExploding: 0.01,
-  gradRatioVanishing: 1e-3,
-  gradRatioExploding: 1e3,
+  gradRatioVanishing: 1e-2,
+  gradRatioExploding: 1e2,
 });
 
 function checkThresholds(t: RegimeThresholds): void {
@@ -47,6 +59,9 @@ function checkThresholds(t: RegimeThresholds): void {
   if (!(t.lambdaVanishing <= t.lambdaExploding)) {
     throw new Error(`classifyRegime: lambdaVanishing (${t.lambdaVanishing}) must be <= lambdaExploding (${t.lambdaExploding})`);
   }
+  if (!(t.horizonVanishing > 0 && t.horizonVanishing <= t.horizonExploding)) {
+    throw new Error(`classifyRegime: need 0 < horizonVanishing (${t.horizonVanishing}) <= horizonExploding (${t.horizonExploding})`);
+  }
   if (!(t.gradRatioVanishing > 0 && t.gradRatioVanishing <= t.gradRatioExploding)) {
     throw new Error(
       `classifyRegime: need 0 < gradRatioVanishing (${t.gradRatioVanishing}) <= gradRatioExploding (${t.gradRatioExploding})`,
@@ -57,7 +72,10 @@ function checkThresholds(t: RegimeThresholds): void {
 export function classifyRegime(indicators: RegimeIndicators, thresholds: Partial<RegimeThresholds> = {}): Regime {
   const t: RegimeThresholds = { ...DEFAULT_REGIME_THRESHOLDS, ...thresholds };
   checkThresholds(t);
-  const { lambda1, gradRatio } = indicators;
+  const { lambda1, gradRatio, steps } = indicators;
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) {
+    throw new Error(`classifyRegime: steps must be a positive integer, got ${String(steps)}`);
+  }
   if (typeof lambda1 !== 'number') throw new Error(`classifyRegime: lambda1 must be a number, got ${String(lambda1)}`);
   if (gradRatio !== undefined && typeof gradRatio !== 'number') {
     throw new Error(`classifyRegime: gradRatio must be a number or undefined, got ${String(gradRatio)}`);
@@ -66,8 +84,11 @@ export function classifyRegime(indicators: RegimeIndicators, thresholds: Partial
   if (gradRatio !== undefined && gradRatio < 0) {
     throw new Error(`classifyRegime: gradRatio is a ratio of norms and must be >= 0, got ${gradRatio}`);
   }
-  const exploding = lambda1 > t.lambdaExploding || (gradRatio !== undefined && gradRatio > t.gradRatioExploding);
+  // In log space: T·λ₁ against ln(threshold), so λ₁ = ±∞ stays extreme, not NaN.
+  const lambdaExploding = steps !== undefined ? steps * lambda1 > Math.log(t.horizonExploding) : lambda1 > t.lambdaExploding;
+  const lambdaVanishing = steps !== undefined ? steps * lambda1 < Math.log(t.horizonVanishing) : lambda1 < t.lambdaVanishing;
+  const exploding = lambdaExploding || (gradRatio !== undefined && gradRatio > t.gradRatioExploding);
   if (exploding) return 'exploding';
-  const vanishing = lambda1 < t.lambdaVanishing || (gradRatio !== undefined && gradRatio < t.gradRatioVanishing);
+  const vanishing = lambdaVanishing || (gradRatio !== undefined && gradRatio < t.gradRatioVanishing);
   return vanishing ? 'vanishing' : 'stable';
 }

@@ -25,13 +25,13 @@ export interface MeasureOptions {
   thresholds?: Partial<RegimeThresholds>;
 }
 
-/** λ₁ averaged over samples, and gradNorm[0]/gradNorm[T] of the sample means. */
-function regimeInputs(ftle: number[][], gradNorm: number[][] | null): { lambda1: number; gradRatio?: number } {
+/** λ₁ averaged over samples, the horizon T, and gradNorm[0]/gradNorm[T] of the sample means. */
+function regimeInputs(ftle: number[][], steps: number, gradNorm: number[][] | null): { lambda1: number; steps: number; gradRatio?: number } {
   const lambda1 = ftle.reduce((sum, row) => sum + (row[0] ?? NaN), 0) / ftle.length;
-  if (!gradNorm) return { lambda1 };
+  if (!gradNorm) return { lambda1, steps };
   const mean = (i: number) => gradNorm.reduce((sum, row) => sum + row[i]!, 0) / gradNorm.length;
   const last = (gradNorm[0]?.length ?? 1) - 1;
-  return { lambda1, gradRatio: mean(0) / mean(last) };
+  return { lambda1, steps, gradRatio: mean(0) / mean(last) };
 }
 
 /**
@@ -84,7 +84,7 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
             gradNorm: record.gradNorm ? summarize(record.gradNorm) : null,
             recurrentKernel: kernel,
             gates,
-            regime: classifyRegime(regimeInputs(analysis.ftle, record.gradNorm), options.thresholds),
+            regime: classifyRegime(regimeInputs(analysis.ftle, steps, record.gradNorm), options.thresholds),
           });
         } finally {
           sequence.dispose();
