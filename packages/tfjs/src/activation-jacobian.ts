@@ -53,34 +53,31 @@ export function activationName(activation: unknown): string {
 export function activationJacobian(activation: unknown, a: tf.Tensor): ActivationJacobian {
   const name = activationName(activation);
   const apply = (x: tf.Tensor) => (activation as { apply(x: tf.Tensor): tf.Tensor }).apply(x);
-  return tf.tidy(() => {
+  const kind: ActivationKind = name === 'softmax' ? 'softmax' : name === 'logSoftmax' ? 'logSoftmax' : 'diagonal';
+  const data = tf.tidy(() => {
     switch (name) {
       case 'linear':
-        return { kind: 'diagonal', data: tf.onesLike(a) };
-      case 'tanh': {
-        const y = tf.tanh(a);
-        return { kind: 'diagonal', data: tf.sub(1, tf.square(y)) };
-      }
+        return tf.onesLike(a);
+      case 'tanh':
+        return tf.sub(1, tf.square(tf.tanh(a)));
       case 'sigmoid': {
         const y = tf.sigmoid(a);
-        return { kind: 'diagonal', data: tf.mul(y, tf.sub(1, y)) };
+        return tf.mul(y, tf.sub(1, y));
       }
       case 'hardSigmoid':
-        return { kind: 'diagonal', data: tf.mul(0.2, tf.cast(tf.lessEqual(tf.abs(a), 2.5), 'float32')) };
+        return tf.mul(0.2, tf.cast(tf.lessEqual(tf.abs(a), 2.5), 'float32'));
       case 'relu':
-        return { kind: 'diagonal', data: tf.cast(tf.greater(a, 0), 'float32') };
+        return tf.cast(tf.greater(a, 0), 'float32');
       case 'softmax':
-        return { kind: 'softmax', data: tf.softmax(a) };
       case 'logSoftmax':
-        return { kind: 'logSoftmax', data: tf.softmax(a) };
-      default: {
+        return tf.softmax(a);
+      default:
         // Elementwise by construction (every remaining tfjs activation is), so
         // the gradient of Σφ(a) is exactly φ'(a).
-        const derivative = tf.grad((x: tf.Tensor) => tf.sum(apply(x)))(a);
-        return { kind: 'diagonal', data: derivative };
-      }
+        return tf.grad((x: tf.Tensor) => tf.sum(apply(x)))(a);
     }
   });
+  return { kind, data };
 }
 
 /**

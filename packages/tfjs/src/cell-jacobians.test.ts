@@ -162,9 +162,10 @@ describe('analytic cell Jacobians equal autodiff', () => {
 describe('autodiff fallback', () => {
   it('is used automatically for a custom cell, and densify agrees with it', () => {
     // A cell tfjs does not know: h' = tanh(x W + h U) ⊙ 0.5 + 0.5 h.
-    class HalfLeakyCell extends (tf.layers.simpleRNNCell({ units: 1 }).constructor as any) {
+    const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;
+    class HalfLeakyCell extends SimpleRNNCellClass {
       static className = 'HalfLeakyCell';
-      override call(inputs: tf.Tensor[], kwargs: any) {
+      call(inputs: tf.Tensor[], kwargs: any) {
         return tf.tidy(() => {
           const [out] = super.call(inputs, kwargs) as tf.Tensor[];
           const h = tf.add(tf.mul(out!, 0.5), tf.mul(inputs[1]!, 0.5));
@@ -172,7 +173,7 @@ describe('autodiff fallback', () => {
         });
       }
     }
-    const cell = new HalfLeakyCell({ units: 4, activation: 'tanh' });
+    const cell: any = new (HalfLeakyCell as any)({ units: 4, activation: 'tanh' });
     const layer = tf.layers.rnn({ cell });
     const input = probeInputs(2, 3, 3, 11);
     tf.tidy(() => void layer.apply(input));

@@ -34,6 +34,8 @@ export interface ClipReport {
 export type ClipListener = (report: ClipReport) => void;
 
 const KNOWN = ['clipNorm', 'globalClipNorm', 'clipValue'] as const;
+/** Brand of ClippingOptimizer instances (see its Symbol.hasInstance). */
+const CLIPPING = Symbol('gradscope.ClippingOptimizer');
 
 function checkOptions(options: ClippingOptions): { mode: ClipMode | null; threshold: number | null } {
   if (options == null || typeof options !== 'object') {
@@ -57,8 +59,14 @@ function checkOptions(options: ClippingOptions): { mode: ClipMode | null; thresh
   return { mode, threshold: value };
 }
 
+/** A gradient with its variable's name, as tfjs optimizers receive them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 /** Gradients as a list of { name, tensor }, whichever form applyGradients received. */
-export function namedGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): tf.NamedTensor[] {
+export function namedGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): NamedTensor[] {
   const named = Array.isArray(variableGradients)
     ? variableGradients
     : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
@@ -66,7 +74,7 @@ export function namedGradients(variableGradients: tf.NamedTensorMap | tf.NamedTe
 }
 
 /** ‖g‖ of every gradient, in one download. */
-export function gradientNorms(present: tf.NamedTensor[]): Float32Array {
+export function gradientNorms(present: NamedTensor[]): Float32Array {
   if (present.length === 0) return new Float32Array(0);
   return tf.tidy(() => tf.sqrt(tf.stack(present.map((g) => tf.sum(tf.square(g.tensor))))).dataSync() as Float32Array);
 }
@@ -87,6 +95,15 @@ export const learningRateOf = (optimizer: tf.Optimizer): number | null =>
  */
 export class ClippingOptimizer extends tf.Optimizer {
   static className = 'ClippingOptimizer';
+  /**
+   * tf.Optimizer answers instanceof by duck typing (any object with minimize,
+   * computeGradients and applyGradients), and subclasses inherit that: every
+   * optimizer would pass `instanceof ClippingOptimizer`. Check the brand.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { [CLIPPING]?: boolean })[CLIPPING] === true;
+  }
+  private readonly [CLIPPING] = true;
   readonly inner: tf.Optimizer;
   readonly mode: ClipMode | null;
   readonly threshold: number | null;
@@ -111,7 +128,7 @@ export class ClippingOptimizer extends tf.Optimizer {
     return () => this.listeners.delete(listener);
   }
 
-  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const present = namedGradients(variableGradients);
     const norms = gradientNorms(present);
     const perTensor: Record<string, number> = {};
@@ -183,10 +200,10 @@ export class ClippingOptimizer extends tf.Optimizer {
   override dispose(): void {
     this.inner.dispose();
   }
-  override getWeights(): Promise<tf.NamedTensor[]> {
+  override getWeights(): Promise<NamedTensor[]> {
     return this.inner.getWeights();
   }
-  override setWeights(weightValues: tf.NamedTensor[]): Promise<void> {
+  override setWeights(weightValues: NamedTensor[]): Promise<void> {
     return this.inner.setWeights(weightValues);
   }
   override getConfig(): tf.serialization.ConfigDict {

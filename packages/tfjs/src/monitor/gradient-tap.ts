@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ClippingOptimizer, globalNorm, gradientNorms, learningRateOf, namedGradients, type ClipListener } from '../with-clipping.js';
+import { ClippingOptimizer, globalNorm, gradientNorms, learningRateOf, namedGradients, type ClipListener, type NamedTensor } from '../with-clipping.js';
 
 /**
  * Sees every optimizer step of a model and reports its gradient norms.
@@ -14,7 +14,7 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
   if (!measureUnwrapped) return () => {};
   const own = Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients');
   const original = optimizer.applyGradients;
-  const wrapped = function (this: tf.Optimizer, variableGradients: tf.NamedTensorMap | tf.NamedTensor[]) {
+  const wrapped = function (this: tf.Optimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]) {
     let report: Parameters<ClipListener>[0] | null = null;
     try {
       const present = namedGradients(variableGradients);

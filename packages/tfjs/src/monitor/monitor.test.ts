@@ -40,7 +40,7 @@ describe('gradscope() in model.fit', () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: withClipping(tf.train.adam(0.01), { globalClipNorm: 0.05 }), loss: 'meanSquaredError', metrics: ['mae'] });
     const { xs, ys } = data();
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 2, budget: 1 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 2, budget: 1000 });
     await model.fit(xs, ys, { epochs: 2, batchSize: 8, callbacks: [monitor], verbose: 0 });
     const runs = readRuns(dir);
     expect([...runs.keys()]).toEqual([monitor.runId]);
@@ -121,7 +121,7 @@ describe('gradscope() in model.fit', () => {
   it('rejects unknown or ill-typed options, naming them', () => {
     expect(() => gradscope({ evry: 5 } as any)).toThrow(/unknown option 'evry'/);
     expect(() => gradscope({ every: 0 })).toThrow(/option 'every' must be a positive integer, got 0/);
-    expect(() => gradscope({ budget: 2 })).toThrow(/option 'budget' must be a fraction/);
+    expect(() => gradscope({ budget: -1 })).toThrow(/option 'budget' must be a positive fraction/);
     expect(() => gradscope({ logdir: 3 } as any)).toThrow(/option 'logdir' must be a folder path or false/);
     expect(() => gradscope({ url: 'http://x' })).toThrow(/option 'url' must be a websocket URL/);
     expect(() => gradscope({ stopOnNaN: 'yes' } as any)).toThrow(/option 'stopOnNaN' must be true or false, got 'yes'/);
@@ -149,7 +149,7 @@ describe('gradscope() with NaN training and failing measurements', () => {
       const model = lstmAndSimpleRNN();
       model.compile({ optimizer: tf.train.sgd(1e30), loss: 'meanSquaredError' });
       const { xs, ys } = data(16);
-      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, stopOnNaN, every: 1, budget: 1 });
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, stopOnNaN, every: 1, budget: 1000 });
       await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor], verbose: 0 });
       const events = readRuns(dir).get(monitor.runId!)!;
       const steps = ofType(events, 'train-step');
@@ -199,7 +199,7 @@ describe('gradscope() in other training loops and models', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(24);
     const dataset = tf.data.zip({ xs: tf.data.array(tf.unstack(xs)), ys: tf.data.array(tf.unstack(ys)) }).batch(6);
-    const monitor = gradscope({ logdir: dir, console: false, every: 1, budget: 1 });
+    const monitor = gradscope({ logdir: dir, console: false, every: 1, budget: 1000 });
     await model.fitDataset(monitor.tap(dataset as any), { epochs: 1, callbacks: [monitor], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
     expect(ofType(events, 'train-step').length).toBe(4);
@@ -216,7 +216,7 @@ describe('gradscope() in other training loops and models', () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: withClipping(tf.train.sgd(0.1), { clipNorm: 0.01 }), loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 2, budget: 1 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 2, budget: 1000 });
     for (let i = 0; i < 5; i++) {
       const loss = (await model.trainOnBatch(xs, ys)) as number;
       await monitor.step(model, { loss });
@@ -257,7 +257,7 @@ describe('gradscope() in other training loops and models', () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: withClipping(tf.train.adam(0.01), { globalClipNorm: 1 }), loss: 'meanSquaredError' });
     const { xs, ys } = data(4);
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: logdir(), console: false, every: 5, budget: 1 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: logdir(), console: false, every: 5, budget: 1000 });
     let after10 = -1;
     for (let i = 0; i < 100; i++) {
       const loss = (await model.trainOnBatch(xs, ys)) as number;

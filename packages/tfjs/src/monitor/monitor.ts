@@ -56,6 +56,8 @@ export class GradscopeMonitor extends tf.Callback {
   private runNumber = 0;
   /** tap() was called: the probe arrives with the first batch, so the run starts there. */
   private tapped = false;
+  /** When the last step() returned: custom loops train between two calls. */
+  private lastStepEnd: number | null = null;
 
   constructor(options: GradscopeOptions = {}) {
     super();
@@ -101,12 +103,17 @@ export class GradscopeMonitor extends tf.Callback {
 
   /**
    * Records one training step of a custom loop (call after trainOnBatch or
-   * optimizer.minimize). Starts the run on the first call.
+   * optimizer.minimize). Starts the run on the first call. `trainingMs`, the
+   * step's own duration, feeds the budget; without it the time since the
+   * previous step() returned is used.
    */
   async step(model: tf.LayersModel, logs: { loss?: number | tf.Scalar; [metric: string]: unknown } = {}, trainingMs?: number): Promise<void> {
     if (!this.stream) await this.start(model);
-    if (trainingMs !== undefined) this.cadence.addTraining(trainingMs);
+    // Without an explicit figure, the time since the previous step() is training time.
+    const trained = trainingMs ?? (this.lastStepEnd !== null ? now() - this.lastStepEnd : 0);
+    this.cadence.addTraining(trained);
     await this.record(model, logs as tf.Logs);
+    this.lastStepEnd = now();
   }
 
   /** Measures every recurrent layer now, whatever the cadence says. */

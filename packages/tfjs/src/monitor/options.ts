@@ -19,7 +19,9 @@ export interface GradscopeOptions {
   /**
    * Fraction of training wall time the monitor may use, default 0.05. The
    * monitor times itself and spaces measurements out to stay within it.
-   * The first measurement (at the first step) always runs.
+   * The first measurement (at the first step) always runs. Values above 1
+   * let the monitor take longer than training itself (for debugging, or to
+   * make `every` the only limit).
    */
   budget?: number;
   /** Folder for runs (one sub-folder per run, events.jsonl). Default './gradscope-runs' in Node; false: no files. */
@@ -89,7 +91,7 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
   probe: (v) => (typeof v === 'object' && v !== null && 'xs' in v ? null : 'an object { xs, ys? } of tensors'),
   layers: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? null : 'a non-empty array of layer names'),
   every: positiveInteger,
-  budget: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? null : 'a fraction in (0, 1], e.g. 0.05'),
+  budget: (v) => (typeof v === 'number' && v > 0 && !Number.isNaN(v) ? null : 'a positive fraction of training time, e.g. 0.05'),
   logdir: (v) => (v === false || (typeof v === 'string' && v.length > 0) ? null : 'a folder path or false'),
   runName: nonEmptyString,
   stopOnNaN: boolean,
