@@ -10,6 +10,7 @@ import { Cadence } from './cadence.js';
 import { ConsoleSink } from './console-sink.js';
 import { EventStream } from './event-stream.js';
 import { tapGradients } from './gradient-tap.js';
+import { openLiveSinks } from './live-sinks.js';
 import { LogdirSink } from './logdir-sink.js';
 import { modelSummary } from './model-summary.js';
 import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './options.js';
@@ -192,6 +193,7 @@ export class GradscopeMonitor extends tf.Callback {
     this.runId = makeRunId(runName);
     const sinks: EventSink[] = [];
     if (this.options.logdir !== false) sinks.push(await LogdirSink.open(this.options.logdir, this.runId));
+    sinks.push(...(await openLiveSinks(this.options, this.runId)));
     if (this.options.console) sinks.push(new ConsoleSink());
     this.stream = new EventStream(this.runId, sinks);
     this.stepIndex = 0;
