@@ -1,0 +1,92 @@
+/**
+ * The per-layer measurement record: what @gradscope/tfjs `measureModel`
+ * produces for one recurrent cell on one measured training step, exactly.
+ * Definitions of every quantity are in DESIGN.md "The measurements"; the
+ * conventions that a reader needs (indexing, logs) are repeated here.
+ *
+ * Every number here may be NaN or ±Infinity: a model that already diverged is
+ * reported as such, never silently dropped (see encode.ts for how those
+ * values survive JSON).
+ */
+
+/** Cell kinds gradscope knows the Jacobian of; 'custom' is measured by autodiff. */
+export type CellKind = 'simpleRNN' | 'lstm' | 'gru' | 'custom';
+export const CELL_KINDS: readonly CellKind[] = ['simpleRNN', 'lstm', 'gru', 'custom'];
+
+/** How the per-step Jacobians were obtained. */
+export type JacobianMethod = 'analytic' | 'autodiff';
+export const JACOBIAN_METHODS: readonly JacobianMethod[] = ['analytic', 'autodiff'];
+
+/** vanishing/exploding from λ₁ and gradNorm[0]/gradNorm[T]; thresholds live in @gradscope/core. */
+export type Regime = 'vanishing' | 'stable' | 'exploding' | 'non-finite';
+export const REGIMES: readonly Regime[] = ['vanishing', 'stable', 'exploding', 'non-finite'];
+
+/**
+ * A per-index quantity summarised over the probe samples: mean[i], min[i] and
+ * max[i] are taken over the S samples at index i. The three arrays always have
+ * the same length.
+ */
+export interface Summary {
+  mean: number[];
+  min: number[];
+  max: number[];
+}
+
+/** A scalar summarised over the probe samples. */
+export interface ScalarSummary {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** LSTM gate statistics. Per-t summaries have length `steps`; each sample's value at t is the mean over units. */
+export interface LstmGates {
+  kind: 'lstm';
+  forget: Summary;
+  input: Summary;
+  output: Summary;
+  /** logCarousel[t] = mean over units of Σ_{u≤t} ln f_u: how much of c_0 survives to step t (0 = all of it). */
+  logCarousel: Summary;
+  /** Fraction of (sample, step, unit) entries whose gate derivative is below 10% of its maximum (NaN: not defined for that activation). */
+  saturation: { forget: number; input: number; output: number; cell: number };
+}
+
+/** GRU gate statistics; update gate z ≈ 1 copies the state (J ≈ I). */
+export interface GruGates {
+  kind: 'gru';
+  update: Summary;
+  reset: Summary;
+  saturation: { update: number; reset: number; candidate: number };
+}
+
+export interface LayerMeasurement {
+  /** Cell name, e.g. 'lstm_1', 'bidirectional_1/forward', 'rnn_1/cell_0'. */
+  layer: string;
+  kind: CellKind;
+  method: JacobianMethod;
+  /** Units n of the cell. */
+  units: number;
+  /** Size of the state the Jacobians act on (2n for LSTM: h and c). */
+  stateSize: number;
+  /** Sequence length T of the probe. */
+  steps: number;
+  /** Probe samples S the summaries are taken over. */
+  samples: number;
+  /** ‖J_t‖₂ for t = 1..T, at index t-1 (length T). */
+  stepNorm: Summary;
+  /** ln ‖J_t⋯J_1‖₂ (length T). */
+  logProduct: Summary;
+  /** Σ_{u≤t} ln ‖J_u‖₂ (length T); always ≥ logProduct. */
+  logBound: Summary;
+  /** max_t ‖J_t‖₂; T·ln β is the seed's β^T line. */
+  beta: ScalarSummary;
+  /** Finite-time Lyapunov exponents λ_1..λ_k, natural log per step (1 ≤ k ≤ stateSize). */
+  ftle: Summary;
+  /** ‖∂L/∂s_t‖ for t = 0..T at index t (length T+1); null without a loss. */
+  gradNorm: Summary | null;
+  /** ‖R‖₂ and spectral radius ρ(R) of the recurrent kernel. */
+  recurrentKernel: { norm: number; spectralRadius: number };
+  /** Gate statistics; kind matches the layer's kind, null when not available. */
+  gates: LstmGates | GruGates | null;
+  regime: Regime;
+}
