@@ -1,13 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const source = (pkg: string) => fileURLToPath(new URL(`../${pkg}/src/index.ts`, import.meta.url));
+const source = (file: string) => fileURLToPath(new URL(`../${file}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Test against the sibling packages' sources, so a change in core is
     // tested here without a build in between (typecheck still uses dist).
-    alias: { '@gradscope/core': source('core'), '@gradscope/protocol': source('protocol') },
+    alias: [
+      { find: /^@gradscope\/core$/, replacement: source('core/src/index.ts') },
+      { find: /^@gradscope\/protocol$/, replacement: source('protocol/src/index.ts') },
+      { find: /^@gradscope\/protocol\/node$/, replacement: source('protocol/src/node.ts') },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts'],

@@ -25,6 +25,17 @@ export interface MeasureOptions {
   thresholds?: Partial<RegimeThresholds>;
 }
 
+/**
+ * Seven significant digits: what float32 arithmetic resolves. Writing the
+ * float64 noise beyond that doubled the size of every measurement line.
+ */
+function roundDeep<T>(value: T): T {
+  if (typeof value === 'number') return (Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(7)) : value) as T;
+  if (Array.isArray(value)) return value.map(roundDeep) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundDeep(v)])) as T;
+  return value;
+}
+
 /** λ₁ averaged over samples, the horizon T, and gradNorm[0]/gradNorm[T] of the sample means. */
 function regimeInputs(ftle: number[][], steps: number, gradNorm: number[][] | null): { lambda1: number; steps: number; gradRatio?: number } {
   const lambda1 = ftle.reduce((sum, row) => sum + (row[0] ?? NaN), 0) / ftle.length;
@@ -68,7 +79,7 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
                 ? gruGates(linearization, samples, steps)
                 : null;
           const kernel = await recurrentKernelNorms(cell.cell, cell.kind);
-          results.push({
+          results.push(roundDeep({
             layer: cell.name,
             kind: cell.kind,
             method,
@@ -85,7 +96,7 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
             recurrentKernel: kernel,
             gates,
             regime: classifyRegime(regimeInputs(analysis.ftle, steps, record.gradNorm), options.thresholds),
-          });
+          } satisfies LayerMeasurement));
         } finally {
           sequence.dispose();
         }

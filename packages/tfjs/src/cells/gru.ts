@@ -18,6 +18,8 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
     const r = readWeight(cell.recurrentKernel) as tf.Tensor2D;
     return tf.split(r, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   });
+  // Transposed copies: see rowsTimes (no transposed matMul).
+  const [rzrT, rhT] = [tf.transpose(rzr), tf.transpose(rh)];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     let xp = tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D);
@@ -49,7 +51,7 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
       update: { kind: k('z'), name: recName }, reset: { kind: k('r'), name: recName },
       candidate: { kind: k('h'), name: actName },
     },
-    held: [rzr, rh],
+    held: [rzr, rh, rzrT, rhT],
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
       const [daz, dar] = tf.split(rowsTimes(v, rzr), 2, 2) as [tf.Tensor3D, tf.Tensor3D];
@@ -62,13 +64,13 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
       const gah = actT(k('h'), F('dH'), tf.mul(tf.sub(1, F('z')), v));
-      const q = rowsTimes(gah as tf.Tensor3D, rh, true); // cotangent of r⊙h
+      const q = rowsTimes(gah as tf.Tensor3D, rhT); // cotangent of r⊙h
       const gaz = actT(k('z'), F('dZ'), tf.mul(v, F('hMinusCandidate')));
       const gar = actT(k('r'), F('dR'), tf.mul(q, F('hPrev')));
       return tf.addN([
         tf.mul(F('z'), v),
         tf.mul(q, F('r')),
-        rowsTimes(tf.concat([gaz, gar], 2) as tf.Tensor3D, rzr, true),
+        rowsTimes(tf.concat([gaz, gar], 2) as tf.Tensor3D, rzrT),
       ]) as tf.Tensor3D;
     },
   };

@@ -18,6 +18,7 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
   const recName = activationName(cell.recurrentActivation);
   const actName = activationName(cell.activation);
   const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
+  const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
@@ -52,7 +53,7 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
       candidate: { kind: k('g'), name: actName }, output: { kind: k('o'), name: recName },
       cell: { kind: k('c'), name: actName },
     },
-    held: [recurrent],
+    held: [recurrent, recurrentT],
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
       const [vh, vc] = tf.split(v, 2, 2);
@@ -76,7 +77,7 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
         actT(k('g'), F('dG'), tf.mul(gcTotal, F('i'))),
         actT(k('o'), F('dO'), tf.mul(gh, F('phiC'))),
       ], 2) as tf.Tensor3D;
-      return tf.concat([rowsTimes(gz, recurrent, true), tf.mul(gcTotal, F('f'))], 2) as tf.Tensor3D;
+      return tf.concat([rowsTimes(gz, recurrentT), tf.mul(gcTotal, F('f'))], 2) as tf.Tensor3D;
     },
   };
 }

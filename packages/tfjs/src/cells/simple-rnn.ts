@@ -14,6 +14,7 @@ export function linearizeSimpleRNN(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D
   const name = activationName(cell.activation);
   // A snapshot of R: later training steps must not change a measurement.
   const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
+  const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
   let kind: ReturnType<typeof activationJacobian>['kind'] = 'diagonal';
   const factors = tf.tidy(() => {
     const kernel = readWeight(cell.kernel) as tf.Tensor2D;
@@ -29,9 +30,9 @@ export function linearizeSimpleRNN(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D
     stateSize: recurrent.shape[0],
     factors,
     activations: { activation: { kind, name } },
-    held: [recurrent],
+    held: [recurrent, recurrentT],
     apply: (f, v) => applyActivation(kind, factor(f, 'dAct'), rowsTimes(v, recurrent)) as tf.Tensor3D,
     applyTranspose: (f, v) =>
-      rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrent, true),
+      rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrentT),
   };
 }

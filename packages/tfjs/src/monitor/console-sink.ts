@@ -35,7 +35,7 @@ export class ConsoleSink implements EventSink {
         this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
         break;
       case 'run-end':
-        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps (${event.reason})`);
+        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps${event.reason ? ` (${event.reason})` : ''}`);
         break;
       default:
         break;

@@ -2,7 +2,7 @@ import { PROTOCOL_VERSION, type GradscopeEvent } from '@gradscope/protocol';
 import type { EventSink } from './sinks.js';
 
 /** An event as the monitor drafts it: everything but the envelope the stream adds. */
-export type EventBody = GradscopeEvent extends infer E ? (E extends GradscopeEvent ? Omit<E, 'version' | 'runId' | 'seq' | 'time' | 'step' | 'epoch'> : never) : never;
+export type EventDraft = GradscopeEvent extends infer E ? (E extends GradscopeEvent ? Omit<E, 'version' | 'runId' | 'seq' | 'time' | 'step' | 'epoch'> : never) : never;
 
 /**
  * Stamps events with the run's envelope (version, run id, gap-free seq,
@@ -18,7 +18,7 @@ export class EventStream {
     private readonly sinks: EventSink[],
   ) {}
 
-  emit(body: EventBody, step: number, epoch: number): GradscopeEvent {
+  emit(body: EventDraft, step: number, epoch: number): GradscopeEvent {
     const event = { ...body, version: PROTOCOL_VERSION, runId: this.runId, seq: this.seq++, step, epoch, time: Date.now() } as GradscopeEvent;
     for (const sink of this.sinks) {
       try {

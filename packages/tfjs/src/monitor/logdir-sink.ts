@@ -1,92 +1,51 @@
-import { encodeEvent, type GradscopeEvent } from '@gradscope/protocol';
+import type { GradscopeEvent } from '@gradscope/protocol';
+import type { RunLogWriter } from '@gradscope/protocol/node';
 import type { EventSink } from './sinks.js';
 
-/** Flush period: at most this much is lost if the process dies. */
-export const FLUSH_INTERVAL_MS = 1000;
-
-type Fs = typeof import('node:fs');
-type Path = typeof import('node:path');
-
 /**
- * Appends every event, encoded as one JSON line, to
- * `<logdir>/<runId>/events.jsonl` — the format `gradscope serve --logdir`
- * reads. Lines are buffered and written at least every second and on close.
- * A failed write (disk full) keeps the lines for the next attempt and warns
- * once; nothing recorded is dropped while the process lives.
+ * Appends every event as one JSON line to `<logdir>/<runId>/events.jsonl`,
+ * the format `gradscope serve --logdir` reads, through the protocol's
+ * RunLogWriter: flushed at least every second and on close, a torn last line
+ * left by a crashed process repaired before appending, failed writes retried
+ * from a bounded buffer (what it had to drop is counted and reported).
+ *
+ * Node only: the writer is imported on open, so a browser bundle never
+ * pulls in node:fs.
  */
 export class LogdirSink implements EventSink {
   readonly name = 'logdir';
-  readonly file: string;
-  private pending: string[] = [];
-  private fd: number | null;
-  private timer: ReturnType<typeof setInterval> | null;
-  private warned = false;
 
-  private constructor(
-    private readonly fs: Fs,
-    file: string,
-    fd: number,
-  ) {
-    this.file = file;
-    this.fd = fd;
-    this.timer = setInterval(() => this.writePending(), FLUSH_INTERVAL_MS);
-    // The timer must not keep a finished training script alive.
-    (this.timer as { unref?: () => void }).unref?.();
+  private constructor(private readonly writer: RunLogWriter) {}
+
+  get file(): string {
+    return this.writer.file;
   }
 
-  /**
-   * Creates the run folder and opens the file. Throws at once, naming the
-   * folder and the cause, when the logdir cannot be written.
-   */
+  /** Opens the run's file, or throws at once naming the folder and the cause. */
   static async open(logdir: string, runId: string): Promise<LogdirSink> {
-    const fs: Fs = await import('node:fs');
-    const path: Path = await import('node:path');
-    const dir = path.join(logdir, runId);
+    const { RunLogWriter } = await import('@gradscope/protocol/node');
+    const path = await import('node:path');
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, 'events.jsonl');
-      const fd = fs.openSync(file, 'a');
-      return new LogdirSink(fs, file, fd);
+      return new LogdirSink(RunLogWriter.open(logdir, runId));
     } catch (err) {
-      throw new Error(`gradscope: cannot write runs to logdir '${path.resolve(logdir)}': ${(err as Error).message}. Pass another folder as the 'logdir' option, or logdir: false`);
+      throw new Error(
+        `gradscope: cannot write runs to logdir '${path.resolve(logdir)}': ${(err as Error).message}. Pass another folder as the 'logdir' option, or logdir: false`,
+      );
     }
   }
 
   write(event: GradscopeEvent): void {
-    this.pending.push(encodeEvent(event) + '\n');
-  }
-
-  private writePending(): void {
-    if (this.fd === null || this.pending.length === 0) return;
-    const text = this.pending.join('');
-    try {
-      this.fs.writeSync(this.fd, text);
-      this.pending = [];
-    } catch (err) {
-      this.pending = [text];
-      if (!this.warned) {
-        this.warned = true;
-        console.warn(`gradscope: writing ${this.file} failed (${(err as Error).message}); keeping events in memory and retrying every second`);
-      }
-    }
+    this.writer.append(event);
   }
 
   async flush(): Promise<void> {
-    this.writePending();
+    this.writer.flush();
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.writePending();
-    if (this.fd !== null) {
-      try {
-        this.fs.fsyncSync(this.fd);
-      } catch {
-        // fsync is a best effort (not every file system supports it).
-      }
-      this.fs.closeSync(this.fd);
-      this.fd = null;
+    this.writer.close();
+    if (this.writer.dropped > 0) {
+      console.warn(`gradscope: ${this.writer.dropped} events could not be written to ${this.writer.file} (the disk kept failing)`);
     }
   }
 }
