@@ -4,11 +4,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { gradscope, useBestBackend, withClipping } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
+import { openCarryGate, recurrentLayer } from '../lib/cells.mjs';
 import { progress } from '../lib/progress.mjs';
 import { addingProblem } from './data.mjs';
 
 const args = parseArgs(
-  { steps: 100, units: 32, samples: 1024, epochs: 10, batch: 32, cells: 'simpleRNN,gru,lstm', logdir: './gradscope-runs', serve: true, every: 10 },
+  { steps: 100, units: 32, samples: 1024, epochs: 10, batch: 32, cells: 'simpleRNN,gru,lstm', logdir: './gradscope-runs', serve: true, every: 10, budget: 0.2 },
   `usage: node examples/adding-problem/train.mjs [flags]
   --steps N      sequence length T (default 100; the task needs T ≥ 100 to be hard)
   --units N      recurrent units (default 32)
@@ -17,6 +18,7 @@ const args = parseArgs(
   --batch N      batch size (default 32)
   --cells LIST   which cells, comma-separated (default simpleRNN,gru,lstm)
   --every N      measure at most every N steps (default 10)
+  --budget X     fraction of training time the monitor may use (default 0.2)
   --logdir DIR   where runs are written (default ./gradscope-runs)
   --no-serve     do not start the embedded dashboard server`,
 );
@@ -27,27 +29,13 @@ const n = args.units;
 const { xs, ys } = addingProblem(args.samples, T, 1);
 const probe = { xs: xs.slice(0, 8), ys: ys.slice(0, 8) };
 
-/**
- * The gated cells get their forget (LSTM) / update (GRU) gate bias set to 3
- * with sigmoid gates, so the gate starts near σ(3) = 0.95 and the cell
- * carries its state (Jozefowicz et al. 2015; Tallec & Ollivier's chrono
- * init). With tfjs's defaults (hardSigmoid, zero bias) both gates start at
- * 0.5 and all three cells vanish alike — try --cells with a patched init.
- */
+/** One model per cell kind; gated cells start with their carry gate open (see lib/cells.mjs). */
 function build(kind) {
-  const common = { units: n, inputShape: [T, 2], name: kind };
-  const layer =
-    kind === 'lstm'
-      ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid' })
-      : kind === 'gru'
-        ? tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' })
-        : tf.layers.simpleRNN(common);
+  const layer = recurrentLayer(kind, { units: n, inputShape: [T, 2], name: kind });
   const model = tf.sequential({ name: `adding-${kind}` });
   model.add(layer);
   model.add(tf.layers.dense({ units: 1 }));
-  const gateBias = (block, blocks) => tf.concat(Array.from({ length: blocks }, (_, i) => (i === block ? tf.fill([n], 3) : tf.zeros([n]))));
-  if (kind === 'lstm') layer.cell.bias.write(gateBias(1, 4)); // gate order i, f, c, o
-  if (kind === 'gru') layer.cell.bias.write(gateBias(0, 3)); // gate order z, r, h
+  openCarryGate(layer, kind);
   model.compile({ optimizer: withClipping(tf.train.adam(3e-3), { globalClipNorm: 1 }), loss: 'meanSquaredError' });
   return model;
 }
@@ -62,7 +50,7 @@ for (const kind of kinds) {
 for (const kind of kinds) {
   console.log(`\n== adding problem, T = ${T}, ${kind} (${n} units) ==`);
   const model = build(kind);
-  const monitor = gradscope({ probe, runName: `adding-${kind}`, logdir: args.logdir, serve: args.serve, every: args.every });
+  const monitor = gradscope({ probe, runName: `adding-${kind}`, logdir: args.logdir, serve: args.serve, every: args.every, budget: args.budget });
   await model.fit(xs, ys, { epochs: args.epochs, batchSize: args.batch, callbacks: [monitor, progress(kind)], verbose: 0 });
   console.log(`${kind}: run ${monitor.runId} written to ${args.logdir}`);
 }
