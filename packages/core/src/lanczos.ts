@@ -82,7 +82,11 @@ function scaleRows(s: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
 function rowNorm(w: tf.Tensor3D): tf.Tensor3D {
   const big = tf.max(tf.abs(w), -1, true) as tf.Tensor3D;
   // 1/big where big > 0; 0 for a zero row (norm 0). NaN or ∞ entries give NaN: 0·NaN and 0·∞ are NaN.
-  const inverse = tf.where(tf.greater(big, 0), tf.reciprocal(big), tf.zerosLike(big)) as tf.Tensor3D;
+  // A row of float32 denormals (a residual after an exact breakdown, left by
+  // rounding) has 1/big = ∞ and would turn into NaN: it counts as zero too.
+  const reciprocal = tf.reciprocal(big);
+  const usable = tf.logicalAnd(tf.greater(big, 0), tf.isFinite(reciprocal));
+  const inverse = tf.where(usable, reciprocal, tf.zerosLike(big)) as tf.Tensor3D;
   return tf.mul(tf.sqrt(tf.sum(tf.square(scaleRows(inverse, w)), -1, true)), big) as tf.Tensor3D;
 }
 
