@@ -56,3 +56,31 @@ export { formatEvent, formatNumber } from './format.js';
 
 // Fixtures: one realistic event of each type (the examples of PROTOCOL.md).
 export { EXAMPLE_RUN_ID, exampleEvent, exampleEvents, exampleGruGates, exampleNonFiniteAlert } from './examples.js';
+
+// The live server's websocket messages and REST summaries.
+export {
+  CLOSE_CODES,
+  parsePublisherMessage,
+  parseSubscriberMessage,
+  PUBLISH_PATH,
+  RUN_SUMMARY_STATUSES,
+  SUBSCRIBE_PATH,
+} from './server-messages.js';
+export type {
+  AckMessage,
+  ErrorMessage,
+  HelloMessage,
+  LiveEventsMessage,
+  PublishEventsMessage,
+  PublisherMessage,
+  ReplayMessage,
+  RunsMessage,
+  RunSummary,
+  RunSummaryStatus,
+  ServerErrorCode,
+  ServerMessage,
+  SubscribeMessage,
+  SubscriberMessage,
+  UnsubscribeMessage,
+  WelcomeMessage,
+} from './server-messages.js';
