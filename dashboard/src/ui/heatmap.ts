@@ -33,7 +33,7 @@ export interface HeatmapOptions {
   onPickStep?: (step: number) => void;
 }
 
-const M = { left: 44, right: 86, top: 8, bottom: 30 };
+const M = { left: 44, right: 100, top: 8, bottom: 30 };
 
 export class Heatmap {
   readonly canvas: HTMLCanvasElement;
