@@ -74,7 +74,7 @@ export class LayerView {
     this.product = new LineChart(p2.body, { xLabel: 'time step t', yLabel: 'ln norm', band: { upper: 1, lower: 0, fill: 'rgba(255,127,14,0.15)' } });
     const p3 = panel(grid, '3 · gradient through time', HELP.gradient, `${layer}-gradient`, () => [this.gradLine.canvas!, this.gradHeat.canvas]);
     this.gradLine = new LineChart(p3.body, { xLabel: 'time step t', yLabel: 'ln ‖∂L/∂s_t‖', height: 150 });
-    this.gradHeat = new Heatmap(p3.body, { yLabel: 't', legendLabel: normLegend('ratio'), height: 140, onPickStep: pickStep });
+    this.gradHeat = new Heatmap(p3.body, { yLabel: 't', legendLabel: (v) => `× ${fmt(Math.exp(v), 2).replace('e+', 'e')}`, height: 140, onPickStep: pickStep });
     const p4 = panel(grid, '4 · Lyapunov exponents over training', HELP.ftle, `${layer}-ftle`, () => [this.ftle.canvas!]);
     this.ftle = new LineChart(p4.body, { xLabel: 'training step', yLabel: 'λ (ln per step)', onPickX: pickStep });
     this.ftle.refLines = [{ y: 0, label: 'λ = 0', stroke: '#555' }];
