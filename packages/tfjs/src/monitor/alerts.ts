@@ -2,6 +2,13 @@ import type { AlertEvent, LayerMeasurement } from '@gradscope/protocol';
 
 export type AlertDraft = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & Partial<Pick<AlertEvent, 'layer' | 'value' | 'threshold'>>;
 
+/**
+ * λ₁ must be this far from zero over the probe horizon, |T·λ₁| ≥ 0.5 (a
+ * factor e^{0.5} ≈ 1.65 over the sequence), before its sign counts: λ₁
+ * hovering around zero would otherwise raise a crossing at every measurement.
+ */
+export const CROSSING_DEAD_BAND = 0.5;
+
 /** Steps of gradient-norm history the spike detector compares against. */
 const SPIKE_WINDOW = 50;
 /** A spike needs at least this much history, so early noise is not flagged. */
@@ -20,15 +27,19 @@ const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0
  * on transitions (a layer entering the vanishing regime, λ₁ changing sign),
  * not on every measurement that stays in a state, so the list stays short.
  *
- * - grad-spike: global gradient norm > spikeFactor × median of the last 50 steps.
+ * - grad-spike: global gradient norm > spikeFactor × median of the last 50 steps
+ *   (once per episode: not again until the norm has fallen back below).
  * - non-finite: NaN/Infinity in the loss, the gradient norm, or a measurement.
  * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so.
- * - lyapunov-crossing: a layer's mean λ₁ changes sign between measurements.
+ * - lyapunov-crossing: a layer's mean λ₁ changes sign (outside a dead band of
+ *   |T·λ₁| < 0.5, where the sign means nothing over the probe's length).
  */
 export class AlertDetector {
   private readonly gradHistory: number[] = [];
   private readonly regimes = new Map<string, string>();
   private readonly lambda1 = new Map<string, number>();
+  /** Inside a spike episode: the norm is still above the threshold it crossed. */
+  private spiking = false;
   private lossWasFinite = true;
   private gradWasFinite = true;
 
@@ -53,7 +64,10 @@ export class AlertDetector {
         if (this.gradHistory.length >= SPIKE_MIN_HISTORY) {
           const typical = median(this.gradHistory);
           const threshold = this.spikeFactor * typical;
-          if (typical > 0 && gradNorm > threshold) {
+          const above = typical > 0 && gradNorm > threshold;
+          // One alert per episode: a run that keeps exploding says so once,
+          // and again only after the norm has come back down.
+          if (above && !this.spiking) {
             alerts.push({
               kind: 'grad-spike',
               severity: 'warning',
@@ -62,6 +76,7 @@ export class AlertDetector {
               threshold,
             });
           }
+          this.spiking = above;
         }
         this.gradHistory.push(gradNorm);
         if (this.gradHistory.length > SPIKE_WINDOW) this.gradHistory.shift();
@@ -92,8 +107,8 @@ export class AlertDetector {
       this.regimes.set(m.layer, m.regime);
       const l1 = m.ftle.mean[0];
       const before = this.lambda1.get(m.layer);
-      if (l1 !== undefined && Number.isFinite(l1)) {
-        if (before !== undefined && Math.sign(before) !== Math.sign(l1) && l1 !== 0) {
+      if (l1 !== undefined && Number.isFinite(l1) && Math.abs(m.steps * l1) >= CROSSING_DEAD_BAND) {
+        if (before !== undefined && Math.sign(before) !== Math.sign(l1)) {
           alerts.push({
             kind: 'lyapunov-crossing',
             severity: 'info',

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { AlertDetector } from './alerts.js';
+
+describe('AlertDetector', () => {
+  it('flags a gradient spike against the running median once per episode', () => {
+    const d = new AlertDetector(10);
+    for (let i = 0; i < 10; i++) expect(d.onTrainStep(1, 1 + 0.01 * i)).toEqual([]);
+    // The median of 1.00..1.09 is 1.045, so the threshold is 10.45.
+    expect(d.onTrainStep(1, 10)).toEqual([]);
+    const spike = d.onTrainStep(1, 50);
+    expect(spike.map((a) => [a.kind, a.severity])).toEqual([['grad-spike', 'warning']]);
+    expect(spike[0]!.threshold).toBeCloseTo(10.5, 1); // median of 1.00..1.09 and 10 is 1.05
+    expect(d.onTrainStep(1, 60)).toEqual([]); // same episode
+    expect(d.onTrainStep(1, 1)).toEqual([]); // back down
+    expect(d.onTrainStep(1, 80).map((a) => a.kind)).toEqual(['grad-spike']); // a new episode
+  });
+
+  it('flags non-finite loss and gradient once on the transition', () => {
+    const d = new AlertDetector(10);
+    expect(d.onTrainStep(NaN, 1).map((a) => a.kind)).toEqual(['non-finite']);
+    expect(d.onTrainStep(NaN, 1)).toEqual([]);
+    expect(d.onTrainStep(1, Infinity).map((a) => a.message)).toEqual(['gradient norm became Infinity']);
+  });
+
+  it('raises a λ₁ crossing only outside the dead band |T·λ₁| < 0.5', () => {
+    const d = new AlertDetector(10);
+    const layer = (lambda1: number) => ({ layer: 'rnn', steps: 100, regime: 'stable', gradNorm: null, ftle: { mean: [lambda1], min: [lambda1], max: [lambda1] } }) as any;
+    expect(d.onMeasurement([layer(-0.02)])).toEqual([]); // T·λ₁ = −2: the reference sign
+    expect(d.onMeasurement([layer(0.002)])).toEqual([]); // +0.2: inside the band, ignored
+    expect(d.onMeasurement([layer(-0.003)])).toEqual([]);
+    const up = d.onMeasurement([layer(0.01)]); // +1: a real crossing
+    expect(up.map((a) => [a.kind, a.value])).toEqual([['lyapunov-crossing', 0.01]]);
+    expect(d.onMeasurement([layer(0.02)])).toEqual([]);
+  });
+});
