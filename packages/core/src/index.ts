@@ -5,7 +5,8 @@
  * for t = 1..T are stored at index t − 1, logs are natural, and everything
  * that can overflow is accumulated in log space.
  */
-export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence } from './operator.js';
+export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence, type SelectedOperator } from './operator.js';
+export { selectRows } from './rows.js';
 export { spectralNorm, spectralNormWithVector, type SpectralNormOptions, type SpectralNormWithVector } from './spectral-norm.js';
 export { spectralRadius, type SpectralRadiusOptions } from './spectral-radius.js';
 export { propagateProduct, type PropagateOptions, type Propagation } from './propagate.js';

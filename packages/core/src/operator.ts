@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { selectRows } from './rows.js';
 
 /**
  * A batch of square linear maps, applied matrix-free.
@@ -13,6 +14,17 @@ export interface BatchedOperator {
   readonly size: number;
   apply(v: tf.Tensor3D): tf.Tensor3D;
   applyTranspose(v: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Optional: the maps at `rows` (ascending indices into this batch) as an
+   * operator of their own, which owns what it gathered (dispose it). The
+   * batched Lanczos uses it to stop paying for maps that have converged.
+   */
+  select?(rows: number[]): SelectedOperator;
+}
+
+/** An operator made by `select`, holding its own copies of the selected maps' data. */
+export interface SelectedOperator extends BatchedOperator {
+  dispose(): void;
 }
 
 /**
@@ -46,6 +58,10 @@ export function denseOperator(matrices: tf.Tensor3D): BatchedOperator {
     size: rows,
     apply: (v) => tf.matMul(v, matrices, false, true),
     applyTranspose: (v) => tf.matMul(v, matrices),
+    select(indices) {
+      const picked = selectRows(matrices, indices);
+      return { ...denseOperator(picked), dispose: () => picked.dispose() };
+    },
   };
 }
 

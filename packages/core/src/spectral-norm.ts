@@ -75,7 +75,7 @@ function settings(fn: string, op: BatchedOperator, options: SpectralNormOptions,
   const tolerance = checkNonNegative(fn, 'tolerance', options.tolerance ?? DEFAULT_TOLERANCE);
   const seed = checkInteger(fn, 'seed', options.seed ?? 1, 0, 2 ** 32 - 1);
   if (options.start !== undefined) checkShape(fn, 'option start', options.start.shape, [op.batch, 1, op.size]);
-  return { iterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, wantVectors };
+  return { iterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors: wantVectors ? ('exact' as const) : ('none' as const) };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BatchedOperator, JacobianSequence } from '@gradscope/core';
+import { selectRows, type BatchedOperator, type JacobianSequence } from '@gradscope/core';
 import type { CellLinearization, Factors } from './cells/linearization.js';
 
 /**
@@ -28,6 +28,13 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     size: lin.stateSize,
     apply: (v) => tf.tidy(() => blend(f, v, lin.apply(f, v))),
     applyTranspose: (v) => tf.tidy(() => blend(f, v, lin.applyTranspose(f, v))),
+    // The same maps restricted to some rows (the batched Lanczos drops
+    // converged maps this way): one gather per factor.
+    select(rows) {
+      const picked: Factors = {};
+      for (const [name, t] of Object.entries(f)) picked[name] = selectRows(t, rows);
+      return { ...operator(picked, rows.length), dispose: () => tf.dispose(Object.values(picked)) };
+    },
   });
 
   // Per-step slices of every factor, made once on the first step() call:

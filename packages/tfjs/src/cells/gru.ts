@@ -18,8 +18,10 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
     const r = readWeight(cell.recurrentKernel) as tf.Tensor2D;
     return tf.split(r, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   });
-  // Transposed copies: see rowsTimes (no transposed matMul).
-  const [rzrT, rhT] = [tf.transpose(rzr), tf.transpose(rh)];
+  // Per-gate blocks and their transposes, as in lstm.ts: no split of a
+  // [B, k, 2n] product and no transposed matMul on the operator's hot path.
+  const [rz, rr] = tf.split(rzr, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [rzT, rrT, rhT] = [tf.transpose(rz), tf.transpose(rr), tf.transpose(rh)];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     let xp = tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D);
@@ -51,12 +53,11 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
       update: { kind: k('z'), name: recName }, reset: { kind: k('r'), name: recName },
       candidate: { kind: k('h'), name: actName },
     },
-    held: [rzr, rh, rzrT, rhT],
+    held: [rzr, rh, rz, rr, rzT, rrT, rhT],
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [daz, dar] = tf.split(rowsTimes(v, rzr), 2, 2) as [tf.Tensor3D, tf.Tensor3D];
-      const dz = act(k('z'), F('dZ'), daz);
-      const dr = act(k('r'), F('dR'), dar);
+      const dz = act(k('z'), F('dZ'), rowsTimes(v, rz));
+      const dr = act(k('r'), F('dR'), rowsTimes(v, rr));
       const dah = rowsTimes(tf.add(tf.mul(dr, F('hPrev')), tf.mul(F('r'), v)) as tf.Tensor3D, rh);
       const dhh = act(k('h'), F('dH'), dah);
       return tf.addN([tf.mul(dz, F('hMinusCandidate')), tf.mul(F('z'), v), tf.mul(tf.sub(1, F('z')), dhh)]) as tf.Tensor3D;
@@ -70,7 +71,8 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
       return tf.addN([
         tf.mul(F('z'), v),
         tf.mul(q, F('r')),
-        rowsTimes(tf.concat([gaz, gar], 2) as tf.Tensor3D, rzrT),
+        rowsTimes(gaz as tf.Tensor3D, rzT),
+        rowsTimes(gar as tf.Tensor3D, rrT),
       ]) as tf.Tensor3D;
     },
   };

@@ -39,6 +39,17 @@ export function rowsTimes(v: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
   return tf.matMul(tf.reshape(v, [b * k, n]), w).reshape([b, k, w.shape[1]]);
 }
 
+/**
+ * [a | b] along the last axis for [B, k, n] blocks. Concatenated as 2-D
+ * [B·k, n] tensors: wasm's concat takes 0.1 ms there against 0.4 ms on the
+ * last axis of the 3-D tensors ([800, 1, 128] each, tfjs 4.22).
+ */
+export function joinRows(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const [rows, k, n] = a.shape;
+  const m = b.shape[2];
+  return tf.concat([tf.reshape(a, [rows * k, n]), tf.reshape(b, [rows * k, m])], 1).reshape([rows, k, n + m]);
+}
+
 /** Factor lookup that fails loudly if a linearisation forgot one. */
 export function factor(f: Factors, name: string): tf.Tensor3D {
   const t = f[name];

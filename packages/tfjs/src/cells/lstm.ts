@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
-import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
+import { asFactor, factor, joinRows, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
 
 /**
  * LSTM in tfjs: z = x K + h R + b split into gate blocks i, f, c, o (that
@@ -8,7 +8,7 @@ import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from 
  * recurrentActivation (hardSigmoid by default) and φ the activation;
  * c' = f⊙c + i⊙g, h' = o⊙φ(c'). The state is s = (h, c), so J_t is the joint
  * 2n×2n map (δh, δc) ↦ (δh', δc'):
- *   δz = δh R (all four gates at once),
+ *   δz_g = δh R_g for each gate block g,
  *   δc' = σ'_f[δz_f]⊙c + f⊙δc + σ'_i[δz_i]⊙g + i⊙φ'_c[δz_c],
  *   δh' = σ'_o[δz_o]⊙φ(c') + o⊙φ'(c')[δc'].
  * Rows are laid out [h | c].
@@ -18,7 +18,14 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
   const recName = activationName(cell.recurrentActivation);
   const actName = activationName(cell.activation);
   const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
-  const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
+  // One [n, n] block per gate and its transpose: four matMuls on the blocks
+  // cost what one on [n, 4n] does, and spare the split of its [B, k, 4n]
+  // result (SplitV is ~50× an elementwise op on wasm); transposed copies
+  // because wasm's transposed matMul is ~12× slower (see rowsTimes).
+  const blocks = tf.split(recurrent, 4, 1) as tf.Tensor2D[];
+  const blocksT = blocks.map((b) => tf.transpose(b));
+  const [ri, rf, rc, ro] = blocks as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [riT, rfT, rcT, roT] = blocksT as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
@@ -53,31 +60,30 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
       candidate: { kind: k('g'), name: actName }, output: { kind: k('o'), name: recName },
       cell: { kind: k('c'), name: actName },
     },
-    held: [recurrent, recurrentT],
+    held: [recurrent, ...blocks, ...blocksT],
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [vh, vc] = tf.split(v, 2, 2);
-      const [dzi, dzf, dzc, dzo] = tf.split(rowsTimes(vh as tf.Tensor3D, recurrent), 4, 2) as tf.Tensor[];
+      const [vh, vc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
       const dc = tf.addN([
-        tf.mul(act(k('f'), F('dF'), dzf!), F('cPrev')),
-        tf.mul(F('f'), vc!),
-        tf.mul(act(k('i'), F('dI'), dzi!), F('g')),
-        tf.mul(F('i'), act(k('g'), F('dG'), dzc!)),
+        tf.mul(act(k('f'), F('dF'), rowsTimes(vh, rf)), F('cPrev')),
+        tf.mul(F('f'), vc),
+        tf.mul(act(k('i'), F('dI'), rowsTimes(vh, ri)), F('g')),
+        tf.mul(F('i'), act(k('g'), F('dG'), rowsTimes(vh, rc))),
       ]);
-      const dh = tf.add(tf.mul(act(k('o'), F('dO'), dzo!), F('phiC')), tf.mul(F('o'), act(k('c'), F('dC'), dc)));
-      return tf.concat([dh, dc], 2) as tf.Tensor3D;
+      const dh = tf.add(tf.mul(act(k('o'), F('dO'), rowsTimes(vh, ro)), F('phiC')), tf.mul(F('o'), act(k('c'), F('dC'), dc)));
+      return joinRows(dh as tf.Tensor3D, dc as tf.Tensor3D);
     },
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
       const [gh, gc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
       const gcTotal = tf.add(gc, actT(k('c'), F('dC'), tf.mul(F('o'), gh)));
-      const gz = tf.concat([
-        actT(k('i'), F('dI'), tf.mul(gcTotal, F('g'))),
-        actT(k('f'), F('dF'), tf.mul(gcTotal, F('cPrev'))),
-        actT(k('g'), F('dG'), tf.mul(gcTotal, F('i'))),
-        actT(k('o'), F('dO'), tf.mul(gh, F('phiC'))),
-      ], 2) as tf.Tensor3D;
-      return tf.concat([rowsTimes(gz, recurrentT), tf.mul(gcTotal, F('f'))], 2) as tf.Tensor3D;
+      const toH = tf.addN([
+        rowsTimes(actT(k('i'), F('dI'), tf.mul(gcTotal, F('g'))) as tf.Tensor3D, riT),
+        rowsTimes(actT(k('f'), F('dF'), tf.mul(gcTotal, F('cPrev'))) as tf.Tensor3D, rfT),
+        rowsTimes(actT(k('g'), F('dG'), tf.mul(gcTotal, F('i'))) as tf.Tensor3D, rcT),
+        rowsTimes(actT(k('o'), F('dO'), tf.mul(gh, F('phiC'))) as tf.Tensor3D, roT),
+      ]);
+      return joinRows(toH as tf.Tensor3D, tf.mul(gcTotal, F('f')) as tf.Tensor3D);
     },
   };
 }

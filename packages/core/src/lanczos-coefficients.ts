@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { bidiagonalGram, bidiagonalTopSingularValue, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+
+/**
+ * The host side of the batched Golub–Kahan–Lanczos: the α, β coefficients
+ * of every map in float64, the Ritz values σ computed from them, and the
+ * convergence decision. Maps are addressed by their index in the original
+ * batch; `active[r]` is the original index of row r of the device tensors,
+ * which shrink as converged maps are dropped.
+ */
+export class LanczosCoefficients {
+  readonly alpha: Float64Array[];
+  readonly beta: Float64Array[];
+  /** σ_max estimate per original map (NaN until the first check). */
+  readonly sigma: Float64Array;
+  /** Steps each map took before it converged or the run ended. */
+  readonly taken: Int32Array;
+
+  constructor(batch: number, steps: number) {
+    this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
+    this.beta = Array.from({ length: batch }, () => new Float64Array(steps));
+    this.sigma = new Float64Array(batch).fill(NaN);
+    this.taken = new Int32Array(batch);
+  }
+
+  /**
+   * Downloads the pending α, β ([A] each for the A active rows, in push
+   * order α_i, β_i, α_{i+1}, …, ending at step `taken`) in one transfer.
+   * Disposes the pending tensors.
+   */
+  async read(pending: tf.Tensor1D[], taken: number, active: number[]): Promise<void> {
+    if (pending.length === 0) return;
+    const stacked = tf.stack(pending);
+    const firstStep = taken - Math.ceil(pending.length / 2);
+    try {
+      const values = await stacked.data();
+      const rows = active.length;
+      for (let r = 0; r < pending.length; r++) {
+        const stepIndex = firstStep + Math.floor(r / 2);
+        const target = r % 2 === 0 ? this.alpha : this.beta;
+        for (let a = 0; a < rows; a++) (target[active[a] as number] as Float64Array)[stepIndex] = values[r * rows + a] as number;
+      }
+    } finally {
+      stacked.dispose();
+      pending.forEach((t) => t.dispose());
+    }
+  }
+
+  /**
+   * Updates σ of every active map from its first `taken` coefficients and
+   * returns, per active row, whether it has settled: moved by at most
+   * tolerance·σ since the previous check (NaN counts as settled: more steps
+   * cannot repair it). Ritz values only grow with the Krylov space and
+   * converge geometrically, so a small move between checks a few steps
+   * apart bounds the remaining error by a small multiple of it.
+   */
+  settle(taken: number, active: number[], tolerance: number): boolean[] {
+    return active.map((b) => {
+      const previous = this.sigma[b] as number;
+      const value = bidiagonalTopSingularValue(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
+      this.sigma[b] = value;
+      this.taken[b] = taken;
+      return Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
+    });
+  }
+
+  /**
+   * Coefficients y [maps.length, taken] (float32, row-major) of the top Ritz
+   * vector in the Lanczos basis v_1..v_taken: the top eigenvector of BᵀB.
+   * A map with a non-finite σ gets NaN coefficients.
+   */
+  ritzCoefficients(maps: number[], taken: number): Float32Array {
+    const out = new Float32Array(maps.length * taken);
+    maps.forEach((b, row) => {
+      const { d, e } = bidiagonalGram(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
+      const s = this.sigma[b] as number;
+      out.set(tridiagonalEigenvector(d, e, taken, Number.isFinite(s) ? topEigenvalue(d, e, taken) : NaN), row * taken);
+    });
+    return out;
+  }
+}
