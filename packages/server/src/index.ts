@@ -1,1 +1,13 @@
-export {};
+/**
+ * @gradscope/server: the live server (express + ws on one port), its run
+ * store on disk (the logdir), and the `gradscope` CLI (see cli.ts).
+ */
+export { startServer } from './server.js';
+export type { GradscopeServer } from './server.js';
+export type { ServerOptions, ResolvedServerOptions } from './options.js';
+export type { LocalFeed } from './hub.js';
+export type { ServerStats } from './stats.js';
+export { tokenMatches, originAllowed, isLoopbackHost } from './security.js';
+export { RunStore } from './run-store.js';
+export { defaultDashboardDir } from './static.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,62 @@
+/**
+ * Export of a whole run, streamed from disk: JSON (an array of encoded
+ * events) and CSV (one row per train-step, with per-layer columns from the
+ * latest measurement at or before that step). CSV takes two passes over the
+ * file — one to learn the metric and layer names for the header — so memory
+ * stays bounded by one measurement.
+ */
+import type { GradscopeEvent, LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
+import type { RunState } from './run-state.js';
+import type { RunStore } from './run-store.js';
+
+export async function* exportJson(store: RunStore, run: RunState): AsyncGenerator<string> {
+  yield '[';
+  let first = true;
+  for await (const s of store.readEvents(run, -1)) {
+    yield (first ? '\n' : ',\n') + s.line;
+    first = false;
+  }
+  yield '\n]\n';
+}
+
+const LAYER_COLUMNS = ['regime', 'lambda1', 'logProductT', 'logBoundT', 'gradRatio'] as const;
+
+/** A CSV field: numbers as JS prints them (NaN, Infinity stay readable), text quoted when needed. */
+function field(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function layerValues(l: LayerMeasurement | undefined): unknown[] {
+  if (!l) return LAYER_COLUMNS.map(() => null);
+  const last = (xs: number[]) => xs[xs.length - 1] ?? null;
+  const g = l.gradNorm?.mean;
+  const ratio = g && g.length > 0 ? g[0]! / g[g.length - 1]! : null;
+  return [l.regime, l.ftle.mean[0] ?? null, last(l.logProduct.mean), last(l.logBound.mean), ratio];
+}
+
+export async function* exportCsv(store: RunStore, run: RunState): AsyncGenerator<string> {
+  const metrics = new Set<string>();
+  const layers = new Set<string>();
+  for await (const { event } of store.readEvents(run, -1)) {
+    if (event.type === 'train-step') for (const k of Object.keys(event.metrics)) metrics.add(k);
+    else if (event.type === 'run-start') for (const l of event.model.layers) layers.add(l.name);
+    else if (event.type === 'measurement') for (const l of event.layers) layers.add(l.layer);
+  }
+  const metricNames = [...metrics];
+  const layerNames = [...layers];
+  const header = ['step', 'epoch', 'time', 'loss', ...metricNames, 'gradNormBefore', 'gradNormAfter', 'learningRate'];
+  for (const name of layerNames) for (const c of LAYER_COLUMNS) header.push(`${name}.${c}`);
+  yield header.map(field).join(',') + '\n';
+  let latest: MeasurementEvent | null = null;
+  for await (const { event } of store.readEvents(run, -1)) {
+    if (event.type === 'measurement') latest = event;
+    if (event.type !== 'train-step') continue;
+    const e = event as Extract<GradscopeEvent, { type: 'train-step' }>;
+    const row: unknown[] = [e.step, e.epoch, e.time, e.loss, ...metricNames.map((m) => e.metrics[m]), e.gradNormBefore, e.gradNormAfter, e.learningRate];
+    const m: MeasurementEvent | null = latest !== null && latest.step <= e.step ? latest : null;
+    for (const name of layerNames) row.push(...layerValues(m?.layers.find((l) => l.layer === name)));
+    yield row.map(field).join(',') + '\n';
+  }
+}
