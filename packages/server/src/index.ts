@@ -11,3 +11,5 @@ export { tokenMatches, originAllowed, isLoopbackHost } from './security.js';
 export { RunStore } from './run-store.js';
 export { defaultDashboardDir } from './static.js';
 export { VERSION } from './version.js';
+/** The `ws` client class, re-exported so the callback's Node publisher needs no dependency of its own. */
+export { default as NodeWebSocket } from 'ws';

@@ -193,7 +193,7 @@ export class GradscopeMonitor extends tf.Callback {
     this.runId = makeRunId(runName);
     const sinks: EventSink[] = [];
     if (this.options.logdir !== false) sinks.push(await LogdirSink.open(this.options.logdir, this.runId));
-    sinks.push(...(await openLiveSinks(this.options, this.runId)));
+    sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => this.stream && this.emitAlerts([alert]))));
     if (this.options.console) sinks.push(new ConsoleSink());
     this.stream = new EventStream(this.runId, sinks);
     this.stepIndex = 0;
