@@ -65,7 +65,7 @@ afterAll(async () => {
 describe('dashboard in chromium, live training', () => {
   it('draws every panel, grows the heatmap live, marks clips, and survives a reload', async () => {
     await page.goto(server.url);
-    const wsUrl = server.real ? server.url.replace(/^http/, 'ws').replace(/\/$/, '') : null;
+    const wsUrl = server.url.replace(/^http/, 'ws').replace(/\/$/, '');
     const training = trainShortRun({ url: wsUrl, logdir, steps: 40, pauseMs: 60 });
     await page.waitForFunction(() => Number(document.querySelector<HTMLCanvasElement>('canvas.heatmap')?.dataset.columns ?? 0) >= 2, null, { timeout: 30_000 });
     const early = await columns(page);

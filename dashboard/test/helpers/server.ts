@@ -1,22 +1,19 @@
 /**
- * Starts the gradscope server for the browser test: the real one
- * (@gradscope/server's CLI, `gradscope serve --logdir DIR --port N`) when it
- * is built, else the stand-in of stub-server.ts with a loud note — the server
- * is being built in parallel (issue 4) and this keeps the dashboard testable.
+ * Starts the real gradscope server for the browser test: @gradscope/server's
+ * CLI, `gradscope serve --logdir DIR --port N --dashboard DIST`, in its own
+ * process, as a user would. Turbo builds the server before this package's
+ * tests; a missing CLI means the build did not run.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { startStubServer } from './stub-server.js';
 
 export interface RunningServer {
   url: string;
-  real: boolean;
   close(): Promise<void>;
 }
-
 function freePort(): Promise<number> {
   return new Promise((res) => {
     const s = createServer();
@@ -42,25 +39,25 @@ export function serverCli(): string | null {
 
 export async function startServer(dist: string, logdir: string): Promise<RunningServer> {
   const cli = serverCli();
-  if (!cli) {
-    console.warn('[gradscope e2e] @gradscope/server CLI not built yet: using the test stand-in (test/helpers/stub-server.ts)');
-    const stub = await startStubServer(dist, logdir);
-    return { ...stub, real: false };
-  }
+  if (!cli) throw new Error('the @gradscope/server CLI is not built: run `npm run build` (npm test builds it first through turbo)');
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve', '--logdir', logdir, '--port', String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--logdir', logdir, '--port', String(port), '--dashboard', dist], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
     try {
-      if ((await fetch(url + 'api/health')).ok) break;
+      up = (await fetch(url + 'api/health')).ok;
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 100));
+    if (!up) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!up) {
+    child.kill();
+    throw new Error(`gradscope serve did not answer ${url}api/health within 10 s`);
   }
   return {
     url,
-    real: true,
     close: () => new Promise<void>((r) => {
       child.once('exit', () => r());
       child.kill();

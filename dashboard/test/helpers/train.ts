@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gradscope, withClipping } from '@gradscope/tfjs';
 
-export async function trainShortRun(o: { url: string | null; logdir: string; steps: number; pauseMs: number }): Promise<void> {
+export async function trainShortRun(o: { url: string; logdir: string; steps: number; pauseMs: number }): Promise<void> {
   await tf.setBackend('cpu');
   const T = 16;
   const xs = tf.randomNormal([32, T, 3], 0, 1, 'float32', 7);
@@ -23,7 +23,7 @@ export async function trainShortRun(o: { url: string | null; logdir: string; ste
     console: false,
     logdir: o.logdir,
     runName: 'e2e LSTM (clipNorm 0.05)',
-    ...(o.url ? { url: o.url } : {}),
+    url: o.url,
   });
   const pause = new (class extends tf.Callback {
     override async onBatchEnd(): Promise<void> {
