@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectRows, type BatchedOperator, type JacobianSequence } from '@gradscope/core';
 import type { CellLinearization, Factors } from './cells/linearization.js';
+import { stepSlices } from './step-slices.js';
 
 /**
  * Wraps a cell linearisation (factors for S·T rows, sample-major) as the
@@ -37,15 +38,14 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     },
   });
 
-  // Per-step slices of every factor, made once on the first step() call:
-  // one unstack per factor is far cheaper than T slices each.
+  // Per-step slices of every factor, made once on the first step() call
+  // (see step-slices.ts for why not T slices or an unstack on wasm).
   let perStep: Factors[] | null = null;
   const slices = (): Factors[] => {
     if (perStep) return perStep;
     const made: Factors[] = Array.from({ length: steps }, () => ({}));
     for (const [name, t] of Object.entries(factors)) {
-      const parts = tf.tidy(() => tf.unstack(tf.reshape(t, [samples, steps, 1, t.shape[2]]), 1) as tf.Tensor3D[]);
-      parts.forEach((p, i) => {
+      stepSlices(t, samples, steps).forEach((p, i) => {
         made[i]![name] = p;
       });
     }
