@@ -48,7 +48,23 @@ function orthogonaliseAgainst(
   return norm;
 }
 
+/**
+ * ‖w‖₂ in float64. The plain sum of squares is exact enough and cannot
+ * overflow or underflow for entries between ~1e-150 and ~1e150, which is
+ * every value a float32 Jacobian produces; only outside that range (or for
+ * NaN/∞) is the slower scaled two-pass form needed.
+ */
 function euclidean(w: Float64Array): number {
+  let ss = 0;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i] as number;
+    ss += x * x;
+  }
+  if (ss > 1e-290 && ss < 1e290) return Math.sqrt(ss);
+  return scaledEuclidean(w);
+}
+
+function scaledEuclidean(w: Float64Array): number {
   let big = 0;
   for (let i = 0; i < w.length; i++) {
     const a = Math.abs(w[i] as number);
@@ -57,7 +73,10 @@ function euclidean(w: Float64Array): number {
   }
   if (big === 0 || big === Infinity) return big;
   let ss = 0;
-  for (let i = 0; i < w.length; i++) ss += ((w[i] as number) / big) ** 2;
+  for (let i = 0; i < w.length; i++) {
+    const x = (w[i] as number) / big;
+    ss += x * x;
+  }
   return big * Math.sqrt(ss);
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fastCell, type FastCell } from './fast-cells.js';
 import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import type { LayerTarget } from './recurrent-layers.js';
 
@@ -15,14 +16,20 @@ export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
  * Calls `body` with every target layer's `call` replaced by a re-run that
  * logs and perturbs; restores the original methods whatever happens.
  */
-function withRerun<R>(targets: LayerTarget[], perturbFor: (layer: number) => Perturb, recordings: CellRecording[][] | null, body: () => R): R {
+function withRerun<R>(
+  targets: LayerTarget[],
+  fast: (FastCell | null)[][],
+  perturbFor: (layer: number) => Perturb,
+  recordings: CellRecording[][] | null,
+  body: () => R,
+): R {
   const originals = targets.map((t) => t.layer.call);
   targets.forEach((target, l) => {
     target.layer.call = (inputs: any, kwargs: any) =>
       runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), recordings ? (cells) => {
         if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
         recordings[l]!.push(...cells);
-      } : null);
+      } : null, fast[l]!);
   });
   try {
     return body();
@@ -45,11 +52,27 @@ const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [ou
  * @returns per target, per cell, a record whose tensors the caller owns.
  */
 export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.Tensor[], loss?: ProbeLoss): CellRecord[][] {
+  // Built-in cells re-run with a step whose gradient skips the weights (fast-cells.ts).
+  const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
+  try {
+    return rerunAndDifferentiate(model, targets, fast, xs, loss);
+  } finally {
+    fast.flat().forEach((f) => f?.dispose());
+  }
+}
+
+function rerunAndDifferentiate(
+  model: any,
+  targets: LayerTarget[],
+  fast: (FastCell | null)[][],
+  xs: tf.Tensor | tf.Tensor[],
+  loss: ProbeLoss | undefined,
+): CellRecord[][] {
   const noPerturb: Perturb = (_i, _t, states) => states;
   const records: CellRecording[][] = targets.map(() => []);
   try {
     tf.tidy(() => {
-      withRerun(targets, () => noPerturb, records, () => model.apply(xs, { training: false }));
+      withRerun(targets, fast, () => noPerturb, records, () => model.apply(xs, { training: false }));
     });
     targets.forEach((t, l) => {
       if (records[l]!.length !== t.cells.length) {
@@ -82,7 +105,7 @@ export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.
             return states.map((s, j) => tf.add(s, split[j]!));
           };
         };
-        return withRerun(targets, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
+        return withRerun(targets, fast, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
       })(flat);
       // ‖∂L/∂s_t‖ over the state axis, then [S, T+1].
       return grads.map((g) => tf.transpose(tf.sqrt(tf.sum(tf.square(g), 2))));

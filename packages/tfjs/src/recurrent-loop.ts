@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { cellStateSizes } from './autodiff-jacobian.js';
+import type { FastCell } from './fast-cells.js';
 
 /**
  * What one cell saw during a re-run, in the layer's processing order. The
@@ -42,7 +43,15 @@ function clearDropoutMasks(cell: any): void {
  * The output is what the layer's own call returns, so the rest of the model
  * (and its loss) is unchanged.
  */
-export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwargs: any, perturb: Perturb, sink: RecordingSink): tf.Tensor | tf.Tensor[] {
+export function runRecurrentLayer(
+  layer: any,
+  cells: any[],
+  rawInputs: any,
+  kwargs: any,
+  perturb: Perturb,
+  sink: RecordingSink,
+  fast: (FastCell | null)[] | null = null,
+): tf.Tensor | tf.Tensor[] {
   let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0] : rawInputs;
   let flatInitial: tf.Tensor[] | null =
     kwargs?.initialState ?? (Array.isArray(rawInputs) && rawInputs.length > 1 ? rawInputs.slice(1) : null);
@@ -87,14 +96,17 @@ export function runRecurrentLayer(layer: any, cells: any[], rawInputs: any, kwar
         logs[i]!.x.push(input);
         logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
       }
-      const out = cells[i].call([input, ...states], { training: false }) as tf.Tensor[];
+      // A fast step (fast-cells.ts) returns just the states; tfjs's call returns [output, ...states].
+      const step = fast?.[i];
+      const out = step ? null : (cells[i].call([input, ...states], { training: false }) as tf.Tensor[]);
+      const fresh = step ? step.step(input, states) : out!.slice(1);
       // Built-in cells return their output as the first state (same tensor):
       // then a perturbation of the state must reach the output too, so that
       // ∂L/∂s_t includes what s_t feeds into later layers directly.
-      const outputIsState = out[0] === out[1];
-      const next = perturb(i, t + 1, out.slice(1).map((s, j) => keep(s, states[j]!)));
+      const outputIsState = out === null || out[0] === out[1];
+      const next = perturb(i, t + 1, fresh.map((s, j) => keep(s, states[j]!)));
       nested[i] = next;
-      input = outputIsState ? next[0]! : keep(out[0]!, states[0]!);
+      input = outputIsState ? next[0]! : keep(out![0]!, states[0]!);
     }
     lastOutput = input;
     if (layer.returnSequences) outputs.push(input);
