@@ -2,7 +2,7 @@
 // Watch the SimpleRNN's gradient vanish through time while the gated cells
 // keep it alive. See README.md beside this file.
 import * as tf from '@tensorflow/tfjs';
-import { gradscope, useBestBackend, withClipping } from '@gradscope/tfjs';
+import { gradscope, serveForever, useBestBackend, withClipping } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
 import { openCarryGate, recurrentLayer } from '../lib/cells.mjs';
 import { progress } from '../lib/progress.mjs';
@@ -55,3 +55,6 @@ for (const kind of kinds) {
   console.log(`${kind}: run ${monitor.runId} written to ${args.logdir}`);
 }
 console.log('\nBaseline: predicting 1.0 for every sequence gives MSE ≈ 0.167.');
+
+// Keep the embedded dashboard up until Ctrl-C (with --no-serve the script just ends).
+if (args.serve) await serveForever();

@@ -1,6 +1,6 @@
 // gradscope in a custom training loop: trainOnBatch, then monitor.step().
 import * as tf from '@tensorflow/tfjs';
-import { gradscope, useBestBackend, withClipping } from '@gradscope/tfjs';
+import { gradscope, serveForever, useBestBackend, withClipping } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
 import { addingProblem } from '../adding-problem/data.mjs';
 
@@ -26,3 +26,6 @@ for (let i = 0; i < args.iterations; i++) {
 }
 await monitor.close(); // ends the run and flushes every sink
 console.log(`custom-loop: run ${monitor.runId} written to ${args.logdir}`);
+
+// Keep the embedded dashboard up until Ctrl-C (with --no-serve the script just ends).
+if (args.serve) await serveForever();

@@ -2,7 +2,7 @@
 // trained once without clipping (λ₁ > 0, gradient spikes, NaN — all reported)
 // and once with withClipping (clip events, training succeeds).
 import * as tf from '@tensorflow/tfjs';
-import { gradscope, useBestBackend, withClipping } from '@gradscope/tfjs';
+import { gradscope, serveForever, useBestBackend, withClipping } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
 import { progress } from '../lib/progress.mjs';
 
@@ -52,3 +52,6 @@ async function train(clipped) {
 
 await train(false);
 await train(true);
+
+// Keep the embedded dashboard up until Ctrl-C (with --no-serve the script just ends).
+if (args.serve) await serveForever();

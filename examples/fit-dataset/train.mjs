@@ -1,7 +1,7 @@
 // gradscope with model.fitDataset: the dataset is tapped so that its first
 // batch becomes the probe (no separate probe tensors needed).
 import * as tf from '@tensorflow/tfjs';
-import { gradscope, useBestBackend } from '@gradscope/tfjs';
+import { gradscope, serveForever, useBestBackend } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
 import { addingProblem } from '../adding-problem/data.mjs';
 
@@ -21,3 +21,6 @@ const monitor = gradscope({ runName: 'fit-dataset', logdir: args.logdir, serve: 
 await model.fitDataset(monitor.tap(dataset), { epochs: args.epochs, callbacks: [monitor], verbose: 0 });
 await monitor.close();
 console.log(`fit-dataset: run ${monitor.runId} written to ${args.logdir}`);
+
+// Keep the embedded dashboard up until Ctrl-C (with --no-serve the script just ends).
+if (args.serve) await serveForever();

@@ -1,7 +1,7 @@
 // The embedded Reber grammar, LSTM against SimpleRNN: predict the branch
 // symbol (T or P) chosen at the start, after an inner Reber string.
 import * as tf from '@tensorflow/tfjs';
-import { gradscope, useBestBackend, withClipping } from '@gradscope/tfjs';
+import { gradscope, serveForever, useBestBackend, withClipping } from '@gradscope/tfjs';
 import { parseArgs } from '../lib/args.mjs';
 import { openCarryGate, recurrentLayer } from '../lib/cells.mjs';
 import { progress } from '../lib/progress.mjs';
@@ -40,3 +40,6 @@ for (const kind of ['simpleRNN', 'lstm']) {
   const acc = history.history.acc ?? history.history.accuracy;
   console.log(`${kind}: accuracy ${Number(acc.at(-1)).toFixed(3)} (chance 0.5), run ${monitor.runId}`);
 }
+
+// Keep the embedded dashboard up until Ctrl-C (with --no-serve the script just ends).
+if (args.serve) await serveForever();
