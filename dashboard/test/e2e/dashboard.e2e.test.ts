@@ -16,6 +16,8 @@ import { trainShortRun } from '../helpers/train.js';
 
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const OUT = fileURLToPath(new URL('../../test-output', import.meta.url));
+/** The README's picture; refreshed by `GRADSCOPE_UPDATE_SCREENSHOT=1 npm test` so it shows what the test saw. */
+const README_PICTURE = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let server: RunningServer;
@@ -83,6 +85,7 @@ describe('dashboard in chromium, live training', () => {
     expect(Object.keys(pixels).length).toBeGreaterThanOrEqual(9); // loss, gradnorm, alerts + 6 per layer
     for (const [id, n] of Object.entries(pixels)) if (id !== 'alerts') expect(n, `panel ${id} drew nothing`).toBeGreaterThan(50);
     await page.screenshot({ path: join(OUT, '2-finished.png'), fullPage: true });
+    if (process.env.GRADSCOPE_UPDATE_SCREENSHOT) await page.screenshot({ path: README_PICTURE, fullPage: true });
     await page.click('#help-all');
     await page.screenshot({ path: join(OUT, '3-help.png'), fullPage: false });
 
