@@ -25,7 +25,7 @@ export interface ServerOptions {
   maxSubscribePayload?: number;
   /** Interval of ws pings; a connection missing two is dropped. Default 15000 ms. */
   heartbeatMs?: number;
-  /** Frames per second a connection may send (burst: twice that). Default 200. */
+  /** Frames per second a subscriber may send (burst: twice that); publishers 5× that. Default 200. */
   framesPerSecond?: number;
   /** Replays larger than this many bytes of log are downsampled. Default 4 MiB. */
   replayFullBytes?: number;

@@ -28,8 +28,8 @@ export class Publisher {
     readonly ws: WebSocket,
     private readonly hub: Hub,
   ) {
-    // Publishers send batches, far fewer frames than events; a burst covers a reconnect's resend.
-    this.limiter = new RateLimiter(hub.options.framesPerSecond, hub.options.framesPerSecond * 2);
+    // Publishers send batches (up to hundreds of events each); 5× the subscriber rate still stops a flood of tiny frames.
+    this.limiter = new RateLimiter(hub.options.framesPerSecond * 5, hub.options.framesPerSecond * 10);
     this.helloTimer = setTimeout(() => this.fail('not-hello', `no hello within ${HELLO_TIMEOUT_MS / 1000} s`, CLOSE_CODES.policy), HELLO_TIMEOUT_MS);
     this.helloTimer.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -53,7 +53,7 @@ export class Publisher {
     const stats = this.hub.stats;
     if (!this.limiter.take()) {
       stats.floods++;
-      return this.fail('flood', `more than ${this.hub.options.framesPerSecond} frames per second; batch events instead`, CLOSE_CODES.policy);
+      return this.fail('flood', `more than ${this.hub.options.framesPerSecond * 5} frames per second; batch events instead`, CLOSE_CODES.policy);
     }
     if (isBinary) {
       stats.binaryFrames++;

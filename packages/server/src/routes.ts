@@ -61,7 +61,8 @@ export function apiRouter(store: RunStore, stats: ServerStats): Router {
     res.json({ ok: true, version: VERSION, protocol: PROTOCOL_VERSION });
   });
   api.get('/stats', (_req, res) => {
-    res.json({ runs: store.list().length, ...stats, rssBytes: process.memoryUsage().rss });
+    const mem = process.memoryUsage();
+    res.json({ runs: store.list().length, ...stats, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed });
   });
   api.get('/runs', (_req, res) => {
     res.json({ runs: store.list().map((r) => r.summary()) });
