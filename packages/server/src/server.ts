@@ -87,10 +87,11 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
 
   const publishers = new WebSocketServer({ noServer: true, maxPayload: opts.maxPublishPayload });
   const subscribers = new WebSocketServer({ noServer: true, maxPayload: opts.maxSubscribePayload });
-  const alive = new WeakMap<WebSocket, boolean>();
+  /** Pings not answered in a row; two missed and the connection is dropped. */
+  const missed = new WeakMap<WebSocket, number>();
   const watch = (ws: WebSocket) => {
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    missed.set(ws, 0);
+    ws.on('pong', () => missed.set(ws, 0));
     // ws reports protocol violations (oversize, bad UTF-8, bad opcodes) here and closes the socket itself (1009, 1007, 1002).
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') stats.oversizeFrames++;
@@ -126,12 +127,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
 
   const heartbeat = setInterval(() => {
     for (const ws of [...publishers.clients, ...subscribers.clients]) {
-      if (alive.get(ws) === false) {
+      const count = missed.get(ws) ?? 0;
+      if (count >= 2) {
         stats.heartbeatTimeouts++;
         ws.terminate();
         continue;
       }
-      alive.set(ws, false);
+      missed.set(ws, count + 1);
       ws.ping();
     }
   }, opts.heartbeatMs);
