@@ -4,7 +4,11 @@ import { gradscope, serveForever, useBestBackend, withClipping } from '@gradscop
 import { parseArgs } from '../lib/args.mjs';
 import { addingProblem } from '../adding-problem/data.mjs';
 
-const args = parseArgs({ steps: 50, iterations: 60, logdir: './gradscope-runs', serve: true }, `usage: node examples/custom-loop/train.mjs [--steps N] [--iterations N] [--logdir DIR] [--no-serve]`);
+const args = parseArgs(
+  { steps: 50, iterations: 60, logdir: './gradscope-runs', serve: true, url: '' },
+  `usage: node examples/custom-loop/train.mjs [--steps N] [--iterations N] [--logdir DIR] [--url ws://HOST:PORT] [--no-serve]
+  --url  publish to a running \`gradscope serve\` instead of starting the embedded one`,
+);
 await useBestBackend();
 
 const { xs, ys } = addingProblem(256, args.steps, 4);
@@ -13,7 +17,13 @@ model.add(tf.layers.lstm({ units: 16, inputShape: [args.steps, 2], name: 'lstm' 
 model.add(tf.layers.dense({ units: 1 }));
 model.compile({ optimizer: withClipping(tf.train.adam(3e-3), { globalClipNorm: 1 }), loss: 'meanSquaredError' });
 
-const monitor = gradscope({ probe: { xs: xs.slice(0, 8), ys: ys.slice(0, 8) }, runName: 'custom-loop', logdir: args.logdir, serve: args.serve });
+const monitor = gradscope({
+  probe: { xs: xs.slice(0, 8), ys: ys.slice(0, 8) },
+  runName: 'custom-loop',
+  logdir: args.logdir,
+  serve: args.serve,
+  ...(args.url ? { url: args.url } : {}),
+});
 for (let i = 0; i < args.iterations; i++) {
   const start = (i * 32) % 256;
   const batchXs = xs.slice(start, 32);

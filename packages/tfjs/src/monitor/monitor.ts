@@ -22,6 +22,14 @@ const scalarOf = (v: unknown): number | null => {
   if (v instanceof tf.Tensor && !v.isDisposed) return v.dataSync()[0] ?? null;
   return null;
 };
+/**
+ * How often the monitor lets the event loop run. A custom loop of
+ * `await trainOnBatch()` only ever yields microtasks, so without this a
+ * websocket publisher would not even connect until training ended.
+ */
+const YIELD_EVERY_MS = 50;
+const macrotask = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 /** Samples of the first batch that tap() keeps as the probe. */
 const TAP_SAMPLES = 8;
 
@@ -59,6 +67,7 @@ export class GradscopeMonitor extends tf.Callback {
   private tapped = false;
   /** When the last step() returned: custom loops train between two calls. */
   private lastStepEnd: number | null = null;
+  private lastYield = 0;
 
   constructor(options: GradscopeOptions = {}) {
     super();
@@ -292,6 +301,10 @@ export class GradscopeMonitor extends tf.Callback {
         await this.runMeasurement(model);
         measuredMs = now() - t0;
         this.cadence.measured(this.stepIndex, measuredMs);
+      }
+      if (now() - this.lastYield >= YIELD_EVERY_MS) {
+        this.lastYield = now();
+        await macrotask(); // let sockets connect, send and receive acks
       }
     } catch (err) {
       this.reportFailure('recording the training step', err);
