@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { Cadence } from './cadence.js';
+
+describe('Cadence', () => {
+  it('measures the first step, waives its cost, and then keeps within the budget', () => {
+    const c = new Cadence(10, 0.05);
+    expect(c.isDue(0)).toBe(true);
+    // The baseline took 1000 ms (warm-up) inside a 1010 ms hook: none of it is charged.
+    c.measured(0, 1000);
+    c.addMonitor(1010);
+    expect(c.overhead).toBe(0);
+    for (let s = 1; s < 10; s++) c.addTraining(100);
+    expect(c.isDue(9)).toBe(false); // fewer than `every` steps
+    c.addTraining(100);
+    expect(c.isDue(10)).toBe(true); // second measurement after `every` steps, its cost unknown
+    c.measured(10, 200);
+    c.addMonitor(200);
+    // Charged so far: 10 ms (the baseline hook beyond its 1000 ms measurement)
+    // + 200 ms. The next 200 ms fit once 0.05 × training ≥ 410 ms, i.e. after
+    // 8200 ms of training: 72 more 100 ms steps from step 11.
+    let step = 11;
+    while (!c.isDue(step)) {
+      c.addTraining(100);
+      step++;
+    }
+    expect(step).toBe(83);
+    expect(c.overhead).toBeCloseTo(210 / 8200, 6);
+  });
+});
