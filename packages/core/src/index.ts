@@ -14,6 +14,8 @@ export {
   analyzeSequence,
   productNorms,
   stepNorms,
+  type AnalyzeOptions,
+  type StepNormOptions,
   type ProductNorms,
   type ProductNormsOptions,
   type SequenceAnalysis,

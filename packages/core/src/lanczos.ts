@@ -127,7 +127,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
     for (let j = 0; j < steps; j++) {
       const last = j === steps - 1;
       const rows = active.length;
-      history?.push(v);
+      history?.push(v, active);
       const out = tf.tidy(() => {
         const vb = keepBasis ? (vBasis ? tf.concat([vBasis, v], 1) : tf.clone(v)) : undefined;
         let p = tf.sub(current.apply(v), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
@@ -176,17 +176,16 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       const settled = coefficients.settle(taken, active, settings.tolerance);
       const positions = range(rows).filter((r) => settled[r]);
       if (last || positions.length === rows) {
-        history?.finish(range(rows), active, coefficients.ritzCoefficients(active, taken), taken);
+        history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);
         break;
       }
       if (!canCompact || positions.length < COMPACT_FRACTION * rows) continue;
       // Settled maps leave for good: their σ is final; the others go on as a smaller batch.
       const leaving = positions.map((r) => active[r] as number);
-      history?.finish(positions, leaving, coefficients.ritzCoefficients(leaving, taken), taken);
+      history?.finish(leaving, coefficients.ritzCoefficients(leaving, taken), taken);
       const keep = range(rows).filter((r) => !settled[r]);
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
       [v, uPrev, betaPrev, scale] = [gather(v), gather(uPrev), gather(betaPrev), gather(scale)];
-      history?.compact(keep);
       active = keep.map((r) => active[r] as number);
       selected?.dispose();
       selected = op.select!(active);
@@ -195,7 +194,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
 
     let vectors: tf.Tensor3D | undefined;
     if (history) {
-      vectors = history.result(batch);
+      vectors = history.result(batch, size);
     } else if (settings.vectors !== 'none' && vBasis) {
       const y = coefficients.ritzCoefficients(active, taken);
       const basis = vBasis;

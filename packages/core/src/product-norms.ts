@@ -1,7 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { JacobianSequence } from './operator.js';
 import { checkSequence, PROPAGATE_KEYS, propagateProduct, type PropagateOptions } from './propagate.js';
-import { spectralNorm } from './spectral-norm.js';
-import { checkKnownKeys } from './validate.js';
+import { spectralNorm, spectralNormWithWarmVector } from './spectral-norm.js';
+import { checkKnownKeys, checkShape } from './validate.js';
 
 /**
  * The seed's product against its bound, per sample s and step t (t = 1..T at
@@ -36,6 +37,27 @@ export type ProductNormsOptions = PropagateOptions;
 export interface SequenceAnalysis extends ProductNorms {
   /** Top-k finite-time Lyapunov exponents per sample [S][k], natural log per step, descending. */
   ftle: number[][];
+  /** With `stepVectors: true`: approximate top right-singular vectors of every J_t [S·T, 1, n]; the caller disposes. */
+  stepVectors?: tf.Tensor3D;
+}
+
+/** analyzeSequence's options: productNorms's, plus warm starts between measurements. */
+export interface AnalyzeOptions extends ProductNormsOptions {
+  /** Warm start [S·T, 1, n] for the per-step Lanczos, e.g. the previous measurement's `stepVectors`. */
+  stepStart?: tf.Tensor3D;
+  /** Return `stepVectors` for the next measurement's `stepStart`. */
+  stepVectors?: boolean;
+}
+
+/** Options of stepNorms: the Lanczos settings, and warm starts in and out. */
+export interface StepNormOptions {
+  iterations?: number;
+  tolerance?: number;
+  seed?: number;
+  /** Warm start [S·T, 1, n] (index s·T + t), e.g. `vectors` of the previous call on slightly different maps. */
+  start?: tf.Tensor3D;
+  /** Also return approximate top right-singular vectors of every J_t as `vectors` [S·T, 1, n] (the caller disposes). */
+  vectors?: boolean;
 }
 
 /**
@@ -44,12 +66,21 @@ export interface SequenceAnalysis extends ProductNorms {
  */
 export async function stepNorms(
   seq: JacobianSequence,
-  options: { iterations?: number; tolerance?: number; seed?: number } = {},
-): Promise<{ stepNorm: number[][]; logBound: number[][]; beta: number[] }> {
+  options: StepNormOptions = {},
+): Promise<{ stepNorm: number[][]; logBound: number[][]; beta: number[]; vectors?: tf.Tensor3D }> {
   checkSequence('stepNorms', seq);
+  checkKnownKeys('stepNorms', options, ['iterations', 'tolerance', 'seed', 'start', 'vectors']);
   const { samples, steps } = seq;
-  const flat = await spectralNorm(seq.all(), options);
+  const { vectors: wantVectors, ...lanczos } = options;
+  let flat: number[];
+  let vectors: tf.Tensor3D | undefined;
+  if (wantVectors) {
+    ({ norms: flat, vectors } = await spectralNormWithWarmVector(seq.all(), lanczos));
+  } else {
+    flat = await spectralNorm(seq.all(), lanczos);
+  }
   if (flat.length !== samples * steps) {
+    vectors?.dispose();
     throw new Error(`stepNorms: sequence.all() has batch ${flat.length}, expected samples·steps = ${samples * steps}`);
   }
   const stepNorm = Array.from({ length: samples }, (_, s) => flat.slice(s * steps, (s + 1) * steps));
@@ -59,25 +90,48 @@ export async function stepNorms(
   });
   // Math.max propagates NaN: a NaN step makes β NaN rather than being skipped.
   const beta = stepNorm.map((norms) => Math.max(...norms));
-  return { stepNorm, logBound, beta };
+  return vectors ? { stepNorm, logBound, beta, vectors } : { stepNorm, logBound, beta };
 }
 
-/** Step norms, product and bound plus the FTLE; the caller that wants all of them pays for one propagation. */
-export async function analyzeSequence(seq: JacobianSequence, options: ProductNormsOptions = {}): Promise<SequenceAnalysis> {
+/**
+ * Step norms, product and bound plus the FTLE; the caller that wants all of
+ * them pays for one propagation.
+ *
+ * Warm starts for repeated measurements of a slowly changing sequence (a
+ * model measured every few training steps): `stepStart` [S·T, 1, n] starts
+ * the per-step Lanczos (and, rows t = 0, the search for J_1's top vector
+ * that opens the propagation) from the previous measurement's vectors;
+ * `stepVectors: true` returns this measurement's as `stepVectors` for the
+ * next one. Without them the result is exactly that of productNorms and
+ * lyapunovSpectrum with the same options.
+ */
+export async function analyzeSequence(seq: JacobianSequence, options: AnalyzeOptions = {}): Promise<SequenceAnalysis> {
   checkSequence('analyzeSequence', seq);
-  checkKnownKeys('analyzeSequence', options, PROPAGATE_KEYS);
+  checkKnownKeys('analyzeSequence', options, [...PROPAGATE_KEYS, 'stepStart', 'stepVectors']);
+  const { stepStart, stepVectors, ...propagateOptions } = options;
   const lanczos = {
     ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   };
-  const propagation = await propagateProduct(seq, options);
-  const { stepNorm, logBound, beta } = await stepNorms(seq, lanczos);
-  return { k: propagation.k, stepNorm, logBound, logProduct: propagation.logProduct, beta, ftle: propagation.ftle };
+  const { samples, steps, size } = seq;
+  if (stepStart !== undefined) checkShape('analyzeSequence', 'option stepStart', stepStart.shape, [samples * steps, 1, size]);
+  const firstStart = stepStart && tf.tidy(() => tf.reshape(tf.slice(tf.reshape(stepStart, [samples, steps, size]), [0, 0, 0], [samples, 1, size]), [samples, 1, size]) as tf.Tensor3D);
+  let propagation;
+  try {
+    propagation = await propagateProduct(seq, propagateOptions, firstStart ? { firstStart } : {});
+  } finally {
+    firstStart?.dispose();
+  }
+  const norms = await stepNorms(seq, { ...lanczos, ...(stepStart ? { start: stepStart } : {}), ...(stepVectors ? { vectors: true } : {}) });
+  const result: SequenceAnalysis = { k: propagation.k, stepNorm: norms.stepNorm, logBound: norms.logBound, logProduct: propagation.logProduct, beta: norms.beta, ftle: propagation.ftle };
+  if (norms.vectors) result.stepVectors = norms.vectors;
+  return result;
 }
 
 /** stepNorm, logBound, logProduct and beta per sample (see ProductNorms). */
 export async function productNorms(seq: JacobianSequence, options: ProductNormsOptions = {}): Promise<ProductNorms> {
-  const { ftle: _ftle, ...norms } = await analyzeSequence(seq, options);
+  const { ftle: _ftle, stepVectors, ...norms } = await analyzeSequence(seq, options);
+  stepVectors?.dispose();
   return norms;
 }

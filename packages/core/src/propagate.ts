@@ -70,7 +70,7 @@ export function sortDescending(values: number[]): number[] {
 }
 
 /** The start block Q_0 as float64 [S, k, n] before orthonormalisation. */
-async function startBlock(fn: string, seq: JacobianSequence, k: number, options: PropagateOptions, seed: number): Promise<Float64Array> {
+async function startBlock(fn: string, seq: JacobianSequence, k: number, options: PropagateOptions, seed: number, firstStart?: tf.Tensor3D): Promise<Float64Array> {
   const { samples, size } = seq;
   if (options.start !== undefined) {
     checkShape(fn, 'option start', options.start.shape, [samples, k, size]);
@@ -83,6 +83,7 @@ async function startBlock(fn: string, seq: JacobianSequence, k: number, options:
     ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
     seed,
+    ...(firstStart ? { start: firstStart } : {}),
   };
   const { vectors } = await spectralNormWithVector(seq.step(0), lanczosOptions);
   const top = await vectors.data();
@@ -93,7 +94,12 @@ async function startBlock(fn: string, seq: JacobianSequence, k: number, options:
   return block;
 }
 
-export async function propagateProduct(seq: JacobianSequence, options: PropagateOptions = {}): Promise<Propagation> {
+/**
+ * `warm.firstStart` [S, 1, n]: where the Lanczos search for J_1's top right
+ * singular vector starts (e.g. the previous measurement's); the result is
+ * the same vector to within the Lanczos tolerance, found in fewer steps.
+ */
+export async function propagateProduct(seq: JacobianSequence, options: PropagateOptions = {}, warm: { firstStart?: tf.Tensor3D } = {}): Promise<Propagation> {
   const fn = 'propagateProduct';
   checkSequence(fn, seq);
   checkKnownKeys(fn, options, PROPAGATE_KEYS);
@@ -106,7 +112,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
   const fresh = gaussianSource(seed ^ 0x5bd1e995);
   const q = new Float64Array(samples * k * size);
   const r = new Float64Array(samples * k * k);
-  qrRows(await startBlock(fn, seq, k, options, seed), samples, k, size, q, r, fresh);
+  qrRows(await startBlock(fn, seq, k, options, seed, warm.firstStart), samples, k, size, q, r, fresh);
 
   // Per sample: the normalised product M (k×k), its log scale, and the σ_max tracker.
   const product = Array.from({ length: samples }, () => {

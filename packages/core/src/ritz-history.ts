@@ -1,80 +1,74 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { rowNorm, safeReciprocal, scaleRows, selectRows } from './rows.js';
+import { scaleRows } from './rows.js';
 
 /**
  * Approximate top right-singular vectors from the plain three-term Lanczos
  * recurrence, for warm-starting the next measurement.
  *
- * The Lanczos vectors v_1..v_j of the active rows are kept (references, no
- * copies); when a map leaves (converged, or the run ends), its top Ritz
- * vector x = Σ_i y_i v_i is formed from the eigenvector y of its BᵀB.
- * Without re-orthogonalisation the v_i lose orthogonality once a Ritz value
- * converges, but a converged Ritz vector stays accurate (Paige), and a warm
- * start only needs a good direction, not an exact one. Memory: one [A,1,n]
- * block per step, which is what `iterations` already bounds.
+ * The Lanczos vectors v_1..v_j are kept as they were made (references, no
+ * copies), each with the list of maps its rows belong to (the batch shrinks
+ * as converged maps leave). When a map leaves, only the coefficients y of
+ * its top Ritz vector x = Σ_i y_i v_i are noted (the eigenvector of its BᵀB,
+ * in JS); every x is formed once, at the end: per stretch of steps with the
+ * same rows, Σ_i y_i ⊙ v_i on the device, then one host pass that adds the
+ * stretches into map order and normalises. Without re-orthogonalisation
+ * the v_i lose orthogonality once a Ritz value converges, but a converged
+ * Ritz vector stays accurate (Paige), and a warm start only needs a good
+ * direction, not an exact one. Memory: one [A,1,n] block per step, what
+ * `iterations` already bounds.
  */
 export class RitzHistory {
-  /** v_1..v_{jPast} of the active rows as one [A, jPast, n] block (after a compaction). */
-  private past: tf.Tensor3D | null = null;
-  /** v's pushed since, each [A, 1, n]. */
-  private recent: tf.Tensor3D[] = [];
-  /** Finished vectors: which original maps, and their unit rows [m, 1, n]. */
-  private chunks: { maps: number[]; vectors: tf.Tensor3D }[] = [];
+  private readonly steps: { v: tf.Tensor3D; maps: number[] }[] = [];
+  /** y of every finished map, by original index. */
+  private readonly coefficients = new Map<number, Float32Array>();
 
-  /** Keeps v (a reference: tf.clone shares the data). */
-  push(v: tf.Tensor3D): void {
-    this.recent.push(tf.keep(tf.clone(v)));
+  /** Keeps v (a reference: tf.clone shares the data), whose rows are the maps `maps`. */
+  push(v: tf.Tensor3D, maps: number[]): void {
+    this.steps.push({ v: tf.keep(tf.clone(v)), maps });
   }
 
-  private all(): tf.Tensor3D {
-    const parts = this.past ? [this.past, ...this.recent] : this.recent;
-    return tf.concat(parts, 1) as tf.Tensor3D;
+  /** Notes the Ritz coefficients of finished maps: y [maps.length, taken], row-major. */
+  finish(maps: number[], y: Float32Array, taken: number): void {
+    maps.forEach((b, row) => this.coefficients.set(b, y.subarray(row * taken, (row + 1) * taken)));
   }
 
-  /**
-   * Forms the Ritz vectors of the rows at `positions` (their original map
-   * indices `maps`) from y [positions.length, taken] (see
-   * LanczosCoefficients.ritzCoefficients).
-   */
-  finish(positions: number[], maps: number[], y: Float32Array, taken: number): void {
-    if (positions.length === 0) return;
-    const vectors = tf.tidy(() => {
-      const basis = selectRows(this.all(), positions); // [m, taken, n]
-      const x = tf.matMul(tf.tensor3d(y, [positions.length, 1, taken]), basis) as tf.Tensor3D;
-      return scaleRows(safeReciprocal(rowNorm(x)), x);
-    });
-    this.chunks.push({ maps, vectors });
-  }
-
-  /** Keeps only the rows at `positions` (the maps still running). */
-  compact(positions: number[]): void {
-    const next = tf.tidy(() => selectRows(this.all(), positions));
-    this.clearBasis();
-    this.past = next;
-  }
-
-  /** All finished vectors as [batch, 1, n] in original map order. The caller disposes. */
-  result(batch: number): tf.Tensor3D {
-    const order = this.chunks.flatMap((c) => c.maps);
-    if (order.length !== batch) throw new Error(`RitzHistory: internal error, ${order.length} of ${batch} vectors formed`);
-    const where = new Int32Array(batch);
-    order.forEach((map, row) => (where[map] = row));
-    return tf.tidy(() => {
-      const stacked = this.chunks.length === 1 ? this.chunks[0]!.vectors : tf.concat(this.chunks.map((c) => c.vectors), 0);
-      return selectRows(stacked, Array.from(where));
-    });
-  }
-
-  private clearBasis(): void {
-    this.past?.dispose();
-    this.past = null;
-    tf.dispose(this.recent);
-    this.recent = [];
+  /** Every map's unit Ritz vector as [batch, 1, n] in original order. The caller disposes. */
+  result(batch: number, size: number): tf.Tensor3D {
+    if (this.coefficients.size !== batch) throw new Error(`RitzHistory: internal error, ${this.coefficients.size} of ${batch} maps finished`);
+    const x = new Float32Array(batch * size);
+    let start = 0;
+    while (start < this.steps.length) {
+      // A stretch of steps whose rows are the same maps (between two compactions).
+      const maps = this.steps[start]!.maps;
+      let end = start;
+      while (end < this.steps.length && this.steps[end]!.maps === maps) end++;
+      const partial = tf.tidy(() => {
+        const terms = this.steps.slice(start, end).map(({ v }, offset) => {
+          const column = Float32Array.from(maps, (b) => (this.coefficients.get(b) as Float32Array)[start + offset] ?? 0);
+          return scaleRows(tf.tensor3d(column, [maps.length, 1, 1]), v);
+        });
+        return terms.length === 1 ? terms[0]! : tf.addN(terms);
+      });
+      const values = partial.dataSync();
+      partial.dispose();
+      maps.forEach((b, row) => {
+        for (let c = 0; c < size; c++) x[b * size + c] = (x[b * size + c] as number) + (values[row * size + c] as number);
+      });
+      start = end;
+    }
+    for (let b = 0; b < batch; b++) {
+      let ss = 0;
+      for (let c = 0; c < size; c++) ss += (x[b * size + c] as number) ** 2;
+      // A zero or non-finite vector stays as it is: the next start falls back to a random one.
+      const inverse = ss > 0 && Number.isFinite(ss) ? 1 / Math.sqrt(ss) : 1;
+      for (let c = 0; c < size; c++) x[b * size + c] = (x[b * size + c] as number) * inverse;
+    }
+    return tf.tensor3d(x, [batch, 1, size]);
   }
 
   dispose(): void {
-    this.clearBasis();
-    this.chunks.forEach((c) => c.vectors.dispose());
-    this.chunks = [];
+    for (const { v } of this.steps) v.dispose();
+    this.steps.length = 0;
+    this.coefficients.clear();
   }
 }

@@ -69,13 +69,13 @@ function asOperator(fn: string, x: tf.Tensor | BatchedOperator): { op: BatchedOp
   return { op: denseOperator(x as tf.Tensor3D), single: false };
 }
 
-function settings(fn: string, op: BatchedOperator, options: SpectralNormOptions, wantVectors: boolean) {
+function settings(fn: string, op: BatchedOperator, options: SpectralNormOptions, vectors: 'none' | 'exact' | 'approximate') {
   checkKnownKeys(fn, options, KNOWN);
   const iterations = checkInteger(fn, 'iterations', options.iterations ?? Math.min(op.size, DEFAULT_MAX_ITERATIONS), 1);
   const tolerance = checkNonNegative(fn, 'tolerance', options.tolerance ?? DEFAULT_TOLERANCE);
   const seed = checkInteger(fn, 'seed', options.seed ?? 1, 0, 2 ** 32 - 1);
   if (options.start !== undefined) checkShape(fn, 'option start', options.start.shape, [op.batch, 1, op.size]);
-  return { iterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors: wantVectors ? ('exact' as const) : ('none' as const) };
+  return { iterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;
@@ -90,7 +90,7 @@ export async function spectralNorm(x: tf.Tensor | BatchedOperator, options: Spec
   const fn = 'spectralNorm';
   const { op, owned, single } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, settings(fn, op, options, false));
+    const result = await batchedLanczos(op, settings(fn, op, options, 'none'));
     const norms = Array.from(result.sigma);
     return single ? (norms[0] as number) : norms;
   } finally {
@@ -112,10 +112,25 @@ export async function spectralNormWithVector(
   const fn = 'spectralNormWithVector';
   const { op, owned } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, settings(fn, op, options, true));
+    const result = await batchedLanczos(op, settings(fn, op, options, 'exact'));
     if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
     return { norms: Array.from(result.sigma), vectors: result.vectors };
   } finally {
     owned?.dispose();
   }
+}
+
+/**
+ * As spectralNorm on a BatchedOperator, and also approximate top
+ * right-singular vectors [B, 1, n] from the plain recurrence (no basis kept,
+ * no re-orthogonalisation; see ritz-history.ts): cheap, and good enough to
+ * warm-start the next call on slightly changed maps, e.g. the next training
+ * step's Jacobians. The caller disposes `vectors`.
+ */
+export async function spectralNormWithWarmVector(op: BatchedOperator, options: SpectralNormOptions = {}): Promise<SpectralNormWithVector> {
+  const fn = 'spectralNormWithWarmVector';
+  asOperator(fn, op);
+  const result = await batchedLanczos(op, settings(fn, op, options, 'approximate'));
+  if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
+  return { norms: Array.from(result.sigma), vectors: result.vectors };
 }

@@ -4,6 +4,7 @@ export { serveForever } from './monitor/embedded-server.js';
 export type { GradscopeOptions } from './monitor/options.js';
 export { withClipping, ClippingOptimizer, type ClippingOptions, type ClipReport, type ClipMode } from './with-clipping.js';
 export { measureModel, type MeasureOptions } from './measure-model.js';
+export { MeasureCache } from './measure-cache.js';
 export { cellJacobians, densify, type CellJacobians, type CellJacobiansOptions, type JacobianMethod } from './cell-jacobians.js';
 export { autodiffCellJacobians } from './autodiff-jacobian.js';
 export { findRecurrentLayers, selectRecurrentLayers, type CellKind, type LayerTarget, type CellTarget } from './recurrent-layers.js';

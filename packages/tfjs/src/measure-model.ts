@@ -3,6 +3,7 @@ import { analyzeSequence, classifyRegime, summarize, summarizeScalar, type Regim
 import type { LayerMeasurement } from '@gradscope/protocol';
 import { buildCellSequence, resolveMethod } from './cell-jacobians.js';
 import { gruGates, lstmGates } from './gate-statistics.js';
+import type { MeasureCache } from './measure-cache.js';
 import { checkProbe, compiledLoss, type Probe } from './probe.js';
 import { disposeRecord, probeRun, type ProbeLoss } from './probe-run.js';
 import { recurrentKernelNorms } from './recurrent-kernel.js';
@@ -23,6 +24,12 @@ export interface MeasureOptions {
   loss?: ProbeLoss;
   /** Regime thresholds (see @gradscope/core classifyRegime). */
   thresholds?: Partial<RegimeThresholds>;
+  /**
+   * Warm starts kept between the measurements of one run (see
+   * measure-cache.ts): the call reads the previous measurement's vectors
+   * from it and leaves its own. Default: none (every measurement cold).
+   */
+  cache?: MeasureCache;
 }
 
 /**
@@ -71,7 +78,13 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
         const method = resolveMethod(cell.kind, options.method);
         const { sequence, linearization } = buildCellSequence(cell, record, method);
         try {
-          const analysis = await analyzeSequence(sequence, options.k === undefined ? {} : { k: options.k });
+          const stepStart = options.cache?.start(cell.name, samples * steps, size);
+          const analysis = await analyzeSequence(sequence, {
+            ...(options.k === undefined ? {} : { k: options.k }),
+            ...(options.cache ? { stepVectors: true } : {}),
+            ...(stepStart ? { stepStart } : {}),
+          });
+          if (analysis.stepVectors) options.cache!.keep(cell.name, analysis.stepVectors);
           const gates =
             linearization?.kind === 'lstm'
               ? lstmGates(linearization, samples, steps)
