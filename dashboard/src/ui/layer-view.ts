@@ -49,7 +49,8 @@ export class LayerView {
   private readonly gates: LineChart;
   private readonly saturation: LineChart;
   private readonly badge: HTMLElement;
-  private seen = { version: -1, step: -1, compare: -1 };
+  /** Last drawn; the compare run's id matters too (equal versions of different runs). */
+  private seen = { version: -1, step: -1, compareId: '', compare: -1 };
   private readonly normCol = cached(lnNorms);
   private readonly gradCol = cached(lnGradRatio);
 
@@ -87,7 +88,7 @@ export class LayerView {
   }
 
   render(store: RunStore, step: number, compare: RunStore | null): void {
-    const dataChanged = store.version !== this.seen.version || (compare?.version ?? -1) !== this.seen.compare;
+    const dataChanged = store.version !== this.seen.version || (compare?.runId ?? '') !== this.seen.compareId || (compare?.version ?? -1) !== this.seen.compare;
     if (!dataChanged && step === this.seen.step) return;
     const ms = store.measurements;
     const idx = store.measurementIndexAt(step);
@@ -106,7 +107,7 @@ export class LayerView {
     else for (const c of [this.ftle, this.kernel, this.saturation]) c.redrawOverlays();
     this.badge.textContent = at ? `${at.regime} · λ₁ = ${fmt(at.ftle.mean[0])} · β = ${fmt(at.beta.mean)} at step ${ms[idx]!.step}` : 'no measurement yet';
     this.badge.dataset.regime = at?.regime ?? 'none';
-    this.seen = { version: store.version, step, compare: compare?.version ?? -1 };
+    this.seen = { version: store.version, step, compareId: compare?.runId ?? '', compare: compare?.version ?? -1 };
   }
 
   private renderAtStep(l: LayerMeasurement | null): void {

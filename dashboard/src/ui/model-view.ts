@@ -16,7 +16,12 @@ export class ModelView {
   private readonly loss: LineChart;
   private readonly grad: LineChart;
   private readonly alerts: HTMLOListElement;
-  private seen = { version: -1, compare: -1, step: -1 };
+  /**
+   * What was last drawn. The run ids matter as much as the versions: two
+   * finished runs with as many events have the same version, and switching
+   * between them left the first run's curves and alerts on screen.
+   */
+  private seen = { runId: '', version: -1, compareId: '', compare: -1, step: -1 };
 
   constructor(parent: HTMLElement, private readonly pickStep: (step: number) => void) {
     this.el = document.createElement('div');
@@ -38,7 +43,11 @@ export class ModelView {
   }
 
   render(store: RunStore, step: number, compare: RunStore | null): void {
-    const changed = store.version !== this.seen.version || (compare?.version ?? -1) !== this.seen.compare;
+    const changed =
+      store.runId !== this.seen.runId ||
+      store.version !== this.seen.version ||
+      (compare?.runId ?? '') !== this.seen.compareId ||
+      (compare?.version ?? -1) !== this.seen.compare;
     if (!changed && step === this.seen.step) return;
     this.loss.cursorX = step;
     this.grad.cursorX = step;
@@ -49,7 +58,7 @@ export class ModelView {
       this.loss.redrawOverlays();
       this.grad.redrawOverlays();
     }
-    this.seen = { version: store.version, compare: compare?.version ?? -1, step };
+    this.seen = { runId: store.runId, version: store.version, compareId: compare?.runId ?? '', compare: compare?.version ?? -1, step };
   }
 
   private renderCurves(store: RunStore, compare: RunStore | null): void {

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs script
 import { CHROMIUM } from '../../scripts/ensure-chromium.mjs';
+import { encodeEvent, exampleEvents, type GradscopeEvent } from '@gradscope/protocol';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { trainShortRun } from '../helpers/train.js';
 
@@ -76,7 +77,12 @@ describe('dashboard in chromium, live training', () => {
     const later = await columns(page);
     expect(later).toBeGreaterThan(early);
     await training;
-    await page.waitForFunction(() => document.getElementById('run-title')?.textContent?.includes('completed'), null, { timeout: 10_000 });
+    // The run-end event itself, not the title: the run summary can say
+    // "completed" a batch (≤ 100 ms) before the last events arrive.
+    await page.waitForFunction(() => {
+      const app = (window as unknown as { __gradscope: { primary: string | null; stores: Map<string, { end: unknown }> } }).__gradscope;
+      return app.primary != null && app.stores.get(app.primary)?.end != null;
+    }, null, { timeout: 10_000 });
     await page.waitForTimeout(300);
     const before = await counts(page);
     expect(before.clips).toBeGreaterThan(0);
@@ -106,6 +112,34 @@ describe('dashboard in chromium, live training', () => {
     expect(Number(cursor)).toBeLessThan(before.steps - 1);
     await page.screenshot({ path: join(OUT, '5-cursor-picked.png'), fullPage: true });
   }, 110_000);
+
+  it('switching between two runs with the same event count shows each run its own model-wide panels', async () => {
+    // Regression: the model view compared store versions only, and two
+    // finished runs with as many events have equal versions, so picking the
+    // second left the first run's loss curve and alerts on screen.
+    const run = (runId: string, word: string) =>
+      exampleEvents().map((e, seq) => encodeEvent({ ...e, runId, seq, ...(e.type === 'alert' ? { message: `alert of ${word}` } : {}) } as GradscopeEvent));
+    const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await p.goto(server.url);
+    await p.waitForFunction(() => document.getElementById('status')?.dataset.state === 'open');
+    const alertText = async (runId: string) => {
+      await p.evaluate((id) => (window as unknown as { __gradscope: { select(id: string): void } }).__gradscope.select(id), runId);
+      await p.waitForTimeout(200); // one animation frame renders the selection
+      return p.evaluate(() => document.querySelector('ol.alerts')?.textContent ?? '');
+    };
+    await p.evaluate(
+      (runs: { a: string[]; b: string[] }) => {
+        const app = (window as unknown as { __gradscope: { injectEncoded(id: string, lines: string[]): void } }).__gradscope;
+        app.injectEncoded('switch-a', runs.a);
+        app.injectEncoded('switch-b', runs.b);
+      },
+      { a: run('switch-a', 'run A'), b: run('switch-b', 'run B') },
+    );
+    expect(await alertText('switch-a')).toContain('alert of run A');
+    expect(await alertText('switch-b')).toContain('alert of run B');
+    expect(await alertText('switch-a')).toContain('alert of run A');
+    await p.close();
+  });
 
   it('redraw time per animation frame: 10,000 steps, T = 256, fed live', async () => {
     const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
