@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRunId, type ClipEvent, type JsonObject } from '@gradscope/protocol';
+import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import { checkProbe, type Probe } from '../probe.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
@@ -68,6 +69,8 @@ export class GradscopeMonitor extends tf.Callback {
   /** When the last step() returned: custom loops train between two calls. */
   private lastStepEnd: number | null = null;
   private lastYield = 0;
+  /** Warm starts between this run's measurements (the probe is fixed, so they carry over). */
+  private cache = new MeasureCache();
 
   constructor(options: GradscopeOptions = {}) {
     super();
@@ -321,6 +324,7 @@ export class GradscopeMonitor extends tf.Callback {
       const layers = await measureModel(model, this.probe, {
         ...(this.options.layers ? { layers: this.options.layers } : {}),
         ...(this.options.k !== null ? { k: this.options.k } : {}),
+        cache: this.cache,
       });
       this.stream.emit({ type: 'measurement', layers, durationMs: now() - t0 }, this.stepIndex, this.epochIndex);
       this.counts.measurements++;
@@ -347,6 +351,7 @@ export class GradscopeMonitor extends tf.Callback {
     this.untap();
     this.untap = () => {};
     this.pendingReports = [];
+    this.cache.dispose();
     stream.emit(
       {
         type: 'run-end',
