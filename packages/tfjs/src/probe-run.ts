@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cellStateSizes } from './autodiff-jacobian.js';
 import { fastCell, type FastCell } from './fast-cells.js';
 import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import type { LayerTarget } from './recurrent-layers.js';
@@ -85,30 +86,42 @@ function rerunAndDifferentiate(
   }
   if (!loss) return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: null })));
 
-  // ε per cell, [T+1, S, N], shaped from what the recording pass saw.
-  const epsilons = records.map((cells) =>
-    cells.map((r) => {
-      const [samples, steps, width] = r.sPrev.shape;
-      return tf.zeros([steps + 1, samples, width]);
+  // ε per cell, step t = 0..T and state j: zeros [S, n_j], shaped from what
+  // the recording pass saw. One tensor per (t, j) rather than one [T+1, S, N]
+  // unstacked inside the pass: on wasm each of unstack's T+1 slices copies
+  // the whole tensor (25–50 ms for an LSTM with T = 100, S = 8, N = 256).
+  const epsilons = targets.map((target, l) =>
+    target.cells.map((c, i) => {
+      const [samples, steps] = records[l]![i]!.sPrev.shape;
+      const sizes = cellStateSizes(c.cell);
+      return Array.from({ length: steps + 1 }, () => sizes.map((n) => tf.zeros([samples, n]) as tf.Tensor2D));
     }),
   );
+  const all = epsilons.flat(3);
   try {
     const norms = tf.tidy(() => {
-      const flat = epsilons.flat();
       const grads = tf.grads((..._e: tf.Tensor[]) => {
-        const perturbFor = (l: number): Perturb => {
-          const parts = epsilons[l]!.map((e) => tf.unstack(e, 0));
-          return (i, t, states) => {
-            const e = parts[i]![t]!;
-            if (states.length === 1) return [tf.add(states[0]!, e)];
-            const split = tf.split(e, states.map((s) => s.shape[1]!), 1);
-            return states.map((s, j) => tf.add(s, split[j]!));
-          };
+        const perturbFor = (l: number): Perturb => (i, t, states) => {
+          const e = epsilons[l]![i]![t]!;
+          return states.map((s, j) => tf.add(s, e[j]!));
         };
-        return withRerun(targets, fast, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
-      })(flat);
-      // ‖∂L/∂s_t‖ over the state axis, then [S, T+1].
-      return grads.map((g) => tf.transpose(tf.sqrt(tf.sum(tf.square(g), 2))));
+        const value = withRerun(targets, fast, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
+        // tf.grads rejects an x that does not reach the loss, and a final
+        // state may not (LSTM's c_T without returnState): 0·Σε_T keeps every
+        // ε on the tape without changing a value or a gradient.
+        const last = epsilons.flat().flatMap((perStep) => perStep[perStep.length - 1]!);
+        return tf.add(value, tf.mul(tf.addN(last.map((e) => tf.sum(e))), 0)) as tf.Scalar;
+      })(all);
+      // ‖∂L/∂s_t‖ over the joint state, per cell as [S, T+1].
+      let k = 0;
+      return epsilons.flat().map((perStep) => {
+        const states = perStep[0]!.length;
+        const squares = Array.from({ length: states }, (_, j) =>
+          tf.sum(tf.square(tf.stack(perStep.map((_, t) => grads[k + t * states + j]!))), 2),
+        );
+        k += perStep.length * states;
+        return tf.transpose(tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares)));
+      });
     });
     const values = norms.map((n) => n.arraySync() as number[][]);
     tf.dispose(norms);
@@ -118,7 +131,7 @@ function rerunAndDifferentiate(
     records.flat().forEach(disposeRecord);
     throw err;
   } finally {
-    tf.dispose(epsilons.flat());
+    tf.dispose(all);
   }
 }
 
