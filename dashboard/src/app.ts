@@ -6,7 +6,7 @@
 import { decodeEvent, type GradscopeEvent } from '@gradscope/protocol';
 import { RunStore } from './data/run-store.js';
 import { Connection, type ConnectionState } from './net/connection.js';
-import type { RunSummary } from './net/run-summary.js';
+import type { RunSummary } from '@gradscope/protocol';
 import { StepCursor } from './ui/cursor.js';
 import { FrameScheduler } from './ui/frame.js';
 import { LayerView } from './ui/layer-view.js';

@@ -7,7 +7,7 @@
  * reported and skipped, not allowed to kill the stream.
  */
 import { validateEvent, type GradscopeEvent } from '@gradscope/protocol';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '@gradscope/protocol';
 
 export type ConnectionState = 'connecting' | 'open' | 'unreachable';
 

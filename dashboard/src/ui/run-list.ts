@@ -3,7 +3,7 @@
  * row to show that run; tick "compare" on another to overlay its curves.
  */
 import { fmt } from '../data/numbers.js';
-import type { RunSummary } from '../net/run-summary.js';
+import type { RunSummary } from '@gradscope/protocol';
 
 export interface RunListHandlers {
   select(runId: string): void;
