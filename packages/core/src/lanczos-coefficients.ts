@@ -15,12 +15,15 @@ export class LanczosCoefficients {
   readonly sigma: Float64Array;
   /** Steps each map took before it converged or the run ended. */
   readonly taken: Int32Array;
+  /** Consecutive checks at which each map had settled. */
+  readonly streak: Int32Array;
 
   constructor(batch: number, steps: number) {
     this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
     this.beta = Array.from({ length: batch }, () => new Float64Array(steps));
     this.sigma = new Float64Array(batch).fill(NaN);
     this.taken = new Int32Array(batch);
+    this.streak = new Int32Array(batch);
   }
 
   /**
@@ -60,7 +63,9 @@ export class LanczosCoefficients {
       const value = bidiagonalTopSingularValue(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      return Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
+      const settled = Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
+      this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
+      return settled;
     });
   }
 

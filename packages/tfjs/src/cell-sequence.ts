@@ -67,6 +67,7 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     },
     dispose() {
       tf.dispose(Object.values(factors));
+      if (lin.statistics) tf.dispose(Object.values(lin.statistics));
       tf.dispose(lin.held);
       if (perStep) for (const f of perStep) tf.dispose(Object.values(f));
     },

@@ -4,6 +4,9 @@ import type { GruGates, LstmGates } from '@gradscope/protocol';
 import { maxDerivative } from './activation-jacobian.js';
 import { factor, type CellLinearization } from './cells/linearization.js';
 
+/** A gate value or derivative, wherever the linearisation keeps it. */
+const gateValue = (lin: CellLinearization, name: string) => factor(lin.statistics ?? lin.factors, name);
+
 /**
  * A unit is saturated at a step when its gate's derivative is below 10% of
  * the largest value that derivative takes (tanh: φ' < 0.1; sigmoid: σ' <
@@ -22,7 +25,7 @@ function saturation(lin: CellLinearization, gate: string, derivative: string): n
   const act = lin.activations[gate];
   if (!act || act.kind !== 'diagonal') return NaN; // softmax gates have no per-unit derivative
   const threshold = SATURATION_FRACTION * maxDerivative(act.name);
-  return tf.tidy(() => tf.mean(tf.cast(tf.less(factor(lin.factors, derivative), threshold), 'float32')).dataSync()[0]!);
+  return tf.tidy(() => tf.mean(tf.cast(tf.less(gateValue(lin, derivative), threshold), 'float32')).dataSync()[0]!);
 }
 
 /**
@@ -31,7 +34,7 @@ function saturation(lin: CellLinearization, gate: string, derivative: string): n
  * averaged over units. With f ≈ 1 it stays near 0 — the seed's "∂c/∂c ≈ I".
  */
 export function lstmGates(lin: CellLinearization, samples: number, steps: number): LstmGates {
-  const f = factor(lin.factors, 'f');
+  const f = gateValue(lin, 'f');
   const logCarousel = tf.tidy(() => {
     const logF = tf.reshape(tf.log(f), [samples, steps, -1]);
     return tf.mean(tf.cumsum(logF, 1), 2).arraySync() as number[][];
@@ -39,8 +42,8 @@ export function lstmGates(lin: CellLinearization, samples: number, steps: number
   return {
     kind: 'lstm',
     forget: summarize(unitMean(f, samples, steps)),
-    input: summarize(unitMean(factor(lin.factors, 'i'), samples, steps)),
-    output: summarize(unitMean(factor(lin.factors, 'o'), samples, steps)),
+    input: summarize(unitMean(gateValue(lin, 'i'), samples, steps)),
+    output: summarize(unitMean(gateValue(lin, 'o'), samples, steps)),
     logCarousel: summarize(logCarousel),
     saturation: {
       forget: saturation(lin, 'forget', 'dF'),
@@ -55,8 +58,8 @@ export function lstmGates(lin: CellLinearization, samples: number, steps: number
 export function gruGates(lin: CellLinearization, samples: number, steps: number): GruGates {
   return {
     kind: 'gru',
-    update: summarize(unitMean(factor(lin.factors, 'z'), samples, steps)),
-    reset: summarize(unitMean(factor(lin.factors, 'r'), samples, steps)),
+    update: summarize(unitMean(gateValue(lin, 'z'), samples, steps)),
+    reset: summarize(unitMean(gateValue(lin, 'r'), samples, steps)),
     saturation: {
       update: saturation(lin, 'update', 'dZ'),
       reset: saturation(lin, 'reset', 'dR'),

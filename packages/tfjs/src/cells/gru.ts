@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
-import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
+import { asFactor, factor, readWeight, rowsTimes, type CellLinearization, type Factors } from './linearization.js';
 
 /**
  * GRU in tfjs (reset_after = false is the only variant): gate blocks z, r, h;
@@ -45,15 +45,20 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
     };
   });
   const k = (name: string) => kinds[name] ?? 'diagonal';
+  const activations = {
+    update: { kind: k('z'), name: recName }, reset: { kind: k('r'), name: recName },
+    candidate: { kind: k('h'), name: actName },
+  };
+  const held = [rzr, rh, rz, rr, rzT, rrT, rhT];
+  if (Object.values(activations).every((a) => a.kind === 'diagonal')) {
+    return diagonalGRU(n, factors, activations, held, { rz, rr, rh, rzT, rrT, rhT });
+  }
   return {
     kind: 'gru',
     stateSize: n,
     factors,
-    activations: {
-      update: { kind: k('z'), name: recName }, reset: { kind: k('r'), name: recName },
-      candidate: { kind: k('h'), name: actName },
-    },
-    held: [rzr, rh, rz, rr, rzT, rrT, rhT],
+    activations,
+    held,
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
       const dz = act(k('z'), F('dZ'), rowsTimes(v, rz));
@@ -73,6 +78,54 @@ export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): Cel
         tf.mul(q, F('r')),
         rowsTimes(gaz as tf.Tensor3D, rzT),
         rowsTimes(gar as tf.Tensor3D, rrT),
+      ]) as tf.Tensor3D;
+    },
+  };
+}
+
+type Blocks = Record<'rz' | 'rr' | 'rh' | 'rzT' | 'rrT' | 'rhT', tf.Tensor2D>;
+
+/**
+ * Every gate elementwise (the usual case): the diagonal factors that always
+ * meet are multiplied once (as in lstm.ts),
+ *   C_z = σ'_z⊙(h − ĥ), C_r = σ'_r⊙h, C_h = (1 − z)⊙φ'_h,
+ * so δh' = C_z⊙δa_z + z⊙δh + C_h⊙[(C_r⊙δa_r + r⊙δh) R_h] with δa = δh R.
+ */
+function diagonalGRU(n: number, general: Factors, activations: CellLinearization['activations'], held: tf.Tensor[], r: Blocks): CellLinearization {
+  const G = (name: string) => factor(general, name);
+  const factors = tf.tidy(() => ({
+    cz: tf.mul(G('dZ'), G('hMinusCandidate')) as tf.Tensor3D,
+    cr: tf.mul(G('dR'), G('hPrev')) as tf.Tensor3D,
+    ch: tf.mul(tf.sub(1, G('z')), G('dH')) as tf.Tensor3D,
+    z: G('z'),
+    r: G('r'),
+  }));
+  const statistics: Factors = { z: G('z'), r: G('r'), dZ: G('dZ'), dR: G('dR'), dH: G('dH') };
+  tf.dispose([G('hPrev'), G('hMinusCandidate')]);
+  return {
+    kind: 'gru',
+    stateSize: n,
+    factors,
+    statistics,
+    activations,
+    held,
+    apply(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const reset = tf.add(tf.mul(rowsTimes(v, r.rr), F('cr')), tf.mul(F('r'), v)) as tf.Tensor3D;
+      return tf.addN([
+        tf.mul(rowsTimes(v, r.rz), F('cz')),
+        tf.mul(F('z'), v),
+        tf.mul(rowsTimes(reset, r.rh), F('ch')),
+      ]) as tf.Tensor3D;
+    },
+    applyTranspose(fs, v) {
+      const F = (name: string) => factor(fs, name);
+      const q = rowsTimes(tf.mul(v, F('ch')) as tf.Tensor3D, r.rhT); // cotangent of r⊙h
+      return tf.addN([
+        tf.mul(F('z'), v),
+        tf.mul(q, F('r')),
+        rowsTimes(tf.mul(v, F('cz')) as tf.Tensor3D, r.rzT),
+        rowsTimes(tf.mul(q, F('cr')) as tf.Tensor3D, r.rrT),
       ]) as tf.Tensor3D;
     },
   };

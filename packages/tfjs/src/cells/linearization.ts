@@ -20,6 +20,12 @@ export interface CellLinearization {
   /** Size of the joint state s (n, or 2n for LSTM's (h, c)). */
   stateSize: number;
   factors: Factors;
+  /**
+   * Gate values and derivatives for the gate statistics when `factors`
+   * holds combined products instead (see lstm.ts, gru.ts); the same layout,
+   * but never sliced per step nor gathered. Absent: read them from factors.
+   */
+  statistics?: Factors;
   apply(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
   applyTranspose(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
   /** Activation kinds of the gates, for gate statistics. */
