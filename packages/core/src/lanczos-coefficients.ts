@@ -59,8 +59,13 @@ export class LanczosCoefficients {
    */
   settle(taken: number, active: number[], tolerance: number): boolean[] {
     return active.map((b) => {
-      const previous = this.sigma[b] as number;
-      const value = bidiagonalTopSingularValue(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
+      const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
+      // The first check compares with two steps earlier, so that a map
+      // started near its answer (a warm start) can have two quiet checks,
+      // and leave, after 8 steps rather than 12.
+      let previous = this.sigma[b] as number;
+      if (Number.isNaN(previous) && taken > 2) previous = bidiagonalTopSingularValue(alpha, beta, taken - 2);
+      const value = bidiagonalTopSingularValue(alpha, beta, taken);
       this.sigma[b] = value;
       this.taken[b] = taken;
       const settled = Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
