@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import * as gradscope from '@gradscope/tfjs';
+import { buildModel, disposeAll, makeData, makeProbe } from '../lib/models.mjs';
+import { formatRange, interleave, median, ratios, summary } from '../lib/stats.mjs';
+
+/**
+ * Benchmark 2: one full measurement (every quantity, S = 8 probe sequences)
+ * over one training step (trainOnBatch, batch 32) of the same model,
+ * interleaved. "cold" is measureModel with nothing kept from before (the
+ * monitor's first measurement); "warm" passes a MeasureCache that the
+ * previous measurement filled (every later measurement of the monitor),
+ * when this build of @gradscope/tfjs has one.
+ */
+export const FULL = { configs: [['lstm', 128, 100], ['gru', 128, 100], ['simpleRNN', 128, 100]], reps: 5 };
+export const SMOKE = { configs: [['lstm', 6, 5]], reps: 2 };
+
+export async function measurementBenchmark({ configs, reps }, log) {
+  const rows = [];
+  for (const [cell, units, steps] of configs) {
+    const model = buildModel(cell, units, steps);
+    const data = makeData(32, steps);
+    const probe = makeProbe(data);
+    const Cache = gradscope.MeasureCache;
+    const cache = Cache ? new Cache() : null;
+    try {
+      // Warm-up: the first call of each path pays tfjs's kernel setup and V8's JIT.
+      await model.trainOnBatch(data.xs, data.ys);
+      await gradscope.measureModel(model, probe);
+      if (cache) await gradscope.measureModel(model, probe, { cache });
+      const variants = {
+        train: () => model.trainOnBatch(data.xs, data.ys),
+        cold: () => gradscope.measureModel(model, probe),
+        ...(cache ? { warm: () => gradscope.measureModel(model, probe, { cache }) } : {}),
+      };
+      const times = await interleave(reps, variants);
+      const row = {
+        cell, units, steps,
+        train: median(times.train), cold: median(times.cold), warm: cache ? median(times.warm) : NaN,
+        coldRatio: summary(ratios(times.cold, times.train)),
+        warmRatio: cache ? summary(ratios(times.warm, times.train)) : null,
+      };
+      rows.push(row);
+      log(`  ${cell} n=${units} T=${steps}: step ${row.train.toFixed(0)} ms, measurement cold ${row.cold.toFixed(0)} ms (×${row.coldRatio.median.toFixed(2)})` +
+        (cache ? `, warm ${row.warm.toFixed(0)} ms (×${row.warmRatio.median.toFixed(2)})` : ''));
+    } finally {
+      cache?.dispose();
+      disposeAll(data, probe);
+      model.dispose();
+    }
+  }
+  const lines = [
+    `| model | training step (ms) | measurement cold (ms) | cold / step | measurement warm (ms) | warm / step |`,
+    `|---|---|---|---|---|---|`,
+    ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${r.train.toFixed(0)} | ${r.cold.toFixed(0)} | ${formatRange(r.coldRatio)} | ${Number.isFinite(r.warm) ? r.warm.toFixed(0) : 'n/a'} | ${r.warmRatio ? formatRange(r.warmRatio) : 'n/a'} |`),
+  ];
+  const target = rows.find((r) => r.cell === 'lstm' && r.units === 128 && r.steps === 100);
+  const verdict = target
+    ? `Target ≤ 1.0 for LSTM n=128, T=100: cold ${target.coldRatio.median.toFixed(2)} (${target.coldRatio.median <= 1 ? 'holds' : 'missed'})` +
+      (target.warmRatio ? `, warm ${target.warmRatio.median.toFixed(2)} (${target.warmRatio.median <= 1 ? 'holds' : 'missed'})` : '') + '.'
+    : '';
+  return {
+    title: '2. One measurement over one training step',
+    summaryRows: target ? [['2', 'measurement / training step, LSTM n=128 T=100', `cold ${formatRange(target.coldRatio)}${target.warmRatio ? `, warm ${formatRange(target.warmRatio)}` : ''}`, '≤ 1.0']] : [],
+    markdown: [
+      `measureModel (every quantity, S = 8) against trainOnBatch (batch 32) of the same model, ${reps} interleaved repetitions; median (min–max) of the per-repetition ratios. Warm: a MeasureCache filled by the previous measurement (one training step earlier).`,
+      '',
+      ...lines,
+      '',
+      verdict,
+    ].join('\n'),
+  };
+}
