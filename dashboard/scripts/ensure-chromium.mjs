@@ -26,8 +26,11 @@ export function ensureChromium() {
   if (!root || !isDebian()) throw new Error(`Chromium not found.\n${HOW}`);
   console.log(`[gradscope] installing chromium with apt-get (one time)…`);
   try {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+    // Turbo runs two packages' browser tests at once: flock serialises the
+    // installs (the second finds chromium there and apt-get does nothing),
+    // where two apt-gets at once would fail on dpkg's lock.
+    const script = 'test -x "$1" || { apt-get update && apt-get install -y --no-install-recommends chromium; }';
+    execFileSync('flock', ['/tmp/gradscope-apt.lock', 'sh', '-c', script, 'sh', CHROMIUM], {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
