@@ -4,7 +4,7 @@
  * side in this one process, written to bench/RESULTS.md between the
  * generated-section markers (the hand-written notes around them are kept).
  *
- *   node bench/run.mjs                 full run (about 8 minutes on 2 shared cores)
+ *   node bench/run.mjs                 full run (7–9 minutes on 2 shared cores)
  *   node bench/run.mjs --only 2,3      some benchmarks
  *   node bench/run.mjs --smoke         tiny configurations, checks the code runs (npm test);
  *                                      writes to a temporary file, never to RESULTS.md

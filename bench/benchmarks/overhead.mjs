@@ -30,7 +30,7 @@ import { formatRange, median, now, summary } from '../lib/stats.mjs';
  * embedded server is benchmark 6's business).
  */
 export const FULL = {
-  cells: CELLS, units: [64, 128, 256], steps: [50, 200], batch: 32, reps: 2, slowReps: 1, slowMs: 1000, runMs: 1500, minSteps: 3, maxSteps: 20,
+  cells: CELLS, units: [64, 128, 256], steps: [50, 200], batch: 32, reps: 2, slowReps: 1, slowMs: 1000, runMs: 1200, minSteps: 3, maxSteps: 20,
   validation: { cell: 'simpleRNN', units: 64, steps: 50, run: 300 },
 };
 export const SMOKE = {
