@@ -75,7 +75,12 @@ export async function openLiveSinks(options: ResolvedOptions, runId: string, rep
       }
     };
     const readBack = isNode && options.logdir !== false ? fileReadBack(options.logdir, runId) : null;
-    return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onDropped })];
+    // close() waits for the server's acks. In Node the logdir file is the
+    // spool, so 5 s is plenty; a page has nothing else, and a page busy
+    // training (software WebGL on a loaded machine) can take longer than 5 s
+    // just to finish the handshake: a short run was lost that way in CI.
+    const closeTimeoutMs = readBack ? 5_000 : 30_000;
+    return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onDropped, closeTimeoutMs })];
   }
   if (!options.serve || !isNode || options.logdir === false) return [];
   const server = await embeddedServer(options.logdir);
