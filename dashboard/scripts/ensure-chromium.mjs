@@ -6,6 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const CHROMIUM = process.env.GRADSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * Flags for Debian's chromium in tests: headless, as root, and without the
+ * background networking that a closed network refuses many times a second.
+ */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const HOW =
   `gradscope's browser test needs Chromium at ${CHROMIUM} (or set GRADSCOPE_CHROMIUM to another path).\n` +

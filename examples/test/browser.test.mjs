@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, ensureChromium } from '../../dashboard/scripts/ensure-chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from '../../dashboard/scripts/ensure-chromium.mjs';
 import { startBrowserExample } from '../browser/serve.mjs';
 
 // The browser example as a user runs it (`node examples/browser/serve.mjs`),
@@ -18,7 +18,7 @@ beforeAll(async () => {
   example = await startBrowserExample({ logdir, port: 0, steps: 20, epochs: 2 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: CHROMIUM_ARGS,
   });
 }, 120_000);
 afterAll(async () => {

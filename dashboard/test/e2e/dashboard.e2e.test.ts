@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs script
-import { CHROMIUM } from '../../scripts/ensure-chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/ensure-chromium.mjs';
 import { encodeEvent, exampleEvents, type GradscopeEvent } from '@gradscope/protocol';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { trainShortRun } from '../helpers/train.js';
@@ -19,7 +19,6 @@ const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const OUT = fileURLToPath(new URL('../../test-output', import.meta.url));
 /** The README's picture; refreshed by `GRADSCOPE_UPDATE_SCREENSHOT=1 npm test` so it shows what the test saw. */
 const README_PICTURE = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let server: RunningServer;
 let browser: Browser;
@@ -55,7 +54,7 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   logdir = mkdtempSync(join(tmpdir(), 'gradscope-e2e-'));
   server = await startServer(DIST, logdir);
-  browser = await chromium.launch({ executablePath: CHROMIUM as string, args: FLAGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM as string, args: CHROMIUM_ARGS as string[] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 });
 
