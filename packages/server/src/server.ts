@@ -22,9 +22,9 @@ import { Subscriber } from './subscriber.js';
 
 const PORT_ATTEMPTS = 20;
 const REFRESH_MS = 2_000;
-/** Failed token or secret attempts per remote address: 10 at once, then one every 6 s. */
+/** Failed token or secret attempts per remote address: 10 at once, then one a minute. */
 const ATTEMPTS_BURST = 10;
-const ATTEMPTS_PER_SECOND = 1 / 6;
+const ATTEMPTS_PER_SECOND = 1 / 60;
 
 export interface GradscopeServer {
   /** http://host:port/ */

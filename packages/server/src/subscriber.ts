@@ -167,6 +167,8 @@ export class Subscriber implements SubscriberLink {
       sub.sentSeq = replay.lastSeq;
       if (sub.overflowed) return this.resync(runId, sub);
       sub.phase = 'live';
+      sub.queue = [];
+      sub.queueBytes = 0;
       for (const p of sub.pending) this.enqueue(runId, sub, p);
       sub.pending = [];
       sub.pendingBytes = 0;
@@ -179,6 +181,7 @@ export class Subscriber implements SubscriberLink {
   }
 
   private enqueue(runId: string, sub: Subscription, l: Line): void {
+    if (sub.phase !== 'live') return; // a resync was queued (by an earlier line of this batch): its replay reads these from the store
     const lastQueued = sub.queue.length > 0 ? sub.queue[sub.queue.length - 1]!.seq : sub.sentSeq;
     if (l.seq <= lastQueued) return; // already replayed or queued: nothing twice
     sub.queue.push(l);
