@@ -17,16 +17,12 @@ import type { RunStore, StoredEvent } from './run-store.js';
 import { issueRunSecret, readRunSecret } from './run-secret.js';
 import { tokenMatches } from './security.js';
 import type { ServerStats } from './stats.js';
+import type { LocalFeed } from './local-feed.js';
 
 const TICK_MS = 100;
 const RUNS_MS = 500;
 /** How long a run's recent events are kept after its feed closes (its other writer flushes its file within a second). */
 const FORGET_AFTER_MS = 5_000;
-
-export interface LocalFeed {
-  write(event: GradscopeEvent): void;
-  close(): void;
-}
 
 /** What the hub needs of a publisher connection. */
 export interface PublisherLink {

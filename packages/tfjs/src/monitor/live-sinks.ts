@@ -1,42 +1,14 @@
 import type { AlertEvent } from '@gradscope/protocol';
-import { EmbeddedServerSink, embeddedServer } from './embedded-server.js';
+import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
-import type { SpooledEvent } from './publish-spool.js';
 import type { EventSink } from './sinks.js';
-import { WsPublisher, type SocketFactory, type SocketLike } from './ws-publisher.js';
+import { WsPublisher, type SocketFactory } from './ws-publisher.js';
 
 /** An alert the live sinks ask the monitor to emit into the run (e.g. 'dropped-events'). */
 export type LiveAlert = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & { value?: number };
 
-const isNode = typeof process !== 'undefined' && process.versions?.node != null;
 /** Dropped events are reported at most this often, so a long outage is one alert per interval, not one per event. */
 const REPORT_EVERY_MS = 10_000;
-
-async function socketFactory(): Promise<SocketFactory> {
-  if (isNode) {
-    const { NodeWebSocket } = await import('@gradscope/server');
-    return (url) => new NodeWebSocket(url) as unknown as SocketLike;
-  }
-  const Ctor = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
-  if (!Ctor) throw new Error('no WebSocket in this environment');
-  return (url) => new Ctor(url);
-}
-
-/** Reads events [from, to] of a run back from its events.jsonl (the Node spool). */
-function fileReadBack(logdir: string, runId: string): (from: number, to: number) => Promise<SpooledEvent[]> {
-  return async (from, to) => {
-    const { iterateRunEvents, runEventsPath } = await import('@gradscope/protocol/node');
-    const { encodeEvent } = await import('@gradscope/protocol');
-    const out: SpooledEvent[] = [];
-    for await (const line of iterateRunEvents(runEventsPath(logdir, runId))) {
-      const e = line.event;
-      if (!e || e.seq < from) continue;
-      if (e.seq > to) break;
-      out.push({ seq: e.seq, line: encodeEvent(e) });
-    }
-    return out;
-  };
-}
 
 /**
  * The sinks that stream a run live: a websocket publisher to `url`, or,
@@ -50,7 +22,7 @@ export async function openLiveSinks(options: ResolvedOptions, runId: string, rep
   if (options.url !== null) {
     let connect: SocketFactory;
     try {
-      connect = await socketFactory();
+      connect = await platform().socketFactory();
     } catch (err) {
       console.warn(`gradscope: cannot publish to ${options.url}: ${(err as Error).message}`);
       return [];
@@ -74,7 +46,7 @@ export async function openLiveSinks(options: ResolvedOptions, runId: string, rep
         (timer as { unref?: () => void }).unref?.();
       }
     };
-    const readBack = isNode && options.logdir !== false ? fileReadBack(options.logdir, runId) : null;
+    const readBack = options.logdir !== false ? platform().logdirReadBack(options.logdir, runId) : null;
     // close() waits for the server's acks. In Node the logdir file is the
     // spool, so 5 s is plenty; a page has nothing else, and a page busy
     // training (software WebGL on a loaded machine) can take longer than 5 s
@@ -82,7 +54,7 @@ export async function openLiveSinks(options: ResolvedOptions, runId: string, rep
     const closeTimeoutMs = readBack ? 5_000 : 30_000;
     return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onDropped, closeTimeoutMs })];
   }
-  if (!options.serve || !isNode || options.logdir === false) return [];
-  const server = await embeddedServer(options.logdir);
-  return server ? [new EmbeddedServerSink(server.openLocal(runId))] : [];
+  if (!options.serve || options.logdir === false) return [];
+  const sink = await platform().embeddedServerSink(options.logdir, runId);
+  return sink ? [sink] : [];
 }

@@ -1,6 +1,6 @@
 import type { GradscopeEvent } from '@gradscope/protocol';
 import type { RunLogWriter } from '@gradscope/protocol/node';
-import type { EventSink } from './sinks.js';
+import type { EventSink } from '../../monitor/sinks.js';
 
 /**
  * Appends every event as one JSON line to `<logdir>/<runId>/events.jsonl`,
