@@ -186,7 +186,8 @@ export class Hub {
     if (run) {
       run.live = Math.max(0, run.live - 1);
       run.source = 'disk'; // a shared run's rest is scanned from its file from here on
-      if (!current.writer) setTimeout(() => this.store.forget(runId), FORGET_AFTER_MS).unref();
+      // Unless the run is shared again by then (its publisher reconnected), the callback's file has these events within a second.
+      if (!current.writer) setTimeout(() => run.source !== 'shared' && this.store.forget(runId), FORGET_AFTER_MS).unref();
     }
     this.runsChanged(runId);
   }
