@@ -64,6 +64,14 @@ describe('Hub', () => {
     expect(hub.isCurrent('r', again)).toBe(true);
   });
 
+  it('lets a run with no event and no publisher be claimed again: its first welcome may have been lost', async () => {
+    const lost = new RecordedPublisher();
+    const { secret } = await hub.attachPublisher('empty', lost, undefined);
+    hub.detachPublisher('empty', lost); // the connection died before its welcome arrived
+    const retry = await hub.attachPublisher('empty', new RecordedPublisher(), undefined);
+    expect(retry.secret).not.toBe(secret);
+  });
+
   it('answers simultaneous hellos of a new run one after the other', async () => {
     const results = await Promise.allSettled([0, 1, 2].map(() => hub.attachPublisher('race', new RecordedPublisher(), undefined)));
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected', 'rejected']);

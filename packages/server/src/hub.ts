@@ -138,7 +138,10 @@ export class Hub {
     if (run.source === 'local') {
       throw new HelloRefused('run-exists', `run ${runId} is being written by this server's own process (embedded server); choose another runId`, CLOSE_CODES.runExists);
     }
-    const stored = readRunSecret(run.file);
+    let stored = readRunSecret(run.file);
+    // A run with no event stored and no publisher was never published: its welcome (and secret) may have been lost with the
+    // connection that asked for it, and a publisher sends events only after its welcome. Anyone may claim it, with a new secret.
+    if (stored !== null && run.lastSeq === -1 && !this.publishers.has(runId)) stored = null;
     if (stored !== null && !tokenMatches(stored, given)) {
       const live = this.publishers.has(runId);
       throw new HelloRefused(
