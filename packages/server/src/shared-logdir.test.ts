@@ -75,4 +75,4 @@ it('server and callback in one logdir: N events give N lines in order; REST and 
   const all = await (await fetch(url + 'api/runs/together/events?limit=10000')).json();
   expect(all.events.map((e: any) => e.seq)).toEqual(range(N));
   late.ws.close();
-});
+}, 240_000); // generous: a loaded 2-core machine

@@ -63,4 +63,4 @@ it('a 1 MiB run named 100 times in one subscribe, then in 50 more: one replay at
   console.log(`subscribe bounds: peak RSS ${before.peak.toFixed(0)} → ${after.peak.toFixed(0)} MiB, ${big.length - 1} replays of 'big' sent for 151 subscribes`);
   expect(after.peak - before.peak).toBeLessThan(100);
   sub.ws.close();
-});
+}, 240_000); // generous: a loaded 2-core machine
