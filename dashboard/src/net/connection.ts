@@ -8,6 +8,7 @@
  */
 import { validateEvent, type GradscopeEvent } from '@gradscope/protocol';
 import type { RunSummary } from '@gradscope/protocol';
+import { RunList } from './run-list.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'unreachable';
 
@@ -37,6 +38,7 @@ export class Connection {
   private delay = 500;
   private wanted: string[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly runList = new RunList();
 
   constructor(private readonly url: string, private readonly h: ConnectionHandlers) {}
 
@@ -90,7 +92,10 @@ export class Connection {
     const warn = (m: string) => console.warn(`gradscope: skipped an invalid event: ${m}`);
     switch (msg.type) {
       case 'runs':
-        this.h.runs(msg.runs ?? []);
+        this.h.runs(this.runList.replace(msg.runs ?? []));
+        break;
+      case 'runs-changed':
+        this.h.runs(this.runList.change(msg.runs ?? []));
         break;
       case 'replay':
         this.h.events(msg.runId ?? '', decodeAll(msg.events, warn), { downsampled: msg.downsampled === true });

@@ -75,6 +75,7 @@ export type {
   PublisherMessage,
   ReplayMessage,
   RunsMessage,
+  RunsChangedMessage,
   RunSummary,
   RunSummaryStatus,
   ServerErrorCode,

@@ -16,13 +16,16 @@
  *   dropped and counted in `dropped`. A partial write keeps its exact byte
  *   offset, so a retry never tears a line;
  * - opening repairs a torn last line left by a crashed writer (repairRunLog)
- *   and then appends: reopening a run continues its log.
+ *   and then appends: reopening a run continues its log;
+ * - while open it holds the run's writer lock (writer-lock.ts), so a server
+ *   that receives the same run over a websocket does not append it twice.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeEvent } from './encode.js';
 import type { GradscopeEvent } from './events.js';
 import { repairRunLog, runEventsPath, type RepairResult } from './node-reader.js';
+import { releaseWriterLock, takeWriterLock } from './writer-lock.js';
 
 export interface RunLogWriterOptions {
   /** Longest time an appended event waits in memory, in ms. 0 writes on every append. Default 1000. */
@@ -87,6 +90,7 @@ export class RunLogWriter {
     mkdirSync(dirname(file), { recursive: true });
     this.repair = repairRunLog(file);
     this.fd = openSync(file, 'a');
+    takeWriterLock(file);
     if (this.options.flushIntervalMs > 0) {
       this.timer = setInterval(() => this.flushQuietly(), this.options.flushIntervalMs);
       this.timer.unref(); // a pending flush must not keep a finished script alive
@@ -166,6 +170,7 @@ export class RunLogWriter {
     } finally {
       this.fd = -1;
       closeSync(fd);
+      releaseWriterLock(this.file);
     }
   }
 }

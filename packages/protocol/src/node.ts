@@ -6,3 +6,4 @@ export { iterateRunEvents, readRunEvents, repairRunLog, runDir, runEventsPath } 
 export type { RepairAction, RepairResult } from './node-reader.js';
 export { RunLogWriter } from './node-writer.js';
 export type { RunLogWriterOptions } from './node-writer.js';
+export { liveWriter, releaseWriterLock, takeWriterLock, WRITER_LOCK_FILE, writerLockPath } from './writer-lock.js';

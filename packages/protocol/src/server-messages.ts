@@ -37,8 +37,22 @@ export interface RunSummary {
 export const PUBLISH_PATH = '/ws/publish';
 export const SUBSCRIBE_PATH = '/ws/subscribe';
 
-/** ws close codes the server uses. 1008 policy (token, origin, flood), 1009 too big, 1003 binary, 4400 malformed. */
-export const CLOSE_CODES = { policy: 1008, tooBig: 1009, unsupportedData: 1003, malformed: 4400, replaced: 4409 } as const;
+/**
+ * ws close codes the server uses. 1008 policy (token, flood), 1009 too big,
+ * 1003 binary, 1011 storage failure, 4400 malformed, 4403 a hello without
+ * the run's publisher secret, 4409 replaced by the run's own publisher,
+ * 4410 the run id is taken by another run (or the run has ended).
+ */
+export const CLOSE_CODES = {
+  policy: 1008,
+  tooBig: 1009,
+  unsupportedData: 1003,
+  internal: 1011,
+  malformed: 4400,
+  notPublisher: 4403,
+  replaced: 4409,
+  runExists: 4410,
+} as const;
 
 /** The `code` of an error frame. */
 export type ServerErrorCode =
@@ -55,6 +69,9 @@ export type ServerErrorCode =
   | 'binary'
   | 'flood'
   | 'replaced'
+  | 'not-publisher'
+  | 'run-exists'
+  | 'run-ended'
   | 'unknown-run'
   | 'storage';
 
@@ -63,6 +80,12 @@ export interface HelloMessage {
   type: 'hello';
   runId: string;
   token?: string;
+  /**
+   * The run's publisher secret from an earlier `welcome` of this run: a
+   * reconnecting publisher proves with it that it is the run's publisher.
+   * Omitted on the first hello of a run.
+   */
+  secret?: string;
 }
 /**
  * `gap: true` (optional, an extension for publishers that had to drop events
@@ -82,6 +105,8 @@ export interface WelcomeMessage {
   type: 'welcome';
   runId: string;
   lastSeq: number;
+  /** The run's publisher secret (random, 192 bits): send it in every later hello of this run. */
+  secret: string;
 }
 export interface AckMessage {
   type: 'ack';
@@ -107,8 +132,14 @@ export interface UnsubscribeMessage {
 export type SubscriberMessage = SubscribeMessage | UnsubscribeMessage;
 
 // ---- server → subscriber ---------------------------------------------------
+/** The whole run list: sent once, on connect. */
 export interface RunsMessage {
   type: 'runs';
+  runs: RunSummary[];
+}
+/** Runs that started or changed since the last runs/runs-changed message: each replaces the summary with its runId. */
+export interface RunsChangedMessage {
+  type: 'runs-changed';
   runs: RunSummary[];
 }
 export interface ReplayMessage {
@@ -125,7 +156,7 @@ export interface LiveEventsMessage {
   runId: string;
   events: unknown[];
 }
-export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage | RunsMessage | ReplayMessage | LiveEventsMessage;
+export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage | RunsMessage | RunsChangedMessage | ReplayMessage | LiveEventsMessage;
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -146,6 +177,7 @@ export function parsePublisherMessage(x: unknown): PublisherMessage {
     const problem = runIdProblem(x['runId']);
     if (problem) throw new ProtocolError('hello.runId', problem);
     if (x['token'] !== undefined && typeof x['token'] !== 'string') throw new ProtocolError('hello.token', 'must be a string');
+    if (x['secret'] !== undefined && (typeof x['secret'] !== 'string' || x['secret'].length > 256)) throw new ProtocolError('hello.secret', 'must be the string welcome.secret gave');
     return x as unknown as HelloMessage;
   }
   if (x['type'] === 'events') {

@@ -16,7 +16,9 @@ const bin = join(here, '..', 'bin', 'gradscope.js');
 let logdir = mkdtempSync(join(tmpdir(), 'gradscope-bench-'));
 const dirs = [logdir];
 const base = exampleEvent('train-step');
-const line = (runId, seq) => encodeEvent({ ...base, runId, seq, step: seq, time: Date.now(), loss: 1 / (seq + 1) });
+const start = exampleEvent('run-start');
+// Seq 0 is a run-start (the server refuses anything else there).
+const line = (runId, seq) => encodeEvent(seq === 0 ? { ...start, runId, seq, step: 0, time: Date.now() } : { ...base, runId, seq, step: seq, time: Date.now(), loss: 1 / (seq + 1) });
 
 function serve() {
   const child = spawn(process.execPath, [bin, 'serve', '--logdir', logdir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -21,10 +21,16 @@ export async function* exportJson(store: RunStore, run: RunState): AsyncGenerato
 
 const LAYER_COLUMNS = ['regime', 'lambda1', 'logProductT', 'logBoundT', 'gradRatio'] as const;
 
-/** A CSV field: numbers as JS prints them (NaN, Infinity stay readable), text quoted when needed. */
-function field(v: unknown): string {
+/**
+ * A CSV field: numbers as JS prints them (NaN, Infinity, -0.5 stay
+ * readable), text quoted when needed. Text starting with = + - @ tab or CR
+ * (metric and layer names come from the training script) gets a leading
+ * apostrophe, so a spreadsheet shows it instead of running it as a formula.
+ */
+export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -48,7 +54,7 @@ export async function* exportCsv(store: RunStore, run: RunState): AsyncGenerator
   const layerNames = [...layers];
   const header = ['step', 'epoch', 'time', 'loss', ...metricNames, 'gradNormBefore', 'gradNormAfter', 'learningRate'];
   for (const name of layerNames) for (const c of LAYER_COLUMNS) header.push(`${name}.${c}`);
-  yield header.map(field).join(',') + '\n';
+  yield header.map(csvField).join(',') + '\n';
   let latest: MeasurementEvent | null = null;
   for await (const { event } of store.readEvents(run, -1)) {
     if (event.type === 'measurement') latest = event;
@@ -57,6 +63,6 @@ export async function* exportCsv(store: RunStore, run: RunState): AsyncGenerator
     const row: unknown[] = [e.step, e.epoch, e.time, e.loss, ...metricNames.map((m) => e.metrics[m]), e.gradNormBefore, e.gradNormAfter, e.learningRate];
     const m: MeasurementEvent | null = latest !== null && latest.step <= e.step ? latest : null;
     for (const name of layerNames) row.push(...layerValues(m?.layers.find((l) => l.layer === name)));
-    yield row.map(field).join(',') + '\n';
+    yield row.map(csvField).join(',') + '\n';
   }
 }

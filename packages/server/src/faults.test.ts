@@ -11,12 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type GradscopeServer } from './index.js';
 import { publish, range, wsUrl } from './test-helpers/clients.js';
 import { makeRun } from './test-helpers/events.js';
+import { bin, freePort, killChildren, serveChild } from './test-helpers/serve-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', 'bin', 'gradscope.js');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
+  killChildren();
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -25,37 +26,6 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
-
-/** A port free right now on loopback (the restarted server must come back on the same one). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Starts `gradscope serve` as a child; resolves with its URL once it prints it. */
-function serveChild(logdir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--logdir', logdir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /→ (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-  });
-}
 
 describe('faults', () => {
   let server: GradscopeServer | null = null;

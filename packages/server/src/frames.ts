@@ -11,4 +11,7 @@ export const replayFrame = (runId: string, lines: string[], downsampled: boolean
 
 export const runsFrame = (runs: RunSummary[]) => JSON.stringify({ type: 'runs', runs });
 
+/** Changed runs' summaries, each already encoded. */
+export const runsChangedFrame = (summaries: string[]) => `{"type":"runs-changed","runs":[${summaries.join(',')}]}`;
+
 export const errorFrame = (code: ServerErrorCode, message: string) => JSON.stringify({ type: 'error', code, message });

@@ -124,5 +124,6 @@ describe('fuzz', () => {
     expect(stats.invalidJson + stats.invalidEvents + stats.invalidMessages + stats.unknownTypes + stats.binaryFrames).toBeGreaterThan(1000);
     expect(stats.oversizeFrames).toBe(1);
     expect(stats.floods).toBeGreaterThanOrEqual(1);
-  });
+    // 1 500 connections and 1 000 requests: 18 s on a quiet machine, past 60 s at a load average of 16 on 2 cores.
+  }, 240_000);
 });

@@ -19,6 +19,8 @@ export interface ServerOptions {
   dashboardDir?: string;
   /** Extra Origins allowed to open websockets (besides same host and loopback). Default []. */
   allowedOrigins?: string[];
+  /** Extra Host names answered by a loopback-bound server (a reverse proxy's name); others get 403. Default []. */
+  allowedHosts?: string[];
   /** Largest publisher frame in bytes (ws maxPayload). Default 16 MiB. */
   maxPublishPayload?: number;
   /** Largest subscriber frame in bytes. Default 64 KiB. */
@@ -45,6 +47,7 @@ const DEFAULTS = {
   port: 6007,
   portFallback: false,
   allowedOrigins: [] as string[],
+  allowedHosts: [] as string[],
   maxPublishPayload: 16 * 1024 * 1024,
   maxSubscribePayload: 64 * 1024,
   heartbeatMs: 15_000,
@@ -63,6 +66,7 @@ const CHECKS: Record<keyof ServerOptions, Check> = {
   token: str,
   dashboardDir: str,
   allowedOrigins: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string') ? null : 'an array of origins'),
+  allowedHosts: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string' && o.length > 0) ? null : 'an array of host names'),
   maxPublishPayload: posInt,
   maxSubscribePayload: posInt,
   heartbeatMs: posInt,

@@ -14,7 +14,8 @@ export interface Replay {
   lastSeq: number;
 }
 
-export async function buildReplay(store: RunStore, run: RunState, since: number, fullBytes: number): Promise<Replay> {
+/** The replay, or null when `cancelled()` turned true while reading (a newer subscribe superseded it). */
+export async function buildReplay(store: RunStore, run: RunState, since: number, fullBytes: number, cancelled: () => boolean = () => false): Promise<Replay | null> {
   let size = run.scannedBytes;
   try {
     size = Math.max(size, statSync(run.file).size);
@@ -26,6 +27,7 @@ export async function buildReplay(store: RunStore, run: RunState, since: number,
   const all: StoredEvent[] = [];
   let lastSeq = since;
   for await (const s of store.readEvents(run, since)) {
+    if (cancelled()) return null;
     lastSeq = s.event.seq;
     if (sampler) sampler.add(s);
     else all.push(s);

@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 10_000;
+/** A page stops before this many bytes of events (always holding at least one): `limit` alone would let 10 000 large measurements build a string of gigabytes. */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 class BadRequest extends Error {
   constructor(
@@ -76,16 +78,19 @@ export function apiRouter(store: RunStore, stats: ServerStats): Router {
     const limit = intParam(req.query['limit'], 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
     const types = typesParam(req.query['types']);
     const lines: string[] = [];
+    let bytes = 0;
     let nextSince = since;
     let done = true;
     for await (const s of store.readEvents(r, since)) {
-      if (lines.length >= limit) {
+      const wanted = !types || types.has(s.event.type);
+      if (wanted && (lines.length >= limit || (lines.length > 0 && bytes + s.line.length > MAX_PAGE_BYTES))) {
         done = false;
         break;
       }
       nextSince = s.event.seq;
-      if (types && !types.has(s.event.type)) continue;
+      if (!wanted) continue;
       lines.push(s.line);
+      bytes += s.line.length + 1;
     }
     res.type('json').send(`{"events":[${lines.join(',')}],"nextSince":${nextSince},"done":${done}}`);
   });

@@ -23,8 +23,16 @@ export class RunState {
   live = 0;
   /** Bytes of the file already scanned or written (complete lines only). */
   scannedBytes = 0;
-  /** 'server': appended by this server's writer; 'local': fed in-process (the embedded server), written by the callback. */
-  source: 'disk' | 'server' | 'local' = 'disk';
+  /**
+   * 'server': appended by this server's writer; 'local': fed in-process (the
+   * embedded server), written by the callback; 'shared': published to this
+   * server while the callback's own logdir writer holds the file (server and
+   * callback in one folder), so the callback writes and the server keeps
+   * the events in memory until it has.
+   */
+  source: 'disk' | 'server' | 'local' | 'shared' = 'disk';
+  /** Time of the run's run-start (seq 0): a new run reusing the id has another. */
+  runStartTime: number | null = null;
   private readonly layers = new Map<string, { kind: CellKind; units: number; regime: Regime | null }>();
   /** Sparse (seq, byte offset) pairs, seq ascending. */
   private readonly index: { seq: number; offset: number }[] = [];
@@ -53,6 +61,7 @@ export class RunState {
     this.epoch = event.epoch;
     switch (event.type) {
       case 'run-start':
+        this.runStartTime = event.time;
         this.name = event.name;
         this.startTime = event.time;
         for (const l of event.model.layers) this.layers.set(l.name, { kind: l.kind, units: l.units, regime: null });
@@ -74,6 +83,16 @@ export class RunState {
         break;
     }
     return true;
+  }
+
+  /**
+   * Records the offset of an event already counted (an event fed from memory
+   * first, then found in the file by a scan), so reads of a shared or
+   * embedded run's file need not start at its top.
+   */
+  note(seq: number, offset: number): void {
+    const last = this.index[this.index.length - 1];
+    if (seq <= this.lastSeq && (last === undefined ? seq >= 0 : seq - last.seq >= INDEX_EVERY)) this.index.push({ seq, offset });
   }
 
   /** Byte offset to start reading at to see every event with seq > since (0: the top). */

@@ -125,7 +125,10 @@ export class RunStore {
         }
         // An unterminated tail may still be being written: count it only if it decodes, and scan it again next time.
         if (l.complete) run.scannedBytes = l.end;
-        if (event && event.runId === run.runId && run.add(event, l.offset)) found.push({ event, line: text });
+        if (event && event.runId === run.runId) {
+          if (run.add(event, l.offset)) found.push({ event, line: text });
+          else run.note(event.seq, l.offset);
+        }
         if (found.length >= 1000) this.onEvents(run, found.splice(0));
       }
       if (found.length > 0) this.onEvents(run, found);

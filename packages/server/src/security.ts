@@ -1,6 +1,6 @@
 /**
- * Token comparison, loopback detection and the Origin rule of websocket
- * upgrades. Pure functions, one place to audit.
+ * Token comparison, loopback detection, the Host rule of every request and
+ * the Origin rule of websocket upgrades. Pure functions, one place to audit.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
@@ -23,7 +23,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Host part of a Host header or URL host ('127.0.0.1:6007' → '127.0.0.1', '[::1]:80' → '::1'). */
-function hostOnly(hostPort: string): string {
+export function hostOnly(hostPort: string): string {
   if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
   const i = hostPort.lastIndexOf(':');
   return i === -1 ? hostPort : hostPort.slice(0, i);
@@ -53,4 +53,23 @@ export function originAllowed(origin: string | undefined, hostHeader: string | u
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   if (hostHeader !== undefined && url.host.toLowerCase() === hostHeader.toLowerCase()) return true;
   return isLoopbackHost(hostOnly(url.host));
+}
+
+/**
+ * The Host rule of every HTTP request and websocket upgrade (PROTOCOL.md
+ * "Security"), against DNS rebinding: a page on a foreign name that
+ * resolves to 127.0.0.1 reaches this port with `Host: that-name`, and the
+ * browser counts it same-origin with the page. So a server bound to
+ * loopback answers only requests whose Host is a loopback name or address
+ * (localhost, 127.x.x.x, [::1]) or listed in `allowedHosts` (a reverse
+ * proxy's name). A server bound elsewhere (which requires a token) is meant
+ * to be reached by other names: any Host. No Host header at all is not a
+ * browser (browsers always send one), and is allowed.
+ */
+export function hostAllowed(hostHeader: string | undefined, boundHost: string, allowedHosts: readonly string[]): boolean {
+  if (hostHeader === undefined) return true;
+  if (!isLoopbackHost(boundHost)) return true;
+  const name = hostOnly(hostHeader.trim()).toLowerCase();
+  if (name.length === 0) return false;
+  return isLoopbackHost(name) || allowedHosts.some((h) => h.toLowerCase() === name);
 }

@@ -12,9 +12,11 @@ import { Hub } from './hub.js';
 import type { LocalFeed } from './local-feed.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { Publisher } from './publisher.js';
+import { runsFrame } from './frames.js';
 import { apiRouter } from './routes.js';
 import { RunStore } from './run-store.js';
-import { originAllowed } from './security.js';
+import { AddressLimiter } from './rate-limit.js';
+import { hostAllowed, originAllowed } from './security.js';
 import { defaultDashboardDir } from './dashboard-dir.js';
 import { mountDashboard } from './static.js';
 import { newStats, type ServerStats } from './stats.js';
@@ -22,6 +24,9 @@ import { Subscriber } from './subscriber.js';
 
 const PORT_ATTEMPTS = 20;
 const REFRESH_MS = 2_000;
+/** Failed token or secret attempts per remote address: 10 at once, then one a minute. */
+const ATTEMPTS_BURST = 10;
+const ATTEMPTS_PER_SECOND = 1 / 60;
 
 export interface GradscopeServer {
   /** http://host:port/ */
@@ -68,8 +73,20 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
   const stats = newStats();
   const hub = new Hub(store, opts, stats);
 
+  const hostRefusal = (host: string | undefined): string | null =>
+    hostAllowed(host, opts.host, opts.allowedHosts)
+      ? null
+      : `Host ${JSON.stringify(String(host).slice(0, 100))} is not this server's: a server on ${opts.host} answers loopback names only (allowedHosts adds names)`;
+
   const app = express();
   app.disable('x-powered-by');
+  // Before any route: a page on a foreign name resolving to 127.0.0.1 (DNS rebinding) reads nothing.
+  app.use((req, res, next) => {
+    const refusal = hostRefusal(req.headers.host);
+    if (refusal === null) return next();
+    stats.badHosts++;
+    res.status(403).json({ error: refusal });
+  });
   app.use('/api', apiRouter(store, stats));
   mountDashboard(app, opts.dashboardDir ?? defaultDashboardDir());
 
@@ -87,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
     else socket.destroy();
   });
 
+  const attempts = new AddressLimiter(ATTEMPTS_PER_SECOND, ATTEMPTS_BURST);
   const publishers = new WebSocketServer({ noServer: true, maxPayload: opts.maxPublishPayload });
   const subscribers = new WebSocketServer({ noServer: true, maxPayload: opts.maxSubscribePayload });
   /** Pings not answered in a row; two missed and the connection is dropped. */
@@ -109,6 +127,11 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
       stats.badRequests++;
       return refuseUpgrade(socket, 404, `no websocket at ${String(path).slice(0, 100)}; use ${PUBLISH_PATH} or ${SUBSCRIBE_PATH}`);
     }
+    const refusal = hostRefusal(req.headers.host);
+    if (refusal !== null) {
+      stats.badHosts++;
+      return refuseUpgrade(socket, 403, refusal);
+    }
     if (!originAllowed(req.headers.origin, req.headers.host, opts.allowedOrigins)) {
       stats.badOrigins++;
       return refuseUpgrade(socket, 403, `origin ${String(req.headers.origin).slice(0, 100)} is not allowed`);
@@ -116,13 +139,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Gradscop
     target.handleUpgrade(req, socket, head, (ws) => {
       watch(ws);
       if (target === publishers) {
-        new Publisher(ws, hub);
+        new Publisher(ws, hub, attempts, req.socket.remoteAddress ?? 'unknown');
       } else {
         const sub = new Subscriber(ws, hub);
-        hub.subscribers.add(sub);
+        hub.addSubscriber(sub);
         stats.subscribersAccepted++;
-        ws.on('close', () => hub.subscribers.delete(sub));
-        ws.send(hub.currentRunsFrame());
+        ws.on('close', () => hub.removeSubscriber(sub));
+        ws.send(runsFrame(store.list().map((r) => r.summary()))); // the whole list once; then only changes
       }
     });
   });

@@ -20,7 +20,15 @@ export interface ServerStats {
   floods: number;
   badTokens: number;
   badOrigins: number;
+  /** HTTP requests and upgrades refused for their Host header (DNS rebinding). */
+  badHosts: number;
   badRequests: number;
+  /** Hellos refused: the run has a publisher secret and the hello did not carry it. */
+  refusedHellos: number;
+  /** Frames of a replaced publisher connection, refused (not stored, not acknowledged). */
+  staleFrames: number;
+  /** Publishers whose run file the callback's own logdir writer holds (server and callback in one folder). */
+  sharedRuns: number;
   storageErrors: number;
   replays: number;
   resyncs: number;
@@ -44,7 +52,11 @@ export function newStats(): ServerStats {
     floods: 0,
     badTokens: 0,
     badOrigins: 0,
+    badHosts: 0,
     badRequests: 0,
+    refusedHellos: 0,
+    staleFrames: 0,
+    sharedRuns: 0,
     storageErrors: 0,
     replays: 0,
     resyncs: 0,

@@ -44,13 +44,26 @@ export function closed(ws: WebSocket, ms = 10_000): Promise<number> {
   });
 }
 
+/** Each run's publisher secret from its last welcome: the helper reconnects as the run's own publisher, as the callback does. */
+export const secrets = new Map<string, string>();
+
+/** Opens a publisher connection and says hello (with the remembered secret); resolves with the welcome, rejects with the refusal. */
+export async function hello(httpUrl: string, runId: string, token?: string, secret = secrets.get(runId)): Promise<{ ws: WebSocket; welcome: any }> {
+  const ws = await open(wsUrl(httpUrl, '/ws/publish'));
+  const answer = nextMessage(ws, (m) => m.type === 'welcome' || m.type === 'error');
+  ws.send(JSON.stringify({ type: 'hello', runId, ...(token ? { token } : {}), ...(secret ? { secret } : {}) }));
+  const w = await answer;
+  if (w.type !== 'welcome') {
+    ws.close();
+    throw Object.assign(new Error(`refused: ${w.code}: ${w.message}`), { code: w.code });
+  }
+  secrets.set(runId, w.secret);
+  return { ws, welcome: w };
+}
+
 /** Publishes events in batches (hello first), waiting for each ack. Returns the welcome's lastSeq. */
 export async function publish(httpUrl: string, runId: string, events: GradscopeEvent[], batch = 50, token?: string): Promise<number> {
-  const ws = await open(wsUrl(httpUrl, '/ws/publish'));
-  const welcome = nextMessage(ws, (m) => m.type === 'welcome' || m.type === 'error');
-  ws.send(JSON.stringify(token ? { type: 'hello', runId, token } : { type: 'hello', runId }));
-  const w = await welcome;
-  if (w.type !== 'welcome') throw new Error(`refused: ${w.message}`);
+  const { ws, welcome: w } = await hello(httpUrl, runId, token);
   for (let i = 0; i < events.length; i += batch) {
     const part = events.slice(i, i + batch);
     const ack = nextMessage(ws, (m) => m.type === 'ack' || m.type === 'error');

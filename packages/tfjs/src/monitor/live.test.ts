@@ -113,7 +113,8 @@ describe('live streaming', () => {
       });
       const base = exampleEvent('train-step');
       for (let seq = 0; seq < 300; seq++) {
-        publisher.write({ ...base, runId, seq, step: seq, time: Date.now() });
+        // Seq 0 is a run-start: the server refuses anything else there.
+        publisher.write(seq === 0 ? { ...exampleEvent('run-start'), runId, seq, time: Date.now() } : { ...base, runId, seq, step: seq, time: Date.now() });
         await new Promise((r) => setTimeout(r, 2));
         if (seq === 100) {
           child.kill('SIGKILL');

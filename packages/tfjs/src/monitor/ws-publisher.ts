@@ -75,6 +75,8 @@ export class WsPublisher implements EventSink {
   private waiters: (() => void)[] = [];
   /** Events that could not be delivered (evicted and not recoverable). */
   lost = 0;
+  /** The run's publisher secret from the server's welcome: every later hello carries it, proving this is the run's own publisher. */
+  private secret: string | null = null;
 
   constructor(private readonly options: WsPublisherOptions) {
     this.spool = options.spool ?? new PublishSpool();
@@ -130,6 +132,7 @@ export class WsPublisher implements EventSink {
     socket.onopen = () => {
       const hello: Record<string, string> = { type: 'hello', runId: this.options.runId };
       if (this.options.token !== null) hello['token'] = this.options.token;
+      if (this.secret !== null) hello['secret'] = this.secret;
       socket.send(JSON.stringify(hello));
     };
     socket.onmessage = (ev) => this.onMessage(String(ev.data));
@@ -159,13 +162,14 @@ export class WsPublisher implements EventSink {
   }
 
   private onMessage(text: string): void {
-    let msg: { type?: string; lastSeq?: number; code?: string; message?: string };
+    let msg: { type?: string; lastSeq?: number; code?: string; message?: string; secret?: unknown };
     try {
       msg = JSON.parse(text);
     } catch {
       return;
     }
     if (msg.type === 'welcome' && typeof msg.lastSeq === 'number') {
+      if (typeof msg.secret === 'string') this.secret = msg.secret;
       this.welcomed = true;
       this.attempt = 0;
       this.acked(msg.lastSeq);
