@@ -14,7 +14,7 @@ import { VERSION } from './version.js';
 const HELP = `gradscope ${VERSION} — watch recurrent networks train
 
 Usage:
-  gradscope serve [--logdir DIR] [--port N] [--host H] [--token T] [--dashboard DIR]
+  gradscope serve [--logdir DIR] [--port N] [--host H] [--token T] [--allowed-hosts A,B] [--dashboard DIR]
   gradscope export RUN --format csv|json [--logdir DIR] [--out FILE]
   gradscope COMMAND --help
 `;
@@ -25,6 +25,8 @@ const SERVE_HELP = `gradscope serve — the live server: dashboard, REST API and
   --port N          port (default 6007; 0 picks a free one)
   --host H          address to bind (default 127.0.0.1); any non-loopback address requires --token
   --token T         publisher token: training processes must send it (gradscope({ url, token }))
+  --allowed-hosts L comma-separated host names besides loopback that requests may name in Host
+                    (a reverse proxy's name); others are refused, against DNS rebinding
   --dashboard DIR   folder of a built dashboard (default: the installed @gradscope/dashboard)
 `;
 
@@ -42,6 +44,7 @@ async function serve(argv: string[]): Promise<void> {
     port: { kind: 'port' },
     host: { kind: 'string' },
     token: { kind: 'string' },
+    'allowed-hosts': { kind: 'string' },
     dashboard: { kind: 'string' },
     help: { kind: 'boolean' },
   });
@@ -53,6 +56,7 @@ async function serve(argv: string[]): Promise<void> {
     host: flags['host'] as string | undefined,
     token: flags['token'] as string | undefined,
     dashboardDir: flags['dashboard'] as string | undefined,
+    ...(flags['allowed-hosts'] ? { allowedHosts: (flags['allowed-hosts'] as string).split(',').map((h) => h.trim()).filter((h) => h.length > 0) } : {}),
   });
   console.log(`gradscope dashboard → ${server.url}  (logdir ${server.logdir})`);
   const stop = () => void server.close().then(() => process.exit(0));

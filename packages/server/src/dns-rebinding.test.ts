@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type GradscopeServer } from './index.js';
 import { closed, hello, nextMessage, open, range, wsUrl } from './test-helpers/clients.js';
 import { makeRun } from './test-helpers/events.js';
+import { killChildren, serveChild } from './test-helpers/serve-child.js';
 
 let dir: string;
 let server: GradscopeServer;
@@ -23,6 +24,7 @@ beforeEach(async () => {
   server = await startServer({ logdir: dir, port: 0, log: null });
 });
 afterEach(async () => {
+  killChildren();
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,6 +61,14 @@ describe('DNS rebinding', () => {
     server = await startServer({ logdir: dir, port: 0, log: null, token: 's3cret', allowedHosts: ['proxy.internal'] });
     expect((await getWithHost(server.url + 'api/runs', `rebind.example:${server.port}`)).status).toBe(403);
     expect((await getWithHost(server.url + 'api/runs', `proxy.internal:${server.port}`)).status).toBe(200);
+  });
+
+  it('gradscope serve --allowed-hosts adds names to loopback, and nothing else', async () => {
+    const { url } = await serveChild(join(dir, 'cli-runs'), 0, ['--allowed-hosts', 'proxy.internal, other.internal']);
+    const port = new URL(url).port;
+    expect((await getWithHost(url + 'api/runs', `proxy.internal:${port}`)).status).toBe(200);
+    expect((await getWithHost(url + 'api/runs', `other.internal:${port}`)).status).toBe(200);
+    expect((await getWithHost(url + 'api/runs', `rebind.example:${port}`)).status).toBe(403);
   });
 
   it('a hello without the run secret cannot take over a live run: refused, and the live publisher delivers all 2000 events', async () => {
