@@ -25,7 +25,7 @@ let server: RunningServer;
 let browser: Browser;
 let logdir: string;
 
-type AppHandle = { primary: string | null; runs: { runId: string; name: string; status: string }[]; stores: Map<string, { end: unknown }>; select(id: string): void; setCompare(id: string | null): void; injectEncoded(id: string, lines: string[]): void };
+type AppHandle = { primary: string | null; runs: { runId: string; name: string; status: string }[]; stores: Map<string, { end: unknown; measurements: unknown[] }>; select(id: string): void; setCompare(id: string | null): void; injectEncoded(id: string, lines: string[]): void };
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
@@ -106,17 +106,24 @@ async function chartPixels(p: Page): Promise<ChartPixels[]> {
   return out;
 }
 
-/** Per heatmap panel: coloured pixels of the shown run's map and of the compared run's (0 when it is hidden). */
+/**
+ * Per heatmap panel: painted columns and tinted pixels inside the plot area
+ * (the colour legend on the right is left out: it is drawn even with no
+ * data) of the shown run's map and of the compared run's (0 when hidden).
+ * Tinted, not strongly coloured: cells near ‖J‖ = 1 are pale.
+ */
 const heatmapPixels = (p: Page) =>
   p.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('[data-panel]')].flatMap((panel) => {
       const count = (box: HTMLElement | null) => {
-        if (!box || box.hidden) return 0;
+        if (!box || box.hidden) return { columns: 0, pixels: 0 };
         const canvas = box.querySelector('canvas')!;
-        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        const dpr = window.devicePixelRatio || 1;
+        const [x0, x1] = [Math.round(44 * dpr), canvas.width - Math.round(100 * dpr)]; // heatmap.ts margins
+        const d = canvas.getContext('2d')!.getImageData(x0, 0, x1 - x0, canvas.height).data;
         let k = 0;
-        for (let i = 0; i < d.length; i += 4) if (Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!) > 40) k++;
-        return k;
+        for (let i = 0; i < d.length; i += 4) if (Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!) > 10) k++;
+        return { columns: Number(canvas.dataset.columns ?? 0), pixels: k };
       };
       const shown = panel.querySelector<HTMLElement>('.heatmap-box.shown');
       return shown ? [{ panel: panel.dataset.panel!, shown: count(shown), compared: count(panel.querySelector<HTMLElement>('.heatmap-box.compared')) }] : [];
@@ -151,11 +158,17 @@ describe('comparison in chromium', () => {
     expect(charts.filter((c) => c.comparedSeries === 0).map((c) => c.panel), 'charts without a compared series').toEqual([]);
     expect(charts.filter((c) => c.shown - c.none <= 30).map((c) => c.panel), 'charts where the shown run drew nothing').toEqual([]);
     expect(charts.filter((c) => c.compared - c.none <= 30).map((c) => c.panel), 'charts where the compared run drew nothing').toEqual([]);
+    const measured = await p.evaluate(() => {
+      const app = (window as unknown as { __gradscope: AppHandle }).__gradscope;
+      return app.runs.filter((r) => r.name.startsWith('compare e2e')).map((r) => app.stores.get(r.runId)!.measurements.length);
+    });
     const maps = await heatmapPixels(p);
     expect(maps.map((m) => m.panel)).toEqual([expect.stringMatching(/-stepnorm$/), expect.stringMatching(/-gradient$/)]);
     for (const m of maps) {
-      expect(m.shown, `${m.panel}: shown heatmap empty`).toBeGreaterThan(500);
-      expect(m.compared, `${m.panel}: compared heatmap empty`).toBeGreaterThan(500);
+      // one column per measurement of each run (the GRU run is listed first: newest first)
+      expect([m.compared.columns, m.shown.columns], `${m.panel}: heatmap columns`).toEqual(measured);
+      expect(m.shown.pixels, `${m.panel}: shown heatmap empty`).toBeGreaterThan(1000);
+      expect(m.compared.pixels, `${m.panel}: compared heatmap empty`).toBeGreaterThan(1000);
     }
     // The layers have different names (tfjs names them after the cell): matched by position.
     const badge = await p.locator('.layer .regime.compared').textContent();
@@ -165,7 +178,7 @@ describe('comparison in chromium', () => {
     await p.locator('table.runs tr', { hasText: 'compare e2e GRU' }).locator('input[type=checkbox]').click();
     await frames(p);
     expect((await p.locator('.u-legend .u-label').allTextContents()).filter((l) => l.includes(' · '))).toEqual([]);
-    expect((await heatmapPixels(p)).every((m) => m.compared === 0)).toBe(true);
+    expect((await heatmapPixels(p)).map((m) => m.compared.pixels)).toEqual([0, 0]);
     await p.close();
   }, 120_000);
 
@@ -210,7 +223,10 @@ describe('comparison in chromium', () => {
     const [gLo, gHi] = await range('gradnorm');
     expect([gLo, gHi]).toEqual([0.1, 10_000]); // shown 0.5…3.5, compared 500…3500, on log decades
     expect(await p.locator('ol.alerts').textContent()).toContain('[far-simplernn] exploding: far-simplernn alert');
-    expect((await heatmapPixels(p)).every((m) => m.compared > 500)).toBe(true);
+    for (const m of await heatmapPixels(p)) {
+      expect(m.compared.columns, m.panel).toBe(10); // 50 steps, a measurement every 5
+      expect(m.compared.pixels, m.panel).toBeGreaterThan(1000);
+    }
     await p.close();
   }, 60_000);
 
