@@ -115,6 +115,7 @@ export class Heatmap {
       ctx.putImageData(this.data, 0, 0, firstCol, 0, lastCol - firstCol + 1, this.rows);
     }
     this.canvas.dataset.columns = String(this.columns);
+    this.canvas.dataset.halfRange = String(this.scale.halfRange); // the colour range, for the browser test
     this.draw();
   }
 

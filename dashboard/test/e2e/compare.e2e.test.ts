@@ -116,14 +116,14 @@ const heatmapPixels = (p: Page) =>
   p.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('[data-panel]')].flatMap((panel) => {
       const count = (box: HTMLElement | null) => {
-        if (!box || box.hidden) return { columns: 0, pixels: 0 };
+        if (!box || box.hidden) return { columns: 0, pixels: 0, halfRange: 0 };
         const canvas = box.querySelector('canvas')!;
         const dpr = window.devicePixelRatio || 1;
         const [x0, x1] = [Math.round(44 * dpr), canvas.width - Math.round(100 * dpr)]; // heatmap.ts margins
         const d = canvas.getContext('2d')!.getImageData(x0, 0, x1 - x0, canvas.height).data;
         let k = 0;
         for (let i = 0; i < d.length; i += 4) if (Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!) > 10) k++;
-        return { columns: Number(canvas.dataset.columns ?? 0), pixels: k };
+        return { columns: Number(canvas.dataset.columns ?? 0), pixels: k, halfRange: Number(canvas.dataset.halfRange) };
       };
       const shown = panel.querySelector<HTMLElement>('.heatmap-box.shown');
       return shown ? [{ panel: panel.dataset.panel!, shown: count(shown), compared: count(panel.querySelector<HTMLElement>('.heatmap-box.compared')) }] : [];
@@ -169,6 +169,7 @@ describe('comparison in chromium', () => {
       expect([m.compared.columns, m.shown.columns], `${m.panel}: heatmap columns`).toEqual(measured);
       expect(m.shown.pixels, `${m.panel}: shown heatmap empty`).toBeGreaterThan(1000);
       expect(m.compared.pixels, `${m.panel}: compared heatmap empty`).toBeGreaterThan(1000);
+      expect(m.compared.halfRange, `${m.panel}: one colour scale for both maps`).toBe(m.shown.halfRange);
     }
     // The layers have different names (tfjs names them after the cell): matched by position.
     const badge = await p.locator('.layer .regime.compared').textContent();
@@ -184,13 +185,18 @@ describe('comparison in chromium', () => {
 
   it("a compared series far outside the shown run's range is drawn (λ₁ −0.1 against −0.05…−0.025)", async () => {
     // The issue's numbers: a GRU with λ₁ in −0.05…−0.025, a SimpleRNN-like run at λ₁ ≈ −0.1,
-    // its losses ×100 and gradient norms ×1000; the layers named after their cells.
-    const run = (runId: string, layer: string, lambda: (progress: number) => number, lossScale: number, gradScale: number) =>
+    // its losses ×100, gradient norms ×1000 and ‖J_t‖ × e⁻²; the layers named after their cells.
+    const run = (runId: string, layer: string, lambda: (progress: number) => number, lossScale: number, gradScale: number, normScale: number) =>
       syntheticRun({ runId, steps: 50, T: 8, every: 5 }).map((e) => {
         if (e.type === 'run-start') return encodeEvent({ ...e, name: runId, model: { ...e.model, layers: e.model.layers.map((l) => ({ ...l, name: layer })) } });
         if (e.type === 'measurement') {
           const p = e.step / 49;
-          const layers = e.layers.map((l): LayerMeasurement => ({ ...l, layer, ftle: { mean: l.ftle.mean.map((_, i) => lambda(p) - 0.001 * i), min: l.ftle.min, max: l.ftle.max } }));
+          const layers = e.layers.map((l): LayerMeasurement => ({
+            ...l,
+            layer,
+            ftle: { mean: l.ftle.mean.map((_, i) => lambda(p) - 0.001 * i), min: l.ftle.min, max: l.ftle.max },
+            stepNorm: { ...l.stepNorm, mean: l.stepNorm.mean.map((v) => v * normScale) },
+          }));
           return encodeEvent({ ...e, layers });
         }
         if (e.type === 'train-step') return encodeEvent({ ...e, loss: e.loss! * lossScale, gradNormBefore: e.gradNormBefore! * gradScale, gradNormAfter: e.gradNormAfter! * gradScale });
@@ -206,7 +212,7 @@ describe('comparison in chromium', () => {
         app.select('far-gru');
         app.setCompare('far-simplernn');
       },
-      { a: run('far-gru', 'gru', (q) => -0.05 + 0.025 * q, 1, 1), b: run('far-simplernn', 'simple_rnn', () => -0.1, 100, 1000) },
+      { a: run('far-gru', 'gru', (q) => -0.05 + 0.025 * q, 1, 1, 1), b: run('far-simplernn', 'simple_rnn', () => -0.1, 100, 1000, Math.exp(-2)) },
     );
     await frames(p);
     await p.screenshot({ path: join(OUT, 'compare-2-far-outside.png'), fullPage: true });
@@ -227,6 +233,14 @@ describe('comparison in chromium', () => {
       expect(m.compared.columns, m.panel).toBe(10); // 50 steps, a measurement every 5
       expect(m.compared.pixels, m.panel).toBeGreaterThan(1000);
     }
+    // ‖J_t‖: the shown run alone spans ln‖J‖ ∈ ±0.4 (colour range ±0.5), the compared one reaches
+    // −2.4 (±4); both maps use ±4, so the same colour is the same ‖J_t‖ in both.
+    const [norms] = await heatmapPixels(p);
+    expect([norms!.shown.halfRange, norms!.compared.halfRange]).toEqual([4, 4]);
+    await p.evaluate(() => (window as unknown as { __gradscope: AppHandle }).__gradscope.setCompare(null));
+    await frames(p);
+    const [alone] = await heatmapPixels(p);
+    expect(alone!.shown.halfRange).toBe(0.5); // back to its own range once the compared run is gone
     await p.close();
   }, 60_000);
 
