@@ -11,6 +11,12 @@
  */
 import uPlot from 'uplot';
 import { axisRange } from '../data/axis-range.js';
+import { isolatedPoints } from '../data/isolated.js';
+
+const isolatedOrNull = (values: (number | null | undefined)[] | undefined): number[] | null => {
+  const idx = values ? isolatedPoints(values) : [];
+  return idx.length ? idx : null;
+};
 
 export interface SeriesSpec {
   label: string;
@@ -109,8 +115,8 @@ export class LineChart {
           width: s.width ?? 1.5,
           scale: s.right ? 'r' : 'y',
           spanGaps: false,
-          // A line needs two points: a run with one measurement so far shows it as a dot.
-          points: { show: (u: uPlot) => (u.data[0]?.length ?? 0) <= 2, size: 7 },
+          // Lines only, plus a dot where no segment reaches: a run with one measurement so far, a value between gaps.
+          points: { show: false, size: 7, filter: (u: uPlot, i: number) => isolatedOrNull(u.data[i] as (number | null | undefined)[]) },
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.fill ? { fill: s.fill } : {}),
           ...(s.cap ? { cap: s.cap } : {}),

@@ -244,6 +244,29 @@ describe('comparison in chromium', () => {
     await p.close();
   }, 60_000);
 
+  it('a compared run with a single measurement is drawn (a dot where no line reaches)', async () => {
+    const p = await openPage();
+    await p.evaluate(
+      (r) => {
+        const app = (window as unknown as { __gradscope: AppHandle }).__gradscope;
+        app.injectEncoded('long-run', r.a);
+        app.injectEncoded('one-measurement', r.b);
+        app.select('long-run');
+        app.setCompare('one-measurement');
+      },
+      { a: syntheticRun({ runId: 'long-run', steps: 50, T: 8, every: 5 }).map((e) => encodeEvent(e)), b: syntheticRun({ runId: 'one-measurement', steps: 1, T: 8, every: 5 }).map((e) => encodeEvent(e)) },
+    );
+    await frames(p);
+    const charts = await chartPixels(p);
+    // Over training, the compared run has one point per series: without dots these charts drew nothing of it.
+    for (const id of ['-ftle', '-kernel']) {
+      const c = charts.find((x) => x.panel.endsWith(id))!;
+      expect(c.compared - c.none, `${c.panel}: the compared run's single measurement`).toBeGreaterThan(10);
+    }
+    await p.screenshot({ path: join(OUT, 'compare-3-single-measurement.png'), fullPage: true });
+    await p.close();
+  }, 60_000);
+
   it('the smoothing slider smooths loss and gradient norm as TensorBoard does, and a reload keeps it', async () => {
     const p = await openPage();
     const losses = [1, 0.2, 0.9, 0.1, 0.8, 0.05, NaN, 0.7];
