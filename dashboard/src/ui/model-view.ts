@@ -111,8 +111,8 @@ export class ModelView {
 
 /**
  * The chart's series for the shown run and, when there is one, the compared
- * run's twin of each (same columns computed from its own train steps), joined
- * on training step, then smoothed with weight w.
+ * run's twin of each (same columns computed from its own train steps), each
+ * run smoothed with weight w on its own steps, then joined on training step.
  */
 function overlayRuns(
   specs: SeriesSpec[],
@@ -126,5 +126,4 @@ function overlayRuns(
   if (!compare) return [mine.series, [steps, ...mine.cols]];
   const other = smoothed(specs.map((s) => compared(s, runLabel(compare))), colsOf(compare.trainSteps), w);
   return [[...mine.series, ...other.series], joinRuns([steps, ...mine.cols], [compare.trainSteps.map((e) => e.step), ...other.cols])];
-
 }
