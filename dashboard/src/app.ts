@@ -28,7 +28,7 @@ export class App {
   constructor(private readonly root: { runs: HTMLElement; status: HTMLElement; cursor: HTMLElement; model: HTMLElement; layers: HTMLElement; title: HTMLElement }, wsUrl: string) {
     this.cursor = new StepCursor(root.cursor, () => this.frames.request());
     const pick = (step: number) => this.cursor.pick(step);
-    this.model = new ModelView(root.model, pick);
+    this.model = new ModelView(root.model, pick, () => this.frames.request());
     this.conn = new Connection(wsUrl, {
       runs: (runs) => this.onRuns(runs),
       events: (runId, events, replay) => this.ingest(runId, events, replay?.downsampled ?? false),

@@ -45,6 +45,8 @@ export class Heatmap {
   private binSize = 1;
   private revision = -1;
   private scale = new DivergingScale(0.25);
+  /** Largest finite |value| of the columns painted so far (the range without any shared floor). */
+  private dataMaxAbs = 0;
   private source: HeatmapSource | null = null;
   cursorStep: number | null = null;
   private readonly capacity: number;
@@ -63,13 +65,31 @@ export class Heatmap {
     return columnsFor(this.consumed, this.binSize);
   }
 
-  update(src: HeatmapSource): void {
+  /** Largest finite |value| painted; a pair of heatmaps shares max(both) as `floor` so one colour means one value in both. */
+  get maxAbs(): number {
+    return this.dataMaxAbs;
+  }
+
+  get halfRange(): number {
+    return this.scale.halfRange;
+  }
+
+  /** The next update repaints every column: its source is now another run's. */
+  reset(): void {
+    this.revision = -1;
+  }
+
+  /**
+   * Paints what is new in `src`. `floor`: the colour range covers at least
+   * ±floor (another heatmap's data, so the two are drawn on one scale).
+   */
+  update(src: HeatmapSource, floor = 0): void {
     this.source = src;
     const rows = src.count > 0 ? src.column(0).length : 0;
     let full = src.revision !== this.revision || rows !== this.rows || src.count < this.consumed;
-    let maxAbs = 0;
-    for (let i = full ? 0 : this.consumed; i < src.count; i++) maxAbs = Math.max(maxAbs, maxAbsFinite(src.column(i)));
-    const half = snapHalfRange(Math.max(maxAbs, full ? 0 : this.scale.halfRange));
+    if (full) this.dataMaxAbs = 0;
+    for (let i = full ? 0 : this.consumed; i < src.count; i++) this.dataMaxAbs = Math.max(this.dataMaxAbs, maxAbsFinite(src.column(i)));
+    const half = snapHalfRange(Math.max(this.dataMaxAbs, floor));
     if (half !== this.scale.halfRange) {
       this.scale = new DivergingScale(half);
       full = true; // colours of old columns change with the range: repaint all (log₂ times per run)
@@ -95,6 +115,7 @@ export class Heatmap {
       ctx.putImageData(this.data, 0, 0, firstCol, 0, lastCol - firstCol + 1, this.rows);
     }
     this.canvas.dataset.columns = String(this.columns);
+    this.canvas.dataset.halfRange = String(this.scale.halfRange); // the colour range, for the browser test
     this.draw();
   }
 

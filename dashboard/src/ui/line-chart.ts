@@ -4,8 +4,19 @@
  * uPlot does not draw itself — a vertical cursor at the selected training
  * step, horizontal reference lines (‖J‖ = 1, λ = 0, the clip threshold) and
  * event markers (clip events) drawn as ticks along the top edge.
+ *
+ * Each y axis spans every shown series on it and every reference line
+ * (axisRange): a compared run far from the selected one, or a threshold the
+ * data never reaches, stays on screen, and a NaN cannot blank the chart.
  */
 import uPlot from 'uplot';
+import { axisRange } from '../data/axis-range.js';
+import { isolatedPoints } from '../data/isolated.js';
+
+const isolatedOrNull = (values: (number | null | undefined)[] | undefined): number[] | null => {
+  const idx = values ? isolatedPoints(values) : [];
+  return idx.length ? idx : null;
+};
 
 export interface SeriesSpec {
   label: string;
@@ -15,6 +26,8 @@ export interface SeriesSpec {
   /** Second y axis (right side) for quantities in other units. */
   right?: boolean;
   fill?: string;
+  /** Line ends; 'round' with a short dash draws dots (the compared run's style). */
+  cap?: CanvasLineCap;
 }
 
 export interface RefLine {
@@ -84,7 +97,11 @@ export class LineChart {
     const hasRight = this.series.some((s) => s.right);
     const opts: uPlot.Options = {
       ...this.size(),
-      scales: { x: { time: false }, y: o.logY ? { distr: 3 } : {}, r: {} },
+      scales: {
+        x: { time: false },
+        y: { ...(o.logY ? { distr: 3 } : {}), range: (u) => this.range(u, 'y') },
+        r: { range: (u) => this.range(u, 'r') },
+      },
       axes: [
         { label: o.xLabel, size: 36, labelSize: 14 },
         { label: o.yLabel, size: 56, labelSize: 14, scale: 'y' },
@@ -98,10 +115,11 @@ export class LineChart {
           width: s.width ?? 1.5,
           scale: s.right ? 'r' : 'y',
           spanGaps: false,
-          // A line needs two points: a run with one measurement so far shows it as a dot.
-          points: { show: (u: uPlot) => (u.data[0]?.length ?? 0) <= 2, size: 7 },
+          // Lines only, plus a dot where no segment reaches: a run with one measurement so far, a value between gaps.
+          points: { show: false, size: 7, filter: (u: uPlot, i: number) => isolatedOrNull(u.data[i] as (number | null | undefined)[]) },
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.fill ? { fill: s.fill } : {}),
+          ...(s.cap ? { cap: s.cap } : {}),
         })),
       ],
       cursor: { drag: { x: false, y: false }, points: { show: false } },
@@ -120,6 +138,16 @@ export class LineChart {
       ];
     }
     return opts;
+  }
+
+  /** The range of scale `key`: every series on it that is shown (legend toggles hide), plus the reference lines on y. */
+  private range(u: uPlot, key: 'y' | 'r'): uPlot.Range.MinMax {
+    const series: (number | null | undefined)[][] = [];
+    for (let i = 1; i < u.series.length; i++) if (u.series[i]!.show !== false && u.series[i]!.scale === key && u.data[i]) series.push(u.data[i] as (number | null | undefined)[]);
+    const r = axisRange(series, { log: key === 'y' && !!this.opts.logY, include: key === 'y' ? this.refLines.map((l) => l.y) : [] });
+    // For the browser test: what the axis spans now.
+    this.el.dataset[key === 'y' ? 'yRange' : 'rRange'] = `${r[0]},${r[1]}`;
+    return r;
   }
 
   private drawOverlays(u: uPlot): void {

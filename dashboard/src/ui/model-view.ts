@@ -1,13 +1,17 @@
 /**
  * Model-wide panels: loss and metrics, the global gradient norm before and
- * after clipping (threshold line, a marker per clip event), and the alerts.
+ * after clipping (threshold line, a marker per clip event), and the alerts;
+ * each with the compared run overlaid (its curves dotted, its alerts tagged),
+ * and the two charts smoothed by one TensorBoard-style slider.
  */
-import uPlot from 'uplot';
+import type { TrainStepEvent } from '@gradscope/protocol';
 import { fmt, plotValue, positiveValue } from '../data/numbers.js';
 import type { RunStore } from '../data/run-store.js';
 import { HELP } from './help.js';
 import { LineChart, type SeriesSpec } from './line-chart.js';
+import { compared, joinRuns, runLabel, smoothed, type Columns } from './overlay.js';
 import { panel } from './panel.js';
+import { SmoothingControl } from './smoothing-control.js';
 
 const METRIC_COLOURS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
 
@@ -21,9 +25,11 @@ export class ModelView {
    * finished runs with as many events have the same version, and switching
    * between them left the first run's curves and alerts on screen.
    */
-  private seen = { runId: '', version: -1, compareId: '', compare: -1, step: -1 };
+  private seen = { runId: '', version: -1, compareId: '', compare: -1, step: -1, smoothing: -1 };
+  private readonly smoothing: SmoothingControl;
 
-  constructor(parent: HTMLElement, private readonly pickStep: (step: number) => void) {
+  constructor(parent: HTMLElement, private readonly pickStep: (step: number) => void, changed: () => void = () => {}) {
+    this.smoothing = new SmoothingControl(parent, changed);
     this.el = document.createElement('div');
     this.el.className = 'grid model';
     parent.appendChild(this.el);
@@ -47,64 +53,77 @@ export class ModelView {
       store.runId !== this.seen.runId ||
       store.version !== this.seen.version ||
       (compare?.runId ?? '') !== this.seen.compareId ||
-      (compare?.version ?? -1) !== this.seen.compare;
+      (compare?.version ?? -1) !== this.seen.compare ||
+      this.smoothing.weight !== this.seen.smoothing;
     if (!changed && step === this.seen.step) return;
     this.loss.cursorX = step;
     this.grad.cursorX = step;
     if (changed) {
       this.renderCurves(store, compare);
-      this.renderAlerts(store);
+      this.renderAlerts(store, compare);
     } else {
       this.loss.redrawOverlays();
       this.grad.redrawOverlays();
     }
-    this.seen = { runId: store.runId, version: store.version, compareId: compare?.runId ?? '', compare: compare?.version ?? -1, step };
+    this.seen = { runId: store.runId, version: store.version, compareId: compare?.runId ?? '', compare: compare?.version ?? -1, step, smoothing: this.smoothing.weight };
   }
 
   private renderCurves(store: RunStore, compare: RunStore | null): void {
+    const w = this.smoothing.weight;
     const ts = store.trainSteps;
     const steps = ts.map((e) => e.step);
     const metricNames = [...new Set(ts.slice(-1).flatMap((e) => Object.keys(e.metrics)))].slice(0, METRIC_COLOURS.length);
-    const series: SeriesSpec[] = [{ label: 'loss', stroke: '#1f77b4', width: 2 }, ...metricNames.map((n, i) => ({ label: n, stroke: METRIC_COLOURS[i]!, right: true }))];
-    let data: (number | null)[][] = [steps, ts.map((e) => plotValue(e.loss)), ...metricNames.map((n) => ts.map((e) => plotValue(e.metrics[n])))];
-    if (compare) {
-      const other: uPlot.AlignedData = [compare.trainSteps.map((e) => e.step), compare.trainSteps.map((e) => plotValue(e.loss))];
-      data = uPlot.join([data as uPlot.AlignedData, other]) as unknown as (number | null)[][];
-      series.push({ label: `loss · ${compare.start?.name ?? compare.runId}`, stroke: '#000', dash: [6, 4], width: 2 });
-    }
-    this.loss.setData(series, data);
+    const lossSpecs: SeriesSpec[] = [{ label: 'loss', stroke: '#1f77b4', width: 2 }, ...metricNames.map((n, i) => ({ label: n, stroke: METRIC_COLOURS[i]!, right: true }))];
+    const lossCols = (events: TrainStepEvent[]) => [events.map((e) => plotValue(e.loss)), ...metricNames.map((n) => events.map((e) => plotValue(e.metrics[n])))];
+    this.loss.setData(...overlayRuns(lossSpecs, steps, lossCols(ts), compare, lossCols, w));
 
-    const gSeries: SeriesSpec[] = [
+    const gSpecs: SeriesSpec[] = [
       { label: 'before clipping', stroke: '#d62728', width: 2 },
       { label: 'after clipping', stroke: '#1f77b4', dash: [5, 3], width: 1.5 },
     ];
-    let gData: (number | null)[][] = [steps, ts.map((e) => positiveValue(e.gradNormBefore)), ts.map((e) => positiveValue(e.gradNormAfter))];
-    if (compare) {
-      const other: uPlot.AlignedData = [compare.trainSteps.map((e) => e.step), compare.trainSteps.map((e) => positiveValue(e.gradNormBefore))];
-      gData = uPlot.join([gData as uPlot.AlignedData, other]) as unknown as (number | null)[][];
-      gSeries.push({ label: `before · ${compare.start?.name ?? compare.runId}`, stroke: '#000', dash: [6, 4] });
-    }
+    const gCols = (events: TrainStepEvent[]) => [events.map((e) => positiveValue(e.gradNormBefore)), events.map((e) => positiveValue(e.gradNormAfter))];
     const threshold = store.clipThreshold();
     this.grad.refLines = threshold != null ? [{ y: threshold, label: `clip threshold ${fmt(threshold)}`, stroke: '#d62728' }] : [];
     this.grad.markers = [...new Set(store.clips.map((c) => c.step))];
-    this.grad.setData(gSeries, gData);
+    this.grad.setData(...overlayRuns(gSpecs, steps, gCols(ts), compare, gCols, w));
     this.grad.el.dataset.clipMarkers = String(this.grad.markers.length);
   }
 
-  private renderAlerts(store: RunStore): void {
-    // Newest first, capped: a run that alerts every step should not build a 10,000-item DOM list.
-    const shown = store.alerts.slice(-200).reverse();
+  private renderAlerts(store: RunStore, compare: RunStore | null): void {
+    // Both runs' alerts, newest step first (the compared run's tagged with its
+    // name), capped: a run that alerts every step should not build a 10,000-item DOM list.
+    const tagged = (r: RunStore, of: string | null) => r.alerts.slice(-200).map((a) => ({ a, of }));
+    const shown = [...tagged(store, null), ...(compare ? tagged(compare, runLabel(compare)) : [])].sort((x, y) => y.a.step - x.a.step || y.a.seq - x.a.seq).slice(0, 200);
     this.alerts.replaceChildren(
-      ...shown.map((a) => {
+      ...shown.map(({ a, of }) => {
         const li = document.createElement('li');
-        li.className = `alert ${a.severity}`;
+        li.className = `alert ${a.severity}${of ? ' compared' : ''}`;
         const btn = document.createElement('button');
         btn.textContent = `step ${a.step}`;
         btn.onclick = () => this.pickStep(a.step);
-        li.append(btn, ` ${a.kind}: ${a.message}`);
+        li.append(btn, `${of ? ` [${of}]` : ''} ${a.kind}: ${a.message}`);
         return li;
       }),
     );
     if (shown.length === 0) this.alerts.innerHTML = '<li class="none">no alerts</li>';
   }
+}
+
+/**
+ * The chart's series for the shown run and, when there is one, the compared
+ * run's twin of each (same columns computed from its own train steps), each
+ * run smoothed with weight w on its own steps, then joined on training step.
+ */
+function overlayRuns(
+  specs: SeriesSpec[],
+  steps: number[],
+  cols: Columns,
+  compare: RunStore | null,
+  colsOf: (events: TrainStepEvent[]) => Columns,
+  w: number,
+): [SeriesSpec[], Columns] {
+  const mine = smoothed(specs, cols, w);
+  if (!compare) return [mine.series, [steps, ...mine.cols]];
+  const other = smoothed(specs.map((s) => compared(s, runLabel(compare))), colsOf(compare.trainSteps), w);
+  return [[...mine.series, ...other.series], joinRuns([steps, ...mine.cols], [compare.trainSteps.map((e) => e.step), ...other.cols])];
 }

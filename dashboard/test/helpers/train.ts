@@ -1,5 +1,5 @@
 /**
- * A real, short tfjs training run monitored by gradscope: an LSTM on a toy
+ * A real, short tfjs training run monitored by gradscope: an LSTM (or GRU) on a toy
  * sequence task, clipped hard (clipNorm 0.05) so clip events are certain,
  * measured every step. A small pause per batch keeps it live long enough for
  * the browser to watch the heatmap grow.
@@ -7,13 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { gradscope, withClipping } from '@gradscope/tfjs';
 
-export async function trainShortRun(o: { url: string; logdir: string; steps: number; pauseMs: number }): Promise<void> {
+export async function trainShortRun(o: { url: string; logdir: string; steps: number; pauseMs: number; cell?: 'lstm' | 'gru'; runName?: string }): Promise<void> {
   await tf.setBackend('cpu');
   const T = 16;
   const xs = tf.randomNormal([32, T, 3], 0, 1, 'float32', 7);
   const ys = xs.sum(1).slice([0, 0], [32, 1]);
-  const model = tf.sequential({ name: 'e2e_lstm' });
-  model.add(tf.layers.lstm({ units: 8, inputShape: [T, 3], recurrentInitializer: tf.initializers.orthogonal({ gain: 1.5, seed: 3 }) }));
+  const model = tf.sequential({ name: `e2e_${o.cell ?? 'lstm'}` });
+  const cell = { units: 8, inputShape: [T, 3], recurrentInitializer: tf.initializers.orthogonal({ gain: 1.5, seed: 3 }) };
+  model.add(o.cell === 'gru' ? tf.layers.gru(cell) : tf.layers.lstm(cell));
   model.add(tf.layers.dense({ units: 1 }));
   model.compile({ optimizer: withClipping(tf.train.adam(0.02), { clipNorm: 0.05 }), loss: 'meanSquaredError', metrics: ['mae'] });
   const monitor = gradscope({
@@ -22,7 +23,7 @@ export async function trainShortRun(o: { url: string; logdir: string; steps: num
     budget: 100,
     console: false,
     logdir: o.logdir,
-    runName: 'e2e LSTM (clipNorm 0.05)',
+    runName: o.runName ?? 'e2e LSTM (clipNorm 0.05)',
     url: o.url,
   });
   const pause = new (class extends tf.Callback {
