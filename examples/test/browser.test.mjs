@@ -32,7 +32,8 @@ describe('examples/browser', () => {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(example.pageUrl);
+    // 'commit': the page trains inside its module script, which holds back the load event (past goto's 30 s on a busy machine).
+    await page.goto(example.pageUrl, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__gradscopeExample?.done, null, { timeout: 120_000 });
     expect(errors).toEqual([]);
     const { runs } = await fetch(`${example.dashboardUrl}api/runs`).then((r) => r.json());
