@@ -21,7 +21,7 @@ describe('examples', () => {
     expect(lstm.gates.forget.mean[99]).toBeGreaterThan(0.9);
   });
 
-  it('exploding: unclipped reaches λ₁ > 0 with gradient spikes; clipped records clip events and learns', async () => {
+  it('exploding: unclipped reaches λ₁ > 0 with gradient spikes; clipped and AutoClip record clip events and learn', async () => {
     const { runs, output } = await runExample('exploding/train.mjs', ['--epochs', '12']);
     const plain = runs.get('exploding-unclipped');
     const clipped = runs.get('exploding-clipped');
@@ -33,6 +33,17 @@ describe('examples', () => {
     expect(losses(clipped).at(-1)).toBeLessThan(losses(clipped)[0] / 2);
     expect(Math.max(...losses(plain).filter(Number.isFinite))).toBeGreaterThan(100 * losses(plain)[0]);
     expect(output).toMatch(/clipped at 0.5: loss 3.45\d → 0\.\d/);
+    // AutoClip: no threshold given; it moves with the run (the first step is
+    // its own history, so never clipped) and keeps the loss from diverging.
+    const auto = runs.get('exploding-autoclip');
+    expect(isComplete(auto)).toBe(true);
+    const autoClips = auto.filter((e) => e.type === 'clip');
+    expect(autoClips.length).toBeGreaterThan(0);
+    expect(autoClips.every((c) => c.mode === 'autoClip')).toBe(true);
+    const thresholds = auto.filter((e) => e.type === 'train-step').map((e) => e.clipThreshold);
+    expect(thresholds[0]).toBeCloseTo(auto.find((e) => e.type === 'train-step').gradNormBefore, 6);
+    expect(Math.min(...thresholds)).toBeLessThan(thresholds[0] / 2);
+    expect(Math.max(...losses(auto))).toBeLessThan(10 * losses(auto)[0]);
   });
 
   it('reber: both runs complete with a measurement per layer', async () => {
