@@ -8,6 +8,7 @@ import type { LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
 import uPlot from 'uplot';
 import { fmt, ln, plotValue } from '../data/numbers.js';
 import type { RunStore } from '../data/run-store.js';
+import { DiagnosisPanel } from './diagnosis-panel.js';
 import { Heatmap, normLegend, type HeatmapSource } from './heatmap.js';
 import { HELP } from './help.js';
 import { LineChart, type SeriesSpec } from './line-chart.js';
@@ -49,6 +50,7 @@ export class LayerView {
   private readonly gates: LineChart;
   private readonly saturation: LineChart;
   private readonly badge: HTMLElement;
+  private readonly diagnosis: DiagnosisPanel;
   /** Last drawn; the compare run's id matters too (equal versions of different runs). */
   private seen = { version: -1, step: -1, compareId: '', compare: -1 };
   private readonly normCol = cached(lnNorms);
@@ -64,6 +66,7 @@ export class LayerView {
     this.badge.className = 'regime';
     head.appendChild(this.badge);
     this.el.appendChild(head);
+    this.diagnosis = new DiagnosisPanel(this.el, layer);
     const grid = document.createElement('div');
     grid.className = 'grid';
     this.el.appendChild(grid);
@@ -107,6 +110,7 @@ export class LayerView {
     else for (const c of [this.ftle, this.kernel, this.saturation]) c.redrawOverlays();
     this.badge.textContent = at ? `${at.regime} · λ₁ = ${fmt(at.ftle.mean[0])} · β = ${fmt(at.beta.mean)} at step ${ms[idx]!.step}` : 'no measurement yet';
     this.badge.dataset.regime = at?.regime ?? 'none';
+    this.diagnosis.render(at);
     this.seen = { version: store.version, step, compareId: compare?.runId ?? '', compare: compare?.version ?? -1 };
   }
 
