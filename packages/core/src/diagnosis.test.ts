@@ -95,9 +95,9 @@ describe('diagnose: a remedy per verdict, with its figure', () => {
     // Forget gate 0.7 over T = 20: 0.7^20 = 7.98e-4.
     const d = diagnose({ kind: 'lstm', steps: 20, lambda1: -0.5, gradNorm: geometric(20, 0.5), carryGate: { name: 'forget', mean: 0.7, saturation: 0.42, activation: 'hardSigmoid' } });
     expect(d.remedies[0]!.action).toContain('unitForgetBias: true');
-    expect(d.remedies[0]!.because).toBe('the forget gate averages 0.700, so the cell state c_0 survives 0.700^20 = 8.0e-4 of the way to T');
+    expect(d.remedies[0]!.because).toBe('the forget gate averages 0.700, so after T = 20 steps 0.700^20 = 8.0e-4 of the cell state c_0 remains');
     expect(d.remedies[1]!.action).toContain("recurrentActivation: 'sigmoid'");
-    expect(d.remedies[1]!.because).toContain('42.0% of the forget gate');
+    expect(d.remedies[1]!.because).toContain('(42.0% of the forget gate');
     // With sigmoid gates there is no activation remedy.
     const sig = diagnose({ kind: 'lstm', steps: 20, lambda1: -0.5, gradNorm: geometric(20, 0.5), carryGate: { name: 'forget', mean: 0.7, saturation: 0.42, activation: 'sigmoid' } });
     expect(sig.remedies.some((r) => r.action.includes('sigmoid'))).toBe(false);

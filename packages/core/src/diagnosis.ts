@@ -133,12 +133,12 @@ function vanishingRemedies(input: DiagnosisInput, horizon: GradientHorizon): Rem
         kind === 'lstm'
           ? 'a larger forget-gate bias: unitForgetBias: true (bias 1), or set the forget block of the bias to 2–3'
           : 'a positive update-gate bias (z ≈ 1 copies the state: h_t = z·h_{t−1} + (1 − z)·h̃_t): set the update block of the bias to 2–3',
-      because: `the ${gate.name} gate averages ${formatFigure(gate.mean)}, so ${what} survives ${formatFigure(gate.mean)}^${steps} = ${formatFigure(survives)} of the way to T`,
+      because: `the ${gate.name} gate averages ${formatFigure(gate.mean)}, so after T = ${steps} steps ${formatFigure(gate.mean)}^${steps} = ${formatFigure(survives)} of ${what} remains`,
     });
     if (gate.activation === 'hardSigmoid') {
       remedies.push({
         action: "recurrentActivation: 'sigmoid' instead of tfjs's default hardSigmoid",
-        because: `hardSigmoid's derivative is exactly 0 outside ±2.5; ${formatFigure(100 * gate.saturation)}% of the ${gate.name} gate's entries are saturated here and pass no gradient`,
+        because: `the gates use hardSigmoid, whose derivative is exactly 0 outside ±2.5: a gate pushed there passes no gradient and stops learning (${formatFigure(100 * gate.saturation)}% of the ${gate.name} gate's entries are saturated now)`,
       });
     }
   }
@@ -193,7 +193,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
         ? `stable: ${l1} inside ${lambdaBand}, ${r} inside ${ratioBand}`
         : `${verdict}: ${l1} and ${r} agree`;
   } else if (verdict === 'vanishing' && follows[0] === 'gradRatio') {
-    reason = `vanishing, following the gradient ratio: the slowest direction of the Jacobian product is ${says.lambda1 === 'exploding' ? 'growing' : 'preserved'} (${l1}), but the loss gradient lives in directions that decay: ${r} < ${formatFigure(t.gradRatioVanishing)}`;
+    // λ₁ here says stable: the slowest direction of the product keeps at least
+    // horizonVanishing of a perturbation over T. Say exactly that, not more.
+    reason = `vanishing, following the gradient ratio: λ₁ alone would say stable — ${l1}, so the slowest direction of the Jacobian product keeps more than ${formatFigure(t.horizonVanishing)} of a perturbation over T — but the loss gradient lives in directions that decay faster: ${r} < ${formatFigure(t.gradRatioVanishing)}`;
   } else if (verdict === 'vanishing') {
     reason = `vanishing, following λ₁: every direction of the Jacobian product decays (${l1} < ${formatFigure(t.horizonVanishing)}), although ${r} does not show it (with returnSequences each step also gets the loss directly)`;
   } else if (follows[0] === 'lambda1') {
