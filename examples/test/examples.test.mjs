@@ -5,7 +5,7 @@ import { gradRatio, isComplete, lastLayer, measurements, runExample } from './ru
 // complete and shows the regime the example exists to show.
 describe('examples', () => {
   it('adding-problem: SimpleRNN vanishes (λ₁ < 0, tiny gradient ratio) where LSTM and GRU carry the gradient', async () => {
-    const { runs } = await runExample('adding-problem/train.mjs', ['--epochs', '1', '--samples', '64', '--steps', '100']);
+    const { runs } = await runExample('adding-problem/train.mjs', ['--task', 'adding', '--cells', 'simpleRNN,gru,lstm', '--epochs', '1', '--samples', '64', '--steps', '100']);
     expect([...runs.keys()].sort()).toEqual(['adding-gru', 'adding-lstm', 'adding-simpleRNN']);
     for (const events of runs.values()) expect(isComplete(events)).toBe(true);
     const rnn = lastLayer(runs.get('adding-simpleRNN'));
@@ -19,6 +19,10 @@ describe('examples', () => {
     expect(gradRatio(lstm)).toBeGreaterThan(10 * gradRatio(rnn));
     expect(gradRatio(gru)).toBeGreaterThan(10 * gradRatio(rnn));
     expect(lstm.gates.forget.mean[99]).toBeGreaterThan(0.9);
+    // The diagnosis says so in words: a short horizon, and a gated cell to try.
+    expect(rnn.diagnosis.verdict).toBe('vanishing');
+    expect(rnn.diagnosis.horizon.steps).toBeLessThan(gru.diagnosis.horizon.steps);
+    expect(rnn.diagnosis.remedies[0].action).toContain('a gated cell');
   });
 
   it('exploding: unclipped reaches λ₁ > 0 with gradient spikes; clipped and AutoClip record clip events and learn', async () => {

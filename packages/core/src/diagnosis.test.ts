@@ -91,6 +91,15 @@ describe('diagnose: a remedy per verdict, with its figure', () => {
     expect(d.remedies[2]!.because).toContain('the loss at T feels the last 15 of 100 steps');
   });
 
+  it('vanishing SimpleRNN whose steps stretch (mean ‖J_t‖ ≥ 1, ‖R‖₂ > 1): says the product shrinks anyway, no initialisation remedy', () => {
+    // The demo's SimpleRNN at the end of training: mean ‖J_t‖ = 1.43, ‖R‖₂ = 1.5, λ₁ = −0.11.
+    const d = diagnose(simpleRNN({ lambda1: -0.11, meanStepNorm: 1.43, recurrentKernel: { norm: 1.5, spectralRadius: 0.98 } }));
+    expect(d.remedies[0]!.because).toBe(
+      'mean ‖J_t‖ = 1.43 ≥ 1, yet the product shrinks (λ₁ = −0.110 per step): each step stretches a different direction, so none is carried; a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state',
+    );
+    expect(d.remedies.some((r) => r.action.startsWith('orthogonal'))).toBe(false);
+  });
+
   it('vanishing LSTM with hardSigmoid gates: forget bias (survival of c_0) and sigmoid (saturation)', () => {
     // Forget gate 0.7 over T = 20: 0.7^20 = 7.98e-4.
     const d = diagnose({ kind: 'lstm', steps: 20, lambda1: -0.5, gradNorm: geometric(20, 0.5), carryGate: { name: 'forget', mean: 0.7, saturation: 0.42, activation: 'hardSigmoid' } });

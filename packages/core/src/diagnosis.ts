@@ -108,16 +108,23 @@ function vanishingRemedies(input: DiagnosisInput, horizon: GradientHorizon): Rem
   const felt = horizon.steps !== null ? `${describeHorizon(horizon)}: dependencies longer than ${horizon.steps} steps get almost no gradient` : `1/|λ₁| = ${formatFigure(horizon.timeScale)} steps against T = ${steps}`;
   const shorter: Remedy = { action: 'shorter sequences (or split them), so the dependency fits the horizon', because: felt };
   if (kind === 'simpleRNN' || kind === 'custom') {
+    const carry = 'a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state';
+    const l1 = `λ₁ = ${formatFigure(input.lambda1)} per step`;
+    // Two different stories: every step contracts, or steps stretch but in
+    // directions that change, so the product still shrinks. Say which.
     const contraction =
-      input.meanStepNorm !== undefined
-        ? `mean ‖J_t‖ = ${formatFigure(input.meanStepNorm)}: every step shrinks the gradient; a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state`
-        : `λ₁ = ${formatFigure(input.lambda1)} per step; a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state`;
+      input.meanStepNorm === undefined
+        ? `${l1}; ${carry}`
+        : input.meanStepNorm < 1
+          ? `mean ‖J_t‖ = ${formatFigure(input.meanStepNorm)} < 1: every step shrinks the gradient; ${carry}`
+          : `mean ‖J_t‖ = ${formatFigure(input.meanStepNorm)} ≥ 1, yet the product shrinks (${l1}): each step stretches a different direction, so none is carried; ${carry}`;
     const remedies: Remedy[] = [{ action: 'a gated cell: tf.layers.lstm or tf.layers.gru, carry gate open (forget/update-gate bias ≈ 1–3)', because: contraction }];
-    if (kind === 'simpleRNN' && input.recurrentKernel) {
+    // Only when the kernel itself contracts: with ‖R‖₂ ≥ 1 a new initialisation is not what is missing.
+    if (kind === 'simpleRNN' && input.recurrentKernel && input.recurrentKernel.norm < 1) {
       const { norm, spectralRadius } = input.recurrentKernel;
       remedies.push({
         action: "orthogonal recurrent initialisation: recurrentInitializer: 'orthogonal' (tfjs's default; keep it, or re-initialise)",
-        because: `‖R‖₂ = ${formatFigure(norm)}, ρ(R) = ${formatFigure(spectralRadius)}: ${norm < 1 ? 'the recurrent kernel itself contracts; an orthogonal one starts at ‖R‖₂ = 1' : 'the kernel does not contract, tanh saturation does; orthogonal R keeps ‖J_t‖ ≤ 1 from shrinking further'}`,
+        because: `‖R‖₂ = ${formatFigure(norm)}, ρ(R) = ${formatFigure(spectralRadius)}: the recurrent kernel itself contracts; an orthogonal one starts at ‖R‖₂ = 1`,
       });
     }
     remedies.push(shorter);

@@ -111,7 +111,7 @@ function layers(): LayerMeasurement[] {
       remedies: [
         {
           action: 'a gated cell: tf.layers.lstm or tf.layers.gru, carry gate open (forget/update-gate bias ≈ 1–3)',
-          because: 'mean ‖J_t‖ = 0.524: every step shrinks the gradient; a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state',
+          because: 'mean ‖J_t‖ = 0.524 < 1: every step shrinks the gradient; a carry gate near 1 makes ∂s_t/∂s_{t−1} ≈ I along the kept state',
         },
         {
           action: "orthogonal recurrent initialisation: recurrentInitializer: 'orthogonal' (tfjs's default; keep it, or re-initialise)",
