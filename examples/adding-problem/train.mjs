@@ -48,9 +48,13 @@ const n = args.units;
 const { xs, ys } = task.data(args.samples, T, args.seed);
 const probe = { xs: xs.slice(0, 8), ys: ys.slice(0, 8) };
 
-/** One model per cell kind; gated cells start with their carry gate open (see lib/cells.mjs). */
+/**
+ * One model per cell kind; gated cells start with their carry gate open (see
+ * lib/cells.mjs). The layer has the same name in every run, so the
+ * dashboard's compare overlays one run's layer on the other's.
+ */
 function build(kind) {
-  const layer = recurrentLayer(kind, { units: n, inputShape: [T, 2], name: kind }, args.seed);
+  const layer = recurrentLayer(kind, { units: n, inputShape: [T, 2], name: 'recurrent' }, args.seed);
   const model = tf.sequential({ name: `${args.task}-${kind}` });
   model.add(layer);
   model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: args.seed + 2 }) }));
