@@ -161,6 +161,12 @@ function nonFiniteRemedies(history: readonly number[] | undefined): Remedy[] {
   ];
 }
 
+/** Why an exploding verdict wins over what the other indicator says. */
+const outranks = (other: Regime | null) =>
+  other === 'vanishing'
+    ? 'exploding outranks vanishing, because one large update can break training at once'
+    : 'one direction that grows is enough for one large update to break training';
+
 /**
  * The diagnosis of one layer. `verdict` is classifyRegime's on the same
  * numbers; when λ₁ and the gradient ratio disagree, `reason` says which one
@@ -206,9 +212,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   } else if (verdict === 'vanishing') {
     reason = `vanishing, following λ₁: every direction of the Jacobian product decays (${l1} < ${formatFigure(t.horizonVanishing)}), although ${r} does not show it (with returnSequences each step also gets the loss directly)`;
   } else if (follows[0] === 'lambda1') {
-    reason = `exploding, following λ₁: some direction of the Jacobian product grows (${l1} > ${formatFigure(t.horizonExploding)}) although the loss gradient reaching s_0 does not (${r}); exploding outranks ${says.gradRatio}, because one large update can break training at once`;
+    reason = `exploding, following λ₁: some direction of the Jacobian product grows (${l1} > ${formatFigure(t.horizonExploding)}) although the loss gradient reaching s_0 does not (${r}); ${outranks(says.gradRatio)}`;
   } else {
-    reason = `exploding, following the gradient ratio: the loss gradient grows on its way back (${r} > ${formatFigure(t.gradRatioExploding)}) although ${l1} does not; exploding outranks ${says.lambda1}, because one large update can break training at once`;
+    reason = `exploding, following the gradient ratio: the loss gradient grows on its way back (${r} > ${formatFigure(t.gradRatioExploding)}) although ${l1} does not; ${outranks(says.lambda1)}`;
   }
   const remedies =
     verdict === 'exploding'
