@@ -25,6 +25,19 @@ describe('examples', () => {
     expect(rnn.diagnosis.remedies[0].action).toContain('a gated cell');
   });
 
+  it('main demo (recall, the default): a SimpleRNN and a GRU run, the SimpleRNN with the shorter horizon', async () => {
+    // Two steps per run: the learning itself takes 384 (examples/adding-problem/README.md has the figures).
+    const { runs, output } = await runExample('adding-problem/train.mjs', ['--epochs', '1', '--samples', '64']);
+    expect([...runs.keys()].sort()).toEqual(['recall-gru', 'recall-simpleRNN']);
+    for (const events of runs.values()) expect(isComplete(events)).toBe(true);
+    const rnn = lastLayer(runs.get('recall-simpleRNN'));
+    const gru = lastLayer(runs.get('recall-gru'));
+    expect(rnn.layer).toBe(gru.layer); // one name, so the dashboard's compare overlays them
+    expect(rnn.diagnosis.horizon.of).toBe(60);
+    expect(rnn.diagnosis.horizon.steps).toBeLessThan(gru.diagnosis.horizon.steps);
+    expect(output).toMatch(/Final loss .*\n  simpleRNN: \d\.\d{4}\n  gru: \d\.\d{4}/);
+  });
+
   it('exploding: unclipped reaches λ₁ > 0 with gradient spikes; clipped and AutoClip record clip events and learn', async () => {
     const { runs, output } = await runExample('exploding/train.mjs', ['--epochs', '12']);
     const plain = runs.get('exploding-unclipped');
