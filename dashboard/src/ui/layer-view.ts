@@ -15,6 +15,7 @@ import { fmt, ln, plotValue } from '../data/numbers.js';
 import type { RunStore } from '../data/run-store.js';
 import { normLegend, type HeatmapSource } from './heatmap.js';
 import { HeatmapPair } from './heatmap-pair.js';
+import { DiagnosisPanel } from './diagnosis-panel.js';
 import { HELP } from './help.js';
 import { LineChart, type SeriesSpec } from './line-chart.js';
 import { compared, joinRuns, runLabel, type Columns } from './overlay.js';
@@ -57,6 +58,7 @@ export class LayerView {
   private readonly saturation: LineChart;
   private readonly badge: HTMLElement;
   private readonly compareBadge: HTMLElement;
+  private readonly diagnosis: DiagnosisPanel;
   /** Last drawn; the compare run's id matters too (equal versions of different runs). */
   private seen = { version: -1, step: -1, compareId: '', compare: -1 };
   private readonly normCol = cached(lnNorms);
@@ -78,6 +80,7 @@ export class LayerView {
     this.compareBadge.hidden = true;
     head.appendChild(this.compareBadge);
     this.el.appendChild(head);
+    this.diagnosis = new DiagnosisPanel(this.el, layer);
     const grid = document.createElement('div');
     grid.className = 'grid';
     this.el.appendChild(grid);
@@ -143,6 +146,7 @@ export class LayerView {
           : `compared: ${runLabel(other.run)} · ${other.layer}: no measurement yet`;
       this.compareBadge.dataset.regime = cAt?.regime ?? 'none';
     }
+    this.diagnosis.render(at);
     this.seen = { version: store.version, step, compareId: compare?.runId ?? '', compare: compare?.version ?? -1 };
   }
 

@@ -17,8 +17,6 @@ import { trainShortRun } from '../helpers/train.js';
 
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const OUT = fileURLToPath(new URL('../../test-output', import.meta.url));
-/** The README's picture; refreshed by `GRADSCOPE_UPDATE_SCREENSHOT=1 npm test` so it shows what the test saw. */
-const README_PICTURE = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 
 let server: RunningServer;
 let browser: Browser;
@@ -89,8 +87,12 @@ describe('dashboard in chromium, live training', () => {
     const pixels = await colouredPixels(page);
     expect(Object.keys(pixels).length).toBeGreaterThanOrEqual(9); // loss, gradnorm, alerts + 6 per layer
     for (const [id, n] of Object.entries(pixels)) if (id !== 'alerts') expect(n, `panel ${id} drew nothing`).toBeGreaterThan(50);
+    // The diagnosis box says in words what the badge says, with the horizon (T = 16 here).
+    const diagnosis = await page.locator('[data-diagnosis]').first().innerText();
+    const regime = await page.locator('.layer h2 .regime').first().getAttribute('data-regime');
+    expect(diagnosis).toContain(`${regime}`);
+    expect(diagnosis).toMatch(/Gradient horizon: the loss at T feels the last \d+ of 16 steps/);
     await page.screenshot({ path: join(OUT, '2-finished.png'), fullPage: true });
-    if (process.env.GRADSCOPE_UPDATE_SCREENSHOT) await page.screenshot({ path: README_PICTURE, fullPage: true });
     await page.click('#help-all');
     await page.screenshot({ path: join(OUT, '3-help.png'), fullPage: false });
 

@@ -24,8 +24,12 @@ export { lyapunovSpectrum } from './lyapunov.js';
 export { summarize, summarizeScalar, type ScalarSummary, type SeriesSummary } from './summarize.js';
 export {
   classifyRegime,
+  indicatorVerdicts,
   DEFAULT_REGIME_THRESHOLDS,
+  type IndicatorVerdicts,
   type Regime,
   type RegimeIndicators,
   type RegimeThresholds,
 } from './regime.js';
+export { gradientHorizon, gradientRatio, HORIZON_FACTOR, type GradientHorizon } from './horizon.js';
+export { diagnose, describeHorizon, formatFigure, type Diagnosis, type DiagnosisInput, type DiagnosedCell, type Indicator, type Remedy } from './diagnosis.js';

@@ -69,7 +69,13 @@ function checkThresholds(t: RegimeThresholds): void {
   }
 }
 
-export function classifyRegime(indicators: RegimeIndicators, thresholds: Partial<RegimeThresholds> = {}): Regime {
+/** What each indicator says on its own (gradRatio: null when not given); classifyRegime combines them. */
+export interface IndicatorVerdicts {
+  lambda1: Regime;
+  gradRatio: Regime | null;
+}
+
+export function indicatorVerdicts(indicators: RegimeIndicators, thresholds: Partial<RegimeThresholds> = {}): IndicatorVerdicts {
   const t: RegimeThresholds = { ...DEFAULT_REGIME_THRESHOLDS, ...thresholds };
   checkThresholds(t);
   const { lambda1, gradRatio, steps } = indicators;
@@ -80,15 +86,30 @@ export function classifyRegime(indicators: RegimeIndicators, thresholds: Partial
   if (gradRatio !== undefined && typeof gradRatio !== 'number') {
     throw new Error(`classifyRegime: gradRatio must be a number or undefined, got ${String(gradRatio)}`);
   }
-  if (Number.isNaN(lambda1) || (gradRatio !== undefined && Number.isNaN(gradRatio))) return 'non-finite';
   if (gradRatio !== undefined && gradRatio < 0) {
     throw new Error(`classifyRegime: gradRatio is a ratio of norms and must be >= 0, got ${gradRatio}`);
   }
   // In log space: T·λ₁ against ln(threshold), so λ₁ = ±∞ stays extreme, not NaN.
   const lambdaExploding = steps !== undefined ? steps * lambda1 > Math.log(t.horizonExploding) : lambda1 > t.lambdaExploding;
   const lambdaVanishing = steps !== undefined ? steps * lambda1 < Math.log(t.horizonVanishing) : lambda1 < t.lambdaVanishing;
-  const exploding = lambdaExploding || (gradRatio !== undefined && gradRatio > t.gradRatioExploding);
-  if (exploding) return 'exploding';
-  const vanishing = lambdaVanishing || (gradRatio !== undefined && gradRatio < t.gradRatioVanishing);
-  return vanishing ? 'vanishing' : 'stable';
+  const byLambda: Regime = Number.isNaN(lambda1) ? 'non-finite' : lambdaExploding ? 'exploding' : lambdaVanishing ? 'vanishing' : 'stable';
+  const byRatio: Regime | null =
+    gradRatio === undefined
+      ? null
+      : Number.isNaN(gradRatio)
+        ? 'non-finite'
+        : gradRatio > t.gradRatioExploding
+          ? 'exploding'
+          : gradRatio < t.gradRatioVanishing
+            ? 'vanishing'
+            : 'stable';
+  return { lambda1: byLambda, gradRatio: byRatio };
+}
+
+export function classifyRegime(indicators: RegimeIndicators, thresholds: Partial<RegimeThresholds> = {}): Regime {
+  const { lambda1, gradRatio } = indicatorVerdicts(indicators, thresholds);
+  const said = [lambda1, gradRatio];
+  if (said.includes('non-finite')) return 'non-finite';
+  if (said.includes('exploding')) return 'exploding';
+  return said.includes('vanishing') ? 'vanishing' : 'stable';
 }

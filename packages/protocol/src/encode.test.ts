@@ -109,8 +109,11 @@ describe('encodeEvent / decodeEvent', () => {
     layer.stepNorm.mean[2] = NaN;
     layer.logProduct.max[5] = Infinity;
     layer.regime = 'non-finite';
+    layer.diagnosis!.verdict = 'non-finite';
+    layer.diagnosis!.gradRatio = NaN;
     const back = decodeEvent(encodeEvent(e));
     if (back.type !== 'measurement') throw new Error('type changed');
+    expect(back.layers[0]!.diagnosis!.gradRatio).toBeNaN();
     expect(back.layers[0]!.stepNorm.mean[2]).toBeNaN();
     expect(back.layers[0]!.logProduct.max[5]).toBe(Infinity);
     expect(back.layers[0]!.stepNorm.mean[1]).toBe(layer.stepNorm.mean[1]);

@@ -72,6 +72,12 @@ export interface TrainStepEvent extends EventEnvelope {
   /** Global gradient norm after clipping (equal to before when nothing was clipped); null when unknown. */
   gradNormAfter: number | null;
   learningRate: number | null;
+  /**
+   * The clipping threshold in force this step (withClipping's clipNorm,
+   * globalClipNorm or clipValue, or AutoClip's moving percentile); absent
+   * when the optimizer does not clip, and in runs recorded before it existed.
+   */
+  clipThreshold?: number;
 }
 
 export interface MeasurementEvent extends EventEnvelope {
@@ -82,19 +88,20 @@ export interface MeasurementEvent extends EventEnvelope {
   durationMs: number;
 }
 
-export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue';
-export const CLIP_MODES: readonly ClipMode[] = ['clipNorm', 'globalClipNorm', 'clipValue'];
+export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue' | 'autoClip';
+export const CLIP_MODES: readonly ClipMode[] = ['clipNorm', 'globalClipNorm', 'clipValue', 'autoClip'];
 
 /**
  * A clip that changed gradients. clipNorm and clipValue: one event per
- * affected tensor; globalClipNorm: one event per step naming every tensor.
+ * affected tensor; globalClipNorm and autoClip: one event per step naming
+ * every tensor.
  */
 export interface ClipEvent extends EventEnvelope {
   type: 'clip';
   /** Variable names of the clipped gradients (at least one). */
   variables: string[];
   mode: ClipMode;
-  /** The configured clipNorm, globalClipNorm or clipValue. */
+  /** The configured clipNorm, globalClipNorm or clipValue; for autoClip, this step's percentile of the norms seen so far. */
   threshold: number;
   /** Norm before clipping: of the tensor (clipNorm, clipValue) or global (globalClipNorm). */
   normBefore: number;

@@ -42,7 +42,7 @@ describe('parseEventLines', () => {
     expect(parsed.errors).toHaveLength(2);
     expect(parsed.errors[0]).toMatchObject({ line: 3 });
     expect(parsed.errors[0]!.message).toMatch(/^event: invalid JSON/);
-    expect(parsed.errors[1]).toEqual({ line: 4, message: 'clip.mode: expected one of "clipNorm", "globalClipNorm", "clipValue", got "sometimes"' });
+    expect(parsed.errors[1]).toEqual({ line: 4, message: 'clip.mode: expected one of "clipNorm", "globalClipNorm", "clipValue", "autoClip", got "sometimes"' });
   });
 
   it('skips blank lines silently but counts them in line numbers; tolerates CRLF and a BOM', () => {

@@ -59,6 +59,36 @@ export interface GruGates {
   saturation: { update: number; reset: number; candidate: number };
 }
 
+/** Which indicator a verdict follows: the top Lyapunov exponent, or gradNorm[0]/gradNorm[T]. */
+export type DiagnosisIndicator = 'lambda1' | 'gradRatio';
+export const DIAGNOSIS_INDICATORS: readonly DiagnosisIndicator[] = ['lambda1', 'gradRatio'];
+
+/**
+ * The measurement in words, computed once by @gradscope/core `diagnose` so
+ * that the console, the alerts and the dashboard say the same thing.
+ */
+export interface Diagnosis {
+  /** Always equal to the layer's `regime`. */
+  verdict: Regime;
+  /** The indicators that support the verdict; both when they agree. */
+  follows: DiagnosisIndicator[];
+  /** The verdict, its figures, and (when λ₁ and the gradient ratio disagree) which one it follows and why. */
+  reason: string;
+  /** gradNorm[0] / gradNorm[T] of the probe means; null without gradNorm. */
+  gradRatio: number | null;
+  horizon: {
+    /** h: ‖∂L/∂s_t‖ stays within `factor` of ‖∂L/∂s_T‖ for the last h states (1..T); null without finite gradNorm. */
+    steps: number | null;
+    /** T. */
+    of: number;
+    factor: number;
+    /** 1/|λ₁|: the Jacobian product's own time scale in steps (Infinity when λ₁ = 0). */
+    timeScale: number;
+  };
+  /** What to try, each with the figure that motivates it; empty when stable. */
+  remedies: { action: string; because: string }[];
+}
+
 export interface LayerMeasurement {
   /** Cell name, e.g. 'lstm_1', 'bidirectional_1/forward', 'rnn_1/cell_0'. */
   layer: string;
@@ -89,4 +119,6 @@ export interface LayerMeasurement {
   /** Gate statistics; kind matches the layer's kind, null when not available. */
   gates: LstmGates | GruGates | null;
   regime: Regime;
+  /** The regime in words, the gradient horizon and remedies; absent in runs recorded before it existed. */
+  diagnosis?: Diagnosis;
 }

@@ -5,8 +5,8 @@
  * quantities have `steps` entries, gradNorm has steps + 1, and gates match the
  * layer's kind. A producer bug therefore fails loudly at the source.
  */
-import { CELL_KINDS, JACOBIAN_METHODS, REGIMES, type LayerMeasurement } from './measurement.js';
-import { asObject, count, fail, nonEmptyStr, nullableObj, num, numArray, obj, oneOf, type Obj } from './fields.js';
+import { CELL_KINDS, DIAGNOSIS_INDICATORS, JACOBIAN_METHODS, REGIMES, type LayerMeasurement } from './measurement.js';
+import { arr, asObject, count, fail, nonEmptyStr, nullableCount, nullableNum, nullableObj, num, numArray, obj, oneOf, str, strArray, type Obj } from './fields.js';
 
 /** Checks `o[key]` is a Summary; `length` (when given) is the expected length and `why` names it. */
 function summary(o: Obj, key: string, path: string, length?: number, why?: string): void {
@@ -48,6 +48,35 @@ function gates(g: Obj, path: string, layerKind: string, steps: number): void {
   }
 }
 
+/** The diagnosis, when present: its verdict must be the layer's regime, so no reader sees two. */
+function diagnosis(m: Obj, path: string, regime: string, steps: number): void {
+  const d = obj(m, 'diagnosis', path);
+  const p = `${path}.diagnosis`;
+  const verdict = oneOf(d, 'verdict', p, REGIMES);
+  if (verdict !== regime) fail(`${p}.verdict`, `"${verdict}" differs from the layer's regime "${regime}"`);
+  const follows = strArray(d, 'follows', p);
+  follows.forEach((f, i) => {
+    if (!(DIAGNOSIS_INDICATORS as readonly string[]).includes(f)) fail(`${p}.follows[${i}]`, `expected one of ${DIAGNOSIS_INDICATORS.join(', ')}, got "${f}"`);
+  });
+  str(d, 'reason', p);
+  nullableNum(d, 'gradRatio', p);
+  const h = obj(d, 'horizon', p);
+  const hp = `${p}.horizon`;
+  const felt = nullableCount(h, 'steps', hp);
+  const of = count(h, 'of', hp);
+  if (of !== steps) fail(`${hp}.of`, `expected the layer's steps ${steps}, got ${of}`);
+  if (felt !== null && felt > of) fail(`${hp}.steps`, `${felt} steps felt of ${of}`);
+  num(h, 'factor', hp);
+  num(h, 'timeScale', hp);
+  const remedies = arr(d, 'remedies', p);
+  remedies.forEach((r, i) => {
+    const rp = `${p}.remedies[${i}]`;
+    const o = asObject(r, rp);
+    nonEmptyStr(o, 'action', rp);
+    nonEmptyStr(o, 'because', rp);
+  });
+}
+
 /** Checks one element of measurement.layers; `path` is its full path. */
 export function validateLayerMeasurement(x: unknown, path: string): LayerMeasurement {
   const m = asObject(x, path);
@@ -72,6 +101,7 @@ export function validateLayerMeasurement(x: unknown, path: string): LayerMeasure
   num(kernel, 'spectralRadius', `${path}.recurrentKernel`);
   const g = nullableObj(m, 'gates', path);
   if (g !== null) gates(g, `${path}.gates`, kind, steps);
-  oneOf(m, 'regime', path, REGIMES);
+  const regime = oneOf(m, 'regime', path, REGIMES);
+  if (m['diagnosis'] !== undefined) diagnosis(m, path, regime, steps);
   return m as unknown as LayerMeasurement;
 }

@@ -106,6 +106,7 @@ function trainStep(e: Obj, p: string): void {
   nullableNum(e, 'gradNormBefore', p);
   nullableNum(e, 'gradNormAfter', p);
   nullableNum(e, 'learningRate', p);
+  optionalNum(e, 'clipThreshold', p);
 }
 
 function measurement(e: Obj, p: string): void {

@@ -3,6 +3,7 @@ export { gradscope, GradscopeMonitor } from './monitor/monitor.js';
 export { serveForever } from './serve-forever.js';
 export type { GradscopeOptions } from './monitor/options.js';
 export { withClipping, ClippingOptimizer, type ClippingOptions, type ClipReport, type ClipMode } from './with-clipping.js';
+export type { AutoClipOptions } from './auto-clip.js';
 export { measureModel, type MeasureOptions } from './measure-model.js';
 export { MeasureCache } from './measure-cache.js';
 export { cellJacobians, densify, type CellJacobians, type CellJacobiansOptions, type JacobianMethod } from './cell-jacobians.js';

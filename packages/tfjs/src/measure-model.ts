@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { analyzeSequence, classifyRegime, summarize, summarizeScalar, type RegimeThresholds } from '@gradscope/core';
+import { analyzeSequence, summarize, summarizeScalar, type RegimeThresholds } from '@gradscope/core';
 import type { LayerMeasurement } from '@gradscope/protocol';
+import { activationName } from './activation-jacobian.js';
+import { diagnoseLayer } from './diagnose-layer.js';
 import { buildCellSequence, resolveMethod } from './cell-jacobians.js';
 import { gruGates, lstmGates } from './gate-statistics.js';
 import type { MeasureCache } from './measure-cache.js';
@@ -30,6 +32,12 @@ export interface MeasureOptions {
    * from it and leaves its own. Default: none (every measurement cold).
    */
   cache?: MeasureCache;
+  /**
+   * Recent global gradient norms of the training steps; an exploding
+   * layer's diagnosis derives its suggested clip threshold from them. The
+   * monitor passes its own; default none.
+   */
+  gradNormHistory?: readonly number[];
 }
 
 /**
@@ -41,15 +49,6 @@ function roundDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map(roundDeep) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundDeep(v)])) as T;
   return value;
-}
-
-/** λ₁ averaged over samples, the horizon T, and gradNorm[0]/gradNorm[T] of the sample means. */
-function regimeInputs(ftle: number[][], steps: number, gradNorm: number[][] | null): { lambda1: number; steps: number; gradRatio?: number } {
-  const lambda1 = ftle.reduce((sum, row) => sum + (row[0] ?? NaN), 0) / ftle.length;
-  if (!gradNorm) return { lambda1, steps };
-  const mean = (i: number) => gradNorm.reduce((sum, row) => sum + row[i]!, 0) / gradNorm.length;
-  const last = (gradNorm[0]?.length ?? 1) - 1;
-  return { lambda1, steps, gradRatio: mean(0) / mean(last) };
 }
 
 /**
@@ -92,7 +91,7 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
                 ? gruGates(linearization, samples, steps)
                 : null;
           const kernel = await recurrentKernelNorms(cell.cell, cell.kind);
-          results.push(roundDeep({
+          const measured = {
             layer: cell.name,
             kind: cell.kind,
             method,
@@ -108,8 +107,14 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
             gradNorm: record.gradNorm ? summarize(record.gradNorm) : null,
             recurrentKernel: kernel,
             gates,
-            regime: classifyRegime(regimeInputs(analysis.ftle, steps, record.gradNorm), options.thresholds),
-          } satisfies LayerMeasurement));
+          };
+          const gateActivation = cell.cell.recurrentActivation ? activationName(cell.cell.recurrentActivation) : undefined;
+          const diagnosis = diagnoseLayer(measured, {
+            ...(gateActivation ? { gateActivation } : {}),
+            ...(options.gradNormHistory ? { gradNormHistory: options.gradNormHistory } : {}),
+            ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+          });
+          results.push(roundDeep({ ...measured, regime: diagnosis.verdict, diagnosis } satisfies LayerMeasurement));
         } finally {
           sequence.dispose();
         }

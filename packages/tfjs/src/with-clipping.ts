@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { AutoClipHistory, checkAutoClip, type AutoClipOptions } from './auto-clip.js';
 
 /**
- * Options of withClipping. Give at most one of clipNorm, globalClipNorm and
- * clipValue; give none to record gradient norms without clipping.
+ * Options of withClipping. Give at most one of clipNorm, globalClipNorm,
+ * clipValue and autoClip; give none to record gradient norms without clipping.
  */
 export interface ClippingOptions {
   /** Scale each gradient tensor g to norm ≤ clipNorm: g · min(1, clipNorm/‖g‖). Default: off. */
@@ -11,9 +12,15 @@ export interface ClippingOptions {
   globalClipNorm?: number;
   /** Clamp every gradient entry to [−clipValue, clipValue]. Default: off. */
   clipValue?: number;
+  /**
+   * AutoClip (Seetharaman et al. 2020): scale all gradients together to global
+   * norm ≤ the p-th percentile of the global norms seen so far, this step's
+   * included. `{}` takes the defaults (percentile 10, every step). Default: off.
+   */
+  autoClip?: AutoClipOptions;
 }
 
-export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue';
+export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue' | 'autoClip';
 
 /** What one optimizer step saw and did. */
 export interface ClipReport {
@@ -25,6 +32,7 @@ export interface ClipReport {
   globalNormBefore: number;
   globalNormAfter: number;
   mode: ClipMode | null;
+  /** The threshold in force this step: the configured one, or autoClip's percentile (null before any finite norm). */
   threshold: number | null;
   /** Variables that were clipped, with the scale applied (clipNorm/globalClipNorm) or the fraction of entries clamped (clipValue). */
   clipped: { variable: string; normBefore: number; factor: number }[];
@@ -33,11 +41,11 @@ export interface ClipReport {
 
 export type ClipListener = (report: ClipReport) => void;
 
-const KNOWN = ['clipNorm', 'globalClipNorm', 'clipValue'] as const;
+const KNOWN = ['clipNorm', 'globalClipNorm', 'clipValue', 'autoClip'] as const;
 /** Brand of ClippingOptimizer instances (see its Symbol.hasInstance). */
 const CLIPPING = Symbol('gradscope.ClippingOptimizer');
 
-function checkOptions(options: ClippingOptions): { mode: ClipMode | null; threshold: number | null } {
+function checkOptions(options: ClippingOptions): { mode: ClipMode | null; threshold: number | null; autoClip: AutoClipHistory | null } {
   if (options == null || typeof options !== 'object') {
     throw new Error(`withClipping: options must be an object like { globalClipNorm: 1 }, got ${String(options)}`);
   }
@@ -51,12 +59,16 @@ function checkOptions(options: ClippingOptions): { mode: ClipMode | null; thresh
     throw new Error(`withClipping: give at most one of ${KNOWN.join(', ')}; got ${given.join(' and ')}`);
   }
   const mode = given[0] ?? null;
-  if (!mode) return { mode: null, threshold: null };
+  if (!mode) return { mode: null, threshold: null, autoClip: null };
+  if (mode === 'autoClip') {
+    const { percentile, history } = checkAutoClip(options.autoClip);
+    return { mode, threshold: null, autoClip: new AutoClipHistory(percentile, history) };
+  }
   const value = options[mode];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new Error(`withClipping: ${mode} must be a positive finite number, got ${String(value)}`);
   }
-  return { mode, threshold: value };
+  return { mode, threshold: value, autoClip: null };
 }
 
 /** A gradient with its variable's name, as tfjs optimizers receive them. */
@@ -106,7 +118,10 @@ export class ClippingOptimizer extends tf.Optimizer {
   private readonly [CLIPPING] = true;
   readonly inner: tf.Optimizer;
   readonly mode: ClipMode | null;
+  /** The configured threshold; null for autoClip, whose threshold moves (see each step's report). */
   readonly threshold: number | null;
+  /** autoClip's norm history; null in the other modes. */
+  private readonly autoClip: AutoClipHistory | null;
   /** The report of the most recent step, or null before the first. */
   lastReport: ClipReport | null = null;
   private readonly listeners = new Set<ClipListener>();
@@ -116,10 +131,11 @@ export class ClippingOptimizer extends tf.Optimizer {
     if (!(inner instanceof tf.Optimizer)) {
       throw new Error(`withClipping: the first argument must be a tfjs optimizer such as tf.train.adam(1e-3), got ${String(inner)}`);
     }
-    const { mode, threshold } = checkOptions(options);
+    const { mode, threshold, autoClip } = checkOptions(options);
     this.inner = inner;
     this.mode = mode;
     this.threshold = threshold;
+    this.autoClip = autoClip;
   }
 
   /** Calls `listener` after every step; returns a function that unsubscribes. */
@@ -137,8 +153,14 @@ export class ClippingOptimizer extends tf.Optimizer {
     const clipped: ClipReport['clipped'] = [];
     let scales: number[] = present.map(() => 1);
     let clampFractions: number[] | null = null;
+    const threshold = this.autoClip ? this.autoClip.observe(globalBefore) : this.threshold;
 
-    if (this.mode === 'clipNorm') {
+    // A zero percentile (most steps had no gradient at all) would zero every
+    // later update; clipping needs a positive threshold to scale towards.
+    if (this.mode === 'autoClip' && threshold !== null && threshold > 0 && globalBefore > threshold) {
+      const s = threshold / globalBefore;
+      scales = present.map(() => s);
+    } else if (this.mode === 'clipNorm') {
       scales = present.map((_, i) => (norms[i]! > this.threshold! ? this.threshold! / norms[i]! : 1));
     } else if (this.mode === 'globalClipNorm' && globalBefore > this.threshold!) {
       const s = this.threshold! / globalBefore;
@@ -174,7 +196,7 @@ export class ClippingOptimizer extends tf.Optimizer {
       globalNormBefore: globalBefore,
       globalNormAfter: globalAfter,
       mode: this.mode,
-      threshold: this.threshold,
+      threshold,
       clipped,
       learningRate: learningRateOf(this.inner),
     };
@@ -207,7 +229,8 @@ export class ClippingOptimizer extends tf.Optimizer {
     return this.inner.setWeights(weightValues);
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { inner: this.inner.getConfig(), innerClass: this.inner.getClassName(), clipMode: this.mode, threshold: this.threshold };
+    const auto = this.autoClip ? { percentile: this.autoClip.percentile, history: this.autoClip.history === Infinity ? null : this.autoClip.history } : null;
+    return { inner: this.inner.getConfig(), innerClass: this.inner.getClassName(), clipMode: this.mode, threshold: this.threshold, autoClip: auto };
   }
 }
 
@@ -217,6 +240,7 @@ export class ClippingOptimizer extends tf.Optimizer {
  * gradscope monitor of the model:
  *
  *   model.compile({ optimizer: withClipping(tf.train.adam(1e-3), { globalClipNorm: 1 }), loss: 'mse' })
+ *   withClipping(tf.train.adam(1e-3), { autoClip: { percentile: 10 } })   // no threshold to choose
  */
 export function withClipping(optimizer: tf.Optimizer, options: ClippingOptions = {}): ClippingOptimizer {
   return new ClippingOptimizer(optimizer, options);

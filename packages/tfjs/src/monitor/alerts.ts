@@ -1,3 +1,4 @@
+import { describeHorizon, gradientRatio } from '@gradscope/core';
 import type { AlertEvent, LayerMeasurement } from '@gradscope/protocol';
 
 export type AlertDraft = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & Partial<Pick<AlertEvent, 'layer' | 'value' | 'threshold'>>;
@@ -20,6 +21,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The diagnosis's remedies as the tail of an alert: ". Try: A (because …); B (because …)". */
+function remedyText(m: LayerMeasurement): string {
+  const remedies = m.diagnosis?.remedies ?? [];
+  return remedies.length ? `. Try: ${remedies.map((r) => `${r.action} (${r.because})`).join('; ')}` : '';
+}
+
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
 
 /**
@@ -30,7 +37,8 @@ const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0
  * - grad-spike: global gradient norm > spikeFactor × median of the last 50 steps
  *   (once per episode: not again until the norm has fallen back below).
  * - non-finite: NaN/Infinity in the loss, the gradient norm, or a measurement.
- * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so.
+ * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so;
+ *   the message is the layer's diagnosis: why, the gradient horizon, and what to try.
  * - lyapunov-crossing: a layer's mean λ₁ changes sign (outside a dead band of
  *   |T·λ₁| < 0.5, where the sign means nothing over the probe's length).
  */
@@ -44,6 +52,11 @@ export class AlertDetector {
   private gradWasFinite = true;
 
   constructor(private readonly spikeFactor: number) {}
+
+  /** The finite global gradient norms of the last 50 steps, oldest first (a diagnosis derives a clip threshold from them). */
+  recentGradNorms(): readonly number[] {
+    return [...this.gradHistory];
+  }
 
   onTrainStep(loss: number | null, gradNorm: number | null): AlertDraft[] {
     const alerts: AlertDraft[] = [];
@@ -90,17 +103,19 @@ export class AlertDetector {
     for (const m of layers) {
       const previous = this.regimes.get(m.layer);
       if (m.regime !== previous && m.regime !== 'stable') {
-        const ratio = m.gradNorm ? m.gradNorm.mean[0]! / m.gradNorm.mean[m.gradNorm.mean.length - 1]! : NaN;
+        const ratio = m.diagnosis?.gradRatio ?? (m.gradNorm ? gradientRatio(m.gradNorm.mean) : NaN);
         const l1 = m.ftle.mean[0] ?? NaN;
         alerts.push(
           m.regime === 'non-finite'
-            ? { kind: 'non-finite', severity: 'error', layer: m.layer, message: `${m.layer}: measurement has NaN/Infinity (the model's state or weights are no longer finite)` }
+            ? { kind: 'non-finite', severity: 'error', layer: m.layer, message: `${m.layer}: measurement has NaN/Infinity (the model's state or weights are no longer finite)${remedyText(m)}` }
             : {
                 kind: m.regime,
                 severity: 'warning',
                 layer: m.layer,
-                message: `${m.layer} is ${m.regime}: λ₁ = ${fmt(l1)} per step, gradNorm[0]/gradNorm[T] = ${fmt(ratio)}`,
-                value: Number.isFinite(ratio) ? ratio : l1,
+                message: m.diagnosis
+                  ? `${m.layer} is ${m.diagnosis.reason}; ${describeHorizon(m.diagnosis.horizon)}${remedyText(m)}`
+                  : `${m.layer} is ${m.regime}: λ₁ = ${fmt(l1)} per step, gradNorm[0]/gradNorm[T] = ${fmt(ratio)}`,
+                value: ratio !== null && Number.isFinite(ratio) ? ratio : l1,
               },
         );
       }

@@ -1,17 +1,29 @@
+import { describeHorizon, gradientRatio } from '@gradscope/core';
 import type { GradscopeEvent, LayerMeasurement } from '@gradscope/protocol';
 import type { EventSink } from './sinks.js';
 
 const num = (x: number | undefined, digits = 3) =>
   x === undefined ? '?' : !Number.isFinite(x) ? String(x) : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(1) : x.toFixed(digits);
 
-/** One layer in a few words: its regime and the numbers behind it. */
+/** Which indicator the verdict follows, in the line's own symbols. */
+function follows(m: LayerMeasurement): string {
+  const d = m.diagnosis;
+  if (!d || d.follows.length === 0 || m.regime === 'non-finite') return '';
+  if (d.gradRatio === null) return ' (by λ₁; no probe targets)';
+  if (d.follows.length === 2) return m.regime === 'stable' ? '' : ' (λ₁ and g0/gT agree)';
+  return d.follows[0] === 'gradRatio' ? ' (by g0/gT, not λ₁)' : ' (by λ₁, not g0/gT)';
+}
+
+/** One layer in a few words: its verdict, the numbers behind it, and the gradient horizon. */
 export function describeLayer(m: LayerMeasurement): string {
   const t = m.steps;
-  const ratio = m.gradNorm ? m.gradNorm.mean[0]! / m.gradNorm.mean[t]! : undefined;
-  const parts = [`${m.layer} ${m.regime}`, `λ₁ ${num(m.ftle.mean[0])}`, `max‖J‖ ${num(m.beta.mean)}`, `log‖ΠJ‖ ${num(m.logProduct.mean[t - 1], 1)} ≤ ${num(m.logBound.mean[t - 1], 1)}`];
-  if (ratio !== undefined) parts.push(`g0/gT ${num(ratio)}`);
+  const ratio = m.diagnosis ? m.diagnosis.gradRatio : m.gradNorm ? gradientRatio(m.gradNorm.mean) : null;
+  const parts = [`${m.layer} ${m.regime}${follows(m)}`, `λ₁ ${num(m.ftle.mean[0])}`, `max‖J‖ ${num(m.beta.mean)}`, `log‖ΠJ‖ ${num(m.logProduct.mean[t - 1], 1)} ≤ ${num(m.logBound.mean[t - 1], 1)}`];
+  if (ratio !== null) parts.push(`g0/gT ${num(ratio)}`);
   if (m.gates?.kind === 'lstm') parts.push(`forget ${num(m.gates.forget.mean[t - 1], 2)}`);
   if (m.gates?.kind === 'gru') parts.push(`update ${num(m.gates.update.mean[t - 1], 2)}`);
+  const h = m.diagnosis?.horizon;
+  if (h && h.steps !== null) parts.push(`${describeHorizon(h)} (1/|λ₁| = ${num(h.timeScale, 1)})`);
   return parts.join(', ');
 }
 

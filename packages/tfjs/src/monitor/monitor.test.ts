@@ -279,7 +279,8 @@ describe('gradscope() in other training loops and models', () => {
     log.mockRestore();
     const measured = lines.filter((l) => l.startsWith('gradscope step 0'));
     expect(measured.length).toBe(1);
-    expect(measured[0]).toMatch(/lstm\S* (stable|vanishing|exploding), λ₁ -?\d.*\| simple_rnn\S* (stable|vanishing|exploding), λ₁/);
+    // "<layer> <regime> (which indicator it follows), λ₁ …, the loss at T feels the last h of T steps (1/|λ₁| = …)"
+    expect(measured[0]).toMatch(/lstm\S* (stable|vanishing|exploding)( \([^)]*\))?, λ₁ -?\d.*the loss at T feels the last \d+ of \d+ steps.*\| simple_rnn\S* (stable|vanishing|exploding)( \([^)]*\))?, λ₁/);
     tf.dispose([xs, ys]);
   });
 });

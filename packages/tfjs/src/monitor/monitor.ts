@@ -251,7 +251,7 @@ export class GradscopeMonitor extends tf.Callback {
     if (!report.mode || report.clipped.length === 0) return;
     const base = { type: 'clip' as const, mode: report.mode, threshold: report.threshold! };
     const bodies: Omit<ClipEvent, 'version' | 'runId' | 'seq' | 'time' | 'step' | 'epoch'>[] =
-      report.mode === 'globalClipNorm'
+      report.mode === 'globalClipNorm' || report.mode === 'autoClip'
         ? [{ ...base, variables: report.clipped.map((c) => c.variable), normBefore: report.globalNormBefore, scale: report.clipped[0]!.factor, fractionClipped: null }]
         : report.clipped.map((c) => ({
             ...base,
@@ -288,6 +288,7 @@ export class GradscopeMonitor extends tf.Callback {
           gradNormBefore: report?.globalNormBefore ?? null,
           gradNormAfter: report?.globalNormAfter ?? null,
           learningRate: report?.learningRate ?? null,
+          ...(report?.threshold != null ? { clipThreshold: report.threshold } : {}),
         },
         this.stepIndex,
         this.epochIndex,
@@ -325,6 +326,7 @@ export class GradscopeMonitor extends tf.Callback {
         ...(this.options.layers ? { layers: this.options.layers } : {}),
         ...(this.options.k !== null ? { k: this.options.k } : {}),
         cache: this.cache,
+        gradNormHistory: this.alerts.recentGradNorms(),
       });
       this.stream.emit({ type: 'measurement', layers, durationMs: now() - t0 }, this.stepIndex, this.epochIndex);
       this.counts.measurements++;
