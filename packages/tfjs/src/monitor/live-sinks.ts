@@ -1,9 +1,9 @@
 import type { AlertEvent } from '@gradscope/protocol';
 import { EmbeddedServerSink, embeddedServer } from './embedded-server.js';
+import type { LogdirSink } from './logdir-sink.js';
 import type { ResolvedOptions } from './options.js';
-import type { SpooledEvent } from './publish-spool.js';
 import type { EventSink } from './sinks.js';
-import { WsPublisher, type SocketFactory, type SocketLike } from './ws-publisher.js';
+import { WsPublisher, type Loss, type SocketFactory, type SocketLike } from './ws-publisher.js';
 
 /** An alert the live sinks ask the monitor to emit into the run (e.g. 'dropped-events'). */
 export type LiveAlert = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & { value?: number };
@@ -22,19 +22,37 @@ async function socketFactory(): Promise<SocketFactory> {
   return (url) => new Ctor(url);
 }
 
-/** Reads events [from, to] of a run back from its events.jsonl (the Node spool). */
-function fileReadBack(logdir: string, runId: string): (from: number, to: number) => Promise<SpooledEvent[]> {
-  return async (from, to) => {
-    const { iterateRunEvents, runEventsPath } = await import('@gradscope/protocol/node');
-    const { encodeEvent } = await import('@gradscope/protocol');
-    const out: SpooledEvent[] = [];
-    for await (const line of iterateRunEvents(runEventsPath(logdir, runId))) {
-      const e = line.event;
-      if (!e || e.seq < from) continue;
-      if (e.seq > to) break;
-      out.push({ seq: e.seq, line: encodeEvent(e) });
+/**
+ * Turns the publisher's losses into alerts in the run: the first at once
+ * (it names what was lost and why), later ones summed over REPORT_EVERY_MS.
+ */
+function lossReporter(url: string, report: (alert: LiveAlert) => boolean): (loss: Loss) => void {
+  let pending = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let first = true;
+  const emit = (count: number, message: string) => {
+    let reported = false;
+    try {
+      reported = report({ kind: 'dropped-events', severity: 'warning', message, value: count });
+    } catch {
+      // the stream failed; the warning below is all that is left
     }
-    return out;
+    if (!reported) console.warn(`gradscope: ${message}`); // the run has ended: no alert can carry it
+  };
+  return (loss) => {
+    if (first) {
+      first = false;
+      return emit(loss.count, loss.message);
+    }
+    pending += loss.count;
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const count = pending;
+      pending = 0;
+      emit(count, `${count} more events could not be delivered live to ${url} (last: ${loss.message})`);
+    }, REPORT_EVERY_MS);
+    (timer as { unref?: () => void }).unref?.();
   };
 }
 
@@ -44,9 +62,16 @@ function fileReadBack(logdir: string, runId: string): (from: number, to: number)
  * in-process (shared by every run of the process). Never throws: a live
  * sink that cannot start is a warning, and the run is still recorded in
  * the logdir. `report` emits an alert into the run (used for events the
- * publisher could not deliver).
+ * publisher could not deliver) and returns false once the run has ended.
+ * `logdir`, the run's own file sink, is where the publisher reads events
+ * back from when a server asks for them again.
  */
-export async function openLiveSinks(options: ResolvedOptions, runId: string, report: (alert: LiveAlert) => void = () => {}): Promise<EventSink[]> {
+export async function openLiveSinks(
+  options: ResolvedOptions,
+  runId: string,
+  report: (alert: LiveAlert) => boolean = () => false,
+  logdir: LogdirSink | null = null,
+): Promise<EventSink[]> {
   if (options.url !== null) {
     let connect: SocketFactory;
     try {
@@ -55,32 +80,13 @@ export async function openLiveSinks(options: ResolvedOptions, runId: string, rep
       console.warn(`gradscope: cannot publish to ${options.url}: ${(err as Error).message}`);
       return [];
     }
-    let pending = 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const flushReport = () => {
-      timer = null;
-      const count = pending;
-      pending = 0;
-      try {
-        report({ kind: 'dropped-events', severity: 'warning', message: `${count} events could not be delivered live to ${options.url} (bounded spool)`, value: count });
-      } catch {
-        // the run has ended; the publisher's close() warning covers it
-      }
-    };
-    const onDropped = (count: number) => {
-      pending += count;
-      if (timer === null) {
-        timer = setTimeout(flushReport, timer === null && pending === count ? 0 : REPORT_EVERY_MS);
-        (timer as { unref?: () => void }).unref?.();
-      }
-    };
-    const readBack = isNode && options.logdir !== false ? fileReadBack(options.logdir, runId) : null;
-    // close() waits for the server's acks. In Node the logdir file is the
-    // spool, so 5 s is plenty; a page has nothing else, and a page busy
+    const readBack = logdir ? logdir.readBack.bind(logdir) : null;
+    // close() waits for the server's acks. In Node the logdir file keeps
+    // the run, so 5 s is plenty; a page has nothing else, and a page busy
     // training (software WebGL on a loaded machine) can take longer than 5 s
     // just to finish the handshake: a short run was lost that way in CI.
     const closeTimeoutMs = readBack ? 5_000 : 30_000;
-    return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onDropped, closeTimeoutMs })];
+    return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onLost: lossReporter(options.url, report), closeTimeoutMs })];
   }
   if (!options.serve || !isNode || options.logdir === false) return [];
   const server = await embeddedServer(options.logdir);

@@ -107,7 +107,7 @@ describe('live streaming', () => {
         runId,
         connect: (u) => new NodeWebSocket(u) as unknown as SocketLike,
         readBack: null,
-        onDropped: () => {},
+        onLost: () => {},
         closeTimeoutMs: 15_000,
       });
       const base = exampleEvent('train-step');

@@ -204,8 +204,9 @@ export class GradscopeMonitor extends tf.Callback {
     const runName = this.runNumber > 1 ? `${name}-${this.runNumber}` : name;
     this.runId = makeRunId(runName);
     const sinks: EventSink[] = [];
-    if (this.options.logdir !== false) sinks.push(await LogdirSink.open(this.options.logdir, this.runId));
-    sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => this.stream && this.emitAlerts([alert]))));
+    const logdir = this.options.logdir !== false ? await LogdirSink.open(this.options.logdir, this.runId) : null;
+    if (logdir) sinks.push(logdir);
+    sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => (this.stream ? (this.emitAlerts([alert]), true) : false), logdir)));
     if (this.options.console) sinks.push(new ConsoleSink());
     this.stream = new EventStream(this.runId, sinks);
     this.stepIndex = 0;
