@@ -17,8 +17,6 @@ import type { Hub } from './hub.js';
 import { RateLimiter } from './rate-limit.js';
 import { tokenMatches } from './security.js';
 
-const HELLO_TIMEOUT_MS = 10_000;
-
 export class Publisher {
   private runId: string | null = null;
   private readonly limiter: RateLimiter;
@@ -30,7 +28,8 @@ export class Publisher {
   ) {
     // Publishers send batches (up to hundreds of events each); 5× the subscriber rate still stops a flood of tiny frames.
     this.limiter = new RateLimiter(hub.options.framesPerSecond * 5, hub.options.framesPerSecond * 10);
-    this.helloTimer = setTimeout(() => this.fail('not-hello', `no hello within ${HELLO_TIMEOUT_MS / 1000} s`, CLOSE_CODES.policy), HELLO_TIMEOUT_MS);
+    const helloMs = hub.options.helloTimeoutMs;
+    this.helloTimer = setTimeout(() => this.fail('not-hello', `no hello within ${helloMs / 1000} s`, CLOSE_CODES.policy), helloMs);
     this.helloTimer.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.onClose());

@@ -16,6 +16,7 @@ import { LogdirSink } from './logdir-sink.js';
 import { modelSummary } from './model-summary.js';
 import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './options.js';
 import type { EventSink } from './sinks.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const scalarOf = (v: unknown): number | null => {
@@ -29,7 +30,6 @@ const scalarOf = (v: unknown): number | null => {
  * websocket publisher would not even connect until training ended.
  */
 const YIELD_EVERY_MS = 50;
-const macrotask = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Samples of the first batch that tap() keeps as the probe. */
 const TAP_SAMPLES = 8;
@@ -308,7 +308,7 @@ export class GradscopeMonitor extends tf.Callback {
       }
       if (now() - this.lastYield >= YIELD_EVERY_MS) {
         this.lastYield = now();
-        await macrotask(); // let sockets connect, send and receive acks
+        await yieldToEventLoop(); // let sockets connect, send and receive acks
       }
     } catch (err) {
       this.reportFailure('recording the training step', err);
@@ -326,6 +326,7 @@ export class GradscopeMonitor extends tf.Callback {
         ...(this.options.layers ? { layers: this.options.layers } : {}),
         ...(this.options.k !== null ? { k: this.options.k } : {}),
         cache: this.cache,
+        pause: yieldToEventLoop,
       });
       this.stream.emit({ type: 'measurement', layers, durationMs: now() - t0 }, this.stepIndex, this.epochIndex);
       this.counts.measurements++;
