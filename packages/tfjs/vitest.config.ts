@@ -15,6 +15,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-helpers/node-platform.ts'],
     // tfjs kernels on the wasm/cpu backends are slow on 2 shared cores.
     testTimeout: 120_000,
     hookTimeout: 120_000,

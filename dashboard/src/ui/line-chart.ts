@@ -98,7 +98,8 @@ export class LineChart {
           width: s.width ?? 1.5,
           scale: s.right ? 'r' : 'y',
           spanGaps: false,
-          points: { show: false },
+          // A line needs two points: a run with one measurement so far shows it as a dot.
+          points: { show: (u: uPlot) => (u.data[0]?.length ?? 0) <= 2, size: 7 },
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.fill ? { fill: s.fill } : {}),
         })),

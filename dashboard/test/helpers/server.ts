@@ -29,7 +29,7 @@ export function serverCli(): string | null {
   try {
     const pkgPath = createRequire(import.meta.url).resolve('@gradscope/server/package.json');
     const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin?: string | Record<string, string> };
-    const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.gradscope;
+    const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0];
     const path = bin ? join(dirname(pkgPath), bin) : null;
     return path && existsSync(path) ? path : null;
   } catch {

@@ -25,7 +25,7 @@ const SERVE_HELP = `gradscope serve — the live server: dashboard, REST API and
   --port N          port (default 6007; 0 picks a free one)
   --host H          address to bind (default 127.0.0.1); any non-loopback address requires --token
   --token T         publisher token: training processes must send it (gradscope({ url, token }))
-  --dashboard DIR   folder of the built dashboard (default: dashboard/dist of this repository)
+  --dashboard DIR   folder of a built dashboard (default: the installed @gradscope/dashboard)
 `;
 
 const EXPORT_HELP = `gradscope export — write a stored run as CSV (one row per training step) or JSON (every event)
@@ -78,12 +78,45 @@ async function exportRun(argv: string[]): Promise<void> {
   if (!run) throw new Error(`no run '${runId}' in ${store.logdir}`);
   const out: NodeJS.WritableStream = flags['out'] ? createWriteStream(flags['out'] as string) : process.stdout;
   const chunks = flags['format'] === 'csv' ? exportCsv(store, run) : exportJson(store, run);
-  for await (const chunk of chunks) if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-  if (out !== process.stdout) await new Promise<void>((resolve) => out.end(() => resolve()));
+  try {
+    await writeAll(out, chunks);
+  } catch (err) {
+    // `gradscope export … | head` closes the pipe early: that reader has all it wanted.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
+    throw err;
+  }
+}
+
+/** Writes every chunk with backpressure; rejects on the stream's first error (a closed pipe, a full disk). */
+async function writeAll(out: NodeJS.WritableStream, chunks: AsyncIterable<string>): Promise<void> {
+  let failed: Error | null = null;
+  let wake: () => void = () => {};
+  const onError = (err: Error) => {
+    failed = err;
+    wake();
+  };
+  out.on('error', onError);
+  try {
+    for await (const chunk of chunks) {
+      if (failed) break;
+      if (!out.write(chunk)) await new Promise<void>((r) => ((wake = r), out.once('drain', () => r())));
+    }
+    if (!failed && out !== process.stdout) await new Promise<void>((r) => ((wake = r), out.end(() => r())));
+  } finally {
+    out.off('error', onError);
+  }
+  if (failed) throw failed;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // A reader that closes the pipe (`| head`) ends the output, not in a stack trace.
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(HELP);

@@ -12,16 +12,13 @@ import type { Publisher } from './publisher.js';
 import type { RunStore, StoredEvent } from './run-store.js';
 import type { ServerStats } from './stats.js';
 import type { Subscriber } from './subscriber.js';
+import type { LocalFeed } from './local-feed.js';
 
 const TICK_MS = 100;
 const RUNS_MS = 500;
 /** How long an embedded run's recent events are kept after its feed closes (the callback flushes its file on close). */
 const FORGET_AFTER_MS = 5_000;
 
-export interface LocalFeed {
-  write(event: GradscopeEvent): void;
-  close(): void;
-}
 
 export class Hub {
   readonly subscribers = new Set<Subscriber>();

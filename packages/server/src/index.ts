@@ -5,11 +5,10 @@
 export { startServer } from './server.js';
 export type { GradscopeServer } from './server.js';
 export type { ServerOptions, ResolvedServerOptions } from './options.js';
-export type { LocalFeed } from './hub.js';
+export type { LocalFeed } from './local-feed.js';
 export type { ServerStats } from './stats.js';
 export { tokenMatches, originAllowed, isLoopbackHost } from './security.js';
 export { RunStore } from './run-store.js';
-export { defaultDashboardDir } from './static.js';
+export { defaultDashboardDir } from './dashboard-dir.js';
 export { VERSION } from './version.js';
-/** The `ws` client class, re-exported so the callback's Node publisher needs no dependency of its own. */
-export { default as NodeWebSocket } from 'ws';
+export { openWebSocket, type WebSocketLike } from './open-web-socket.js';

@@ -8,13 +8,15 @@ import type { Duplex } from 'node:stream';
 import { PUBLISH_PATH, SUBSCRIBE_PATH } from '@gradscope/protocol';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Hub, type LocalFeed } from './hub.js';
+import { Hub } from './hub.js';
+import type { LocalFeed } from './local-feed.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { apiRouter } from './routes.js';
 import { RunStore } from './run-store.js';
 import { originAllowed } from './security.js';
-import { defaultDashboardDir, mountDashboard } from './static.js';
+import { defaultDashboardDir } from './dashboard-dir.js';
+import { mountDashboard } from './static.js';
 import { newStats, type ServerStats } from './stats.js';
 import { Subscriber } from './subscriber.js';
 

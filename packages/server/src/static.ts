@@ -1,25 +1,20 @@
 /**
  * The built dashboard as static files, with index.html for unknown non-API
- * paths (the app routes on the client). When it is not built, `/` says so
- * and how to build it, instead of a bare 404.
+ * paths (the app routes on the client). When it is missing, `/` says so
+ * and how to get it, instead of a bare 404.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express, { type Express } from 'express';
-
-/** dashboard/dist of this repository, from packages/server/dist (or src when run from sources). */
-export function defaultDashboardDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dashboard', 'dist');
-}
 
 const notBuilt = (dir: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>gradscope</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>gradscope server is running</h1>
-<p>The dashboard is not built yet: no <code>index.html</code> in <code>${dir.replace(/[<>&]/g, '')}</code>.</p>
-<p>Build it with <code>npm run build</code> at the repository root (or <code>npm run build -w @gradscope/dashboard</code>),
-then reload this page, or point the server elsewhere with <code>gradscope serve --dashboard DIR</code>.</p>
+<p>No dashboard here: no <code>index.html</code> in <code>${dir.replace(/[<>&]/g, '')}</code>.</p>
+<p>The dashboard comes with the <code>@gradscope/dashboard</code> package, which <code>gradscope</code> installs
+(<code>npm install gradscope</code>). In a checkout of the gradscope repository, <code>npm run build</code> builds it.
+Or point the server at a built dashboard with <code>gradscope serve --dashboard DIR</code>, then reload this page.</p>
 <p>The API works meanwhile: <a href="/api/runs">/api/runs</a>, <a href="/api/health">/api/health</a>.</p>
 </body></html>
 `;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { platform } from './platform/platform.js';
 
 export interface BackendChoice {
   /** The backend tfjs now runs on ('wasm', 'cpu', 'webgl', 'tensorflow', …). */
@@ -8,12 +9,17 @@ export interface BackendChoice {
 }
 
 /**
- * Picks the fastest backend that works here and says which. In Node that is
- * @tensorflow/tfjs-backend-wasm (it ships its binary in the npm package and
- * ran an LSTM training step 3–5× faster than the pure-JS cpu backend), with
- * cpu as the fallback. A backend the user already set up (tfjs-node's
- * 'tensorflow', webgl in a page) is kept: gradscope never switches away
- * from a native or GPU backend.
+ * Picks the fastest backend that works here and says which.
+ *
+ * In Node that is @tensorflow/tfjs-backend-wasm (it ships its binary in the
+ * npm package and ran an LSTM training step 3–5× faster than the pure-JS cpu
+ * backend), with cpu as the fallback; a backend the program already chose
+ * (tfjs-node's 'tensorflow') is kept.
+ *
+ * In a page it never switches: it waits for tfjs to initialise the page's
+ * own choice (webgl or webgpu where the browser has them) and reports it.
+ * Switching there would need the wasm binaries served by the page's bundler,
+ * and would trade a GPU for a CPU.
  */
 export async function useBestBackend(options: { prefer?: 'wasm' | 'cpu'; log?: (line: string) => void } = {}): Promise<BackendChoice> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -21,24 +27,27 @@ export async function useBestBackend(options: { prefer?: 'wasm' | 'cpu'; log?: (
   if (prefer !== 'wasm' && prefer !== 'cpu') {
     throw new Error(`useBestBackend: options.prefer must be 'wasm' or 'cpu', got '${String(prefer)}'`);
   }
+  if (platform().name === 'browser') {
+    await tf.ready();
+    const reason = "the page's own backend (gradscope does not switch backends in a page)";
+    log(`gradscope: tfjs backend '${tf.getBackend()}' (${reason})`);
+    return { backend: tf.getBackend(), reason };
+  }
+  // engine().backendName is set only once a backend is initialised: reading
+  // it does not initialise one (tf.getBackend() would).
   const current = tf.engine().backendName;
   if (current && current !== 'cpu' && current !== 'wasm') {
     const choice = { backend: current, reason: 'already selected by the program' };
     log(`gradscope: tfjs backend '${current}' (${choice.reason})`);
     return choice;
   }
-  let choice: BackendChoice = { backend: 'cpu', reason: 'asked for' };
+  let reason = 'asked for';
   if (prefer === 'wasm') {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-      if (await tf.setBackend('wasm')) choice = { backend: 'wasm', reason: 'fastest available' };
-      else choice = { backend: 'cpu', reason: 'wasm failed to initialise' };
-    } catch (err) {
-      choice = { backend: 'cpu', reason: `wasm unavailable: ${(err as Error).message}` };
-    }
+    const whyNot = await platform().selectWasm();
+    reason = whyNot === null ? 'fastest available' : whyNot;
   }
-  if (choice.backend === 'cpu') await tf.setBackend('cpu');
+  if (tf.engine().backendName !== 'wasm') await tf.setBackend('cpu');
   await tf.ready();
-  log(`gradscope: tfjs backend '${tf.getBackend()}' (${choice.reason})`);
-  return { backend: tf.getBackend(), reason: choice.reason };
+  log(`gradscope: tfjs backend '${tf.getBackend()}' (${reason})`);
+  return { backend: tf.getBackend(), reason };
 }

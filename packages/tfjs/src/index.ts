@@ -1,6 +1,6 @@
 // @gradscope/tfjs — watch recurrent networks train in TensorFlow.js.
 export { gradscope, GradscopeMonitor } from './monitor/monitor.js';
-export { serveForever } from './monitor/embedded-server.js';
+export { serveForever } from './serve-forever.js';
 export type { GradscopeOptions } from './monitor/options.js';
 export { withClipping, ClippingOptimizer, type ClippingOptions, type ClipReport, type ClipMode } from './with-clipping.js';
 export { measureModel, type MeasureOptions } from './measure-model.js';

@@ -1,26 +1,14 @@
 import type { AlertEvent } from '@gradscope/protocol';
-import { EmbeddedServerSink, embeddedServer } from './embedded-server.js';
-import type { LogdirSink } from './logdir-sink.js';
+import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
-import type { EventSink } from './sinks.js';
-import { WsPublisher, type Loss, type SocketFactory, type SocketLike } from './ws-publisher.js';
+import type { EventSink, RunLog } from './sinks.js';
+import { WsPublisher, type Loss, type SocketFactory } from './ws-publisher.js';
 
 /** An alert the live sinks ask the monitor to emit into the run (e.g. 'dropped-events'). */
 export type LiveAlert = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & { value?: number };
 
-const isNode = typeof process !== 'undefined' && process.versions?.node != null;
 /** Dropped events are reported at most this often, so a long outage is one alert per interval, not one per event. */
 const REPORT_EVERY_MS = 10_000;
-
-async function socketFactory(): Promise<SocketFactory> {
-  if (isNode) {
-    const { NodeWebSocket } = await import('@gradscope/server');
-    return (url) => new NodeWebSocket(url) as unknown as SocketLike;
-  }
-  const Ctor = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
-  if (!Ctor) throw new Error('no WebSocket in this environment');
-  return (url) => new Ctor(url);
-}
 
 /**
  * Turns the publisher's losses into alerts in the run: the first at once
@@ -63,24 +51,24 @@ function lossReporter(url: string, report: (alert: LiveAlert) => boolean): (loss
  * sink that cannot start is a warning, and the run is still recorded in
  * the logdir. `report` emits an alert into the run (used for events the
  * publisher could not deliver) and returns false once the run has ended.
- * `logdir`, the run's own file sink, is where the publisher reads events
- * back from when a server asks for them again.
+ * `log`, the run's own logdir file, is where the publisher reads events
+ * back from when a server asks for them again (null in a page).
  */
 export async function openLiveSinks(
   options: ResolvedOptions,
   runId: string,
   report: (alert: LiveAlert) => boolean = () => false,
-  logdir: LogdirSink | null = null,
+  log: RunLog | null = null,
 ): Promise<EventSink[]> {
   if (options.url !== null) {
     let connect: SocketFactory;
     try {
-      connect = await socketFactory();
+      connect = await platform().socketFactory();
     } catch (err) {
       console.warn(`gradscope: cannot publish to ${options.url}: ${(err as Error).message}`);
       return [];
     }
-    const readBack = logdir ? logdir.readBack.bind(logdir) : null;
+    const readBack = log ? log.readBack.bind(log) : null;
     // close() waits for the server's acks. In Node the logdir file keeps
     // the run, so 5 s is plenty; a page has nothing else, and a page busy
     // training (software WebGL on a loaded machine) can take longer than 5 s
@@ -88,7 +76,7 @@ export async function openLiveSinks(
     const closeTimeoutMs = readBack ? 5_000 : 30_000;
     return [new WsPublisher({ url: options.url, token: options.token, runId, connect, readBack, onLost: lossReporter(options.url, report), closeTimeoutMs })];
   }
-  if (!options.serve || !isNode || options.logdir === false) return [];
-  const server = await embeddedServer(options.logdir);
-  return server ? [new EmbeddedServerSink(server.openLocal(runId))] : [];
+  if (!options.serve || options.logdir === false) return [];
+  const sink = await platform().embeddedServerSink(options.logdir, runId);
+  return sink ? [sink] : [];
 }

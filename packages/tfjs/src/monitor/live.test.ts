@@ -12,7 +12,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeEvent, exampleEvent, type GradscopeEvent } from '@gradscope/protocol';
-import { NodeWebSocket, startServer } from '@gradscope/server';
+import { openWebSocket, startServer } from '@gradscope/server';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { readRuns, tempLogdir } from '../test-helpers/runs.js';
@@ -29,7 +30,7 @@ function model(): tf.Sequential {
 }
 
 function subscribe(url: string): { seqs: number[]; events: any[]; ws: any; ready: Promise<void> } {
-  const ws = new NodeWebSocket(url.replace(/^http/, 'ws') + 'ws/subscribe');
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + 'ws/subscribe');
   const out = { seqs: [] as number[], events: [] as any[], ws, ready: new Promise<void>((r) => ws.once('open', () => r())) };
   ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', runs: '*' })));
   ws.on('message', (d: Buffer) => {
@@ -105,7 +106,7 @@ describe('live streaming', () => {
         url: `ws://127.0.0.1:${port}`,
         token: null,
         runId,
-        connect: (u) => new NodeWebSocket(u) as unknown as SocketLike,
+        connect: (u) => openWebSocket(u) as SocketLike,
         readBack: null,
         onLost: () => {},
         closeTimeoutMs: 15_000,

@@ -12,7 +12,7 @@ import { ConsoleSink } from './console-sink.js';
 import { EventStream } from './event-stream.js';
 import { tapGradients } from './gradient-tap.js';
 import { openLiveSinks } from './live-sinks.js';
-import { LogdirSink } from './logdir-sink.js';
+import { platform } from '../platform/platform.js';
 import { modelSummary } from './model-summary.js';
 import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './options.js';
 import type { EventSink } from './sinks.js';
@@ -204,7 +204,7 @@ export class GradscopeMonitor extends tf.Callback {
     const runName = this.runNumber > 1 ? `${name}-${this.runNumber}` : name;
     this.runId = makeRunId(runName);
     const sinks: EventSink[] = [];
-    const logdir = this.options.logdir !== false ? await LogdirSink.open(this.options.logdir, this.runId) : null;
+    const logdir = this.options.logdir !== false ? await platform().openLogdirSink(this.options.logdir, this.runId) : null;
     if (logdir) sinks.push(logdir);
     sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => (this.stream ? (this.emitAlerts([alert]), true) : false), logdir)));
     if (this.options.console) sinks.push(new ConsoleSink());

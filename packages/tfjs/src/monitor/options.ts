@@ -1,3 +1,4 @@
+import { platform } from '../platform/platform.js';
 import type { Probe } from '../probe.js';
 
 /**
@@ -63,14 +64,12 @@ export interface ResolvedOptions {
   serve: boolean;
 }
 
-const isNode = typeof process !== 'undefined' && process.versions?.node != null;
-
 export const DEFAULTS: ResolvedOptions = {
   probe: null,
   layers: null,
   every: 10,
   budget: 0.05,
-  logdir: isNode ? './gradscope-runs' : false,
+  logdir: false, // the platform's default is filled in by resolveOptions
   runName: null,
   stopOnNaN: false,
   console: true,
@@ -122,5 +121,5 @@ export function resolveOptions(options: GradscopeOptions = {}): ResolvedOptions 
     }
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...DEFAULTS, ...defined } as ResolvedOptions;
+  return { ...DEFAULTS, logdir: platform().defaultLogdir, ...defined } as ResolvedOptions;
 }

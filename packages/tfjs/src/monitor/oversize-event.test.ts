@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleEvent, type GradscopeEvent } from '@gradscope/protocol';
-import { NodeWebSocket, startServer } from '@gradscope/server';
+import { openWebSocket, startServer } from '@gradscope/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempLogdir } from '../test-helpers/runs.js';
 import { WsPublisher, type Loss, type SocketLike } from './ws-publisher.js';
@@ -27,7 +27,7 @@ describe('an event larger than a server frame', () => {
       url: server.url.replace(/^http/, 'ws'),
       token: null,
       runId,
-      connect: (u) => new NodeWebSocket(u) as unknown as SocketLike,
+      connect: (u) => openWebSocket(u) as SocketLike,
       readBack: null,
       onLost: (loss) => losses.push(loss),
       closeTimeoutMs: 60_000,

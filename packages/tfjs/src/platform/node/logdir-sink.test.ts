@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { exampleEvent, type GradscopeEvent } from '@gradscope/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempLogdir } from '../test-helpers/runs.js';
+import { tempLogdir } from '../../test-helpers/runs.js';
 import { LogdirSink } from './logdir-sink.js';
 
 describe('LogdirSink.readBack', () => {

@@ -6,12 +6,25 @@
  * training script that finishes exits even though the server is up; call
  * `serveForever()` (the demo does) to keep the dashboard up until Ctrl-C.
  *
- * @gradscope/server (express, ws) is imported dynamically, so a browser
- * bundle of @gradscope/tfjs never pulls it in.
+ * Node only (reached from the package's Node entry). @gradscope/server
+ * (express, ws) is an optional peer dependency, imported on first use: the
+ * `gradscope` package brings it; a page's install never does.
  */
 import type { GradscopeEvent } from '@gradscope/protocol';
 import type { GradscopeServer, LocalFeed } from '@gradscope/server';
-import type { EventSink } from './sinks.js';
+import type { EventSink } from '../../monitor/sinks.js';
+
+/** @gradscope/server, or an error that says how to get it. */
+export async function importServer(): Promise<typeof import('@gradscope/server')> {
+  try {
+    return await import('@gradscope/server');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('@gradscope/server')) {
+      throw new Error('@gradscope/server is not installed: `npm install gradscope` brings the dashboard server (or install @gradscope/server)');
+    }
+    throw err;
+  }
+}
 
 const servers = new Map<string, Promise<GradscopeServer | null>>();
 
@@ -21,7 +34,7 @@ export function embeddedServer(logdir: string): Promise<GradscopeServer | null> 
   if (!server) {
     server = (async () => {
       try {
-        const { startServer } = await import('@gradscope/server');
+        const { startServer } = await importServer();
         const s = await startServer({ logdir, host: '127.0.0.1', port: 6007, portFallback: true, log: null });
         s.unref();
         console.log(`gradscope dashboard → ${s.url}`);
@@ -37,6 +50,12 @@ export function embeddedServer(logdir: string): Promise<GradscopeServer | null> 
 }
 
 /** Feeds one run to the embedded server: it broadcasts; the callback's logdir sink writes the file. */
+/** The sink that feeds run `runId` to the embedded server of `logdir`, or null when the server could not start. */
+export async function embeddedServerSink(logdir: string, runId: string): Promise<EventSink | null> {
+  const server = await embeddedServer(logdir);
+  return server ? new EmbeddedServerSink(server.openLocal(runId)) : null;
+}
+
 export class EmbeddedServerSink implements EventSink {
   readonly name = 'embedded-server';
   constructor(private readonly feed: LocalFeed) {}

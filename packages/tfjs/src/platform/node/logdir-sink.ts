@@ -1,7 +1,7 @@
 import type { GradscopeEvent } from '@gradscope/protocol';
 import type { RunLogWriter } from '@gradscope/protocol/node';
-import type { SpooledEvent } from './publish-spool.js';
-import type { EventSink } from './sinks.js';
+import type { SpooledEvent } from '../../monitor/publish-spool.js';
+import type { RunLog } from '../../monitor/sinks.js';
 
 /**
  * Appends every event as one JSON line to `<logdir>/<runId>/events.jsonl`,
@@ -18,7 +18,7 @@ import type { EventSink } from './sinks.js';
  * Node only: the writer is imported on open, so a browser bundle never
  * pulls in node:fs.
  */
-export class LogdirSink implements EventSink {
+export class LogdirSink implements RunLog {
   readonly name = 'logdir';
   /** offsets[seq] = byte offset of that seq's line; NaN: the writer dropped it. */
   private offsets = new Float64Array(1024);

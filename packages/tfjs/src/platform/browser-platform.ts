@@ -1,0 +1,31 @@
+/**
+ * The platform of a page (and of any runtime without the `node` export
+ * condition): no files, no embedded server, the runtime's own WebSocket.
+ * Nothing here may import a Node-only module: bundlers see this file.
+ */
+import type { SocketFactory, SocketLike } from '../monitor/ws-publisher.js';
+import type { Platform } from './platform.js';
+
+const NO_SERVER = 'in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option';
+
+export const browserPlatform: Platform = {
+  name: 'browser',
+  defaultLogdir: false,
+  async openLogdirSink() {
+    throw new Error("gradscope: option 'logdir' needs Node's file system; in a page leave it unset (or false) and publish to a server with the url option");
+  },
+  async embeddedServerSink() {
+    return null;
+  },
+  async socketFactory(): Promise<SocketFactory> {
+    const Ctor = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
+    if (!Ctor) throw new Error('this environment has no WebSocket');
+    return (url) => new Ctor(url);
+  },
+  async serveForever() {
+    console.warn(`gradscope: serveForever() does nothing here (${NO_SERVER})`);
+  },
+  async selectWasm() {
+    return 'the wasm backend is chosen by the page, not by gradscope';
+  },
+};
