@@ -51,4 +51,6 @@ window.__runOne = async ({ server, name, steps = 6, blockMs = 0, midRun = false,
   return { runId: gs?.runId ?? null, ms, longestTask: Math.max(0, ...longTasks), longTasks: longTasks.length, backend: tf.getBackend() };
 };
 
-window.__ready = tf.ready().then(() => tf.getBackend());
+// ?backend=cpu|webgl picks the tfjs backend (default: tfjs's choice, WebGL when the browser has it).
+const backend = new URLSearchParams(location.search).get('backend');
+window.__ready = (backend ? tf.setBackend(backend) : Promise.resolve(true)).then(() => tf.ready()).then(() => tf.getBackend());
