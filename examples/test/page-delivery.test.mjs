@@ -79,7 +79,9 @@ afterAll(async () => {
 
 /** The run as the server stored it: complete means status completed and seqs 0..n without a hole. */
 async function stored(httpUrl, runId) {
-  const summary = await fetch(`${httpUrl}api/runs/${runId}`).then((r) => r.json());
+  // The publisher's close reaches the server a moment after the page's close() returns.
+  let summary;
+  while ((summary = await fetch(`${httpUrl}api/runs/${runId}`).then((r) => r.json())).status === 'live') await new Promise((r) => setTimeout(r, 50));
   const { events } = await fetch(`${httpUrl}api/runs/${runId}/events?since=-1&limit=10000`).then((r) => r.json());
   const seqs = events?.map((e) => e.seq) ?? [];
   const whole = seqs.length > 0 && seqs.every((s, i) => s === i) && events.filter((e) => e.type === 'train-step').length === STEPS;

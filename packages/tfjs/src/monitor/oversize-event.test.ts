@@ -11,6 +11,7 @@ import { exampleEvent, type GradscopeEvent } from '@gradscope/protocol';
 import { openWebSocket, startServer } from '@gradscope/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempLogdir } from '../test-helpers/runs.js';
+import { settledSummary } from '../test-helpers/serve-child.js';
 import { WsPublisher, type Loss, type SocketLike } from './ws-publisher.js';
 
 const MiB = 1024 * 1024;
@@ -51,7 +52,7 @@ describe('an event larger than a server frame', () => {
     expect(losses[0]!.message).toMatch(/seq 3 is 17\.0 MiB, more than the 16\.0 MiB/);
     const stored = readFileSync(join(serverLogs.dir, runId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seq);
     expect(stored).toEqual([0, 1, 2, 4, 5]);
-    const summary = await (await fetch(`${server.url}api/runs/${runId}`)).json();
+    const summary = await settledSummary(server.url, runId);
     expect(summary.status).toBe('completed');
     const stats = await (await fetch(`${server.url}api/stats`)).json();
     expect(stats.oversizeFrames ?? 0).toBe(0); // nothing the server had to cut off

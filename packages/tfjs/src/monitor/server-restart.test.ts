@@ -9,12 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { encodeEvent } from '@gradscope/protocol';
+import { encodeEvent, exampleEvent } from '@gradscope/protocol';
+import { openWebSocket } from '@gradscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { readRuns, tempLogdir } from '../test-helpers/runs.js';
-import { freePort, ServeChild } from '../test-helpers/serve-child.js';
+import { freePort, ServeChild, settledSummary } from '../test-helpers/serve-child.js';
 import { gradscope } from './monitor.js';
+import { WsPublisher, type SocketLike } from './ws-publisher.js';
 
 const T = 6;
 
@@ -26,10 +28,11 @@ describe('publisher against a server restarted with an empty logdir', () => {
   const callbackLogs = tempLogdir();
   const firstServerLogs = tempLogdir();
   const emptyServerLogs = tempLogdir();
+  const secondEmptyLogs = tempLogdir();
   let serve: ServeChild | null = null;
   afterAll(() => {
     serve?.killAll();
-    for (const d of [callbackLogs, firstServerLogs, emptyServerLogs]) d.remove();
+    for (const d of [callbackLogs, firstServerLogs, emptyServerLogs, secondEmptyLogs]) d.remove();
   });
 
   it('resends the whole run from the logdir file: every event stored once, status completed', async () => {
@@ -61,12 +64,46 @@ describe('publisher against a server restarted with an empty logdir', () => {
     const stored = readFileSync(join(emptyServerLogs.dir, monitor.runId!, 'events.jsonl'), 'utf8').trim().split('\n');
     // Every event, in order, once, byte for byte what the callback wrote.
     expect(stored).toEqual(local.map((e) => encodeEvent(e)));
-    const summary = await (await fetch(`${serve.url.replace(/^ws/, 'http')}/api/runs/${monitor.runId}`)).json();
+    const summary = await settledSummary(serve.url, monitor.runId!);
     expect(summary.status).toBe('completed');
     // Resending from the server's lastSeq leaves nothing for the server to refuse (before: thousands of gap refusals, no backoff).
     const stats = await (await fetch(`${serve.url.replace(/^ws/, 'http')}/api/stats`)).json();
     expect(stats.gapsRejected).toBe(0);
     console.log(`server-restart: ${stored.length}/${local.length} events stored by the restarted server, fit + close took ${closedAfterMs} ms`);
     tf.dispose([xs, ys]);
+  });
+
+  it('without a logdir (as in a page) resends the whole run from memory', async () => {
+    const memoryServe = new ServeChild(await freePort());
+    try {
+      await memoryServe.start(firstServerLogs.dir);
+      const runId = 'memory-only-restart';
+      const publisher = new WsPublisher({
+        url: memoryServe.url,
+        token: null,
+        runId,
+        connect: (u) => openWebSocket(u) as SocketLike,
+        readBack: null,
+        onLost: () => {},
+        closeTimeoutMs: 30_000,
+      });
+      const at = (seq: number) => ({ runId, seq, step: seq, epoch: 0, time: Date.now() });
+      publisher.write({ ...exampleEvent('run-start'), ...at(0) });
+      for (let seq = 1; seq < 200; seq++) {
+        publisher.write({ ...exampleEvent('train-step'), ...at(seq) });
+        await new Promise((r) => setTimeout(r, 2));
+        if (seq === 80) await memoryServe.kill();
+        if (seq === 120) await memoryServe.start(secondEmptyLogs.dir);
+      }
+      publisher.write({ ...exampleEvent('run-end'), ...at(200) });
+      await publisher.close();
+      expect(publisher.lost).toBe(0);
+      const seqs = readFileSync(join(secondEmptyLogs.dir, runId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seq);
+      expect(seqs).toEqual(Array.from({ length: 201 }, (_, i) => i));
+      const summary = await settledSummary(memoryServe.url, runId);
+      expect(summary.status).toBe('completed');
+    } finally {
+      memoryServe.killAll();
+    }
   });
 });

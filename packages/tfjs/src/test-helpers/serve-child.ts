@@ -55,3 +55,15 @@ export class ServeChild {
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   }
 }
+
+/**
+ * The run's summary once the server no longer counts it live: closing the
+ * publisher's socket reaches the server a moment after close() returns.
+ */
+export async function settledSummary(httpUrl: string, runId: string): Promise<{ status: string; [key: string]: unknown }> {
+  for (;;) {
+    const summary = await (await fetch(`${httpUrl.replace(/^ws/, 'http').replace(/\/$/, '')}/api/runs/${runId}`)).json();
+    if (summary.status !== 'live') return summary;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
