@@ -40,6 +40,7 @@ window.__runOne = async ({ server, name, steps = 6, blockMs = 0, midRun = false,
       },
     }),
   );
+  await new Promise((r) => setTimeout(r, 0)); // the observer only sees tasks that start after it was registered
   const started = performance.now();
   await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks });
   const ms = performance.now() - started;
