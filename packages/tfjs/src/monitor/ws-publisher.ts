@@ -17,6 +17,7 @@
  * through `onLost`.
  */
 import { encodeEvent, PUBLISH_PATH, type GradscopeEvent } from '@gradscope/protocol';
+import { DEFAULT_MAX_FRAME_BYTES, eventsFrame, planFrames } from './publish-frames.js';
 import { FILE_BACKED, MEMORY_ONLY, PublishSpool, utf8Length, type SpooledEvent } from './publish-spool.js';
 import { SeqRanges } from './seq-ranges.js';
 import type { EventSink } from './sinks.js';
@@ -59,11 +60,8 @@ export interface WsPublisherOptions {
   spool?: PublishSpool;
 }
 
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const BATCH_EVENTS = 500;
 const BATCH_BYTES = 1024 * 1024;
-/** `{"type":"events","gap":true,"events":[` … `]}` with room to spare. */
-const FRAME_OVERHEAD = 64;
 const MAX_IN_FLIGHT = 8;
 const HIGH_WATER = 2 * 1024 * 1024;
 /**
@@ -355,32 +353,21 @@ export class WsPublisher implements EventSink {
     this.checkSettled();
   }
 
-  /** Splits events into frames the server accepts; an event too large for any frame is skipped. */
+  /** Sends events as frames the server accepts; an event too large for any frame is skipped. */
   private sendEvents(events: SpooledEvent[]): void {
-    let frame: SpooledEvent[] = [];
-    let bytes = FRAME_OVERHEAD;
-    const send = () => {
-      if (frame.length > 0) this.sendFrame(frame);
-      frame = [];
-      bytes = FRAME_OVERHEAD;
-    };
-    for (const e of events) {
-      if (FRAME_OVERHEAD + e.bytes > this.maxFrameBytes) {
-        send();
-        const where = this.options.readBack ? 'the logdir file keeps it' : 'no other copy exists';
-        this.skip(e.seq, e.seq, `event seq ${e.seq} is ${MiB(e.bytes)}, more than the ${MiB(this.maxFrameBytes)} a server frame may hold; it was not sent (${where})`);
+    for (const piece of planFrames(events, this.maxFrameBytes)) {
+      if ('frame' in piece) {
+        this.sendFrame(piece.frame);
         continue;
       }
-      if (frame.length > 0 && bytes + e.bytes + 1 > this.maxFrameBytes) send();
-      frame.push(e);
-      bytes += e.bytes + 1;
+      const e = piece.oversize;
+      const where = this.options.readBack ? 'the logdir file keeps it' : 'no other copy exists';
+      this.skip(e.seq, e.seq, `event seq ${e.seq} is ${MiB(e.bytes)}, more than the ${MiB(this.maxFrameBytes)} a server frame may hold; it was not sent (${where})`);
     }
-    send();
   }
 
   private sendFrame(events: SpooledEvent[]): void {
-    const gap = this.pendingGap ? '"gap":true,' : '';
-    this.socket!.send(`{"type":"events",${gap}"events":[${events.map((e) => e.line).join(',')}]}`);
+    this.socket!.send(eventsFrame(events, this.pendingGap));
     this.pendingGap = false;
     this.sentSeq = events[events.length - 1]!.seq;
     this.inFlight++;
