@@ -85,11 +85,13 @@ export interface Child {
   proc: ChildProcess;
   output(): string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
+  /** The exit code, or the name of the signal that ended it. */
+  exited: Promise<number | string | null>;
 }
 
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(command, args, { cwd, env: { ...npmEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that interrupt() reaches npx's child too, as Ctrl-C in a terminal does.
+  const proc = spawn(command, args, { cwd, env: { ...npmEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -98,7 +100,7 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => (r(code), listeners.forEach((l) => l()))));
+  const exited = new Promise<number | string | null>((r) => proc.on('exit', (code, signal) => (r(code ?? signal), listeners.forEach((l) => l()))));
   return {
     proc,
     exited,
@@ -123,8 +125,14 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
   };
 }
 
-/** Stops a child with SIGINT (what Ctrl-C sends) and returns its exit code. */
-export async function interrupt(child: Child): Promise<number | null> {
-  if (child.proc.exitCode === null) child.proc.kill('SIGINT');
+/** Stops a child with SIGINT sent to its process group (what Ctrl-C does) and returns its exit code. */
+export async function interrupt(child: Child): Promise<number | string | null> {
+  if (child.proc.exitCode === null && child.proc.pid !== undefined) {
+    try {
+      process.kill(-child.proc.pid, 'SIGINT');
+    } catch {
+      // the group has exited meanwhile
+    }
+  }
   return child.exited;
 }

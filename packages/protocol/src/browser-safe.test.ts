@@ -39,7 +39,8 @@ describe('packaging', () => {
     const pkg = JSON.parse(readFileSync(join(src, '..', 'package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.peerDependencies ?? {}).toEqual({});
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
-    expect(pkg.exports['./node']).toEqual({ types: './dist/node.d.ts', import: './dist/node.js' });
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    // Only Node resolves the node entry: a bundler building a page fails loudly instead of shimming node:fs.
+    expect(pkg.exports['./node']).toEqual({ types: './dist/node.d.ts', node: './dist/node.js' });
   });
 });

@@ -29,7 +29,7 @@ export async function useBestBackend(options: { prefer?: 'wasm' | 'cpu'; log?: (
   }
   if (platform().name === 'browser') {
     await tf.ready();
-    const reason = "the page's own backend (gradscope does not switch backends in a page)";
+    const reason = "the page's own backend: gradscope does not switch backends in a page";
     log(`gradscope: tfjs backend '${tf.getBackend()}' (${reason})`);
     return { backend: tf.getBackend(), reason };
   }

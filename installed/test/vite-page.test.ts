@@ -1,0 +1,85 @@
+// Case 4: a page that imports @gradscope/tfjs, built by the user's Vite (the
+// oldest major we support and the newest) with no configuration for
+// gradscope: no warning about Node modules, no server code in the output;
+// in Chromium it keeps WebGL and publishes a complete run to gradscope serve.
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launch } from './browser.js';
+import { interrupt, run, type Child } from './project.js';
+import { serveDir } from './static-server.js';
+
+const dir = inject('projectDir');
+/** Strings only Node-side gradscope code (server, logdir, ws) contains. */
+const SERVER_MARKERS = ['WebSocketServer', 'x-powered-by', 'node:fs', 'events.jsonl', 'RunLogWriter', 'gradscope-runs', '@gradscope/server', '@tensorflow/tfjs-backend-wasm'];
+
+let browser: Browser;
+let server: Child;
+let serverUrl: string;
+beforeAll(async () => {
+  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+  cpSync(join(fixtures, 'page'), join(dir, 'page'), { recursive: true });
+  cpSync(join(fixtures, 'build-page.mjs'), join(dir, 'build-page.mjs'));
+  browser = await launch();
+  server = run('npx', ['gradscope', 'serve', '--logdir', 'page-runs', '--port', '0'], dir);
+  [, serverUrl] = (await server.waitFor(/gradscope dashboard → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
+});
+afterAll(async () => {
+  await browser?.close();
+  if (server) await interrupt(server);
+});
+
+interface BuildSummary {
+  warnings: string[];
+  files: { file: string; bytes: number }[];
+  outDir: string;
+}
+
+describe.each(['6', '8'])('as installed: a page built with Vite %s', (major) => {
+  let build: BuildSummary;
+  it('builds without Node-module warnings or server code', async () => {
+    const child = run(process.execPath, ['build-page.mjs', major], dir);
+    expect(await child.exited, child.output()).toBe(0);
+    build = JSON.parse(child.output().trim().split('\n').at(-1)!) as BuildSummary;
+    expect(build.warnings).toEqual([]);
+    const js = build.files.filter((f) => f.file.endsWith('.js'));
+    for (const { file } of js) {
+      const text = readFileSync(file, 'utf8');
+      for (const marker of SERVER_MARKERS) expect(text.includes(marker), `${marker} in ${file}`).toBe(false);
+    }
+    // What gradscope adds to a page: the chunk only the gradscope page uses
+    // (tfjs itself is in the chunk both pages share).
+    const main = js.find((f) => /\/main-[^/]*\.js$/.test(f.file))!;
+    const gz = gzipSync(readFileSync(main.file)).length;
+    console.log(`[installed] Vite ${major}: gradscope adds ${(main.bytes / 1024).toFixed(1)} KiB minified, ${(gz / 1024).toFixed(1)} KiB gzip to a page`);
+  });
+
+  it('keeps the page backend and publishes a complete run', async () => {
+    const site = await serveDir(build.outDir);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      const ws = serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+      // 'commit': the page trains inside its module script, which holds back the load event.
+      await page.goto(`${site.url}index.html?server=${encodeURIComponent(ws)}`, { waitUntil: 'commit' });
+      await page.waitForFunction(() => (window as unknown as { __result?: { done: boolean } }).__result?.done === true, null, { timeout: 180_000 });
+      const result = await page.evaluate(() => (window as unknown as { __result: { backend: string; webgl: boolean; runId: string } }).__result);
+      expect(errors).toEqual([]);
+      // useBestBackend() ran before tf.ready(): it must leave WebGL in place.
+      expect(result.backend).toBe(result.webgl ? 'webgl' : 'cpu');
+      const { runs } = (await fetch(`${serverUrl}api/runs`).then((r) => r.json())) as { runs: { runId: string; status: string }[] };
+      expect(runs.find((r) => r.runId === result.runId)?.status).toBe('completed');
+      const { events } = (await fetch(`${serverUrl}api/runs/${result.runId}/events?since=-1&limit=10000`).then((r) => r.json())) as { events: { seq: number; type: string }[] };
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      expect(events.filter((e) => e.type === 'train-step').length).toBe(8); // 2 epochs × 4 batches
+      expect(events.filter((e) => e.type === 'measurement').length).toBeGreaterThan(0);
+    } finally {
+      await page.close();
+      await site.close();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+// The package's two entries: the default one (what a bundler sees for a
+// page) reaches no Node-only module; the `node` one adds exactly those.
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBestBackend } from '../backend.js';
+import { browserPlatform } from './browser-platform.js';
+import { nodePlatform } from './node/node-platform.js';
+import { installPlatform, platform } from './platform.js';
+
+const src = dirname(dirname(fileURLToPath(import.meta.url)));
+const NODE_ONLY = /^(node:|@gradscope\/server|@gradscope\/protocol\/node|@tensorflow\/tfjs-backend-wasm|ws$|express$)/;
+
+/** Every source file reachable from `entry` by relative imports (static and dynamic), and the packages they import. */
+function importGraph(entry: string): { files: Set<string>; external: Set<string> } {
+  const files = new Set<string>();
+  const external = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = readFileSync(join(src, file), 'utf8');
+    for (const m of text.matchAll(/(?:import|export)[^'";]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) visit(normalize(join(dirname(file), spec)).replace(/\.js$/, '.ts'));
+      else external.add(spec);
+    }
+  };
+  visit(entry);
+  return { files, external };
+}
+
+describe('entries by runtime', () => {
+  it('the default entry reaches no Node-only module', () => {
+    const { files, external } = importGraph('index.ts');
+    expect([...external].filter((s) => NODE_ONLY.test(s))).toEqual([]);
+    expect([...files].filter((f) => f.startsWith('platform/node'))).toEqual([]);
+  });
+
+  it('the node entry adds the Node platform and its modules', () => {
+    const { files, external } = importGraph('node.ts');
+    expect(files.has('platform/node/node-platform.ts')).toBe(true);
+    expect([...external]).toEqual(expect.arrayContaining(['@gradscope/server', '@gradscope/protocol/node', '@tensorflow/tfjs-backend-wasm']));
+  });
+
+  it('package.json sends Node to the node entry and everything else to the default one', () => {
+    const pkg = JSON.parse(readFileSync(join(src, '..', 'package.json'), 'utf8'));
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', node: './dist/node.js', default: './dist/index.js' });
+    expect(pkg.peerDependenciesMeta['@gradscope/server']).toEqual({ optional: true });
+    expect(pkg.dependencies['@gradscope/server']).toBeUndefined();
+  });
+});
+
+describe('useBestBackend', () => {
+  afterEach(() => installPlatform(nodePlatform));
+
+  it('in a page keeps the backend tfjs chose, even one gradscope would not pick in Node', async () => {
+    await tf.setBackend('cpu');
+    installPlatform(browserPlatform);
+    const lines: string[] = [];
+    const choice = await useBestBackend({ log: (l) => lines.push(l) });
+    expect(choice.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(lines[0]).toContain('does not switch backends in a page');
+  });
+
+  it('in Node selects wasm', async () => {
+    await tf.setBackend('cpu');
+    expect(platform().name).toBe('node');
+    const choice = await useBestBackend({ log: () => {} });
+    expect(choice).toEqual({ backend: 'wasm', reason: 'fastest available' });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('names a bad option', async () => {
+    await expect(useBestBackend({ prefer: 'gpu' as 'wasm' })).rejects.toThrow("options.prefer must be 'wasm' or 'cpu', got 'gpu'");
+  });
+});
+
+describe('the browser platform', () => {
+  it('writes no files and starts no server', async () => {
+    expect(browserPlatform.defaultLogdir).toBe(false);
+    expect(await browserPlatform.embeddedServerSink('runs', 'r')).toBeNull();
+    expect(browserPlatform.logdirReadBack('runs', 'r')).toBeNull();
+    await expect(browserPlatform.openLogdirSink('runs', 'r')).rejects.toThrow("option 'logdir' needs Node's file system");
+  });
+});
