@@ -52,7 +52,6 @@ beforeAll(async () => {
       outDir: join(tmp, 'dist'),
       emptyOutDir: true,
       chunkSizeWarningLimit: 4096,
-      rollupOptions: { external: ['@gradscope/server', '@gradscope/protocol/node', '@tensorflow/tfjs-backend-wasm', /^node:/] },
     },
   });
   statics = await serveStatic(join(tmp, 'dist'), 0);
