@@ -29,7 +29,7 @@ export async function buildPage() {
 }
 
 /** Serves `dir` on 127.0.0.1:`port` (0: any free port). Paths cannot leave `dir`. */
-function serveStatic(dir, port) {
+export function serveStatic(dir, port) {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);

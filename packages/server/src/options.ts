@@ -31,6 +31,8 @@ export interface ServerOptions {
   framesPerSecond?: number;
   /** Replays larger than this many bytes of log are downsampled. Default 4 MiB. */
   replayFullBytes?: number;
+  /** A publisher that has not said hello this long after connecting is closed (`not-hello`). Default 10000 ms. */
+  helloTimeoutMs?: number;
   /** Logger of the server's few messages (listening, refused connections). Default console.log; null: silent. */
   log?: ((line: string) => void) | null;
 }
@@ -53,6 +55,7 @@ const DEFAULTS = {
   heartbeatMs: 15_000,
   framesPerSecond: 200,
   replayFullBytes: 4 * 1024 * 1024,
+  helloTimeoutMs: 10_000,
 };
 
 type Check = (v: unknown) => string | null;
@@ -72,6 +75,7 @@ const CHECKS: Record<keyof ServerOptions, Check> = {
   heartbeatMs: posInt,
   framesPerSecond: posInt,
   replayFullBytes: posInt,
+  helloTimeoutMs: posInt,
   log: (v) => (v === null || typeof v === 'function' ? null : 'a function or null'),
 };
 

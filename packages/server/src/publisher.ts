@@ -24,8 +24,6 @@ import { HelloRefused, type Hub, type PublisherLink } from './hub.js';
 import { RateLimiter, type AddressLimiter } from './rate-limit.js';
 import { tokenMatches } from './security.js';
 
-const HELLO_TIMEOUT_MS = 10_000;
-
 /** The close code of each error a publisher can be closed with. */
 const CLOSE_FOR: Partial<Record<ServerErrorCode, number>> = {
   binary: CLOSE_CODES.unsupportedData,
@@ -48,7 +46,8 @@ export class Publisher implements PublisherLink {
   ) {
     // Publishers send batches (up to hundreds of events each); 5× the subscriber rate still stops a flood of tiny frames.
     this.limiter = new RateLimiter(hub.options.framesPerSecond * 5, hub.options.framesPerSecond * 10);
-    this.helloTimer = setTimeout(() => this.fail('not-hello', `no hello within ${HELLO_TIMEOUT_MS / 1000} s`, CLOSE_CODES.policy), HELLO_TIMEOUT_MS);
+    const helloMs = hub.options.helloTimeoutMs;
+    this.helloTimer = setTimeout(() => this.fail('not-hello', `no hello within ${helloMs / 1000} s`, CLOSE_CODES.policy), helloMs);
     this.helloTimer.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.onClose());

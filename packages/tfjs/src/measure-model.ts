@@ -38,6 +38,13 @@ export interface MeasureOptions {
    * monitor passes its own; default none.
    */
   gradNormHistory?: readonly number[];
+  /**
+   * Awaited between the pieces of a measurement — after the probe run, and
+   * per cell after its Jacobians, its norms, its gates and its kernel — so
+   * the caller can let its event loop run (the monitor does, so a page's
+   * websocket is not starved while it measures). Default: none.
+   */
+  pause?: () => Promise<void>;
 }
 
 /**
@@ -69,7 +76,9 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
   const loss = options.loss ?? compiledLoss(model, probe) ?? undefined;
   const records = probeRun(model, targets, probe.xs, loss);
   const results: LayerMeasurement[] = [];
+  const pause = options.pause ?? (async () => {});
   try {
+    await pause();
     for (const [l, target] of targets.entries()) {
       for (const [i, cell] of target.cells.entries()) {
         const record = records[l]![i]!;
@@ -77,6 +86,7 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
         const method = resolveMethod(cell.kind, options.method);
         const { sequence, linearization } = buildCellSequence(cell, record, method);
         try {
+          await pause();
           const stepStart = options.cache?.start(cell.name, samples * steps, size);
           const analysis = await analyzeSequence(sequence, {
             ...(options.k === undefined ? {} : { k: options.k }),
@@ -84,12 +94,14 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
             ...(stepStart ? { stepStart } : {}),
           });
           if (analysis.stepVectors) options.cache!.keep(cell.name, analysis.stepVectors);
+          await pause();
           const gates =
             linearization?.kind === 'lstm'
               ? lstmGates(linearization, samples, steps)
               : linearization?.kind === 'gru'
                 ? gruGates(linearization, samples, steps)
                 : null;
+          await pause();
           const kernel = await recurrentKernelNorms(cell.cell, cell.kind);
           const measured = {
             layer: cell.name,

@@ -108,7 +108,7 @@ describe('live streaming', () => {
         runId,
         connect: (u) => openWebSocket(u) as SocketLike,
         readBack: null,
-        onDropped: () => {},
+        onLost: () => {},
         closeTimeoutMs: 15_000,
       });
       const base = exampleEvent('train-step');

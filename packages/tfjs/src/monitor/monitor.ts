@@ -16,6 +16,7 @@ import { platform } from '../platform/platform.js';
 import { modelSummary } from './model-summary.js';
 import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './options.js';
 import type { EventSink } from './sinks.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const scalarOf = (v: unknown): number | null => {
@@ -29,7 +30,6 @@ const scalarOf = (v: unknown): number | null => {
  * websocket publisher would not even connect until training ended.
  */
 const YIELD_EVERY_MS = 50;
-const macrotask = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Samples of the first batch that tap() keeps as the probe. */
 const TAP_SAMPLES = 8;
@@ -204,8 +204,9 @@ export class GradscopeMonitor extends tf.Callback {
     const runName = this.runNumber > 1 ? `${name}-${this.runNumber}` : name;
     this.runId = makeRunId(runName);
     const sinks: EventSink[] = [];
-    if (this.options.logdir !== false) sinks.push(await platform().openLogdirSink(this.options.logdir, this.runId));
-    sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => this.stream && this.emitAlerts([alert]))));
+    const logdir = this.options.logdir !== false ? await platform().openLogdirSink(this.options.logdir, this.runId) : null;
+    if (logdir) sinks.push(logdir);
+    sinks.push(...(await openLiveSinks(this.options, this.runId, (alert) => (this.stream ? (this.emitAlerts([alert]), true) : false), logdir)));
     if (this.options.console) sinks.push(new ConsoleSink());
     this.stream = new EventStream(this.runId, sinks);
     this.stepIndex = 0;
@@ -308,7 +309,7 @@ export class GradscopeMonitor extends tf.Callback {
       }
       if (now() - this.lastYield >= YIELD_EVERY_MS) {
         this.lastYield = now();
-        await macrotask(); // let sockets connect, send and receive acks
+        await yieldToEventLoop(); // let sockets connect, send and receive acks
       }
     } catch (err) {
       this.reportFailure('recording the training step', err);
@@ -327,6 +328,7 @@ export class GradscopeMonitor extends tf.Callback {
         ...(this.options.k !== null ? { k: this.options.k } : {}),
         cache: this.cache,
         gradNormHistory: this.alerts.recentGradNorms(),
+        pause: yieldToEventLoop,
       });
       this.stream.emit({ type: 'measurement', layers, durationMs: now() - t0 }, this.stepIndex, this.epochIndex);
       this.counts.measurements++;

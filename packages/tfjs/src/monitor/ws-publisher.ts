@@ -5,16 +5,21 @@
  * bounded spool; sending, acknowledgements and reconnection happen on
  * timers and socket callbacks.
  *
- * Protocol (PROTOCOL.md "Publishers"): hello → welcome { lastSeq } → batches
- * of events → ack { lastSeq }. After a reconnect the server's lastSeq says
- * where to resume, so a server killed mid-run and restarted ends up with
- * every event exactly once. Events the memory spool had to evict are read
- * back from the run's logdir file (Node); when they cannot be recovered
- * (a browser, logdir: false) the batch declares the gap and the loss is
- * counted and reported through `onDropped` (a 'dropped-events' alert).
+ * Protocol (PROTOCOL.md "Publishers"): hello → welcome { lastSeq } → frames
+ * of events → ack { lastSeq }. The server is the authority on what it has:
+ * after every welcome the publisher resends from the welcome's lastSeq + 1,
+ * even when that is below what an earlier server acknowledged (a server
+ * restarted with an empty or older logdir). Those events come from memory,
+ * or, once acknowledged or evicted, from the run's logdir file (Node,
+ * `readBack`). An event that exists nowhere any more (a page's bounded
+ * spool, logdir: false) or that alone exceeds the server's frame limit is
+ * skipped with the `gap` extension, counted once in `lost` and reported
+ * through `onLost`.
  */
 import { encodeEvent, PUBLISH_PATH, type GradscopeEvent } from '@gradscope/protocol';
-import { PublishSpool, type SpooledEvent } from './publish-spool.js';
+import { DEFAULT_MAX_FRAME_BYTES, eventsFrame, planFrames } from './publish-frames.js';
+import { FILE_BACKED, MEMORY_ONLY, PublishSpool, utf8Length, type SpooledEvent } from './publish-spool.js';
+import { SeqRanges } from './seq-ranges.js';
 import type { EventSink } from './sinks.js';
 
 /** The part of the WebSocket interface used here; both `ws` and browsers' WebSocket have it. */
@@ -30,17 +35,28 @@ export interface SocketLike {
 }
 export type SocketFactory = (url: string) => SocketLike;
 
+/** Events the publisher had to give up on, with a sentence saying which and why. */
+export interface Loss {
+  count: number;
+  message: string;
+}
+
+/** Events from seq `from` on, consecutive, read back from the run's log (at most about maxBytes). */
+export type ReadBack = (from: number, maxCount: number, maxBytes: number) => Promise<SpooledEvent[]>;
+
 export interface WsPublisherOptions {
   url: string;
   token: string | null;
   runId: string;
   connect: SocketFactory;
-  /** Reads events with seq in [from, to] back from the run's log (the Node spool); null: memory only. */
-  readBack: ((from: number, to: number) => Promise<SpooledEvent[]>) | null;
-  /** Called (off the training path) with the number of events newly known lost. */
-  onDropped: (count: number) => void;
+  /** Reads the run back from its logdir file (Node); null: memory is the only copy (a page, logdir: false). */
+  readBack: ReadBack | null;
+  /** Called (off the training path) when events are newly known lost. */
+  onLost: (loss: Loss) => void;
   /** Longest wait in close() for the server to acknowledge everything. Default 5000 ms. */
   closeTimeoutMs?: number;
+  /** The server's largest accepted frame (its maxPayload). Default 16 MiB, the server's default. */
+  maxFrameBytes?: number;
   spool?: PublishSpool;
 }
 
@@ -48,7 +64,17 @@ const BATCH_EVENTS = 500;
 const BATCH_BYTES = 1024 * 1024;
 const MAX_IN_FLIGHT = 8;
 const HIGH_WATER = 2 * 1024 * 1024;
-const FATAL = new Set(['bad-token', 'bad-origin', 'invalid-event', 'wrong-run', 'invalid-message', 'not-hello', 'unknown-type', 'invalid-json', 'replaced']);
+/**
+ * Error codes after which reconnecting would only repeat the refusal: a
+ * wrong token, frames the server cannot parse (a bug, not weather), or a
+ * run that is not this publisher's to write (another connection holds its
+ * secret, the id belongs to an older run, the run has ended). Everything
+ * else — `not-hello` (the page was too busy to say hello in time),
+ * `replaced`, `storage`, `flood`, a dropped connection — is transient:
+ * reconnect with backoff and resend from the server's lastSeq.
+ */
+const FATAL = new Set(['bad-token', 'bad-origin', 'invalid-json', 'invalid-message', 'unknown-type', 'invalid-event', 'wrong-run', 'binary', 'not-publisher', 'run-exists', 'run-ended']);
+const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** ws://host:port → ws://host:port/ws/publish (a URL that already names a path is kept). */
 export function publishUrl(url: string): string {
@@ -60,35 +86,53 @@ export function publishUrl(url: string): string {
 export class WsPublisher implements EventSink {
   readonly name = 'websocket';
   private readonly spool: PublishSpool;
+  private readonly maxFrameBytes: number;
   private socket: SocketLike | null = null;
+  /** Counts connections, so a read-back that finishes after a reconnect is not sent on the new one. */
+  private connection = 0;
   private welcomed = false;
+  /** Highest seq written by the monitor. */
   private lastSeq = -1;
+  /** Highest seq sent on this connection. */
   private sentSeq = -1;
-  private ackedSeq = -1;
+  /** Highest seq the current server says it has (welcome, then acks). */
+  private serverSeq = -1;
   private inFlight = 0;
+  /** The next frame declares a gap (events before it were skipped). */
+  private pendingGap = false;
+  /** A `gap` refusal came back: wait for the in-flight acks, then resend from the server's lastSeq. */
+  private resyncing = false;
+  private gapStreak = 0;
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  private reading = false;
   private attempt = 0;
-  private closing = false;
   private stopped = false;
-  private recovering = false;
   private pumpScheduled = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private waiters: (() => void)[] = [];
-  /** Events that could not be delivered (evicted and not recoverable). */
+  private readonly skipped = new SeqRanges();
+  private readonly warned = new Set<string>();
+  /** Connections the server closed with a reason worth retrying (not-hello, replaced, …), by code. */
+  readonly closedBy: Record<string, number> = {};
+  /** Events that never reached the server and exist nowhere else it could get them from. */
   lost = 0;
   /** The run's publisher secret from the server's welcome: every later hello carries it, proving this is the run's own publisher. */
   private secret: string | null = null;
 
   constructor(private readonly options: WsPublisherOptions) {
-    this.spool = options.spool ?? new PublishSpool();
+    this.spool = options.spool ?? new PublishSpool(options.readBack ? FILE_BACKED : MEMORY_ONLY);
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.connect();
   }
 
+  /** Highest seq the current server has acknowledged. */
   get acknowledged(): number {
-    return this.ackedSeq;
+    return this.serverSeq;
   }
 
   write(event: GradscopeEvent): void {
-    this.spool.push({ seq: event.seq, line: encodeEvent(event) });
+    const line = encodeEvent(event);
+    this.spool.push({ seq: event.seq, line, bytes: utf8Length(line) });
     this.lastSeq = event.seq;
     this.schedulePump();
   }
@@ -97,11 +141,10 @@ export class WsPublisher implements EventSink {
     this.pump();
   }
 
-  /** Waits (bounded) until the server has acknowledged every event, then closes the socket. */
+  /** Waits (bounded) until the server has everything that can be delivered, then closes the socket. */
   async close(): Promise<void> {
-    this.closing = true;
     this.pump();
-    if (!this.stopped && this.ackedSeq < this.lastSeq) {
+    if (!this.stopped && !this.settled()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 5000);
         this.waiters.push(() => {
@@ -110,13 +153,61 @@ export class WsPublisher implements EventSink {
         });
       });
     }
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.stopped = true;
+    this.stop();
     this.socket?.close(1000, 'run closed');
-    const missing = this.lastSeq - this.ackedSeq;
+    const missing = this.unacknowledged();
     if (missing > 0) {
-      console.warn(`gradscope: ${missing} events of run ${this.options.runId} were not acknowledged by ${this.options.url} (the logdir file has them)`);
+      const where = this.options.readBack
+        ? 'the logdir file has them'
+        : 'this page (or logdir: false) keeps no other copy, so they are lost; keep the page open until the server is reachable';
+      console.warn(`gradscope: ${missing} events of run ${this.options.runId} (after seq ${this.serverSeq}) were not acknowledged by ${this.options.url} (${where})`);
+      if (!this.options.readBack) this.lost += missing;
     }
+  }
+
+  /** Seqs after the server's lastSeq that were neither acknowledged nor skipped as lost. */
+  private unacknowledged(): number {
+    let n = 0;
+    for (let s = this.serverSeq + 1; s <= this.lastSeq; s++) if (!this.skipped.has(s)) n++;
+    return n;
+  }
+
+  private settled(): boolean {
+    return this.skipped.covers(this.serverSeq + 1, this.lastSeq);
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.release();
+  }
+
+  // ---- connection -------------------------------------------------------------
+
+  /**
+   * The hello frame: the one place that says who this publisher is (the run,
+   * and the token when the server has one).
+   */
+  private hello(): string {
+    const hello: Record<string, string> = { type: 'hello', runId: this.options.runId };
+    if (this.options.token !== null) hello['token'] = this.options.token;
+    if (this.secret !== null) hello['secret'] = this.secret;
+    return JSON.stringify(hello);
+  }
+
+  /** The one place a welcome is handled: the server's lastSeq is where sending resumes, lower or not. */
+  private onWelcome(msg: { lastSeq: number }): void {
+    this.welcomed = true;
+    this.attempt = 0;
+    this.inFlight = 0;
+    this.resyncing = false;
+    this.pendingGap = false;
+    this.serverSeq = msg.lastSeq;
+    this.sentSeq = msg.lastSeq;
+    this.spool.acknowledged(msg.lastSeq);
+    this.checkSettled();
+    this.pump();
   }
 
   private connect(): void {
@@ -125,23 +216,20 @@ export class WsPublisher implements EventSink {
     try {
       socket = this.options.connect(publishUrl(this.options.url));
     } catch (err) {
-      this.warnOnce(`cannot connect to ${this.options.url}: ${(err as Error).message}`);
+      this.warnOnce('connect', `cannot connect to ${this.options.url}: ${(err as Error).message} (training continues; retrying in the background)`);
       return this.retry();
     }
     this.socket = socket;
-    socket.onopen = () => {
-      const hello: Record<string, string> = { type: 'hello', runId: this.options.runId };
-      if (this.options.token !== null) hello['token'] = this.options.token;
-      if (this.secret !== null) hello['secret'] = this.secret;
-      socket.send(JSON.stringify(hello));
-    };
-    socket.onmessage = (ev) => this.onMessage(String(ev.data));
+    this.connection++;
+    socket.onopen = () => socket.send(this.hello());
+    socket.onmessage = (ev) => this.socket === socket && this.onMessage(String(ev.data));
     socket.onerror = () => {}; // onclose follows and schedules the retry
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.welcomed = false;
       this.inFlight = 0;
+      this.resyncing = false;
       this.retry();
     };
   }
@@ -154,11 +242,10 @@ export class WsPublisher implements EventSink {
     (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
-  private warned = false;
-  private warnOnce(message: string): void {
-    if (this.warned) return;
-    this.warned = true;
-    console.warn(`gradscope: ${message} (training continues; retrying in the background)`);
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    console.warn(`gradscope: ${message}`);
   }
 
   private onMessage(text: string): void {
@@ -170,30 +257,59 @@ export class WsPublisher implements EventSink {
     }
     if (msg.type === 'welcome' && typeof msg.lastSeq === 'number') {
       if (typeof msg.secret === 'string') this.secret = msg.secret;
-      this.welcomed = true;
-      this.attempt = 0;
-      this.acked(msg.lastSeq);
-      this.sentSeq = this.ackedSeq;
-      this.pump();
+      this.onWelcome(msg as { lastSeq: number });
     } else if (msg.type === 'ack' && typeof msg.lastSeq === 'number') {
-      this.inFlight = Math.max(0, this.inFlight - 1);
-      this.acked(msg.lastSeq);
-      this.pump();
-    } else if (msg.type === 'error') {
-      if (msg.code === 'gap') {
-        this.sentSeq = this.ackedSeq; // resend from what the server has
-      } else if (msg.code && FATAL.has(msg.code)) {
-        this.stopped = true;
-        console.warn(`gradscope: the server at ${this.options.url} refused run ${this.options.runId}: ${msg.message} (live streaming stopped; the logdir still records the run)`);
-        this.release();
-      }
+      this.onAck(msg.lastSeq);
+    } else if (msg.type === 'error' && typeof msg.code === 'string') {
+      this.onError(msg.code, msg.message ?? '');
     }
   }
 
-  private acked(seq: number): void {
-    if (seq > this.ackedSeq) this.ackedSeq = seq;
-    this.spool.ack(this.ackedSeq);
-    if (this.ackedSeq >= this.lastSeq) this.release();
+  private onAck(lastSeq: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (!this.resyncing && lastSeq > this.serverSeq) this.gapStreak = 0;
+    this.serverSeq = lastSeq;
+    this.spool.acknowledged(lastSeq);
+    if (this.resyncing && this.inFlight === 0) this.resync();
+    this.checkSettled();
+    this.pump();
+  }
+
+  private onError(code: string, message: string): void {
+    if (code === 'gap') {
+      // The server's ack for this frame follows and says where it stands.
+      this.resyncing = true;
+      this.gapStreak++;
+      return;
+    }
+    if (FATAL.has(code)) {
+      const where = this.options.readBack ? 'the logdir file still records the run' : 'this page keeps no copy: events not yet acknowledged are lost';
+      console.warn(`gradscope: the server at ${this.options.url} refused run ${this.options.runId}: ${message} (live streaming stopped; ${where})`);
+      this.stop();
+      return;
+    }
+    // Transient: the server closes the socket next; onclose reconnects with backoff.
+    this.closedBy[code] = (this.closedBy[code] ?? 0) + 1;
+    this.warnOnce(`closed:${code}`, `the server at ${this.options.url} closed the connection of run ${this.options.runId} (${code}: ${message}); reconnecting`);
+  }
+
+  /** After a gap refusal: resend from what the server has, backing off when refusals repeat. */
+  private resync(): void {
+    const delay = this.gapStreak <= 1 ? 0 : Math.min(5000, 100 * 2 ** (this.gapStreak - 2));
+    const resume = () => {
+      this.gapTimer = null;
+      this.resyncing = false;
+      this.sentSeq = this.serverSeq;
+      this.pendingGap = false;
+      this.pump();
+    };
+    if (delay === 0) return resume();
+    this.gapTimer = setTimeout(resume, delay);
+    (this.gapTimer as { unref?: () => void }).unref?.();
+  }
+
+  private checkSettled(): void {
+    if (this.settled()) this.release();
   }
 
   private release(): void {
@@ -201,6 +317,8 @@ export class WsPublisher implements EventSink {
     this.waiters = [];
     for (const w of waiters) w();
   }
+
+  // ---- sending ---------------------------------------------------------------
 
   private schedulePump(): void {
     if (this.pumpScheduled) return;
@@ -212,50 +330,83 @@ export class WsPublisher implements EventSink {
     }, 0);
   }
 
-  private send(events: SpooledEvent[], gap: boolean): void {
-    const body = `{"type":"events",${gap ? '"gap":true,' : ''}"events":[${events.map((e) => e.line).join(',')}]}`;
-    this.socket!.send(body);
+  private canSend(): boolean {
+    return (
+      this.welcomed &&
+      !this.stopped &&
+      !this.reading &&
+      !this.resyncing &&
+      this.gapTimer === null &&
+      this.socket !== null &&
+      this.sentSeq < this.lastSeq &&
+      this.inFlight < MAX_IN_FLIGHT &&
+      this.socket.bufferedAmount <= HIGH_WATER
+    );
+  }
+
+  private pump(): void {
+    while (this.canSend()) {
+      const next = this.sentSeq + 1;
+      const held = this.spool.from(next, BATCH_EVENTS, BATCH_BYTES);
+      if (held.length > 0) {
+        this.sendEvents(held);
+        continue;
+      }
+      if (this.options.readBack) return this.readBackFrom(next);
+      const resume = this.spool.firstAfterStart ?? this.lastSeq + 1;
+      this.skip(next, Math.max(next, resume) - 1, `${resume - next} events (seq ${next}–${resume - 1}) were evicted from the bounded memory spool before ${this.options.url} had them`);
+    }
+    this.checkSettled();
+  }
+
+  /** Sends events as frames the server accepts; an event too large for any frame is skipped. */
+  private sendEvents(events: SpooledEvent[]): void {
+    for (const piece of planFrames(events, this.maxFrameBytes)) {
+      if ('frame' in piece) {
+        this.sendFrame(piece.frame);
+        continue;
+      }
+      const e = piece.oversize;
+      const where = this.options.readBack ? 'the logdir file keeps it' : 'no other copy exists';
+      this.skip(e.seq, e.seq, `event seq ${e.seq} is ${MiB(e.bytes)}, more than the ${MiB(this.maxFrameBytes)} a server frame may hold; it was not sent (${where})`);
+    }
+  }
+
+  private sendFrame(events: SpooledEvent[]): void {
+    this.socket!.send(eventsFrame(events, this.pendingGap));
+    this.pendingGap = false;
     this.sentSeq = events[events.length - 1]!.seq;
     this.inFlight++;
   }
 
-  private pump(): void {
-    while (this.welcomed && !this.stopped && !this.recovering && this.socket && this.sentSeq < this.lastSeq) {
-      if (this.inFlight >= MAX_IN_FLIGHT || this.socket.bufferedAmount > HIGH_WATER) return;
-      const next = this.sentSeq + 1;
-      const first = this.spool.first;
-      if (first !== null && next < first) return void this.recover(next, first - 1);
-      const batch = this.spool.after(this.sentSeq, BATCH_EVENTS, BATCH_BYTES);
-      if (batch.length === 0) return;
-      this.send(batch, false);
+  /** Gives up on seqs [from, to]: the next frame declares the gap; each seq is counted lost once. */
+  private skip(from: number, to: number, message: string): void {
+    this.sentSeq = to;
+    this.pendingGap = true;
+    const count = this.skipped.add(from, to);
+    if (count > 0) {
+      this.lost += count;
+      this.options.onLost({ count, message });
     }
   }
 
-  /** Events [from, to] were evicted from memory: read them back from the log, or declare them lost. */
-  private recover(from: number, to: number): void {
-    const readBack = this.options.readBack;
-    const giveUp = () => {
-      const count = to - from + 1;
-      this.lost += count;
-      this.options.onDropped(count);
-      const batch = this.spool.after(to, BATCH_EVENTS, BATCH_BYTES);
-      if (batch.length > 0 && this.socket) this.send(batch, true);
+  /** Events from `next` on are neither in memory nor acknowledged: read them back from the logdir file. */
+  private readBackFrom(next: number): void {
+    this.reading = true;
+    const connection = this.connection;
+    const done = (events: SpooledEvent[], failure: string | null) => {
+      this.reading = false;
+      if (this.stopped || connection !== this.connection || this.sentSeq + 1 !== next) return this.pump();
+      let count = 0;
+      while (count < events.length && events[count]!.seq === (events[0]!.seq) + count) count++;
+      const first = count > 0 ? events[0]!.seq : (this.spool.firstAfterStart ?? this.lastSeq + 1);
+      if (first > next) this.skip(next, first - 1, `${first - next} events (seq ${next}–${first - 1}) are neither in memory nor in the logdir file${failure ? ` (${failure})` : ''}`);
+      if (count > 0) this.sendEvents(events.slice(0, count));
+      this.pump();
     };
-    if (!readBack) return giveUp();
-    this.recovering = true;
-    readBack(from, Math.min(to, from + 4 * BATCH_EVENTS))
-      .then((events) => {
-        this.recovering = false;
-        if (!this.socket || !this.welcomed || this.sentSeq + 1 !== from) return this.pump();
-        const consecutive = events.filter((e, i) => e.seq === from + i);
-        if (consecutive.length === 0) giveUp();
-        else for (let i = 0; i < consecutive.length; i += BATCH_EVENTS) this.send(consecutive.slice(i, i + BATCH_EVENTS), false);
-        this.pump();
-      })
-      .catch(() => {
-        this.recovering = false;
-        giveUp();
-        this.pump();
-      });
+    this.options.readBack!(next, 4 * BATCH_EVENTS, 4 * BATCH_BYTES).then(
+      (events) => done(events.filter((e) => e.seq >= next), null),
+      (err: Error) => done([], `reading it failed: ${err.message}`),
+    );
   }
 }

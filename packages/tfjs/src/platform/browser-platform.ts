@@ -22,9 +22,6 @@ export const browserPlatform: Platform = {
     if (!Ctor) throw new Error('this environment has no WebSocket');
     return (url) => new Ctor(url);
   },
-  logdirReadBack() {
-    return null;
-  },
   async serveForever() {
     console.warn(`gradscope: serveForever() does nothing here (${NO_SERVER})`);
   },

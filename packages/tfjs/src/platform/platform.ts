@@ -6,8 +6,7 @@
  * platform before anything runs: logdir files, the embedded dashboard
  * server, the `ws` client and the wasm backend are reachable only from there.
  */
-import type { SpooledEvent } from '../monitor/publish-spool.js';
-import type { EventSink } from '../monitor/sinks.js';
+import type { EventSink, RunLog } from '../monitor/sinks.js';
 import type { SocketFactory } from '../monitor/ws-publisher.js';
 import { browserPlatform } from './browser-platform.js';
 
@@ -15,14 +14,12 @@ export interface Platform {
   readonly name: 'node' | 'browser';
   /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */
   readonly defaultLogdir: string | false;
-  /** Opens the run's events.jsonl in `logdir`; throws naming the folder when it cannot. */
-  openLogdirSink(logdir: string, runId: string): Promise<EventSink>;
+  /** Opens the run's events.jsonl in `logdir` (which the publisher reads back from); throws naming the folder when it cannot. */
+  openLogdirSink(logdir: string, runId: string): Promise<RunLog>;
   /** A sink feeding the embedded dashboard server for `logdir` (started on first use); null when there is none. */
   embeddedServerSink(logdir: string, runId: string): Promise<EventSink | null>;
   /** How to open a websocket to a `gradscope serve`; throws saying what is missing. */
   socketFactory(): Promise<SocketFactory>;
-  /** Reads a run's events [from, to] back from its logdir file; null where there is no file. */
-  logdirReadBack(logdir: string, runId: string): ((from: number, to: number) => Promise<SpooledEvent[]>) | null;
   /** Keeps the embedded server up until Ctrl-C (resolves at once where there is none). */
   serveForever(): Promise<void>;
   /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */

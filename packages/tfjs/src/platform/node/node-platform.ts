@@ -8,7 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { SocketFactory, SocketLike } from '../../monitor/ws-publisher.js';
 import type { Platform } from '../platform.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
-import { logdirReadBack } from './logdir-read-back.js';
 import { LogdirSink } from './logdir-sink.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
@@ -29,7 +28,6 @@ export const nodePlatform: Platform = {
   openLogdirSink: (logdir, runId) => LogdirSink.open(logdir, runId),
   embeddedServerSink,
   socketFactory: nodeSocketFactory,
-  logdirReadBack,
   serveForever,
   async selectWasm() {
     try {
