@@ -61,7 +61,7 @@ function regimeInputs(ftle: number[][], steps: number, gradNorm: number[][] | nu
  * JSON-ready numbers. Runs with training = false (no dropout) and leaves no
  * tensors behind.
  */
-export async function measureModel(model: any, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
+export async function measureModel(model: tf.LayersModel, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
   checkProbe(model, probe);
   const targets = selectRecurrentLayers(model, options.layers);
   if (targets.length === 0) {

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellStateSizes } from './autodiff-jacobian.js';
-import { fastCell, type FastCell } from './fast-cells.js';
-import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
+import { fastCell } from './cells/cell-kinds.js';
+import type { FastCell } from './cells/fast-step.js';
+import { cellStateSizes, runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import type { LayerTarget } from './recurrent-layers.js';
+import { withReplacedCalls, type CallKwargs } from './tfjs-internals.js';
 
 /** What one cell went through on the probe, in the order the layer processes time. */
 export interface CellRecord extends CellRecording {
@@ -12,6 +13,13 @@ export interface CellRecord extends CellRecording {
 
 /** Scalar loss of the model's outputs on the probe. */
 export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
+
+/**
+ * What the probe is run through: a model, or (for cellJacobians) the
+ * recurrent layer itself; either way its `apply` reaches the target layers'
+ * `call`.
+ */
+export type ProbeRunnable = Pick<tf.layers.Layer, 'apply'>;
 
 /**
  * Calls `body` with every target layer's `call` replaced by a re-run that
@@ -24,21 +32,16 @@ function withRerun<R>(
   recordings: CellRecording[][] | null,
   body: () => R,
 ): R {
-  const originals = targets.map((t) => t.layer.call);
-  targets.forEach((target, l) => {
-    target.layer.call = (inputs: any, kwargs: any) =>
-      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), recordings ? (cells) => {
-        if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
-        recordings[l]!.push(...cells);
-      } : null, fast[l]!);
-  });
-  try {
-    return body();
-  } finally {
-    targets.forEach((t, l) => {
-      t.layer.call = originals[l];
-    });
-  }
+  return withReplacedCalls(targets.map((t) => t.layer), (l) => {
+    const target = targets[l]!;
+    const record = recordings
+      ? (cells: CellRecording[]) => {
+          if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
+          recordings[l]!.push(...cells);
+        }
+      : null;
+    return (inputs, kwargs) => runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
+  }, body);
 }
 
 const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [out]);
@@ -52,28 +55,37 @@ const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [ou
  *
  * @returns per target, per cell, a record whose tensors the caller owns.
  */
-export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.Tensor[], loss?: ProbeLoss): CellRecord[][] {
-  // Built-in cells re-run with a step whose gradient skips the weights (fast-cells.ts).
+export function probeRun(
+  model: ProbeRunnable,
+  targets: LayerTarget[],
+  xs: tf.Tensor | tf.Tensor[],
+  loss?: ProbeLoss,
+  kwargs: CallKwargs = {},
+): CellRecord[][] {
+  // Built-in cells re-run with a step whose gradient skips the weights (cells/fast-step.ts).
   const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
   try {
-    return rerunAndDifferentiate(model, targets, fast, xs, loss);
+    return rerunAndDifferentiate(model, targets, fast, xs, loss, { ...kwargs, training: false });
   } finally {
     fast.flat().forEach((f) => f?.dispose());
   }
 }
 
 function rerunAndDifferentiate(
-  model: any,
+  model: ProbeRunnable,
   targets: LayerTarget[],
   fast: (FastCell | null)[][],
   xs: tf.Tensor | tf.Tensor[],
   loss: ProbeLoss | undefined,
+  kwargs: CallKwargs,
 ): CellRecord[][] {
+  // A fresh kwargs object per pass: Bidirectional.call writes into the one it gets.
+  const run = () => model.apply(xs, { ...kwargs }) as tf.Tensor | tf.Tensor[];
   const noPerturb: Perturb = (_i, _t, states) => states;
   const records: CellRecording[][] = targets.map(() => []);
   try {
     tf.tidy(() => {
-      withRerun(targets, fast, () => noPerturb, records, () => model.apply(xs, { training: false }));
+      withRerun(targets, fast, () => noPerturb, records, run);
     });
     targets.forEach((t, l) => {
       if (records[l]!.length !== t.cells.length) {
@@ -105,7 +117,7 @@ function rerunAndDifferentiate(
           const e = epsilons[l]![i]![t]!;
           return states.map((s, j) => tf.add(s, e[j]!));
         };
-        const value = withRerun(targets, fast, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
+        const value = withRerun(targets, fast, perturbFor, null, () => loss(asList(run())));
         // tf.grads rejects an x that does not reach the loss, and a final
         // state may not (LSTM's c_T without returnState): 0·Σε_T keeps every
         // ε on the tape without changing a value or a gradient.
