@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { spectralNorm, spectralRadius } from '@gradscope/core';
+import { denseSpectralNorm, spectralRadius } from '@gradscope/core';
 import { readCellWeights } from './cells/linearization.js';
 import type { CellKind } from './recurrent-layers.js';
 import type { RNNCell, SimpleRNNCell } from './tfjs-internals.js';
@@ -25,7 +25,11 @@ export async function recurrentKernelNorms(cell: RNNCell, kind: CellKind): Promi
   const block = recurrentBlock(cell, kind);
   if (!block) return { norm: NaN, spectralRadius: NaN };
   try {
-    return { norm: await spectralNorm(block), spectralRadius: spectralRadius(block) };
+    // On the host (one download of n² floats): a device Lanczos on one
+    // n×n matrix costs more than its arithmetic, most of all on an orthogonal
+    // kernel, where every singular value is 1 and it runs all its steps.
+    const [rows, cols] = block.shape;
+    return { norm: denseSpectralNorm(await block.data(), rows, cols), spectralRadius: spectralRadius(block) };
   } finally {
     block.dispose();
   }
