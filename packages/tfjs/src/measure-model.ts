@@ -78,12 +78,20 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
         const method = resolveMethod(cell.kind, options.method);
         const { sequence, linearization } = buildCellSequence(cell, record, method);
         try {
-          const stepStart = options.cache?.start(cell.name, samples * steps, size);
-          const analysis = await analyzeSequence(sequence, {
-            ...(options.k === undefined ? {} : { k: options.k }),
-            ...(options.cache ? { stepVectors: true } : {}),
-            ...(stepStart ? { stepStart } : {}),
-          });
+          // The previous measurement's vectors, else a start the cell's structure suggests (cold).
+          const cached = options.cache?.start(cell.name, samples * steps, size);
+          const structural = cached ? undefined : linearization?.startVectors?.();
+          const stepStart = cached ?? structural;
+          let analysis;
+          try {
+            analysis = await analyzeSequence(sequence, {
+              ...(options.k === undefined ? {} : { k: options.k }),
+              ...(options.cache ? { stepVectors: true } : {}),
+              ...(stepStart ? { stepStart } : {}),
+            });
+          } finally {
+            structural?.dispose();
+          }
           if (analysis.stepVectors) options.cache!.keep(cell.name, analysis.stepVectors);
           const gates =
             linearization?.kind === 'lstm'

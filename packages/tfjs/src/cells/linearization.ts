@@ -32,6 +32,12 @@ export interface CellLinearization {
   activations: Record<string, { kind: ActivationKind; name: string }>;
   /** Tensors held in closures (weights); disposed with the factors. */
   held: tf.Tensor[];
+  /**
+   * Start vectors [B, 1, n] for a cold per-step Lanczos that know the cell's
+   * structure (see simple-rnn.ts); absent: the seeded random start. The
+   * caller disposes them.
+   */
+  startVectors?(): tf.Tensor3D;
 }
 
 /**
