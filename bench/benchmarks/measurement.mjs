@@ -44,7 +44,8 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
         ...(cache ? { warm: () => gradscope.measureModel(model, probe, { cache }) } : {}),
         ...(old ? { beforeCold: () => old.measureModel(model, probe), beforeWarm: () => old.measureModel(model, probe, { cache: oldCache }) } : {}),
       };
-      const times = await interleave(reps, variants);
+      const cpu = {};
+      const times = await interleave(reps, variants, cpu);
       const row = {
         cell, units, steps,
         train: median(times.train), cold: median(times.cold), warm: cache ? median(times.warm) : NaN,
@@ -52,11 +53,13 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
         warmRatio: cache ? summary(ratios(times.warm, times.train)) : null,
         beforeColdRatio: old ? summary(ratios(times.beforeCold, times.train)) : null,
         beforeWarmRatio: old ? summary(ratios(times.beforeWarm, times.train)) : null,
+        cpuRatio: Object.fromEntries(Object.keys(cpu).filter((k) => k !== 'train').map((k) => [k, summary(ratios(cpu[k], cpu.train))])),
       };
       rows.push(row);
       log(`  ${cell} n=${units} T=${steps}: step ${row.train.toFixed(0)} ms, measurement cold ${row.cold.toFixed(0)} ms (×${row.coldRatio.median.toFixed(2)})` +
         (cache ? `, warm ${row.warm.toFixed(0)} ms (×${row.warmRatio.median.toFixed(2)})` : '') +
-        (old ? `; before: cold ×${row.beforeColdRatio.median.toFixed(2)}, warm ×${row.beforeWarmRatio.median.toFixed(2)}` : ''));
+        (old ? `; before: cold ×${row.beforeColdRatio.median.toFixed(2)}, warm ×${row.beforeWarmRatio.median.toFixed(2)}` : '') +
+        `; CPU time: ${Object.entries(row.cpuRatio).map(([k, v]) => `${k} ×${v.median.toFixed(2)}`).join(', ')}`);
     } finally {
       cache?.dispose();
       oldCache?.dispose();
@@ -70,8 +73,10 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
     ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${r.train.toFixed(0)} | ${r.cold.toFixed(0)} | ${formatRange(r.coldRatio)} | ${Number.isFinite(r.warm) ? r.warm.toFixed(0) : 'n/a'} | ${r.warmRatio ? formatRange(r.warmRatio) : 'n/a'} |`),
   ];
   if (old) {
-    lines.push('', `Before (${before}), interleaved with the rows above:`, '', '| model | cold / step before | cold / step now | warm / step before | warm / step now |', '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${formatRange(r.beforeColdRatio)} | ${formatRange(r.coldRatio)} | ${formatRange(r.beforeWarmRatio)} | ${formatRange(r.warmRatio)} |`));
+    lines.push('', `Before (${before}), interleaved with the rows above; wall-time ratios, and in the last four columns the same ratios of the process's CPU time:`, '',
+      '| model | cold / step before | cold / step now | warm / step before | warm / step now | CPU: cold before | cold now | warm before | warm now |', '|---|---|---|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${formatRange(r.beforeColdRatio)} | ${formatRange(r.coldRatio)} | ${formatRange(r.beforeWarmRatio)} | ${formatRange(r.warmRatio)} | ` +
+        `${formatRange(r.cpuRatio.beforeCold)} | ${formatRange(r.cpuRatio.cold)} | ${formatRange(r.cpuRatio.beforeWarm)} | ${formatRange(r.cpuRatio.warm)} |`));
   }
   const target = rows.find((r) => r.cell === 'lstm' && r.units === 128 && r.steps === 100);
   const verdict = target
