@@ -4,6 +4,7 @@ import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import { checkProbe, type Probe } from '../probe.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
+import { stopTrainingRequested } from '../tfjs-internals.js';
 import { VERSION } from '../version.js';
 import type { ClipReport } from '../with-clipping.js';
 import { AlertDetector, type AlertDraft } from './alerts.js';
@@ -108,7 +109,7 @@ export class GradscopeMonitor extends tf.Callback {
   }
 
   override async onTrainEnd(): Promise<void> {
-    const stopped = (this.model as any)?.stopTraining_ || (this.model as any)?.stopTraining;
+    const stopped = stopTrainingRequested(this.model as tf.LayersModel | null);
     await this.end(this.stopReason ? 'stopped' : 'completed', this.stopReason ?? (stopped ? 'stopped by a callback' : null));
   }
 
