@@ -128,7 +128,9 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
             recurrentKernel: kernel,
             gates,
           };
-          const gateActivation = cell.cell.recurrentActivation ? activationName(cell.cell.recurrentActivation) : undefined;
+          // LSTM and GRU cells have gates; their activation shapes the remedies (hardSigmoid's flat tails).
+          const gateFn = (cell.cell as { recurrentActivation?: unknown }).recurrentActivation;
+          const gateActivation = gateFn ? activationName(gateFn) : undefined;
           const diagnosis = diagnoseLayer(measured, {
             ...(gateActivation ? { gateActivation } : {}),
             ...(options.gradNormHistory ? { gradNormHistory: options.gradNormHistory } : {}),
