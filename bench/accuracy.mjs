@@ -28,15 +28,20 @@ for (const cell of ['lstm', 'gru', 'simpleRNN']) {
     for (let s = 0; s < train; s++) await model.trainOnBatch(data.xs, data.ys);
     const targets = findRecurrentLayers(model);
     const records = probeRun(model, targets, data.xs.slice(0, 8));
-    const { sequence } = buildCellSequence(targets[0].cells[0], records[0][0], 'analytic');
+    const { sequence, linearization } = buildCellSequence(targets[0].cells[0], records[0][0], 'analytic');
     const op = sequence.all();
+    // Cold as measureModel runs it: from the cell's structural start where it has one (SimpleRNN).
+    const start = linearization?.startVectors?.();
     const reference = (await batchedLanczos(op, { iterations: 256, tolerance: 0, checkEvery: 256, vectors: 'none', seed: 7 })).sigma;
     const worst = (xs) => Math.max(...xs.map((x, k) => (reference[k] - x) / reference[k])).toExponential(1);
     const first = await stepNorms(sequence, { vectors: true });
     const warm = await stepNorms(sequence, { start: first.vectors });
     first.vectors.dispose();
     const old = before ? `, at --before ${worst(await before.spectralNorm(op))}` : '';
-    console.log(`${cell} n=128 T=100 S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${worst(await spectralNorm(op))}, warm ${worst(warm.stepNorm.flat())}${old}`);
+    const cold = worst(await spectralNorm(op, start ? { start } : {}));
+    const random = start ? `, cold from a random start ${worst(await spectralNorm(op))}` : '';
+    start?.dispose();
+    console.log(`${cell} n=128 T=100 S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${cold}${random}, warm ${worst(warm.stepNorm.flat())}${old}`);
     sequence.dispose();
     records.flat().forEach((r) => r.x.dispose() || r.sPrev.dispose() || r.mask?.dispose());
     model.dispose();

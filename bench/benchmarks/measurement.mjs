@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as gradscope from '@gradscope/tfjs';
 import { buildModel, disposeAll, makeData, makeProbe } from '../lib/models.mjs';
 import { formatRange, interleave, median, ratios, summary } from '../lib/stats.mjs';
@@ -10,11 +11,16 @@ import { formatRange, interleave, median, ratios, summary } from '../lib/stats.m
  * monitor's first measurement); "warm" passes a MeasureCache that the
  * previous measurement filled (every later measurement of the monitor),
  * when this build of @gradscope/tfjs has one.
+ *
+ * With `before` (a tree made by bench/at-commit.sh), that tree's
+ * @gradscope/tfjs is measured too, interleaved in the same process on the
+ * same model and the same tfjs: a before/after that machine load cannot bias.
  */
 export const FULL = { configs: [['lstm', 128, 100], ['gru', 128, 100], ['simpleRNN', 128, 100]], reps: 5 };
 export const SMOKE = { configs: [['lstm', 6, 5]], reps: 2 };
 
-export async function measurementBenchmark({ configs, reps }, log) {
+export async function measurementBenchmark({ configs, reps }, log, { before = null } = {}) {
+  const old = before ? await import(pathToFileURL(path.resolve(before, 'packages/tfjs/dist/index.js')).href) : null;
   const rows = [];
   for (const [cell, units, steps] of configs) {
     const model = buildModel(cell, units, steps);
@@ -22,28 +28,41 @@ export async function measurementBenchmark({ configs, reps }, log) {
     const probe = makeProbe(data);
     const Cache = gradscope.MeasureCache;
     const cache = Cache ? new Cache() : null;
+    const oldCache = old ? new old.MeasureCache() : null;
     try {
       // Warm-up: the first call of each path pays tfjs's kernel setup and V8's JIT.
       await model.trainOnBatch(data.xs, data.ys);
       await gradscope.measureModel(model, probe);
       if (cache) await gradscope.measureModel(model, probe, { cache });
+      if (old) {
+        await old.measureModel(model, probe);
+        await old.measureModel(model, probe, { cache: oldCache });
+      }
       const variants = {
         train: () => model.trainOnBatch(data.xs, data.ys),
         cold: () => gradscope.measureModel(model, probe),
         ...(cache ? { warm: () => gradscope.measureModel(model, probe, { cache }) } : {}),
+        ...(old ? { beforeCold: () => old.measureModel(model, probe), beforeWarm: () => old.measureModel(model, probe, { cache: oldCache }) } : {}),
       };
-      const times = await interleave(reps, variants);
+      const cpu = {};
+      const times = await interleave(reps, variants, cpu);
       const row = {
         cell, units, steps,
         train: median(times.train), cold: median(times.cold), warm: cache ? median(times.warm) : NaN,
         coldRatio: summary(ratios(times.cold, times.train)),
         warmRatio: cache ? summary(ratios(times.warm, times.train)) : null,
+        beforeColdRatio: old ? summary(ratios(times.beforeCold, times.train)) : null,
+        beforeWarmRatio: old ? summary(ratios(times.beforeWarm, times.train)) : null,
+        cpuRatio: Object.fromEntries(Object.keys(cpu).filter((k) => k !== 'train').map((k) => [k, summary(ratios(cpu[k], cpu.train))])),
       };
       rows.push(row);
       log(`  ${cell} n=${units} T=${steps}: step ${row.train.toFixed(0)} ms, measurement cold ${row.cold.toFixed(0)} ms (×${row.coldRatio.median.toFixed(2)})` +
-        (cache ? `, warm ${row.warm.toFixed(0)} ms (×${row.warmRatio.median.toFixed(2)})` : ''));
+        (cache ? `, warm ${row.warm.toFixed(0)} ms (×${row.warmRatio.median.toFixed(2)})` : '') +
+        (old ? `; before: cold ×${row.beforeColdRatio.median.toFixed(2)}, warm ×${row.beforeWarmRatio.median.toFixed(2)}` : '') +
+        `; CPU time: ${Object.entries(row.cpuRatio).map(([k, v]) => `${k} ×${v.median.toFixed(2)}`).join(', ')}`);
     } finally {
       cache?.dispose();
+      oldCache?.dispose();
       disposeAll(data, probe);
       model.dispose();
     }
@@ -53,6 +72,12 @@ export async function measurementBenchmark({ configs, reps }, log) {
     `|---|---|---|---|---|---|`,
     ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${r.train.toFixed(0)} | ${r.cold.toFixed(0)} | ${formatRange(r.coldRatio)} | ${Number.isFinite(r.warm) ? r.warm.toFixed(0) : 'n/a'} | ${r.warmRatio ? formatRange(r.warmRatio) : 'n/a'} |`),
   ];
+  if (old) {
+    lines.push('', `Before (${before}), interleaved with the rows above; wall-time ratios, and in the last four columns the same ratios of the process's CPU time:`, '',
+      '| model | cold / step before | cold / step now | warm / step before | warm / step now | CPU: cold before | cold now | warm before | warm now |', '|---|---|---|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${formatRange(r.beforeColdRatio)} | ${formatRange(r.coldRatio)} | ${formatRange(r.beforeWarmRatio)} | ${formatRange(r.warmRatio)} | ` +
+        `${formatRange(r.cpuRatio.beforeCold)} | ${formatRange(r.cpuRatio.cold)} | ${formatRange(r.cpuRatio.beforeWarm)} | ${formatRange(r.cpuRatio.warm)} |`));
+  }
   const target = rows.find((r) => r.cell === 'lstm' && r.units === 128 && r.steps === 100);
   const verdict = target
     ? `Target ≤ 1.0 for LSTM n=128, T=100: cold ${target.coldRatio.median.toFixed(2)} (${target.coldRatio.median <= 1 ? 'holds' : 'missed'})` +

@@ -26,11 +26,22 @@ export function formatRange(s, digits = 2) {
 
 export const now = () => performance.now();
 
-/** Wall time of an async function in ms, and its result. */
+/** CPU time of this process (user + system) in ms. */
+export const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Wall time of an async function in ms, its result, and the process's CPU
+ * time in ms: on a loaded shared machine the wall time of the same work
+ * varies 2–3× with the other processes, the CPU time far less (tfjs's wasm
+ * backend runs on this thread).
+ */
 export async function timed(fn) {
-  const t0 = now();
+  const [t0, c0] = [now(), cpuNow()];
   const result = await fn();
-  return { ms: now() - t0, result };
+  return { ms: now() - t0, cpu: cpuNow() - c0, result };
 }
 
 /**
@@ -38,12 +49,17 @@ export async function timed(fn) {
  * order (A B, B A, A B, …) so that a slow phase of a shared machine falls on
  * both. Returns the ms of every repetition per variant name.
  */
-export async function interleave(reps, variants) {
+export async function interleave(reps, variants, cpuTimes = null) {
   const names = Object.keys(variants);
   const times = Object.fromEntries(names.map((n) => [n, []]));
+  if (cpuTimes) for (const n of names) cpuTimes[n] = [];
   for (let r = 0; r < reps; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) times[name].push((await timed(variants[name])).ms);
+    for (const name of order) {
+      const t = await timed(variants[name]);
+      times[name].push(t.ms);
+      cpuTimes?.[name].push(t.cpu);
+    }
   }
   return times;
 }

@@ -8,6 +8,7 @@
 export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence, type SelectedOperator } from './operator.js';
 export { selectRows } from './rows.js';
 export { spectralNorm, spectralNormWithVector, spectralNormWithWarmVector, type SpectralNormOptions, type SpectralNormWithVector } from './spectral-norm.js';
+export { denseSpectralNorm } from './dense-spectral-norm.js';
 export { spectralRadius, type SpectralRadiusOptions } from './spectral-radius.js';
 export { propagateProduct, type PropagateOptions, type Propagation } from './propagate.js';
 export {

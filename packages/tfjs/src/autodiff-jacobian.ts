@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-
-/** Total size and the per-state sizes of a tfjs cell's state. */
-export function cellStateSizes(cell: any): number[] {
-  const size = cell.stateSize;
-  return Array.isArray(size) ? size.map(Number) : [Number(size)];
-}
+import { cellStateSizes } from './recurrent-loop.js';
+import type { RNNCell } from './tfjs-internals.js';
 
 /** Rows per chunk so that the tiled batch stays under ~16M floats per tensor. */
 const MAX_TILED_ELEMENTS = 16 * 1024 * 1024;
@@ -22,7 +18,7 @@ const MAX_TILED_ELEMENTS = 16 * 1024 * 1024;
  * @param sPrev joint states (the cell's states concatenated in order), [B, N]
  * @returns [B, N, N] with J_b[i, j] = ∂s'_i/∂s_j
  */
-export function autodiffCellJacobians(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): tf.Tensor3D {
+export function autodiffCellJacobians(cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D): tf.Tensor3D {
   const sizes = cellStateSizes(cell);
   const n = sizes.reduce((a, b) => a + b, 0);
   const [rows, width] = sPrev.shape;

@@ -2,12 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { denseSequence, type JacobianSequence } from '@gradscope/core';
 import { autodiffCellJacobians } from './autodiff-jacobian.js';
 import { cellSequence } from './cell-sequence.js';
-import { linearizeGRU } from './cells/gru.js';
+import { linearizeCell } from './cells/cell-kinds.js';
 import type { CellLinearization } from './cells/linearization.js';
-import { linearizeLSTM } from './cells/lstm.js';
-import { linearizeSimpleRNN } from './cells/simple-rnn.js';
-import type { CellRecord } from './probe-run.js';
-import { runRecurrentLayer, type CellRecording } from './recurrent-loop.js';
+import { disposeRecord, probeRun, type CellRecord } from './probe-run.js';
 import { targetsOfLayer, type CellKind, type CellTarget } from './recurrent-layers.js';
 
 export type JacobianMethod = 'analytic' | 'autodiff';
@@ -31,12 +28,6 @@ export interface CellJacobiansOptions {
   /** Mask [S, T] (truthy = step taken), as tfjs's Masking or Embedding(maskZero) produce. */
   mask?: tf.Tensor;
 }
-
-const LINEARIZE: Record<Exclude<CellKind, 'custom'>, (cell: any, x: tf.Tensor2D, s: tf.Tensor2D) => CellLinearization> = {
-  simpleRNN: linearizeSimpleRNN,
-  lstm: linearizeLSTM,
-  gru: linearizeGRU,
-};
 
 export function resolveMethod(kind: CellKind, requested: 'auto' | JacobianMethod = 'auto'): JacobianMethod {
   if (requested === 'analytic' && kind === 'custom') {
@@ -62,9 +53,8 @@ export function buildCellSequence(target: CellTarget, record: Pick<CellRecord, '
   const x = tf.reshape(record.x, [samples * steps, record.x.shape[2]]) as tf.Tensor2D;
   const s = tf.reshape(record.sPrev, [samples * steps, width]) as tf.Tensor2D;
   try {
-    if (method === 'analytic') {
-      const linearize = LINEARIZE[target.kind as Exclude<CellKind, 'custom'>];
-      const lin = linearize(target.cell, x, s);
+    if (method === 'analytic' && target.kind !== 'custom') {
+      const lin = linearizeCell(target.kind, target.cell, x, s);
       return { sequence: cellSequence(lin, samples, steps, record.mask ? tf.clone(record.mask) : null), linearization: lin };
     }
     const dense = tf.tidy(() => {
@@ -103,31 +93,31 @@ export function densify(sequence: JacobianSequence): tf.Tensor4D {
  * Time runs in the order the layer processes it (reversed for goBackwards).
  * Recurrent dropout is off (training = false), as in inference.
  */
-export function cellJacobians(layer: any, probeInputs: tf.Tensor, options: CellJacobiansOptions = {}): CellJacobians[] {
+export function cellJacobians(layer: tf.layers.Layer, probeInputs: tf.Tensor, options: CellJacobiansOptions = {}): CellJacobians[] {
   const targets = targetsOfLayer(layer);
   if (targets.length === 0) {
-    const cls = layer?.getClassName?.() ?? typeof layer;
+    const cls = typeof layer?.getClassName === 'function' ? layer.getClassName() : typeof layer;
     throw new Error(`cellJacobians: layer '${layer?.name}' (${cls}) is not a recurrent layer (SimpleRNN, LSTM, GRU, RNN or Bidirectional)`);
   }
   if (probeInputs.rank !== 3) {
     throw new Error(`cellJacobians: probeInputs must be [samples, steps, features], got shape [${probeInputs.shape.join(', ')}]`);
   }
+  // The re-run measureModel uses, with the layer itself as the model.
+  const methods = targets.map((t) => t.cells.map((cell) => resolveMethod(cell.kind, options.method)));
+  const records = probeRun(layer, targets, probeInputs, undefined, options.mask ? { mask: options.mask } : {});
   const results: CellJacobians[] = [];
-  for (const target of targets) {
-    const records: CellRecording[] = [];
-    tf.tidy(() => {
-      const kwargs = options.mask ? { mask: options.mask } : {};
-      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), probeInputs, kwargs, (_i, _t, s) => s, (cells) => records.push(...cells));
+  try {
+    targets.forEach((target, l) => {
+      target.cells.forEach((cell, i) => {
+        const method = methods[l]![i]!;
+        const { sequence } = buildCellSequence(cell, records[l]![i]!, method);
+        const entry: CellJacobians = { name: cell.name, kind: cell.kind, method, sequence };
+        if (options.dense) entry.dense = densify(sequence);
+        results.push(entry);
+      });
     });
-    target.cells.forEach((cell, i) => {
-      const record = records[i]!;
-      const method = resolveMethod(cell.kind, options.method);
-      const { sequence } = buildCellSequence(cell, record, method);
-      const entry: CellJacobians = { name: cell.name, kind: cell.kind, method, sequence };
-      if (options.dense) entry.dense = densify(sequence);
-      results.push(entry);
-    });
-    records.forEach((r) => tf.dispose([r.x, r.sPrev, ...(r.mask ? [r.mask] : [])]));
+  } finally {
+    records.flat().forEach(disposeRecord);
   }
   return results;
 }

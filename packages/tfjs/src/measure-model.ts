@@ -67,7 +67,7 @@ function roundDeep<T>(value: T): T {
  * JSON-ready numbers. Runs with training = false (no dropout) and leaves no
  * tensors behind.
  */
-export async function measureModel(model: any, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
+export async function measureModel(model: tf.LayersModel, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
   checkProbe(model, probe);
   const targets = selectRecurrentLayers(model, options.layers);
   if (targets.length === 0) {
@@ -87,12 +87,20 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
         const { sequence, linearization } = buildCellSequence(cell, record, method);
         try {
           await pause();
-          const stepStart = options.cache?.start(cell.name, samples * steps, size);
-          const analysis = await analyzeSequence(sequence, {
-            ...(options.k === undefined ? {} : { k: options.k }),
-            ...(options.cache ? { stepVectors: true } : {}),
-            ...(stepStart ? { stepStart } : {}),
-          });
+          // The previous measurement's vectors, else a start the cell's structure suggests (cold).
+          const cached = options.cache?.start(cell.name, samples * steps, size);
+          const structural = cached ? undefined : linearization?.startVectors?.();
+          const stepStart = cached ?? structural;
+          let analysis;
+          try {
+            analysis = await analyzeSequence(sequence, {
+              ...(options.k === undefined ? {} : { k: options.k }),
+              ...(options.cache ? { stepVectors: true } : {}),
+              ...(stepStart ? { stepStart } : {}),
+            });
+          } finally {
+            structural?.dispose();
+          }
           if (analysis.stepVectors) options.cache!.keep(cell.name, analysis.stepVectors);
           await pause();
           const gates =
@@ -120,7 +128,9 @@ export async function measureModel(model: any, probe: Probe, options: MeasureOpt
             recurrentKernel: kernel,
             gates,
           };
-          const gateActivation = cell.cell.recurrentActivation ? activationName(cell.cell.recurrentActivation) : undefined;
+          // LSTM and GRU cells have gates; their activation shapes the remedies (hardSigmoid's flat tails).
+          const gateFn = (cell.cell as { recurrentActivation?: unknown }).recurrentActivation;
+          const gateActivation = gateFn ? activationName(gateFn) : undefined;
           const diagnosis = diagnoseLayer(measured, {
             ...(gateActivation ? { gateActivation } : {}),
             ...(options.gradNormHistory ? { gradNormHistory: options.gradNormHistory } : {}),

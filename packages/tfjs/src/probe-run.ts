@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellStateSizes } from './autodiff-jacobian.js';
-import { fastCell, type FastCell } from './fast-cells.js';
+import { fastCell } from './cells/cell-kinds.js';
+import type { FastCell } from './cells/fast-step.js';
 import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import type { LayerTarget } from './recurrent-layers.js';
+import { withReplacedCalls, type CallKwargs } from './tfjs-internals.js';
 
 /** What one cell went through on the probe, in the order the layer processes time. */
 export interface CellRecord extends CellRecording {
@@ -12,6 +13,13 @@ export interface CellRecord extends CellRecording {
 
 /** Scalar loss of the model's outputs on the probe. */
 export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
+
+/**
+ * What the probe is run through: a model, or (for cellJacobians) the
+ * recurrent layer itself; either way its `apply` reaches the target layers'
+ * `call`.
+ */
+export type ProbeRunnable = Pick<tf.layers.Layer, 'apply'>;
 
 /**
  * Calls `body` with every target layer's `call` replaced by a re-run that
@@ -24,114 +32,119 @@ function withRerun<R>(
   recordings: CellRecording[][] | null,
   body: () => R,
 ): R {
-  const originals = targets.map((t) => t.layer.call);
-  targets.forEach((target, l) => {
-    target.layer.call = (inputs: any, kwargs: any) =>
-      runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), recordings ? (cells) => {
-        if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
-        recordings[l]!.push(...cells);
-      } : null, fast[l]!);
-  });
-  try {
-    return body();
-  } finally {
-    targets.forEach((t, l) => {
-      t.layer.call = originals[l];
-    });
-  }
+  return withReplacedCalls(targets.map((t) => t.layer), (l) => {
+    const target = targets[l]!;
+    const record = recordings
+      ? (cells: CellRecording[]) => {
+          if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
+          recordings[l]!.push(...cells);
+        }
+      : null;
+    return (inputs, kwargs) => runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
+  }, body);
 }
 
 const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [out]);
 
 /**
  * Runs the model on the probe with every target layer re-run by gradscope,
- * recording each cell's inputs, starting states and mask. With a loss, a
- * second pass differentiates the loss with respect to a zero perturbation
- * ε_t added to every state s_t: ∂L/∂ε_t = ∂L/∂s_t, the BPTT adjoint, which
- * includes the direct term a returnSequences output feeds to later layers.
+ * recording each cell's inputs, starting states and mask. With a loss, the
+ * same pass is differentiated: every state s_t goes through an identity whose
+ * gradient records the cotangent it passes on, ∂L/∂s_t, the BPTT adjoint
+ * (with the direct term a returnSequences output feeds to later layers).
  *
  * @returns per target, per cell, a record whose tensors the caller owns.
  */
-export function probeRun(model: any, targets: LayerTarget[], xs: tf.Tensor | tf.Tensor[], loss?: ProbeLoss): CellRecord[][] {
-  // Built-in cells re-run with a step whose gradient skips the weights (fast-cells.ts).
-  const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
-  try {
-    return rerunAndDifferentiate(model, targets, fast, xs, loss);
-  } finally {
-    fast.flat().forEach((f) => f?.dispose());
-  }
-}
-
-function rerunAndDifferentiate(
-  model: any,
+export function probeRun(
+  model: ProbeRunnable,
   targets: LayerTarget[],
-  fast: (FastCell | null)[][],
   xs: tf.Tensor | tf.Tensor[],
-  loss: ProbeLoss | undefined,
+  loss?: ProbeLoss,
+  kwargs: CallKwargs = {},
 ): CellRecord[][] {
-  const noPerturb: Perturb = (_i, _t, states) => states;
+  // Built-in cells re-run with a step whose gradient skips the weights (cells/fast-step.ts).
+  const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
+  // A fresh kwargs object per pass: Bidirectional.call writes into the one it gets.
+  const run = () => model.apply(xs, { ...kwargs, training: false }) as tf.Tensor | tf.Tensor[];
   const records: CellRecording[][] = targets.map(() => []);
   try {
-    tf.tidy(() => {
-      withRerun(targets, fast, () => noPerturb, records, () => model.apply(xs, { training: false }));
-    });
+    const gradNorms = loss ? differentiate(targets, fast, records, () => loss(asList(run()))) : record(targets, fast, records, run);
     targets.forEach((t, l) => {
       if (records[l]!.length !== t.cells.length) {
         throw new Error(`gradscope: layer '${t.name}' did not run when the model was applied to the probe`);
       }
     });
-  } catch (err) {
-    records.flat().forEach(disposeRecord);
-    throw err;
-  }
-  if (!loss) return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: null })));
-
-  // ε per cell, step t = 0..T and state j: zeros [S, n_j], shaped from what
-  // the recording pass saw. One tensor per (t, j) rather than one [T+1, S, N]
-  // unstacked inside the pass: on wasm each of unstack's T+1 slices copies
-  // the whole tensor (25–50 ms for an LSTM with T = 100, S = 8, N = 256).
-  const epsilons = targets.map((target, l) =>
-    target.cells.map((c, i) => {
-      const [samples, steps] = records[l]![i]!.sPrev.shape;
-      const sizes = cellStateSizes(c.cell);
-      return Array.from({ length: steps + 1 }, () => sizes.map((n) => tf.zeros([samples, n]) as tf.Tensor2D));
-    }),
-  );
-  const all = epsilons.flat(3);
-  try {
-    const norms = tf.tidy(() => {
-      const grads = tf.grads((..._e: tf.Tensor[]) => {
-        const perturbFor = (l: number): Perturb => (i, t, states) => {
-          const e = epsilons[l]![i]![t]!;
-          return states.map((s, j) => tf.add(s, e[j]!));
-        };
-        const value = withRerun(targets, fast, perturbFor, null, () => loss(asList(model.apply(xs, { training: false }))));
-        // tf.grads rejects an x that does not reach the loss, and a final
-        // state may not (LSTM's c_T without returnState): 0·Σε_T keeps every
-        // ε on the tape without changing a value or a gradient.
-        const last = epsilons.flat().flatMap((perStep) => perStep[perStep.length - 1]!);
-        return tf.add(value, tf.mul(tf.addN(last.map((e) => tf.sum(e))), 0)) as tf.Scalar;
-      })(all);
-      // ‖∂L/∂s_t‖ over the joint state, per cell as [S, T+1].
-      let k = 0;
-      return epsilons.flat().map((perStep) => {
-        const states = perStep[0]!.length;
-        const squares = Array.from({ length: states }, (_, j) =>
-          tf.sum(tf.square(tf.stack(perStep.map((_, t) => grads[k + t * states + j]!))), 2),
-        );
-        k += perStep.length * states;
-        return tf.transpose(tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares)));
-      });
-    });
-    const values = norms.map((n) => n.arraySync() as number[][]);
-    tf.dispose(norms);
     let k = 0;
-    return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: values[k++]! })));
+    return records.map((cells) => cells.map((r) => ({ ...r, gradNorm: gradNorms ? gradNorms[k++]! : null })));
   } catch (err) {
     records.flat().forEach(disposeRecord);
     throw err;
   } finally {
-    tf.dispose(all);
+    fast.flat().forEach((f) => f?.dispose());
+  }
+}
+
+/** The forward pass alone, recording. */
+function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], run: () => unknown): null {
+  tf.tidy(() => {
+    withRerun(targets, fast, () => (_i, _t, states) => states, records, () => void run());
+  });
+  return null;
+}
+
+/**
+ * One forward pass, recording, differentiated with respect to a scalar zero z
+ * added to every cell's initial state: every later state depends on z, so
+ * the backward pass reaches every state's identity tap (and computes no
+ * weight gradient). A state that does not reach the loss (LSTM's c_T without
+ * returnState) is never tapped: its adjoint is 0.
+ *
+ * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].
+ */
+function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], lossOfRun: () => tf.Scalar): number[][][] {
+  // Σ_j ‖∂L/∂s_t^(j)‖² per sample [S], by cell (flat over targets) and step.
+  const squares: tf.Tensor[][][] = [];
+  const cellBase = targets.map((_, l) => targets.slice(0, l).reduce((n, t) => n + t.cells.length, 0));
+  const tap = (cell: number, t: number) => tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.clone(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+      const g = Array.isArray(dy) ? dy[0]! : dy;
+      ((squares[cell] ??= [])[t] ??= []).push(tf.keep(tf.sum(tf.square(g), 1)));
+      return g;
+    },
+  }));
+  const z = tf.scalar(0);
+  const steps: number[] = [];
+  const samples: number[] = [];
+  try {
+    tf.tidy(() => {
+      tf.grad((zero: tf.Tensor) => {
+        const perturbFor = (l: number): Perturb => (i, t, states) => {
+          const cell = cellBase[l]! + i;
+          if (t === 0) {
+            samples[cell] = states[0]!.shape[0]!;
+            states = states.map((s) => tf.add(s, zero));
+          }
+          steps[cell] = t;
+          const through = tap(cell, t);
+          return states.map((s) => through(s) as tf.Tensor);
+        };
+        // 0·z: the loss stays a function of z even if no state reached it.
+        return tf.add(withRerun(targets, fast, perturbFor, records, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
+      })(z);
+    });
+    return steps.map((last, cell) =>
+      tf.tidy(() => {
+        const rows = Array.from({ length: last + 1 }, (_, t) => {
+          const parts = squares[cell]?.[t];
+          return parts?.length ? tf.sqrt(tf.addN(parts)) : tf.zeros([samples[cell]!]);
+        });
+        return tf.transpose(tf.stack(rows)).arraySync() as number[][];
+      }),
+    );
+  } finally {
+    z.dispose();
+    tf.dispose(squares.flat(2));
   }
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { compiledLossFunctions } from './tfjs-internals.js';
 
 /**
  * A fixed batch of S sequences the monitor re-runs the model on. Kept fixed
@@ -22,17 +23,17 @@ function describeShape(shape: readonly (number | null)[]): string {
  * number of samples S. Errors name the option (`probe.xs[1]`, …), what the
  * model expects, and what was given, so a bad probe fails before training.
  */
-export function checkProbe(model: any, probe: Probe, option = 'probe'): number {
+export function checkProbe(model: tf.LayersModel, probe: Probe, option = 'probe'): number {
   if (probe == null || typeof probe !== 'object' || !('xs' in probe) || probe.xs == null) {
     throw new Error(`gradscope: ${option} must be { xs, ys? } with xs the model input(s) for a few (e.g. 8) sequences; got ${String(probe)}`);
   }
   const xs = list(probe.xs);
-  const inputs: any[] = model.inputs ?? [];
+  const inputs: { shape: (number | null)[] }[] = model.inputs ?? [];
   if (inputs.length && xs.length !== inputs.length) {
     throw new Error(`gradscope: ${option}.xs has ${xs.length} tensor(s) but the model has ${inputs.length} input(s)`);
   }
   let samples = -1;
-  const checkAll = (tensors: tf.Tensor[], expected: any[], name: string) => {
+  const checkAll = (tensors: tf.Tensor[], expected: { shape: (number | null)[] }[], name: string) => {
     tensors.forEach((t, i) => {
       const where = tensors.length > 1 ? `${option}.${name}[${i}]` : `${option}.${name}`;
       if (!(t instanceof tf.Tensor) || t.isDisposed) {
@@ -55,7 +56,7 @@ export function checkProbe(model: any, probe: Probe, option = 'probe'): number {
   if (samples < 1) throw new Error(`gradscope: ${option}.xs has no samples; give at least one sequence (8 is a good default)`);
   if (probe.ys != null) {
     const ys = list(probe.ys);
-    const outputs: any[] = model.outputs ?? [];
+    const outputs: { shape: (number | null)[] }[] = model.outputs ?? [];
     if (outputs.length && ys.length !== outputs.length) {
       throw new Error(`gradscope: ${option}.ys has ${ys.length} tensor(s) but the model has ${outputs.length} output(s)`);
     }
@@ -69,9 +70,9 @@ export function checkProbe(model: any, probe: Probe, option = 'probe'): number {
  * Σ over outputs of mean(lossFn(y, ŷ)). null when the model is not compiled
  * or the probe has no targets.
  */
-export function compiledLoss(model: any, probe: Probe): ((outputs: tf.Tensor[]) => tf.Scalar) | null {
-  const fns: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] | undefined = model.lossFunctions ?? model.model?.lossFunctions;
-  if (!fns || fns.length === 0 || probe.ys == null) return null;
+export function compiledLoss(model: tf.LayersModel, probe: Probe): ((outputs: tf.Tensor[]) => tf.Scalar) | null {
+  const fns = compiledLossFunctions(model);
+  if (!fns || probe.ys == null) return null;
   const ys = list(probe.ys);
   return (outputs) => tf.addN(fns.map((fn, i) => tf.mean(fn(ys[i]!, outputs[i]!)))) as tf.Scalar;
 }

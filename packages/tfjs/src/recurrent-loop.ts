@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellStateSizes } from './autodiff-jacobian.js';
-import type { FastCell } from './fast-cells.js';
+import type { FastCell } from './cells/fast-step.js';
+import { clearDropoutMasks, storedStates, type CallKwargs, type RNNCell, type RNNLayer } from './tfjs-internals.js';
+
+/** The sizes of a tfjs cell's states (one for SimpleRNN and GRU, [n, n] for LSTM's h and c). */
+export function cellStateSizes(cell: RNNCell): number[] {
+  const size = cell.stateSize;
+  return Array.isArray(size) ? size.map(Number) : [Number(size)];
+}
 
 /**
  * What one cell saw during a re-run, in the layer's processing order. The
@@ -22,17 +28,6 @@ export type RecordingSink = ((cells: CellRecording[]) => void) | null;
 /** Adds ε_t (or nothing) to a cell's states after step t (t = 0: the initial state). */
 export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[]) => tf.Tensor[];
 
-function clearDropoutMasks(cell: any): void {
-  // A mask cached by the last training call would be reused here, with the
-  // training batch size: clear it, as tfjs's RNN layers do before each call.
-  for (const key of ['dropoutMask', 'recurrentDropoutMask']) {
-    if (cell[key] != null) {
-      tf.dispose(cell[key]);
-      cell[key] = null;
-    }
-  }
-}
-
 /**
  * Re-runs a tfjs RNN layer's cell loop as RNN.call does — masking,
  * goBackwards, returnSequences, returnState, stateful initial states, and
@@ -44,19 +39,19 @@ function clearDropoutMasks(cell: any): void {
  * (and its loss) is unchanged.
  */
 export function runRecurrentLayer(
-  layer: any,
-  cells: any[],
-  rawInputs: any,
-  kwargs: any,
+  layer: RNNLayer,
+  cells: RNNCell[],
+  rawInputs: tf.Tensor | tf.Tensor[],
+  kwargs: CallKwargs | undefined,
   perturb: Perturb,
   sink: RecordingSink,
   fast: (FastCell | null)[] | null = null,
 ): tf.Tensor | tf.Tensor[] {
-  let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0] : rawInputs;
+  let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0]! : rawInputs;
   let flatInitial: tf.Tensor[] | null =
     kwargs?.initialState ?? (Array.isArray(rawInputs) && rawInputs.length > 1 ? rawInputs.slice(1) : null);
-  if (flatInitial == null && layer.stateful && layer.states_ != null) flatInitial = layer.states_;
-  let mask: tf.Tensor | null = kwargs?.mask ?? null;
+  if (flatInitial == null && layer.stateful) flatInitial = storedStates(layer);
+  let mask: tf.Tensor | tf.Tensor[] | null = kwargs?.mask ?? null;
   if (Array.isArray(mask)) mask = mask[0] ?? null;
   const samples = inputs.shape[0]!;
 
@@ -96,9 +91,9 @@ export function runRecurrentLayer(
         logs[i]!.x.push(input);
         logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
       }
-      // A fast step (fast-cells.ts) returns just the states; tfjs's call returns [output, ...states].
+      // A fast step (cells/fast-step.ts) returns just the states; tfjs's call returns [output, ...states].
       const step = fast?.[i];
-      const out = step ? null : (cells[i].call([input, ...states], { training: false }) as tf.Tensor[]);
+      const out = step ? null : (cells[i]!.call([input, ...states], { training: false }) as tf.Tensor[]);
       const fresh = step ? step.step(input, states) : out!.slice(1);
       // Built-in cells return their output as the first state (same tensor):
       // then a perturbation of the state must reach the output too, so that

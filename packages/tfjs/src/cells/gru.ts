@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
-import { asFactor, factor, readWeight, rowsTimes, type CellLinearization, type Factors } from './linearization.js';
+import type { GRUCell } from '../tfjs-internals.js';
+import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
+ * Everything gradscope knows about tfjs's GRU cell: its forward step, its
+ * Jacobian as a matrix-free operator, and the probe re-run's fast step.
+ *
  * GRU in tfjs (reset_after = false is the only variant): gate blocks z, r, h;
  * the bias is added to the input projection only.
  *   z = σ(x_z + h R_z), r = σ(x_r + h R_r), ĥ = φ(x_h + (r⊙h) R_h),
@@ -10,37 +15,52 @@ import { asFactor, factor, readWeight, rowsTimes, type CellLinearization, type F
  * Forward perturbation: δz = σ'_z[δh R_z], δr = σ'_r[δh R_r],
  *   δĥ = φ'[(δr⊙h + r⊙δh) R_h], δh' = δz⊙(h − ĥ) + z⊙δh + (1−z)⊙δĥ.
  */
-export function linearizeGRU(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): CellLinearization {
-  const n: number = cell.units;
+
+/** R split as tfjs uses it: [R_z | R_r] (2n columns) and R_h (n columns). */
+export interface GRURecurrent {
+  rzr: tf.Tensor2D;
+  rh: tf.Tensor2D;
+}
+
+/** One step as tfjs's GRUCell.call computes it (same order; training = false, so no dropout). */
+export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, x: tf.Tensor2D, h: tf.Tensor2D) {
+  let xp = tf.matMul(x, w.kernel);
+  if (w.bias) xp = tf.add(xp, w.bias);
+  const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [hz, hr] = tf.split(tf.matMul(h, r.rzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const az = tf.add(xz, hz);
+  const ar = tf.add(xr, hr);
+  const z = cell.recurrentActivation.apply(az);
+  const reset = cell.recurrentActivation.apply(ar);
+  const ah = tf.add(xh, tf.matMul(tf.mul(reset, h) as tf.Tensor2D, r.rh));
+  const candidate = cell.activation.apply(ah);
+  return { az, ar, ah, z, r: reset, candidate, h: tf.add(tf.mul(z, h), tf.mul(tf.add(1, tf.neg(z)), candidate)) };
+}
+
+/** [R_z | R_r] and R_h of a GRU cell's recurrent kernel (new tensors). */
+function splitRecurrent(recurrent: tf.Tensor2D, n: number): GRURecurrent {
+  const [rzr, rh] = tf.split(recurrent, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { rzr, rh };
+}
+
+export function linearizeGRU(cell: GRUCell, x: tf.Tensor2D, hPrev: tf.Tensor2D): CellLinearization {
+  const n = cell.units;
   const recName = activationName(cell.recurrentActivation);
   const actName = activationName(cell.activation);
-  const [rzr, rh] = tf.tidy(() => {
-    const r = readWeight(cell.recurrentKernel) as tf.Tensor2D;
-    return tf.split(r, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
-  });
+  const { rzr, rh } = splitRecurrent(readCellWeights(cell).recurrent, n);
   // Per-gate blocks and their transposes, as in lstm.ts: no split of a
   // [B, k, 2n] product and no transposed matMul on the operator's hot path.
   const [rz, rr] = tf.split(rzr, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
   const [rzT, rrT, rhT] = [tf.transpose(rz), tf.transpose(rr), tf.transpose(rh)];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
-    let xp = tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D);
-    const bias = readWeight(cell.bias);
-    if (bias) xp = tf.add(xp, bias);
-    const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const [hz, hr] = tf.split(tf.matMul(hPrev, rzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const az = tf.add(xz, hz);
-    const ar = tf.add(xr, hr);
-    const z = cell.recurrentActivation.apply(az) as tf.Tensor;
-    const r = cell.recurrentActivation.apply(ar) as tf.Tensor;
-    const ah = tf.add(xh, tf.matMul(tf.mul(r, hPrev), rh));
-    const hh = cell.activation.apply(ah) as tf.Tensor;
+    const { az, ar, ah, z, r, candidate } = gruForward(cell, readCellWeights(cell), { rzr, rh }, x, hPrev);
     const jZ = activationJacobian(cell.recurrentActivation, az);
     const jR = activationJacobian(cell.recurrentActivation, ar);
     const jH = activationJacobian(cell.activation, ah);
     Object.assign(kinds, { z: jZ.kind, r: jR.kind, h: jH.kind });
     return {
-      z: asFactor(z), r: asFactor(r), hPrev: asFactor(hPrev), hMinusCandidate: asFactor(tf.sub(hPrev, hh)),
+      z: asFactor(z), r: asFactor(r), hPrev: asFactor(hPrev), hMinusCandidate: asFactor(tf.sub(hPrev, candidate)),
       dZ: asFactor(jZ.data), dR: asFactor(jR.data), dH: asFactor(jH.data),
     };
   });
@@ -128,5 +148,38 @@ function diagonalGRU(n: number, general: Factors, activations: CellLinearization
         rowsTimes(tf.mul(q, F('cr')) as tf.Tensor3D, r.rrT),
       ]) as tf.Tensor3D;
     },
+  };
+}
+
+/**
+ * The probe re-run's GRU step with a hand-written backward (see
+ * fast-step.ts), or null when an activation has no closed-form derivative.
+ */
+export function gruFastCell(cell: GRUCell): FastCell | null {
+  const [rec, act] = [cell.recurrentActivation, cell.activation];
+  if (!closedForm(act, rec)) return null;
+  const w = readCellWeights(cell);
+  const r = splitRecurrent(w.recurrent, cell.units);
+  const [kernelT, rzrT, rhT] = [tf.transpose(w.kernel), tf.transpose(r.rzr), tf.transpose(r.rh)];
+  const step = customStep(([x, h], save) => {
+    const s = gruForward(cell, w, r, x as tf.Tensor2D, h as tf.Tensor2D);
+    save([h!, s.az, s.ar, s.ah, s.z, s.r, s.candidate]);
+    return {
+      value: s.h,
+      gradFunc: (g, saved) => {
+        const [hPrev, az, ar, ah, z, reset, candidate] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const daz = tf.mul(tf.mul(g, tf.sub(hPrev, candidate)), derivative(rec, az));
+        const dah = tf.mul(tf.mul(g, tf.sub(1, z)), derivative(act, ah)) as tf.Tensor2D;
+        const q = tf.matMul(dah, rhT); // cotangent of r⊙h
+        const dar = tf.mul(tf.mul(q, hPrev), derivative(rec, ar));
+        const dzr = tf.concat([daz, dar], 1) as tf.Tensor2D;
+        const dh = tf.addN([tf.mul(g, z), tf.mul(q, reset), tf.matMul(dzr, rzrT)]);
+        return [tf.matMul(tf.concat([dzr, dah], 1) as tf.Tensor2D, kernelT), dh];
+      },
+    };
+  });
+  return {
+    step: (input, states) => [step(input, states[0]!)],
+    dispose: () => tf.dispose([r.rzr, r.rh, kernelT, rzrT, rhT]),
   };
 }

@@ -32,6 +32,12 @@ export interface CellLinearization {
   activations: Record<string, { kind: ActivationKind; name: string }>;
   /** Tensors held in closures (weights); disposed with the factors. */
   held: tf.Tensor[];
+  /**
+   * Start vectors [B, 1, n] for a cold per-step Lanczos that know the cell's
+   * structure (see simple-rnn.ts); absent: the seeded random start. The
+   * caller disposes them.
+   */
+  startVectors?(): tf.Tensor3D;
 }
 
 /**
@@ -68,8 +74,24 @@ export function asFactor(t: tf.Tensor): tf.Tensor3D {
   return tf.expandDims(t, 1) as tf.Tensor3D;
 }
 
-/** Reads a tfjs cell weight (LayerVariable) as a tensor, or null. */
-export function readWeight(variable: unknown): tf.Tensor | null {
+/** Reads a tfjs cell weight (LayerVariable) as a tensor, or null (no bias). */
+export function readWeight(variable: tf.LayerVariable | null | undefined): tf.Tensor | null {
   if (variable == null) return null;
-  return (variable as { read(): tf.Tensor }).read();
+  return variable.read();
+}
+
+/** A built-in cell's weights as tensors (no copies): z = x K + h R + b. */
+export interface CellWeights {
+  kernel: tf.Tensor2D;
+  recurrent: tf.Tensor2D;
+  bias: tf.Tensor | null;
+}
+
+/** The weights of a SimpleRNN, LSTM or GRU cell, read now. */
+export function readCellWeights(cell: { kernel: tf.LayerVariable; recurrentKernel: tf.LayerVariable; bias: tf.LayerVariable | null }): CellWeights {
+  return {
+    kernel: readWeight(cell.kernel) as tf.Tensor2D,
+    recurrent: readWeight(cell.recurrentKernel) as tf.Tensor2D,
+    bias: readWeight(cell.bias),
+  };
 }

@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
-import { asFactor, factor, joinRows, readWeight, rowsTimes, type CellLinearization, type Factors } from './linearization.js';
+import type { LSTMCell } from '../tfjs-internals.js';
+import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
+ * Everything gradscope knows about tfjs's LSTM cell: its forward step, its
+ * Jacobian as a matrix-free operator, and the probe re-run's fast step.
+ *
  * LSTM in tfjs: z = x K + h R + b split into gate blocks i, f, c, o (that
  * order); i = σ(z_i), f = σ(z_f), g = φ(z_c), o = σ(z_o) with σ the
  * recurrentActivation (hardSigmoid by default) and φ the activation;
@@ -13,11 +18,27 @@ import { asFactor, factor, joinRows, readWeight, rowsTimes, type CellLinearizati
  *   δh' = σ'_o[δz_o]⊙φ(c') + o⊙φ'(c')[δc'].
  * Rows are laid out [h | c].
  */
-export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization {
-  const n: number = cell.units;
+
+/** One step as tfjs's LSTMCell.call computes it (same order; training = false, so no dropout). */
+export function lstmForward(cell: LSTMCell, w: CellWeights, x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor) {
+  let z = tf.add(tf.matMul(x, w.kernel), tf.matMul(h, w.recurrent));
+  if (w.bias) z = tf.add(z, w.bias);
+  const [zi, zf, zc, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const i = cell.recurrentActivation.apply(zi);
+  const f = cell.recurrentActivation.apply(zf);
+  const g = cell.activation.apply(zc);
+  const o = cell.recurrentActivation.apply(zo);
+  const cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
+  const phiC = cell.activation.apply(cNew);
+  return { zi, zf, zc, zo, i, f, g, o, c: cNew, phiC, h: tf.mul(o, phiC) };
+}
+
+export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization {
+  const n = cell.units;
   const recName = activationName(cell.recurrentActivation);
   const actName = activationName(cell.activation);
-  const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
+  // A snapshot of R: later training steps must not change a measurement.
+  const recurrent = tf.clone(readCellWeights(cell).recurrent);
   // One [n, n] block per gate and its transpose: four matMuls on the blocks
   // cost what one on [n, 4n] does, and spare the split of its [B, k, 4n]
   // result (SplitV is ~50× an elementwise op on wasm); transposed copies
@@ -29,15 +50,7 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
-    let z = tf.add(tf.matMul(x, readWeight(cell.kernel) as tf.Tensor2D), tf.matMul(hPrev, recurrent));
-    const bias = readWeight(cell.bias);
-    if (bias) z = tf.add(z, bias);
-    const [zi, zf, zc, zo] = tf.split(z, 4, 1) as tf.Tensor2D[] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const i = cell.recurrentActivation.apply(zi) as tf.Tensor;
-    const f = cell.recurrentActivation.apply(zf) as tf.Tensor;
-    const g = cell.activation.apply(zc) as tf.Tensor;
-    const o = cell.recurrentActivation.apply(zo) as tf.Tensor;
-    const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g));
+    const { zi, zf, zc, i, f, g, o, c, phiC, zo } = lstmForward(cell, { ...readCellWeights(cell), recurrent }, x, hPrev, cPrev);
     const jI = activationJacobian(cell.recurrentActivation, zi);
     const jF = activationJacobian(cell.recurrentActivation, zf);
     const jG = activationJacobian(cell.activation, zc);
@@ -46,7 +59,7 @@ export function linearizeLSTM(cell: any, x: tf.Tensor2D, sPrev: tf.Tensor2D): Ce
     Object.assign(kinds, { i: jI.kind, f: jF.kind, g: jG.kind, o: jO.kind, c: jC.kind });
     return {
       i: asFactor(i), f: asFactor(f), g: asFactor(g), o: asFactor(o), cPrev: asFactor(cPrev),
-      phiC: asFactor(cell.activation.apply(c) as tf.Tensor),
+      phiC: asFactor(phiC),
       dI: asFactor(jI.data), dF: asFactor(jF.data), dG: asFactor(jG.data), dO: asFactor(jO.data), dC: asFactor(jC.data),
     };
   });
@@ -147,5 +160,41 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
       ]) as tf.Tensor3D;
       return joinRows(toH, tf.mul(gcTotal, F('f')) as tf.Tensor3D);
     },
+  };
+}
+
+/**
+ * The probe re-run's LSTM step with a hand-written backward (see
+ * fast-step.ts), or null when an activation has no closed-form derivative.
+ * One output tensor (customGrad's limit): the joint state [h' | c'].
+ */
+export function lstmFastCell(cell: LSTMCell): FastCell | null {
+  const [rec, act] = [cell.recurrentActivation, cell.activation];
+  if (!closedForm(act, rec)) return null;
+  const n = cell.units;
+  const w = readCellWeights(cell);
+  const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
+  const step = customStep(([x, h, c], save) => {
+    const s = lstmForward(cell, w, x as tf.Tensor2D, h as tf.Tensor2D, c!);
+    save([c!, s.zi, s.zf, s.zc, s.zo, s.c, s.i, s.f, s.g, s.o, s.phiC]);
+    return {
+      value: tf.concat([s.h, s.c], 1),
+      gradFunc: (dy, saved) => {
+        const [cPrev, zi, zf, zc, zo, cNew, i, f, g, o, phiC] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [dh, dc] = tf.split(dy, 2, 1) as [tf.Tensor, tf.Tensor];
+        const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), derivative(act, cNew)));
+        const dz = tf.concat([
+          tf.mul(tf.mul(cTotal, g), derivative(rec, zi)),
+          tf.mul(tf.mul(cTotal, cPrev), derivative(rec, zf)),
+          tf.mul(tf.mul(cTotal, i), derivative(act, zc)),
+          tf.mul(tf.mul(dh, phiC), derivative(rec, zo)),
+        ], 1) as tf.Tensor2D;
+        return [tf.matMul(dz, kernelT), tf.matMul(dz, recurrentT), tf.mul(cTotal, f)];
+      },
+    };
+  });
+  return {
+    step: (input, states) => tf.split(step(input, states[0]!, states[1]!), [n, n], 1),
+    dispose: () => tf.dispose([kernelT, recurrentT]),
   };
 }

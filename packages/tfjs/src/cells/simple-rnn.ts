@@ -1,26 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
-import { asFactor, factor, readWeight, rowsTimes, type CellLinearization } from './linearization.js';
+import type { SimpleRNNCell } from '../tfjs-internals.js';
+import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights } from './linearization.js';
 
 /**
+ * Everything gradscope knows about tfjs's SimpleRNN cell: its forward step,
+ * its Jacobian as a matrix-free operator, and the probe re-run's fast step.
+ *
  * SimpleRNN: h_t = φ(x_t K + b + h_{t-1} R) in tfjs's row convention, so on
  * column perturbations J_t = D(φ'(a_t)) Rᵀ. On rows: v ↦ (v R) ⊙ φ'(a_t), and
  * the transpose v ↦ (v ⊙ φ'(a_t)) Rᵀ.
- *
+ */
+
+/** The pre-activation a = x K + b + h R, in SimpleRNNCell.call's order (training = false: no dropout). */
+export function simpleRNNPreActivation(w: CellWeights, x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor {
+  let a = tf.matMul(x, w.kernel);
+  if (w.bias) a = tf.add(a, w.bias);
+  return tf.add(a, tf.matMul(h, w.recurrent));
+}
+
+/**
  * @param x inputs of every (sample, step) row, [B, d]
  * @param hPrev the state each row started from, [B, n]
  */
-export function linearizeSimpleRNN(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D): CellLinearization {
+export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: tf.Tensor2D): CellLinearization {
   const name = activationName(cell.activation);
   // A snapshot of R: later training steps must not change a measurement.
-  const recurrent = tf.clone(readWeight(cell.recurrentKernel) as tf.Tensor2D);
+  const recurrent = tf.clone(readCellWeights(cell).recurrent);
   const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
   let kind: ReturnType<typeof activationJacobian>['kind'] = 'diagonal';
   const factors = tf.tidy(() => {
-    const kernel = readWeight(cell.kernel) as tf.Tensor2D;
-    const bias = readWeight(cell.bias);
-    let a = tf.add(tf.matMul(x, kernel), tf.matMul(hPrev, recurrent));
-    if (bias) a = tf.add(a, bias);
+    const a = simpleRNNPreActivation({ ...readCellWeights(cell), recurrent }, x, hPrev);
     const jac = activationJacobian(cell.activation, a);
     kind = jac.kind;
     return { dAct: asFactor(jac.data) };
@@ -34,5 +45,53 @@ export function linearizeSimpleRNN(cell: any, x: tf.Tensor2D, hPrev: tf.Tensor2D
     apply: (f, v) => applyActivation(kind, factor(f, 'dAct'), rowsTimes(v, recurrent)) as tf.Tensor3D,
     applyTranspose: (f, v) =>
       rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrentT),
+    ...(kind === 'diagonal' ? { startVectors: () => tf.tidy(() => structuralStart(factors.dAct, recurrentT)) } : {}),
+  };
+}
+
+/** Power of φ' in the structural start: high enough to single out the top units, as measured on n = 128 (bench/accuracy.mjs). */
+const START_POWER = 32;
+
+/**
+ * Where a cold per-step Lanczos starts for SimpleRNN: v = (φ'/max φ')^p Rᵀ per row.
+ *
+ * Why: the row map is v ↦ (v R) ⊙ φ', so with R orthogonal (tfjs's default
+ * initialiser, and near it early in training) its singular values are the
+ * φ' themselves, clustered just below 1 for every unit with a small
+ * pre-activation. From a random start 32 Lanczos steps leave ‖J_t‖ ~2e-3
+ * short on an untrained n = 128 SimpleRNN; this start already weighs the
+ * top units most (v R = (φ'/max)^p when R is orthogonal), and leaves
+ * 2–4e-4. Rows whose φ' vanish give zero rows, which the Lanczos replaces
+ * with its random start.
+ */
+function structuralStart(dAct: tf.Tensor3D, recurrentT: tf.Tensor2D): tf.Tensor3D {
+  const [rows, , n] = dAct.shape;
+  const top = tf.max(tf.abs(dAct), 2, true);
+  const weights = tf.pow(tf.div(tf.abs(dAct), tf.maximum(top, 1e-30)), START_POWER);
+  return tf.reshape(tf.matMul(tf.reshape(weights, [rows, n]), recurrentT), [rows, 1, n]) as tf.Tensor3D;
+}
+
+/**
+ * The probe re-run's SimpleRNN step with a hand-written backward (see
+ * fast-step.ts), or null when the activation has no closed-form derivative.
+ */
+export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
+  if (!closedForm(cell.activation)) return null;
+  const w = readCellWeights(cell);
+  const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
+  const step = customStep(([x, h], save) => {
+    const a = simpleRNNPreActivation(w, x as tf.Tensor2D, h as tf.Tensor2D);
+    save([a]);
+    return {
+      value: cell.activation.apply(a),
+      gradFunc: (dy, saved) => {
+        const da = tf.mul(dy, derivative(cell.activation, saved[0]!)) as tf.Tensor2D;
+        return [tf.matMul(da, kernelT), tf.matMul(da, recurrentT)];
+      },
+    };
+  });
+  return {
+    step: (input, states) => [step(input, states[0]!)],
+    dispose: () => tf.dispose([kernelT, recurrentT]),
   };
 }

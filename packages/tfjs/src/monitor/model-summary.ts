@@ -1,5 +1,5 @@
 import type { ModelSummary } from '@gradscope/protocol';
-import { cellStateSizes } from '../autodiff-jacobian.js';
+import { cellStateSizes } from '../recurrent-loop.js';
 import type { LayerTarget } from '../recurrent-layers.js';
 
 /** T when the layer's input shape fixes it ([batch, T, features]); else the probe's second dimension; else null. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { stopTrainingRequested } from '../tfjs-internals.js';
 import { now } from './clock.js';
 import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './options.js';
 import { ProbeTap } from './probe-tap.js';
@@ -69,7 +70,7 @@ export class GradscopeMonitor extends tf.Callback {
   }
 
   override async onTrainEnd(): Promise<void> {
-    const stopped = (this.model as any)?.stopTraining_ || (this.model as any)?.stopTraining;
+    const stopped = stopTrainingRequested(this.model as tf.LayersModel | null);
     await this.end(stopped ? 'stopped by a callback' : null);
   }
 

@@ -82,7 +82,7 @@ export class RunSession {
    * measurement when the cadence says one is due, and now and then a yield
    * to the event loop. All of it is charged to the monitor's budget.
    */
-  async recordStep(model: tf.LayersModel | null, logs: tf.Logs): Promise<void> {
+  async recordStep(model: tf.LayersModel, logs: tf.Logs): Promise<void> {
     if (!this.stream) return;
     const started = now();
     try {
@@ -117,7 +117,7 @@ export class RunSession {
   }
 
   /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
-  async measureNow(model: tf.LayersModel | null, step?: number): Promise<void> {
+  async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
   }
@@ -145,7 +145,7 @@ export class RunSession {
     await stream.close();
   }
 
-  private async measure(model: tf.LayersModel | null): Promise<void> {
+  private async measure(model: tf.LayersModel): Promise<void> {
     if (!this.stream) return;
     const t0 = now();
     try {
