@@ -28,7 +28,7 @@ import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 export class RunSession {
   readonly runId: string;
   /** Why stopOnNaN stopped training, or null. */
-  stopReason: string | null = null;
+  private stopReason: string | null = null;
   private stream: EventStream | null = null;
   private stepIndex = 0;
   private epochIndex = 0;
@@ -88,15 +88,15 @@ export class RunSession {
     try {
       const reports = this.pendingReports.splice(0);
       const report = reports.at(-1) ?? null;
-      const step = this.emit(trainStepEvent(logs, report));
+      const record = this.emit(trainStepEvent(logs, report));
       for (const clip of reports.flatMap(clipEvents)) {
         this.emit(clip);
         this.counts.clips++;
       }
       const gradNorm = report?.globalNormBefore ?? null;
-      this.emitAlerts(this.alerts.onTrainStep(step.loss, gradNorm));
+      this.emitAlerts(this.alerts.onTrainStep(record.loss, gradNorm));
       if (this.options.stopOnNaN && model) {
-        const reason = stopOnNaNReason(step.loss, gradNorm, this.stepIndex);
+        const reason = stopOnNaNReason(record.loss, gradNorm, this.stepIndex);
         if (reason) {
           this.stopReason = reason;
           model.stopTraining = true;
