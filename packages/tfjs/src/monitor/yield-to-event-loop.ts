@@ -1,10 +1,12 @@
+import { now } from './clock.js';
+
 /**
  * Lets the event loop run — socket callbacks, timers, a page's rendering —
  * and resumes as soon as it has. The monitor awaits this between the pieces
- * of a measurement and every YIELD_EVERY_MS of training: a page whose main
- * thread is held longer than the server's hello timeout loses its
- * connection, and a custom loop of `await trainOnBatch()` only ever yields
- * microtasks.
+ * of a measurement and, through PeriodicYield, every YIELD_EVERY_MS of
+ * training: a page whose main thread is held longer than the server's hello
+ * timeout loses its connection, and a custom loop of `await trainOnBatch()`
+ * only ever yields microtasks.
  *
  * Node: setImmediate. A page: a MessageChannel message, because
  * setTimeout(0) is clamped to 4 ms once nested and to 1 s in a background
@@ -26,4 +28,31 @@ export function yieldToEventLoop(): Promise<void> {
     });
   }
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * How often training lets the event loop run. A custom loop of
+ * `await trainOnBatch()` only ever yields microtasks, so without this a
+ * websocket publisher would not even connect until training ended.
+ */
+export const YIELD_EVERY_MS = 50;
+
+/**
+ * Yields to the event loop when at least `everyMs` have passed since it
+ * last did, so the monitor yields every few steps, not every step. One per
+ * monitor: the pace carries over from one run to the next.
+ */
+export class PeriodicYield {
+  private last = 0;
+
+  constructor(
+    private readonly everyMs = YIELD_EVERY_MS,
+    private readonly clock: () => number = now,
+  ) {}
+
+  async maybeYield(): Promise<void> {
+    if (this.clock() - this.last < this.everyMs) return;
+    this.last = this.clock();
+    await yieldToEventLoop(); // let sockets connect, send and receive acks
+  }
 }

@@ -1,0 +1,195 @@
+import type * as tf from '@tensorflow/tfjs';
+import { MeasureCache } from '../measure-cache.js';
+import { measureModel } from '../measure-model.js';
+import type { ClipReport } from '../with-clipping.js';
+import { AlertDetector, type AlertDraft } from './alerts.js';
+import { Cadence } from './cadence.js';
+import { clipEvents } from './clip-events.js';
+import { now } from './clock.js';
+import { EventStream, type EventDraft } from './event-stream.js';
+import { tapGradients } from './gradient-tap.js';
+import type { LiveAlert } from './live-sinks.js';
+import { stopOnNaNReason } from './nan-policy.js';
+import type { ResolvedOptions } from './options.js';
+import { runStartEvent, type RunPlan } from './run-start.js';
+import { openRunSinks } from './run-sinks.js';
+import { trainStepEvent } from './train-step-event.js';
+import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
+
+/**
+ * One run: from its run-start event to its run-end. Everything that belongs
+ * to a single run lives here and is new for each run — the event stream
+ * and its sinks, the step and epoch counters, the measurement cadence, the
+ * alert detector's history, the gradient tap on the optimizer, the
+ * measurement warm-start cache — so a second fit() of the same monitor
+ * starts from nothing. Nothing it does throws into training: a failure is
+ * an alert and one console warning.
+ */
+export class RunSession {
+  readonly runId: string;
+  /** Why stopOnNaN stopped training, or null. */
+  private stopReason: string | null = null;
+  private stream: EventStream | null = null;
+  private stepIndex = 0;
+  private epochIndex = 0;
+  private epochsDone = 0;
+  private readonly counts = { measurements: 0, clips: 0, alerts: 0 };
+  private runStart = 0;
+  private readonly cadence: Cadence;
+  private readonly alerts: AlertDetector;
+  private untap: () => void = () => {};
+  private pendingReports: ClipReport[] = [];
+  /** Warm starts between this run's measurements (the probe is fixed, so they carry over). */
+  private readonly cache = new MeasureCache();
+
+  private constructor(
+    private readonly plan: RunPlan,
+    private readonly options: ResolvedOptions,
+    private readonly pace: PeriodicYield,
+  ) {
+    this.runId = plan.runId;
+    this.cadence = new Cadence(options.every, options.budget);
+    this.alerts = new AlertDetector(options.spikeFactor);
+  }
+
+  /** Opens the run's sinks, starts observing the optimizer and emits run-start. Throws when a sink cannot open (an unwritable logdir). */
+  static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield): Promise<RunSession> {
+    const session = new RunSession(plan, options, pace);
+    const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
+    session.stream = new EventStream(plan.runId, sinks);
+    session.runStart = Date.now();
+    session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms);
+    session.emit(runStartEvent(plan, options));
+    return session;
+  }
+
+  epochBegan(epoch: number): void {
+    this.epochIndex = epoch;
+  }
+
+  epochEnded(): void {
+    this.epochsDone++;
+  }
+
+  /** Training time (not the monitor's) that the measurement budget is a fraction of. */
+  addTraining(ms: number): void {
+    this.cadence.addTraining(ms);
+  }
+
+  /**
+   * Records one training step: its train-step event, the clip events of the
+   * optimizer steps since the last record, alerts, the stopOnNaN policy, a
+   * measurement when the cadence says one is due, and now and then a yield
+   * to the event loop. All of it is charged to the monitor's budget.
+   */
+  async recordStep(model: tf.LayersModel, logs: tf.Logs): Promise<void> {
+    if (!this.stream) return;
+    const started = now();
+    try {
+      const reports = this.pendingReports.splice(0);
+      const report = reports.at(-1) ?? null;
+      const record = this.emit(trainStepEvent(logs, report));
+      for (const clip of reports.flatMap(clipEvents)) {
+        this.emit(clip);
+        this.counts.clips++;
+      }
+      const gradNorm = report?.globalNormBefore ?? null;
+      this.emitAlerts(this.alerts.onTrainStep(record.loss, gradNorm));
+      if (this.options.stopOnNaN && model) {
+        const reason = stopOnNaNReason(record.loss, gradNorm, this.stepIndex);
+        if (reason) {
+          this.stopReason = reason;
+          model.stopTraining = true;
+        }
+      }
+      if (this.cadence.isDue(this.stepIndex)) {
+        const t0 = now();
+        await this.measure(model);
+        this.cadence.measured(this.stepIndex, now() - t0);
+      }
+      await this.pace.maybeYield();
+    } catch (err) {
+      this.reportFailure('recording the training step', err);
+    } finally {
+      this.cadence.addMonitor(now() - started);
+      this.stepIndex++;
+    }
+  }
+
+  /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
+  async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
+    if (step !== undefined) this.stepIndex = step;
+    await this.measure(model);
+  }
+
+  /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
+  async end(otherReason: string | null): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return;
+    this.stream = null;
+    this.untap();
+    this.untap = () => {};
+    this.pendingReports = [];
+    this.cache.dispose();
+    stream.emit(
+      {
+        type: 'run-end',
+        status: this.stopReason ? 'stopped' : 'completed',
+        reason: this.stopReason ?? otherReason,
+        totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart },
+      },
+      Math.max(0, this.stepIndex - 1),
+      this.epochIndex,
+    );
+    await stream.flush();
+    await stream.close();
+  }
+
+  private async measure(model: tf.LayersModel): Promise<void> {
+    if (!this.stream) return;
+    const t0 = now();
+    try {
+      const layers = await measureModel(model, this.plan.probe, {
+        ...(this.options.layers ? { layers: this.options.layers } : {}),
+        ...(this.options.k !== null ? { k: this.options.k } : {}),
+        cache: this.cache,
+        gradNormHistory: this.alerts.recentGradNorms(),
+        pause: yieldToEventLoop,
+      });
+      this.emit({ type: 'measurement', layers, durationMs: now() - t0 });
+      this.counts.measurements++;
+      this.emitAlerts(this.alerts.onMeasurement(layers));
+    } catch (err) {
+      this.reportFailure('measuring the recurrent layers', err);
+    }
+  }
+
+  private emit<D extends EventDraft>(body: D): D {
+    this.stream!.emit(body, this.stepIndex, this.epochIndex);
+    return body;
+  }
+
+  private emitAlerts(drafts: AlertDraft[]): void {
+    for (const a of drafts) {
+      this.emit({ type: 'alert', ...a });
+      this.counts.alerts++;
+    }
+  }
+
+  /** An alert a live sink asks for (events it could not deliver); false once the run has ended, so the sink warns instead. */
+  private alertFromSink(alert: LiveAlert): boolean {
+    if (!this.stream) return false;
+    this.emitAlerts([alert]);
+    return true;
+  }
+
+  private reportFailure(what: string, err: unknown): void {
+    const message = `${what} failed: ${(err as Error)?.message ?? String(err)}`;
+    console.warn(`gradscope: ${message} (training continues)`);
+    try {
+      this.emitAlerts([{ kind: 'measurement-error', severity: 'error', message }]);
+    } catch {
+      // The stream itself failed; the warning above is all we can do.
+    }
+  }
+}
