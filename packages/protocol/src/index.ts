@@ -35,8 +35,21 @@ export type {
   Severity,
   TrainStepEvent,
 } from './events.js';
-export { CELL_KINDS, DIAGNOSIS_INDICATORS, JACOBIAN_METHODS, REGIMES } from './measurement.js';
-export type { CellKind, Diagnosis, DiagnosisIndicator, GruGates, JacobianMethod, LayerMeasurement, LstmGates, Regime, ScalarSummary, Summary } from './measurement.js';
+export { CELL_KINDS, DIAGNOSIS_INDICATORS, gradientRatio, JACOBIAN_METHODS, REGIMES } from './measurement.js';
+export type {
+  CellKind,
+  Diagnosis,
+  DiagnosisIndicator,
+  GradientHorizon,
+  GruGates,
+  JacobianMethod,
+  LayerMeasurement,
+  LstmGates,
+  Regime,
+  Remedy,
+  ScalarSummary,
+  Summary,
+} from './measurement.js';
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 
 // Validation, encoding, log lines.
