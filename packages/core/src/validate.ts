@@ -1,3 +1,5 @@
+import { rejectUnknownOptions } from '@gradscope/protocol';
+
 /**
  * Option checks shared by the public functions. Each error names the function
  * and the option and shows the offending value, so a bad call is diagnosed
@@ -27,9 +29,5 @@ export function checkShape(fn: string, name: string, shape: readonly number[], e
 
 /** Rejects option keys the function does not know (a typo would otherwise be silently ignored). */
 export function checkKnownKeys(fn: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new Error(`${fn}: unknown option '${key}' (known: ${known.join(', ')})`);
-    }
-  }
+  rejectUnknownOptions(fn, options, known);
 }

@@ -67,6 +67,9 @@ export type { SequencerOptions } from './sequencer.js';
 export { assertValidRunId, isValidRunId, makeRunId, MAX_RUN_ID_LENGTH, runIdProblem, slugify } from './run-id.js';
 export { formatEvent, formatNumber } from './format.js';
 
+// The options-checking idiom of every gradscope package.
+export { checkOptions, rejectUnknownOptions, showValue, type OptionCheck } from './options.js';
+
 // Fixtures: one realistic event of each type (the examples of PROTOCOL.md).
 export { EXAMPLE_RUN_ID, exampleEvent, exampleEvents, exampleGruGates, exampleNonFiniteAlert } from './examples.js';
 
