@@ -6,8 +6,7 @@
  * turns "NaN"/"Infinity" strings back into numbers); one bad event is
  * reported and skipped, not allowed to kill the stream.
  */
-import { validateEvent, type GradscopeEvent } from '@gradscope/protocol';
-import type { RunSummary } from '@gradscope/protocol';
+import { validateEvent, type GradscopeEvent, type RunSummary, type ServerMessage, type SubscriberMessage } from '@gradscope/protocol';
 import { RunList } from './run-list.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'unreachable';
@@ -77,12 +76,14 @@ export class Connection {
     return out;
   }
 
-  private send(msg: unknown): void {
+  private send(msg: SubscriberMessage): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
   private onMessage(text: string): void {
-    let msg: { type?: string; runId?: string; runs?: RunSummary[]; events?: unknown; downsampled?: boolean; message?: string };
+    // The server's messages are the protocol's; they are not validated here
+    // (events are, one by one), so every field read keeps a fallback.
+    let msg: Partial<ServerMessage>;
     try {
       msg = JSON.parse(text);
     } catch {

@@ -4,10 +4,15 @@
  * figure that motivates it. Computed once, beside the measurement, so the
  * console, the alerts and the dashboard all say the same thing.
  */
-import { gradientHorizon, gradientRatio, type GradientHorizon } from './horizon.js';
+import type { CellKind, Diagnosis, DiagnosisIndicator, GradientHorizon, Remedy } from '@gradscope/protocol';
+import { gradientHorizon, gradientRatio } from './horizon.js';
 import { DEFAULT_REGIME_THRESHOLDS, classifyRegime, indicatorVerdicts, type Regime, type RegimeThresholds } from './regime.js';
 
-export type DiagnosedCell = 'simpleRNN' | 'lstm' | 'gru' | 'custom';
+// What diagnose returns is the measurement record's `diagnosis`: its types
+// have one home, @gradscope/protocol. The old names stay as aliases.
+export type { Diagnosis, Remedy };
+export type DiagnosedCell = CellKind;
+export type Indicator = DiagnosisIndicator;
 
 export interface DiagnosisInput {
   kind: DiagnosedCell;
@@ -34,29 +39,6 @@ export interface DiagnosisInput {
   /** Recent global gradient norms of the training steps (for an exploding layer's clip threshold). */
   gradNormHistory?: readonly number[];
   thresholds?: Partial<RegimeThresholds>;
-}
-
-export type Indicator = 'lambda1' | 'gradRatio';
-
-export interface Remedy {
-  /** What to try, in the words of the API where there is one. */
-  action: string;
-  /** The measured figure that motivates it. */
-  because: string;
-}
-
-export interface Diagnosis {
-  /** Equal to classifyRegime on the same numbers: the measurement's `regime`. */
-  verdict: Regime;
-  /** The indicators that support the verdict (both when they agree). */
-  follows: Indicator[];
-  /** One or two sentences: the verdict, the figures, and which indicator it follows and why. */
-  reason: string;
-  /** gradNorm[0] / gradNorm[T]; null without gradNorm. */
-  gradRatio: number | null;
-  horizon: GradientHorizon;
-  /** Empty when stable. */
-  remedies: Remedy[];
 }
 
 /** Three significant digits; exponent form outside [1e-3, 1e4). */

@@ -11,16 +11,8 @@ export { spectralNorm, spectralNormWithVector, spectralNormWithWarmVector, type 
 export { denseSpectralNorm } from './dense-spectral-norm.js';
 export { spectralRadius, type SpectralRadiusOptions } from './spectral-radius.js';
 export { propagateProduct, type PropagateOptions, type Propagation } from './propagate.js';
-export {
-  analyzeSequence,
-  productNorms,
-  stepNorms,
-  type AnalyzeOptions,
-  type StepNormOptions,
-  type ProductNorms,
-  type ProductNormsOptions,
-  type SequenceAnalysis,
-} from './product-norms.js';
+export { analyzeSequence, productNorms, type AnalyzeOptions, type ProductNorms, type ProductNormsOptions, type SequenceAnalysis } from './analyze-sequence.js';
+export { stepNorms, type StepNormOptions } from './step-norms.js';
 export { lyapunovSpectrum } from './lyapunov.js';
 export { summarize, summarizeScalar, type ScalarSummary, type SeriesSummary } from './summarize.js';
 export {

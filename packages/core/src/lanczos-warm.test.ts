@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchedLanczos } from './lanczos.js';
 import { denseOperator, denseSequence } from './operator.js';
-import { analyzeSequence } from './product-norms.js';
+import { analyzeSequence } from './analyze-sequence.js';
 import { spectralNormWithWarmVector } from './spectral-norm.js';
 import { gaussianMatrix, maxRelativeError, normalSource, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
 

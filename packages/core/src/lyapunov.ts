@@ -1,5 +1,5 @@
 import type { JacobianSequence } from './operator.js';
-import { propagateProduct, type PropagateOptions } from './propagate.js';
+import { checkSequence, propagateProduct, type PropagateOptions } from './propagate.js';
 
 /**
  * The top-k finite-time Lyapunov exponents of each sample's product
@@ -12,9 +12,12 @@ import { propagateProduct, type PropagateOptions } from './propagate.js';
  * in a Jacobian gives NaN.
  *
  * Options as propagateProduct: k (default min(n, 8)), seed, start.
- * Returns [S][k]. For the norms as well, call analyzeSequence, which shares
+ * Returns [S][k]. Dense Jacobians (a tensor [T, n, n] or [S, T, n, n]) go
+ * in as denseSequence(tensor); a bare tensor is rejected with that advice.
+ * For the norms as well, call analyzeSequence, which shares
  * the propagation.
  */
 export async function lyapunovSpectrum(seq: JacobianSequence, options: PropagateOptions = {}): Promise<number[][]> {
+  checkSequence('lyapunovSpectrum', seq);
   return (await propagateProduct(seq, options)).ftle;
 }

@@ -57,6 +57,13 @@ export const PROPAGATE_KEYS = ['k', 'seed', 'start', 'iterations', 'tolerance'] 
 const DEFAULT_K = 8;
 
 export function checkSequence(fn: string, seq: JacobianSequence): void {
+  // A tensor of Jacobians is the likeliest mistake: say how to turn it into a sequence.
+  if ((seq as unknown) instanceof tf.Tensor) {
+    const shape = (seq as unknown as tf.Tensor).shape;
+    throw new TypeError(
+      `${fn}: takes a JacobianSequence, got a tf.Tensor of shape [${shape.join(', ')}]; wrap dense Jacobians ([T, n, n] or [S, T, n, n]) with denseSequence(tensor) and dispose the sequence after`,
+    );
+  }
   for (const key of ['samples', 'steps', 'size'] as const) {
     if (!Number.isInteger(seq?.[key]) || seq[key] < 1) {
       throw new Error(`${fn}: sequence.${key} must be an integer >= 1, got ${String(seq?.[key])}`);

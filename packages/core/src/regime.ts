@@ -20,7 +20,10 @@
  * some at the first) is exploding.
  */
 
-export type Regime = 'vanishing' | 'stable' | 'exploding' | 'non-finite';
+import type { Regime } from '@gradscope/protocol';
+
+// The regime names are part of the measurement record: one home, @gradscope/protocol.
+export type { Regime };
 
 export interface RegimeIndicators {
   lambda1: number;

@@ -6,17 +6,12 @@
  * −∞; mean of −∞ and +∞ is NaN).
  */
 
-export interface ScalarSummary {
-  mean: number;
-  min: number;
-  max: number;
-}
+import type { ScalarSummary, Summary } from '@gradscope/protocol';
 
-export interface SeriesSummary {
-  mean: number[];
-  min: number[];
-  max: number[];
-}
+// The summary types are the measurement record's (one home: @gradscope/protocol);
+// SeriesSummary is core's historical name for the protocol's Summary.
+export type { ScalarSummary };
+export type SeriesSummary = Summary;
 
 function summarizeColumn(values: readonly number[]): ScalarSummary {
   let mean = 0;

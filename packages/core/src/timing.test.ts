@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
 import { lyapunovSpectrum } from './lyapunov.js';
 import { denseSequence } from './operator.js';
-import { analyzeSequence, productNorms } from './product-norms.js';
+import { analyzeSequence, productNorms } from './analyze-sequence.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

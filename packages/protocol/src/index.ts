@@ -35,8 +35,21 @@ export type {
   Severity,
   TrainStepEvent,
 } from './events.js';
-export { CELL_KINDS, DIAGNOSIS_INDICATORS, JACOBIAN_METHODS, REGIMES } from './measurement.js';
-export type { CellKind, Diagnosis, DiagnosisIndicator, GruGates, JacobianMethod, LayerMeasurement, LstmGates, Regime, ScalarSummary, Summary } from './measurement.js';
+export { CELL_KINDS, DIAGNOSIS_INDICATORS, gradientRatio, JACOBIAN_METHODS, REGIMES } from './measurement.js';
+export type {
+  CellKind,
+  Diagnosis,
+  DiagnosisIndicator,
+  GradientHorizon,
+  GruGates,
+  JacobianMethod,
+  LayerMeasurement,
+  LstmGates,
+  Regime,
+  Remedy,
+  ScalarSummary,
+  Summary,
+} from './measurement.js';
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 
 // Validation, encoding, log lines.
@@ -53,6 +66,9 @@ export { EventSequencer } from './sequencer.js';
 export type { SequencerOptions } from './sequencer.js';
 export { assertValidRunId, isValidRunId, makeRunId, MAX_RUN_ID_LENGTH, runIdProblem, slugify } from './run-id.js';
 export { formatEvent, formatNumber } from './format.js';
+
+// The options-checking idiom of every gradscope package.
+export { checkOptions, rejectUnknownOptions, showValue, type OptionCheck } from './options.js';
 
 // Fixtures: one realistic event of each type (the examples of PROTOCOL.md).
 export { EXAMPLE_RUN_ID, exampleEvent, exampleEvents, exampleGruGates, exampleNonFiniteAlert } from './examples.js';

@@ -1,8 +1,10 @@
 /**
  * The per-layer measurement record: what @gradscope/tfjs `measureModel`
  * produces for one recurrent cell on one measured training step, exactly.
- * Definitions of every quantity are in DESIGN.md "The measurements"; the
- * conventions that a reader needs (indexing, logs) are repeated here.
+ * The definitions of the quantities are in docs/measurements.md at the root
+ * of the repository; the conventions a reader needs (indexing, logs) are
+ * repeated here. This file is the one home of the types the measurement is
+ * made of: @gradscope/core and @gradscope/tfjs import them from here.
  *
  * Every number here may be NaN or ±Infinity: a model that already diverged is
  * reported as such, never silently dropped (see encode.ts for how those
@@ -63,6 +65,33 @@ export interface GruGates {
 export type DiagnosisIndicator = 'lambda1' | 'gradRatio';
 export const DIAGNOSIS_INDICATORS: readonly DiagnosisIndicator[] = ['lambda1', 'gradRatio'];
 
+/** The gradient horizon: how far back the loss at the last step still reaches (computed by @gradscope/core `gradientHorizon`). */
+export interface GradientHorizon {
+  /**
+   * h: the states s_T, s_{T−1}, …, s_{T−h+1} all receive a gradient within
+   * `factor` of ‖∂L/∂s_T‖ (1 ≤ h ≤ T), so the loss at T "feels the last h of
+   * T steps". null when the gradient norms are missing or not finite.
+   */
+  steps: number | null;
+  /** T, the probe's sequence length. */
+  of: number;
+  /** The factor h is measured against. */
+  factor: number;
+  /**
+   * 1/|λ₁|: the steps over which the Jacobian product's slowest direction
+   * changes by a factor e (its own time scale). Infinity when λ₁ = 0; NaN when λ₁ is.
+   */
+  timeScale: number;
+}
+
+/** One thing to try, with the measured figure that motivates it. */
+export interface Remedy {
+  /** What to try, in the words of the API where there is one. */
+  action: string;
+  /** The measured figure that motivates it. */
+  because: string;
+}
+
 /**
  * The measurement in words, computed once by @gradscope/core `diagnose` so
  * that the console, the alerts and the dashboard say the same thing.
@@ -76,17 +105,9 @@ export interface Diagnosis {
   reason: string;
   /** gradNorm[0] / gradNorm[T] of the probe means; null without gradNorm. */
   gradRatio: number | null;
-  horizon: {
-    /** h: ‖∂L/∂s_t‖ stays within `factor` of ‖∂L/∂s_T‖ for the last h states (1..T); null without finite gradNorm. */
-    steps: number | null;
-    /** T. */
-    of: number;
-    factor: number;
-    /** 1/|λ₁|: the Jacobian product's own time scale in steps (Infinity when λ₁ = 0). */
-    timeScale: number;
-  };
+  horizon: GradientHorizon;
   /** What to try, each with the figure that motivates it; empty when stable. */
-  remedies: { action: string; because: string }[];
+  remedies: Remedy[];
 }
 
 export interface LayerMeasurement {
@@ -121,4 +142,15 @@ export interface LayerMeasurement {
   regime: Regime;
   /** The regime in words, the gradient horizon and remedies; absent in runs recorded before it existed. */
   diagnosis?: Diagnosis;
+}
+
+/**
+ * gradNorm[0] / gradNorm[T]: the share of the loss gradient at the last state
+ * that reaches the first (the `gradRatio` of a Diagnosis and of the regime).
+ * The one definition: @gradscope/core re-exports it, the server's export uses
+ * it for runs recorded before diagnoses existed.
+ */
+export function gradientRatio(gradNorm: readonly number[]): number {
+  if (gradNorm.length < 2) throw new Error(`gradientRatio: need gradNorm for t = 0..T (at least 2 values), got ${gradNorm.length}`);
+  return gradNorm[0]! / gradNorm[gradNorm.length - 1]!;
 }

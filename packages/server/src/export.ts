@@ -5,7 +5,7 @@
  * file — one to learn the metric and layer names for the header — so memory
  * stays bounded by one measurement.
  */
-import type { GradscopeEvent, LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
+import { gradientRatio, type GradscopeEvent, type LayerMeasurement, type MeasurementEvent } from '@gradscope/protocol';
 import type { RunState } from './run-state.js';
 import type { RunStore } from './run-store.js';
 
@@ -37,8 +37,10 @@ export function csvField(v: unknown): string {
 function layerValues(l: LayerMeasurement | undefined): unknown[] {
   if (!l) return LAYER_COLUMNS.map(() => null);
   const last = (xs: number[]) => xs[xs.length - 1] ?? null;
+  // The ratio the run itself reported (its diagnosis); runs recorded before
+  // diagnoses existed get the same definition, from the protocol.
   const g = l.gradNorm?.mean;
-  const ratio = g && g.length > 0 ? g[0]! / g[g.length - 1]! : null;
+  const ratio = l.diagnosis ? l.diagnosis.gradRatio : g && g.length >= 2 ? gradientRatio(g) : null;
   return [l.regime, l.ftle.mean[0] ?? null, last(l.logProduct.mean), last(l.logBound.mean), ratio];
 }
 

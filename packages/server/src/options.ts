@@ -1,7 +1,8 @@
 /**
  * Options of startServer(). Defaults spread in, then one precise error per
- * bad option (the ws style).
+ * bad option (the ws style), through the protocol's checkOptions.
  */
+import { checkOptions, type OptionCheck } from '@gradscope/protocol';
 import { isLoopbackHost } from './security.js';
 
 export interface ServerOptions {
@@ -58,7 +59,7 @@ const DEFAULTS = {
   helloTimeoutMs: 10_000,
 };
 
-type Check = (v: unknown) => string | null;
+type Check = OptionCheck;
 const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
 const posInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
 const CHECKS: Record<keyof ServerOptions, Check> = {
@@ -80,13 +81,7 @@ const CHECKS: Record<keyof ServerOptions, Check> = {
 };
 
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  for (const [key, value] of Object.entries(options)) {
-    const check = CHECKS[key as keyof ServerOptions];
-    if (!check) throw new TypeError(`gradscope server: unknown option '${key}' (known: ${Object.keys(CHECKS).join(', ')})`);
-    if (value === undefined) continue;
-    const wanted = check(value);
-    if (wanted) throw new TypeError(`gradscope server: option '${key}' must be ${wanted}, got ${JSON.stringify(value) ?? String(value)}`);
-  }
+  checkOptions('gradscope server', options, CHECKS, "startServer({ port: 6007 })");
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerOptions;
   const resolved: ResolvedServerOptions = {
     ...DEFAULTS,

@@ -4,6 +4,7 @@
  * gradient norm at the p-th percentile of the norms seen so far, so the
  * threshold follows the run instead of being chosen by hand.
  */
+import { rejectUnknownOptions } from '@gradscope/protocol';
 
 /** Options of `withClipping(optimizer, { autoClip: { percentile, history } })`. */
 export interface AutoClipOptions {
@@ -22,11 +23,7 @@ export function checkAutoClip(options: unknown): Required<AutoClipOptions> {
   if (options == null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`withClipping: autoClip must be an object like { percentile: 10 }, got ${String(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      throw new Error(`withClipping: unknown option 'autoClip.${key}' (known: ${KNOWN.join(', ')})`);
-    }
-  }
+  rejectUnknownOptions('withClipping', options, KNOWN, 'autoClip.');
   const { percentile = AUTO_CLIP_DEFAULTS.percentile, history = AUTO_CLIP_DEFAULTS.history } = options as AutoClipOptions;
   if (typeof percentile !== 'number' || !(percentile > 0 && percentile <= 100)) {
     throw new Error(`withClipping: autoClip.percentile must be a number in (0, 100] (10 clips at the 10th percentile), got ${String(percentile)}`);

@@ -6,6 +6,7 @@ import { diagnoseLayer } from './diagnose-layer.js';
 import { buildCellSequence, resolveMethod } from './cell-jacobians.js';
 import { gruGates, lstmGates } from './gate-statistics.js';
 import type { MeasureCache } from './measure-cache.js';
+import { checkKForCell, checkMeasureOptions } from './measure-options.js';
 import { checkProbe, compiledLoss, type Probe } from './probe.js';
 import { disposeRecord, probeRun, type ProbeLoss } from './probe-run.js';
 import { recurrentKernelNorms } from './recurrent-kernel.js';
@@ -69,6 +70,7 @@ function roundDeep<T>(value: T): T {
  */
 export async function measureModel(model: tf.LayersModel, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
   checkProbe(model, probe);
+  checkMeasureOptions(options);
   const targets = selectRecurrentLayers(model, options.layers);
   if (targets.length === 0) {
     throw new Error(`gradscope: this model has no recurrent layer (SimpleRNN, LSTM, GRU, RNN or Bidirectional) to measure`);
@@ -83,6 +85,7 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
       for (const [i, cell] of target.cells.entries()) {
         const record = records[l]![i]!;
         const [samples, steps, size] = record.sPrev.shape;
+        checkKForCell(options.k, cell.name, size);
         const method = resolveMethod(cell.kind, options.method);
         const { sequence, linearization } = buildCellSequence(cell, record, method);
         try {

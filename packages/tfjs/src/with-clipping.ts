@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AutoClipHistory, checkAutoClip, type AutoClipOptions } from './auto-clip.js';
+import { rejectUnknownOptions } from '@gradscope/protocol';
 
 /**
  * Options of withClipping. Give at most one of clipNorm, globalClipNorm,
@@ -49,11 +50,7 @@ function checkOptions(options: ClippingOptions): { mode: ClipMode | null; thresh
   if (options == null || typeof options !== 'object') {
     throw new Error(`withClipping: options must be an object like { globalClipNorm: 1 }, got ${String(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      throw new Error(`withClipping: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
-    }
-  }
+  rejectUnknownOptions('withClipping', options, KNOWN);
   const given = KNOWN.filter((k) => options[k] !== undefined);
   if (given.length > 1) {
     throw new Error(`withClipping: give at most one of ${KNOWN.join(', ')}; got ${given.join(' and ')}`);

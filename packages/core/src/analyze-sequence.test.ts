@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lyapunovSpectrum } from './lyapunov.js';
 import { denseSequence, type JacobianSequence } from './operator.js';
-import { analyzeSequence, productNorms } from './product-norms.js';
+import { analyzeSequence, productNorms } from './analyze-sequence.js';
 import { buildSequence, exactLogProduct, exactStepNorms, gaussianSequence, scaledOrthogonalSequence, type SequenceData } from './test-helpers/sequences.js';
 
 beforeAll(async () => {
