@@ -7,7 +7,9 @@ import type { CellLinearization } from './cells/linearization.js';
 import { disposeRecord, probeRun, type CellRecord } from './probe-run.js';
 import { targetsOfLayer, type CellKind, type CellTarget } from './recurrent-layers.js';
 
-export type JacobianMethod = 'analytic' | 'autodiff';
+import type { JacobianMethod } from '@gradscope/protocol';
+
+export type { JacobianMethod };
 
 export interface CellJacobians {
   /** 'lstm_1', 'bidi/forward', 'rnn_1/cell_0' … */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyzeSequence, summarize, summarizeScalar, type RegimeThresholds } from '@gradscope/core';
-import type { LayerMeasurement } from '@gradscope/protocol';
+import type { JacobianMethod, LayerMeasurement } from '@gradscope/protocol';
 import { activationName } from './activation-jacobian.js';
 import { diagnoseLayer } from './diagnose-layer.js';
 import { buildCellSequence, resolveMethod } from './cell-jacobians.js';
@@ -16,7 +16,7 @@ export interface MeasureOptions {
   /** Names of the recurrent layers to measure; default: every recurrent layer. */
   layers?: string[];
   /** 'auto' (default): analytic Jacobians for built-in cells, autodiff for custom ones. */
-  method?: 'auto' | 'analytic' | 'autodiff';
+  method?: 'auto' | JacobianMethod;
   /**
    * Vectors propagated through the product (and Lyapunov exponents reported).
    * Default: core's, min(N, 8). With k = N the product norm is exact; with

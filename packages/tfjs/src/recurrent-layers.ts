@@ -7,7 +7,9 @@ import { bidirectionalHalves, stackedCells, type RNNCell, type RNNLayer } from '
  * Bidirectional layer contributes two (its forward and backward layers), a
  * layer over StackedRNNCells one target with several cells.
  */
-export type CellKind = 'simpleRNN' | 'lstm' | 'gru' | 'custom';
+import type { CellKind } from '@gradscope/protocol';
+
+export type { CellKind };
 
 export interface CellTarget {
   /** Name used in every record: 'lstm_1', 'bidi/forward', 'rnn_1/cell_0'. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CellKind } from '@gradscope/protocol';
 import type { ActivationKind } from '../activation-jacobian.js';
 
 /**
@@ -16,7 +17,7 @@ export type Factors = Record<string, tf.Tensor3D>;
  * same code serves the batched per-step norms and the sequential products.
  */
 export interface CellLinearization {
-  kind: 'simpleRNN' | 'lstm' | 'gru';
+  kind: Exclude<CellKind, 'custom'>;
   /** Size of the joint state s (n, or 2n for LSTM's (h, c)). */
   stateSize: number;
   factors: Factors;

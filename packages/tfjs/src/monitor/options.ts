@@ -1,3 +1,4 @@
+import { checkOptions, type OptionCheck } from '@gradscope/protocol';
 import { platform } from '../platform/platform.js';
 import type { Probe } from '../probe.js';
 
@@ -81,7 +82,7 @@ export const DEFAULTS: ResolvedOptions = {
   serve: true,
 };
 
-type Check = (value: unknown) => string | null;
+type Check = OptionCheck;
 const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'a positive integer');
 const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
@@ -103,23 +104,9 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
   serve: boolean,
 };
 
-/** Defaults spread in, then one precise error per bad option. */
+/** Defaults spread in, then one precise error per bad option (the idiom every package uses: checkOptions). */
 export function resolveOptions(options: GradscopeOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`gradscope: options must be an object, e.g. gradscope({ probe: { xs, ys } }); got ${String(options)}`);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    const check = CHECKS[key as keyof GradscopeOptions];
-    if (!check) {
-      throw new Error(`gradscope: unknown option '${key}' (known: ${Object.keys(CHECKS).join(', ')})`);
-    }
-    if (value === undefined) continue;
-    const wanted = check(value);
-    if (wanted) {
-      const shown = typeof value === 'string' ? `'${value}'` : typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
-      throw new Error(`gradscope: option '${key}' must be ${wanted}, got ${shown}`);
-    }
-  }
+  checkOptions('gradscope', options, CHECKS, 'gradscope({ probe: { xs, ys } })');
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return { ...DEFAULTS, logdir: platform().defaultLogdir, ...defined } as ResolvedOptions;
 }
