@@ -24,7 +24,7 @@ describe('measureModel options: checked as gradscope() checks its own', () => {
     await expect(measureModel(m, { xs }, { kk: 2 } as never)).rejects.toThrow(
       new TypeError(`measureModel: unknown option 'kk' (known: ${MEASURE_OPTIONS.join(', ')})`),
     );
-    expect(MEASURE_OPTIONS).toEqual(['layers', 'method', 'k', 'loss', 'thresholds', 'cache', 'gradNormHistory']);
+    expect(MEASURE_OPTIONS).toEqual(['layers', 'method', 'k', 'loss', 'thresholds', 'cache', 'gradNormHistory', 'pause']);
   });
 
   it('a value of the wrong type names the option, the value and what would do', async () => {

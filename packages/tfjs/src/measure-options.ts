@@ -21,6 +21,7 @@ const CHECKS: Record<string, OptionCheck> = {
   thresholds: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of regime thresholds, e.g. { gradRatioVanishing: 1e-3 }'),
   cache: (v) => (v instanceof MeasureCache ? null : 'a MeasureCache (new MeasureCache())'),
   gradNormHistory: (v) => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? null : 'an array of numbers (recent global gradient norms)'),
+  pause: (v) => (typeof v === 'function' ? null : 'a function returning a Promise, awaited between the pieces of a measurement'),
 };
 
 export const MEASURE_OPTIONS: readonly string[] = Object.keys(CHECKS);
