@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs script
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/ensure-chromium.mjs';
 import { encodeEvent, exampleEvents, type GradscopeEvent } from '@gradscope/protocol';
+import { colouredPixels } from '../helpers/pixels.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { trainShortRun } from '../helpers/train.js';
 
@@ -22,22 +23,6 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let logdir: string;
-
-/** Per panel: the number of strongly coloured pixels over all its canvases (axes and text are grey, so they do not count). */
-async function colouredPixels(p: Page): Promise<Record<string, number>> {
-  return p.evaluate(() => {
-    const out: Record<string, number> = {};
-    for (const panel of document.querySelectorAll<HTMLElement>('[data-panel]')) {
-      let n = 0;
-      for (const c of panel.querySelectorAll('canvas')) {
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        for (let i = 0; i < d.length; i += 4) if (Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!) > 40) n++;
-      }
-      out[panel.dataset.panel!] = n;
-    }
-    return out;
-  });
-}
 
 const columns = (p: Page) => p.evaluate(() => Number(document.querySelector<HTMLCanvasElement>('canvas.heatmap')?.dataset.columns ?? 0));
 const counts = (p: Page) =>

@@ -6,25 +6,10 @@
  * platform before anything runs: logdir files, the embedded dashboard
  * server, the `ws` client and the wasm backend are reachable only from there.
  */
-import type { EventSink, RunLog } from '../monitor/sinks.js';
-import type { SocketFactory } from '../monitor/ws-publisher.js';
 import { browserPlatform } from './browser-platform.js';
+import type { Platform } from './platform-interface.js';
 
-export interface Platform {
-  readonly name: 'node' | 'browser';
-  /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */
-  readonly defaultLogdir: string | false;
-  /** Opens the run's events.jsonl in `logdir` (which the publisher reads back from); throws naming the folder when it cannot. */
-  openLogdirSink(logdir: string, runId: string): Promise<RunLog>;
-  /** A sink feeding the embedded dashboard server for `logdir` (started on first use); null when there is none. */
-  embeddedServerSink(logdir: string, runId: string): Promise<EventSink | null>;
-  /** How to open a websocket to a `gradscope serve`; throws saying what is missing. */
-  socketFactory(): Promise<SocketFactory>;
-  /** Keeps the embedded server up until Ctrl-C (resolves at once where there is none). */
-  serveForever(): Promise<void>;
-  /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */
-  selectWasm(): Promise<string | null>;
-}
+export type { Platform } from './platform-interface.js';
 
 let current: Platform = browserPlatform;
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SocketFactory, SocketLike } from '../../monitor/ws-publisher.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
 

@@ -1,0 +1,19 @@
+/** What the monitor needs from the place it runs in (see platform.ts for how one is chosen). */
+import type { EventSink, RunLog } from '../monitor/sinks.js';
+import type { SocketFactory } from '../monitor/ws-publisher.js';
+
+export interface Platform {
+  readonly name: 'node' | 'browser';
+  /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */
+  readonly defaultLogdir: string | false;
+  /** Opens the run's events.jsonl in `logdir` (which the publisher reads back from); throws naming the folder when it cannot. */
+  openLogdirSink(logdir: string, runId: string): Promise<RunLog>;
+  /** A sink feeding the embedded dashboard server for `logdir` (started on first use); null when there is none. */
+  embeddedServerSink(logdir: string, runId: string): Promise<EventSink | null>;
+  /** How to open a websocket to a `gradscope serve`; throws saying what is missing. */
+  socketFactory(): Promise<SocketFactory>;
+  /** Keeps the embedded server up until Ctrl-C (resolves at once where there is none). */
+  serveForever(): Promise<void>;
+  /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */
+  selectWasm(): Promise<string | null>;
+}
