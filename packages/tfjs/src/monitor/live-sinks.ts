@@ -2,7 +2,8 @@ import type { AlertEvent } from '@gradscope/protocol';
 import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
 import type { EventSink, RunLog } from './sinks.js';
-import { WsPublisher, type Loss, type SocketFactory } from './ws-publisher.js';
+import type { SocketFactory } from './publisher-socket.js';
+import { WsPublisher, type Loss } from './ws-publisher.js';
 
 /** An alert the live sinks ask the monitor to emit into the run (e.g. 'dropped-events'). */
 export type LiveAlert = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & { value?: number };

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { gradscope } from './monitor.js';
-import { WsPublisher, type SocketLike } from './ws-publisher.js';
+import type { SocketLike } from './publisher-socket.js';
+import { WsPublisher } from './ws-publisher.js';
 
 const T = 6;
 function model(): tf.Sequential {

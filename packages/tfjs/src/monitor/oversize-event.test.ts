@@ -12,7 +12,8 @@ import { openWebSocket, startServer } from '@gradscope/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempLogdir } from '../test-helpers/runs.js';
 import { settledSummary } from '../test-helpers/serve-child.js';
-import { WsPublisher, type Loss, type SocketLike } from './ws-publisher.js';
+import type { SocketLike } from './publisher-socket.js';
+import { WsPublisher, type Loss } from './ws-publisher.js';
 
 const MiB = 1024 * 1024;
 

@@ -16,7 +16,8 @@ import { useTestBackend } from '../test-helpers/backend.js';
 import { readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { freePort, ServeChild, settledSummary } from '../test-helpers/serve-child.js';
 import { gradscope } from './monitor.js';
-import { WsPublisher, type SocketLike } from './ws-publisher.js';
+import type { SocketLike } from './publisher-socket.js';
+import { WsPublisher } from './ws-publisher.js';
 
 const T = 6;
 

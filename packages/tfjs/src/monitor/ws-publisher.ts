@@ -16,24 +16,13 @@
  * skipped with the `gap` extension, counted once in `lost` and reported
  * through `onLost`.
  */
-import { encodeEvent, PUBLISH_PATH, type GradscopeEvent } from '@gradscope/protocol';
+import { encodeEvent, type GradscopeEvent } from '@gradscope/protocol';
 import { DEFAULT_MAX_FRAME_BYTES, eventsFrame, planFrames } from './publish-frames.js';
 import { FILE_BACKED, MEMORY_ONLY, PublishSpool, utf8Length, type SpooledEvent } from './publish-spool.js';
+import { FINAL_REFUSALS } from './publisher-refusals.js';
+import { publishUrl, type SocketFactory, type SocketLike } from './publisher-socket.js';
 import { SeqRanges } from './seq-ranges.js';
 import type { EventSink } from './sinks.js';
-
-/** The part of the WebSocket interface used here; both `ws` and browsers' WebSocket have it. */
-export interface SocketLike {
-  readonly readyState: number;
-  readonly bufferedAmount: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: any) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason?: string }) => void) | null;
-  onerror: ((ev: any) => void) | null;
-}
-export type SocketFactory = (url: string) => SocketLike;
 
 /** Events the publisher had to give up on, with a sentence saying which and why. */
 export interface Loss {
@@ -64,24 +53,7 @@ const BATCH_EVENTS = 500;
 const BATCH_BYTES = 1024 * 1024;
 const MAX_IN_FLIGHT = 8;
 const HIGH_WATER = 2 * 1024 * 1024;
-/**
- * Error codes after which reconnecting would only repeat the refusal: a
- * wrong token, frames the server cannot parse (a bug, not weather), or a
- * run that is not this publisher's to write (another connection holds its
- * secret, the id belongs to an older run, the run has ended). Everything
- * else — `not-hello` (the page was too busy to say hello in time),
- * `replaced`, `storage`, `flood`, a dropped connection — is transient:
- * reconnect with backoff and resend from the server's lastSeq.
- */
-const FATAL = new Set(['bad-token', 'bad-origin', 'invalid-json', 'invalid-message', 'unknown-type', 'invalid-event', 'wrong-run', 'binary', 'not-publisher', 'run-exists', 'run-ended']);
 const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-/** ws://host:port → ws://host:port/ws/publish (a URL that already names a path is kept). */
-export function publishUrl(url: string): string {
-  const u = new URL(url);
-  if (u.pathname === '/' || u.pathname === '') u.pathname = PUBLISH_PATH;
-  return u.toString();
-}
 
 export class WsPublisher implements EventSink {
   readonly name = 'websocket';
@@ -282,7 +254,7 @@ export class WsPublisher implements EventSink {
       this.gapStreak++;
       return;
     }
-    if (FATAL.has(code)) {
+    if (FINAL_REFUSALS.has(code)) {
       const where = this.options.readBack ? 'the logdir file still records the run' : 'this page keeps no copy: events not yet acknowledged are lost';
       console.warn(`gradscope: the server at ${this.options.url} refused run ${this.options.runId}: ${message} (live streaming stopped; ${where})`);
       this.stop();

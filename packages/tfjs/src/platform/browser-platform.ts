@@ -3,7 +3,7 @@
  * condition): no files, no embedded server, the runtime's own WebSocket.
  * Nothing here may import a Node-only module: bundlers see this file.
  */
-import type { SocketFactory, SocketLike } from '../monitor/ws-publisher.js';
+import type { SocketFactory, SocketLike } from '../monitor/publisher-socket.js';
 import type { Platform } from './platform-interface.js';
 
 const NO_SERVER = 'in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option';

@@ -1,6 +1,6 @@
 /** What the monitor needs from the place it runs in (see platform.ts for how one is chosen). */
 import type { EventSink, RunLog } from '../monitor/sinks.js';
-import type { SocketFactory } from '../monitor/ws-publisher.js';
+import type { SocketFactory } from '../monitor/publisher-socket.js';
 
 export interface Platform {
   readonly name: 'node' | 'browser';

@@ -5,7 +5,7 @@
  * no bundler building a page ever sees these imports.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SocketFactory, SocketLike } from '../../monitor/ws-publisher.js';
+import type { SocketFactory, SocketLike } from '../../monitor/publisher-socket.js';
 import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
