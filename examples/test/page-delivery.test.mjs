@@ -9,7 +9,6 @@
 //  - the server is down when training starts and comes up mid-run.
 // Every run must end up stored whole with status completed.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { startServer } from '@gradscope/server';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './free-port.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from '../../dashboard/scripts/ensure-chromium.mjs';
 import { serveStatic } from '../browser/serve.mjs';
 
@@ -26,14 +26,6 @@ const STEPS = 6;
 // monitor's own longest task (with its yielding) stays well under it.
 const HELLO_TIMEOUT_MS = 800;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 let tmp;
 let statics;
