@@ -84,9 +84,19 @@ export interface MeasurementEvent extends EventEnvelope {
   type: 'measurement';
   /** One record per measured recurrent cell. */
   layers: LayerMeasurement[];
-  /** Wall time the measurement took. */
+  /** Wall time the measurement took (in the worker, when it measured there). */
   durationMs: number;
+  /**
+   * Where it was measured: 'worker' (a worker beside training, from a copy
+   * of the weights taken at `step`, so the event arrives a few steps later)
+   * or 'thread' (the training thread). Absent in runs recorded before it
+   * existed.
+   */
+  measuredIn?: MeasuredIn;
 }
+
+export type MeasuredIn = 'worker' | 'thread';
+export const MEASURED_IN: readonly MeasuredIn[] = ['worker', 'thread'];
 
 export type ClipMode = 'clipNorm' | 'globalClipNorm' | 'clipValue' | 'autoClip';
 export const CLIP_MODES: readonly ClipMode[] = ['clipNorm', 'globalClipNorm', 'clipValue', 'autoClip'];
@@ -119,7 +129,8 @@ export type KnownAlertKind =
   | 'lyapunov-crossing'
   | 'non-finite'
   | 'measurement-error'
-  | 'dropped-events';
+  | 'dropped-events'
+  | 'measured-on-thread';
 export const KNOWN_ALERT_KINDS: readonly KnownAlertKind[] = [
   'grad-spike',
   'vanishing',
@@ -128,6 +139,7 @@ export const KNOWN_ALERT_KINDS: readonly KnownAlertKind[] = [
   'non-finite',
   'measurement-error',
   'dropped-events',
+  'measured-on-thread',
 ];
 /** `string & {}` keeps editor completion for the known kinds while accepting any kebab-case kind. */
 export type AlertKind = KnownAlertKind | (string & {});

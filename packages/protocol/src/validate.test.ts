@@ -130,6 +130,7 @@ describe('validateEvent: errors name the field and the problem', () => {
     ['train-step', 'train-step.clipThreshold: expected a number, got "1"', (e) => (e.clipThreshold = '1')],
     ['measurement', 'measurement.layers: expected an array, got an object', (e) => (e.layers = {})],
     ['measurement', 'measurement.durationMs: expected a finite number ≥ 0, got -1', (e) => (e.durationMs = -1)],
+    ['measurement', 'measurement.measuredIn: expected one of "worker", "thread", got "gpu"', (e) => (e.measuredIn = 'gpu')],
     ['measurement', 'measurement.layers[0].stepNorm.mean[3]: expected a number, got "abc"', (e) => (e.layers[0].stepNorm.mean[3] = 'abc')],
     ['measurement', 'measurement.layers[1].logProduct.max[0]: expected a number, got null', (e) => (e.layers[1].logProduct.max[0] = null)],
     ['measurement', 'measurement.layers[0].layer: expected a non-empty string', (e) => (e.layers[0].layer = '')],

@@ -17,6 +17,7 @@ import { ProtocolError } from './errors.js';
 import {
   CLIP_MODES,
   EVENT_TYPES,
+  MEASURED_IN,
   RUN_STATUSES,
   SEVERITIES,
   SUPPORTED_VERSIONS,
@@ -113,6 +114,7 @@ function measurement(e: Obj, p: string): void {
   const layers = arr(e, 'layers', p);
   for (let i = 0; i < layers.length; i++) validateLayerMeasurement(layers[i], `${p}.layers[${i}]`);
   finiteNonNegative(e, 'durationMs', p);
+  if (e['measuredIn'] !== undefined) oneOf(e, 'measuredIn', p, MEASURED_IN);
 }
 
 function clip(e: Obj, p: string): void {
