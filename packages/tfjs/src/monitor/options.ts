@@ -16,16 +16,33 @@ export interface GradscopeOptions {
   probe?: Probe;
   /** Recurrent layers to measure, by name. Default: all of them. */
   layers?: string[];
-  /** Measure at most every `every` training steps. Default 10. */
+  /**
+   * Measure at most every `every` training steps. Default 10. With a
+   * worker (the default) it is at most one snapshot every `every` steps:
+   * the worker measures the newest one whenever it is free, so the
+   * achieved interval is the larger of `every` and the worker's
+   * measurement time in training steps.
+   */
   every?: number;
   /**
-   * Fraction of training wall time the monitor may use, default 0.05. The
-   * monitor times itself and spaces measurements out to stay within it.
-   * The first measurement (at the first step) always runs. Values above 1
-   * let the monitor take longer than training itself (for debugging, or to
-   * make `every` the only limit).
+   * Fraction of training wall time the monitor may use on the training
+   * thread, default 0.05. The monitor times itself and spaces measurements
+   * out to stay within it. With a worker, what the thread pays is the
+   * snapshot and the handling of results, not the measurement. The first
+   * measurement (at the first step) always runs. Values above 1 let the
+   * monitor take longer than training itself (for debugging, or to make
+   * `every` the only limit).
    */
   budget?: number;
+  /**
+   * Measure in a worker beside training (worker_threads in Node), from a
+   * copy of the weights taken at the step: the training thread pays for the
+   * copy only. Default true. false measures on the training thread. A model
+   * a worker cannot rebuild (a custom layer or cell, a loss function rather
+   * than a loss name), or no worker here, measures on the thread and says
+   * so once.
+   */
+  worker?: boolean;
   /** Folder for runs (one sub-folder per run, events.jsonl). Default './gradscope-runs' in Node; false: no files. */
   logdir?: string | false;
   /** Human name of the run. Default: the model's name and the first recurrent layer's kind. */
@@ -53,6 +70,7 @@ export interface ResolvedOptions {
   layers: string[] | null;
   every: number;
   budget: number;
+  worker: boolean;
   logdir: string | false;
   runName: string | null;
   stopOnNaN: boolean;
@@ -70,6 +88,7 @@ export const DEFAULTS: ResolvedOptions = {
   layers: null,
   every: 10,
   budget: 0.05,
+  worker: true,
   logdir: false, // the platform's default is filled in by resolveOptions
   runName: null,
   stopOnNaN: false,
@@ -92,6 +111,7 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
   layers: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? null : 'a non-empty array of layer names'),
   every: positiveInteger,
   budget: (v) => (typeof v === 'number' && v > 0 && !Number.isNaN(v) ? null : 'a positive fraction of training time, e.g. 0.05'),
+  worker: boolean,
   logdir: (v) => (v === false || (typeof v === 'string' && v.length > 0) ? null : 'a folder path or false'),
   runName: nonEmptyString,
   stopOnNaN: boolean,

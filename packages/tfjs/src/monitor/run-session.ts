@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
+import type { FromWorker } from '../measure-worker/messages.js';
+import { platform } from '../platform/platform.js';
 import type { ClipReport } from '../with-clipping.js';
 import { AlertDetector, type AlertDraft } from './alerts.js';
 import { Cadence } from './cadence.js';
@@ -14,6 +16,7 @@ import type { ResolvedOptions } from './options.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
+import { WorkerMeasurer, WorkerUnusable } from './worker-measurer.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
 /**
@@ -41,6 +44,8 @@ export class RunSession {
   private pendingReports: ClipReport[] = [];
   /** Warm starts between this run's measurements (the probe is fixed, so they carry over). */
   private readonly cache = new MeasureCache();
+  /** The worker measuring beside training, or null: measurements run on this thread. */
+  private beside: WorkerMeasurer | null = null;
 
   private constructor(
     private readonly plan: RunPlan,
@@ -60,6 +65,7 @@ export class RunSession {
     session.runStart = Date.now();
     session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms);
     session.emit(runStartEvent(plan, options));
+    if (options.worker) await session.startWorker();
     return session;
   }
 
@@ -102,9 +108,12 @@ export class RunSession {
           model.stopTraining = true;
         }
       }
-      if (this.cadence.isDue(this.stepIndex)) {
+      this.takeWorkerReplies();
+      // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue.
+      if (this.cadence.isDue(this.stepIndex) && (this.beside?.idle ?? true)) {
         const t0 = now();
-        await this.measure(model);
+        if (this.beside) await this.snapshot(model);
+        else await this.measure(model);
         this.cadence.measured(this.stepIndex, now() - t0);
       }
       await this.pace.maybeYield();
@@ -124,8 +133,9 @@ export class RunSession {
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
   async end(otherReason: string | null): Promise<void> {
+    if (!this.stream) return;
+    await this.settleWorker();
     const stream = this.stream;
-    if (!stream) return;
     this.stream = null;
     this.untap();
     this.untap = () => {};
@@ -156,7 +166,7 @@ export class RunSession {
         gradNormHistory: this.alerts.recentGradNorms(),
         pause: yieldToEventLoop,
       });
-      this.emit({ type: 'measurement', layers, durationMs: now() - t0 });
+      this.emit({ type: 'measurement', layers, durationMs: now() - t0, measuredIn: 'thread' });
       this.counts.measurements++;
       this.emitAlerts(this.alerts.onMeasurement(layers));
     } catch (err) {
@@ -164,14 +174,86 @@ export class RunSession {
     }
   }
 
-  private emit<D extends EventDraft>(body: D): D {
-    this.stream!.emit(body, this.stepIndex, this.epochIndex);
+  // ---- measuring in a worker --------------------------------------------------
+
+  private async startWorker(): Promise<void> {
+    try {
+      this.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), this.plan.model, this.plan.targets, this.plan.probe, {
+        ...(this.options.layers ? { layers: this.options.layers } : {}),
+        ...(this.options.k !== null ? { k: this.options.k } : {}),
+      });
+    } catch (err) {
+      await this.measureOnThread(err);
+    }
+  }
+
+  /** Sends the worker this step's weights; when the worker turns out unusable, measures here instead. */
+  private async snapshot(model: tf.LayersModel): Promise<void> {
+    try {
+      await this.beside!.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms());
+    } catch (err) {
+      await this.measureOnThread(err);
+      await this.measure(model);
+    }
+  }
+
+  /** Emits what the worker has measured since the last step, at the steps the snapshots were taken. */
+  private takeWorkerReplies(): void {
+    if (this.beside) this.handleReplies(this.beside.take());
+  }
+
+  private handleReplies(replies: FromWorker[]): void {
+    for (const reply of replies) {
+      if (reply.type === 'measured') {
+        this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
+        this.counts.measurements++;
+        this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
+      } else if (reply.type === 'failed' && reply.phase === 'measure') {
+        this.reportFailure(`measuring the recurrent layers (step ${reply.step}, in the worker)`, new Error(reply.message));
+      } else if (reply.type === 'failed') {
+        // The worker cannot measure this model, or died: from now on, this thread measures.
+        void this.measureOnThread(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
+      }
+    }
+  }
+
+  /** At run end: the in-flight measurement lands before run-end (bounded wait), then the worker ends. */
+  private async settleWorker(): Promise<void> {
+    const beside = this.beside;
+    if (!beside) return;
+    try {
+      const { replies, gaveUpAfterMs } = await beside.settle();
+      this.handleReplies(replies);
+      if (gaveUpAfterMs !== null) {
+        console.warn(`gradscope: the worker's last measurement did not finish within ${gaveUpAfterMs / 1000} s of the end of training; it is not recorded`);
+      }
+    } finally {
+      this.beside = null;
+      await beside.close();
+    }
+  }
+
+  /** Falls back to measuring on the training thread, saying why once (a console warning and an alert). */
+  private async measureOnThread(err: unknown): Promise<void> {
+    const beside = this.beside;
+    this.beside = null;
+    await beside?.close().catch(() => {});
+    const why = err instanceof WorkerUnusable || err instanceof Error ? err.message : String(err);
+    const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
+    console.warn(`gradscope: ${message}`);
+    this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
+  }
+
+  // ---- events -------------------------------------------------------------------
+
+  private emit<D extends EventDraft>(body: D, step = this.stepIndex, epoch = this.epochIndex): D {
+    this.stream!.emit(body, step, epoch);
     return body;
   }
 
-  private emitAlerts(drafts: AlertDraft[]): void {
+  private emitAlerts(drafts: AlertDraft[], step = this.stepIndex, epoch = this.epochIndex): void {
     for (const a of drafts) {
-      this.emit({ type: 'alert', ...a });
+      this.emit({ type: 'alert', ...a }, step, epoch);
       this.counts.alerts++;
     }
   }

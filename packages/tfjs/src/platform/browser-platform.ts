@@ -28,4 +28,7 @@ export const browserPlatform: Platform = {
   async selectWasm() {
     return 'the wasm backend is chosen by the page, not by gradscope';
   },
+  async startMeasureWorker() {
+    throw new Error('measuring in a Web Worker is not available yet');
+  },
 };

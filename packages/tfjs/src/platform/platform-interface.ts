@@ -1,6 +1,7 @@
 /** What the monitor needs from the place it runs in (see platform.ts for how one is chosen). */
 import type { EventSink, RunLog } from '../monitor/sinks.js';
 import type { SocketFactory } from '../monitor/publisher-socket.js';
+import type { MeasureWorkerLink } from '../measure-worker/link.js';
 
 export interface Platform {
   readonly name: 'node' | 'browser';
@@ -16,4 +17,6 @@ export interface Platform {
   serveForever(): Promise<void>;
   /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */
   selectWasm(): Promise<string | null>;
+  /** Starts a measurement worker beside training (worker_threads in Node, a Web Worker in a page); throws saying why it cannot. */
+  startMeasureWorker(): Promise<MeasureWorkerLink>;
 }

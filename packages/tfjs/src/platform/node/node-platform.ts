@@ -9,6 +9,7 @@ import type { SocketFactory, SocketLike } from '../../monitor/publisher-socket.j
 import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
+import { startNodeMeasureWorker } from './node-measure-worker.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
   try {
@@ -37,4 +38,5 @@ export const nodePlatform: Platform = {
     }
     return (await tf.setBackend('wasm')) ? null : 'wasm failed to initialise';
   },
+  startMeasureWorker: startNodeMeasureWorker,
 };

@@ -1,0 +1,21 @@
+import type { FromWorker, ToWorker } from './messages.js';
+
+/**
+ * The training thread's end of a measurement worker, whatever runs it
+ * (worker_threads in Node, a Web Worker in a page; see the platforms).
+ * Replies are polled between training steps rather than pushed to a
+ * listener: a training loop that only awaits microtasks would never let a
+ * listener run.
+ */
+export interface MeasureWorkerLink {
+  /** Posts a message, handing over the buffers in `transfer` (they become unusable here). */
+  post(msg: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** The oldest reply not yet taken, or undefined when none has arrived. */
+  poll(): FromWorker | undefined;
+  /** Why the worker is gone (it crashed or exited), or null while it runs. */
+  readonly died: Error | null;
+  /** The backend the worker should use, or null when its entry chooses (Node: wasm). */
+  readonly backend: string | null;
+  /** Ends the worker at once. */
+  terminate(): Promise<void>;
+}

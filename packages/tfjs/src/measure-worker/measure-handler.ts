@@ -1,0 +1,96 @@
+/**
+ * The measurement worker's logic, whatever carries its messages (Node's
+ * worker_threads or a page's Web Worker: see node-entry.ts and
+ * browser-entry.ts). It holds its own tfjs, a copy of the model rebuilt from
+ * its topology, the probe, and a MeasureCache so each measurement starts
+ * from the previous one's vectors as on the training thread. For each
+ * snapshot it sets the weights, measures, and replies with the records, the
+ * time it took and its own tensor count.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MeasureCache } from '../measure-cache.js';
+import { measureModel } from '../measure-model.js';
+import type { Probe } from '../probe.js';
+import type { FromWorker, InitMessage, SnapshotMessage, TensorValues, ToWorker } from './messages.js';
+
+const message = (err: unknown) => ((err as Error)?.message ?? String(err)).split('\n')[0]!;
+
+export function toTensor(t: TensorValues): tf.Tensor {
+  return tf.tensor(t.values, t.shape, t.dtype);
+}
+
+export interface HandlerHost {
+  /** Selects this worker's backend for `init`; resolves to its name, or throws saying why it cannot measure here. */
+  selectBackend(init: InitMessage): Promise<string>;
+  post(reply: FromWorker): void;
+}
+
+/** Returns the function to call with each message from the training thread. */
+export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<void> {
+  let model: tf.LayersModel | null = null;
+  let probe: Probe | null = null;
+  let init: InitMessage | null = null;
+  const cache = new MeasureCache();
+
+  const start = async (msg: InitMessage) => {
+    let backend: string;
+    try {
+      backend = await host.selectBackend(msg);
+    } catch (err) {
+      host.post({ type: 'failed', phase: 'start', message: message(err) });
+      return;
+    }
+    try {
+      model = await tf.models.modelFromJSON(JSON.parse(msg.modelJson));
+      // The optimizer is never used; compile only installs the loss measureModel differentiates.
+      if (msg.loss !== null) model.compile({ optimizer: 'sgd', loss: msg.loss });
+    } catch (err) {
+      host.post({ type: 'failed', phase: 'rebuild', message: message(err) });
+      return;
+    }
+    probe = { xs: msg.probe.xs.map(toTensor), ...(msg.probe.ys ? { ys: msg.probe.ys.map(toTensor) } : {}) };
+    init = msg;
+    host.post({ type: 'ready', backend });
+  };
+
+  const measure = async (msg: SnapshotMessage) => {
+    if (!model || !probe || !init) return;
+    try {
+      for (const { layer, values } of msg.weights) {
+        const tensors = values.map(toTensor);
+        try {
+          model.getLayer(layer).setWeights(tensors);
+        } finally {
+          tf.dispose(tensors);
+        }
+      }
+    } catch (err) {
+      host.post({ type: 'failed', phase: 'weights', message: message(err), step: msg.step });
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      const layers = await measureModel(model, probe, {
+        ...init.measure,
+        cache,
+        gradNormHistory: msg.gradNormHistory,
+      });
+      const durationMs = performance.now() - t0;
+      host.post({ type: 'measured', step: msg.step, epoch: msg.epoch, layers, durationMs, numTensors: tf.memory().numTensors });
+    } catch (err) {
+      host.post({ type: 'failed', phase: 'measure', message: message(err), step: msg.step });
+    }
+  };
+
+  return async (msg) => {
+    if (msg.type === 'init') await start(msg);
+    else if (msg.type === 'snapshot') await measure(msg);
+    else if (msg.type === 'close') {
+      cache.dispose();
+      model?.dispose();
+      if (probe) tf.dispose([probe.xs, probe.ys ?? []].flat());
+      model = null;
+      probe = null;
+    }
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The messages between the training thread and the measurement worker.
+ * Everything is structured-cloneable; weight and probe values travel as
+ * typed arrays in the transfer list, so posting them copies nothing.
+ *
+ * The thread sends `init` once (the model's topology, its loss, the probe,
+ * the measurement options), then one `snapshot` at a time, and only when
+ * the worker has answered the previous one: the worker never holds a queue
+ * of stale snapshots.
+ */
+import type { LayerMeasurement } from '@gradscope/protocol';
+
+/** A tensor as values: what tf.tensor(values, shape, dtype) rebuilds. */
+export interface TensorValues {
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+  values: Float32Array | Int32Array | Uint8Array;
+}
+
+export interface InitMessage {
+  type: 'init';
+  /** model.toJSON(): the topology tf.models.modelFromJSON rebuilds. */
+  modelJson: string;
+  /** The compiled loss as compile() took it (loss names only), or null when no loss is measured. */
+  loss: string | string[] | Record<string, string> | null;
+  probe: { xs: TensorValues[]; ys: TensorValues[] | null };
+  /** measureModel's options the monitor passes (layers, k). */
+  measure: { layers?: string[]; k?: number };
+  /** The training thread's backend: a Node worker without wasm measures on cpu only when training does too. */
+  trainingBackend: string;
+  /** The backend to use where the entry does not choose one itself (a page's worker). */
+  backend: string | null;
+}
+
+/** The weights of the layers a measurement needs, as of training step `step`. */
+export interface SnapshotMessage {
+  type: 'snapshot';
+  step: number;
+  epoch: number;
+  weights: { layer: string; values: TensorValues[] }[];
+  gradNormHistory: number[];
+}
+
+export interface CloseMessage {
+  type: 'close';
+}
+
+export type ToWorker = InitMessage | SnapshotMessage | CloseMessage;
+
+export interface ReadyReply {
+  type: 'ready';
+  backend: string;
+}
+
+/** A measurement of the snapshot taken at `step`. */
+export interface MeasuredReply {
+  type: 'measured';
+  step: number;
+  epoch: number;
+  layers: LayerMeasurement[];
+  durationMs: number;
+  /** The worker's tf.memory().numTensors after the measurement: flat when nothing leaks. */
+  numTensors: number;
+}
+
+/**
+ * Something failed. 'start' and 'rebuild' (the worker cannot reproduce the
+ * model) and 'weights' (the snapshot does not fit the rebuilt model) mean
+ * the worker cannot measure this model at all; 'measure' is one
+ * measurement failing, as it could on the training thread.
+ */
+export interface FailedReply {
+  type: 'failed';
+  phase: 'start' | 'rebuild' | 'weights' | 'measure';
+  message: string;
+  step?: number;
+}
+
+export type FromWorker = ReadyReply | MeasuredReply | FailedReply;

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TensorValues } from '../measure-worker/messages.js';
+import { compiledLossFunctions } from '../tfjs-internals.js';
+import type { Probe } from '../probe.js';
+import type { LayerTarget } from '../recurrent-layers.js';
+
+type Layer = tf.layers.Layer;
+
+/**
+ * The layers whose weights a measurement needs. With a loss measured (the
+ * probe has targets and the model is compiled), all of them: the gradient
+ * through time flows back from the model's outputs. Otherwise the measured
+ * recurrent layers and every layer upstream of them (their inbound nodes,
+ * transitively): what the probe run passes through to reach their states.
+ */
+export function layersNeeded(model: tf.LayersModel, targets: LayerTarget[], probe: Probe): Layer[] {
+  const withLoss = probe.ys != null && compiledLossFunctions(model) !== null;
+  if (withLoss) return model.layers.filter((l) => l.weights.length > 0);
+  const seen = new Set<Layer>();
+  const stack: Layer[] = targets.map((t) => t.layer as unknown as Layer);
+  while (stack.length) {
+    const layer = stack.pop()!;
+    if (seen.has(layer)) continue;
+    seen.add(layer);
+    for (const node of layer.inboundNodes ?? []) stack.push(...node.inboundLayers);
+  }
+  return model.layers.filter((l) => seen.has(l) && l.weights.length > 0);
+}
+
+/**
+ * Backends whose data() returns a fresh array. The cpu backend returns its
+ * own storage, which must be copied before its buffer is transferred
+ * (transferring detaches it, and the weight would read as empty).
+ */
+const FRESH_READS = new Set(['wasm', 'webgl', 'webgpu']);
+
+/** A tensor's values in an array that owns its whole buffer, safe to transfer. */
+export async function tensorValues(t: tf.Tensor): Promise<TensorValues> {
+  const data = (await t.data()) as Float32Array | Int32Array | Uint8Array;
+  const owned = FRESH_READS.has(tf.getBackend()) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return { shape: t.shape.slice(), dtype: t.dtype as TensorValues['dtype'], values: owned ? data : data.slice() };
+}
+
+/**
+ * The weights of `layers` as of now. The clones are taken synchronously,
+ * before anything else can run: a clone shares the variable's data, and
+ * training replaces a variable's data rather than writing into it
+ * (Variable.assign swaps the data id), so the clones keep this step's
+ * values for free while they are read back asynchronously (a WebGL read is
+ * not a synchronous stall on the training thread).
+ */
+export async function snapshotWeights(layers: Layer[]): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
+  const clones = layers.map((l) => ({ layer: l.name, tensors: l.weights.map((w) => tf.clone(w.read())) }));
+  try {
+    const weights = await Promise.all(clones.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
+    return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
+  } finally {
+    tf.dispose(clones.flatMap((c) => c.tensors));
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The measurement worker against the training thread, with a real
+ * worker_threads worker on the wasm backend: the same weights give the same
+ * records in both (to 1e-5), NaN weights still give a record, nothing
+ * leaks on either side, and the worker rebuilds the model from its
+ * topology rather than borrowing the thread's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerMeasurement } from '@gradscope/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MeasuredReply } from '../measure-worker/messages.js';
+import { MeasureCache } from '../measure-cache.js';
+import { measureModel } from '../measure-model.js';
+import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { selectRecurrentLayers } from '../recurrent-layers.js';
+import { useTestBackend } from '../test-helpers/backend.js';
+import { WorkerMeasurer } from './worker-measurer.js';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+const T = 12;
+
+/** A model with every built-in cell kind: LSTM → GRU → SimpleRNN → Dense, compiled with a loss name. */
+function threeCells(): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.lstm({ units: 6, inputShape: [T, 3], returnSequences: true }));
+  model.add(tf.layers.gru({ units: 5, returnSequences: true }));
+  model.add(tf.layers.simpleRNN({ units: 4 }));
+  model.add(tf.layers.dense({ units: 1 }));
+  model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+  return model;
+}
+
+/** Every number in `a` and `b`, walked in parallel; the largest relative difference (scale floor 1e-3). */
+function worstRelative(a: unknown, b: unknown, path = ''): { diff: number; path: string } {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return { diff: Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity, path };
+    if (a === b) return { diff: 0, path };
+    return { diff: Math.abs(a - b) / Math.max(1e-3, Math.abs(a), Math.abs(b)), path };
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    expect(Object.keys(a).sort(), path).toEqual(Object.keys(b).sort());
+    let worst = { diff: 0, path };
+    for (const key of Object.keys(a)) {
+      const w = worstRelative((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+      if (w.diff > worst.diff) worst = w;
+    }
+    return worst;
+  }
+  expect(a, path).toEqual(b);
+  return { diff: 0, path };
+}
+
+async function nextMeasured(measurer: WorkerMeasurer): Promise<MeasuredReply> {
+  const { replies } = await measurer.settle();
+  const measured = replies.filter((r): r is MeasuredReply => r.type === 'measured');
+  expect(replies.filter((r) => r.type !== 'measured')).toEqual([]);
+  expect(measured.length).toBe(1);
+  return measured[0]!;
+}
+
+describe('measuring in a worker', () => {
+  let probe: { xs: tf.Tensor; ys: tf.Tensor };
+  beforeAll(() => {
+    probe = { xs: tf.randomNormal([4, T, 3], 0, 1, 'float32', 5), ys: tf.randomNormal([4, 1], 0, 1, 'float32', 6) };
+  });
+  afterAll(() => tf.dispose([probe.xs, probe.ys]));
+
+  it('gives the records the training thread gives for the same weights (to 1e-5), and leaks nothing on either side', async () => {
+    const model = threeCells();
+    const measurer = await WorkerMeasurer.start(startNodeMeasureWorker, model, selectRecurrentLayers(model), probe, { k: 4 });
+    const cache = new MeasureCache();
+    try {
+      const before = tf.memory().numTensors;
+      const workerTensors: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        // New weights each round, so the worker cannot pass by returning an earlier record.
+        const moved = model.getWeights().map((w, i) => tf.tidy(() => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', 10 * round + i))));
+        model.setWeights(moved);
+        tf.dispose(moved);
+        await measurer.snapshot(round, 0, [1, 2, 3]);
+        const reply = await nextMeasured(measurer);
+        expect(reply.step).toBe(round);
+        workerTensors.push(reply.numTensors);
+        // The thread keeps a warm-start cache as the worker does (and as the monitor does on the thread).
+        const onThread: LayerMeasurement[] = await measureModel(model, probe, { k: 4, gradNormHistory: [1, 2, 3], cache });
+        expect(reply.layers.map((l) => l.layer)).toEqual(onThread.map((l) => l.layer));
+        const worst = worstRelative(reply.layers, onThread);
+        expect(worst.diff, `worst at ${worst.path}`).toBeLessThanOrEqual(1e-5);
+      }
+      // The snapshots leave nothing behind: only the thread cache's vectors (one per cell) are new.
+      expect(tf.memory().numTensors).toBe(before + cache.size);
+      expect(new Set(workerTensors).size).toBe(1);
+    } finally {
+      cache.dispose();
+      await measurer.close();
+      model.dispose();
+    }
+    expect(liveMeasureWorkers()).toBe(0);
+  });
+
+  it('still gives a record for NaN weights', async () => {
+    const model = threeCells();
+    const gru = model.layers[1]!;
+    gru.setWeights(gru.getWeights().map((w) => tf.fill(w.shape, NaN)));
+    const measurer = await WorkerMeasurer.start(startNodeMeasureWorker, model, selectRecurrentLayers(model), probe, {});
+    try {
+      await measurer.snapshot(7, 1, []);
+      const reply = await nextMeasured(measurer);
+      expect([reply.step, reply.epoch]).toEqual([7, 1]);
+      expect(reply.layers.map((l) => l.layer)).toEqual(selectRecurrentLayers(model).flatMap((t) => t.cells.map((c) => c.name)));
+      expect(reply.layers[1]!.stepNorm.mean.some(Number.isNaN)).toBe(true);
+    } finally {
+      await measurer.close();
+      model.dispose();
+    }
+  });
+});
