@@ -40,7 +40,7 @@ describe('gradscope() in model.fit', () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: withClipping(tf.train.adam(0.01), { globalClipNorm: 0.05 }), loss: 'meanSquaredError', metrics: ['mae'] });
     const { xs, ys } = data();
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 2, budget: 1000 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 2, budget: 1000, worker: false });
     await model.fit(xs, ys, { epochs: 2, batchSize: 8, callbacks: [monitor], verbose: 0 });
     const runs = readRuns(dir);
     expect([...runs.keys()]).toEqual([monitor.runId]);
@@ -199,7 +199,7 @@ describe('gradscope() in other training loops and models', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(24);
     const dataset = tf.data.zip({ xs: tf.data.array(tf.unstack(xs)), ys: tf.data.array(tf.unstack(ys)) }).batch(6);
-    const monitor = gradscope({ logdir: dir, console: false, every: 1, budget: 1000 });
+    const monitor = gradscope({ logdir: dir, console: false, every: 1, budget: 1000, worker: false });
     await model.fitDataset(monitor.tap(dataset as any), { epochs: 1, callbacks: [monitor], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
     expect(ofType(events, 'train-step').length).toBe(4);
@@ -216,7 +216,7 @@ describe('gradscope() in other training loops and models', () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: withClipping(tf.train.sgd(0.1), { clipNorm: 0.01 }), loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 2, budget: 1000 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 2, budget: 1000, worker: false });
     for (let i = 0; i < 5; i++) {
       const loss = (await model.trainOnBatch(xs, ys)) as number;
       await monitor.step(model, { loss });

@@ -30,7 +30,7 @@ describe('one monitor, two runs', () => {
     model.compile({ optimizer: tf.train.sgd(1e30), loss: 'meanSquaredError' });
     const xs = tf.randomNormal([8, T, 1], 0, 1, 'float32', 3);
     const ys = tf.sum(xs, 1);
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, runName: 'twice', logdir: dir, console: false, serve: false, every: 3, budget: 1000 });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, runName: 'twice', logdir: dir, console: false, serve: false, every: 3, budget: 1000, worker: false });
 
     await model.fit(xs, ys, { epochs: 2, batchSize: 2, callbacks: [monitor], verbose: 0 });
     const first = monitor.runId!;

@@ -127,6 +127,8 @@ export class RunSession {
 
   /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
   async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
+    // The worker's measurement in flight lands first, so measurement events stay in step order.
+    await this.settleInFlight();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
   }
@@ -209,7 +211,7 @@ export class RunSession {
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
       } else if (reply.type === 'failed' && reply.phase === 'measure') {
-        this.reportFailure(`measuring the recurrent layers (step ${reply.step}, in the worker)`, new Error(reply.message));
+        this.reportFailure('measuring the recurrent layers', new Error(`${reply.message} (in the worker, the snapshot of step ${reply.step})`));
       } else if (reply.type === 'failed') {
         // The worker cannot measure this model, or died: from now on, this thread measures.
         void this.measureOnThread(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
@@ -217,16 +219,22 @@ export class RunSession {
     }
   }
 
-  /** At run end: the in-flight measurement lands before run-end (bounded wait), then the worker ends. */
+  /** Waits (bounded) for the worker's measurement in flight and emits it. */
+  private async settleInFlight(): Promise<void> {
+    if (!this.beside) return;
+    const { replies, gaveUpAfterMs } = await this.beside.settle();
+    this.handleReplies(replies);
+    if (gaveUpAfterMs !== null) {
+      console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
+    }
+  }
+
+  /** At run end: the in-flight measurement lands before run-end, then the worker ends. */
   private async settleWorker(): Promise<void> {
     const beside = this.beside;
     if (!beside) return;
     try {
-      const { replies, gaveUpAfterMs } = await beside.settle();
-      this.handleReplies(replies);
-      if (gaveUpAfterMs !== null) {
-        console.warn(`gradscope: the worker's last measurement did not finish within ${gaveUpAfterMs / 1000} s of the end of training; it is not recorded`);
-      }
+      await this.settleInFlight();
     } finally {
       this.beside = null;
       await beside.close();
