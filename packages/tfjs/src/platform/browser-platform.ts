@@ -4,6 +4,7 @@
  * Nothing here may import a Node-only module: bundlers see this file.
  */
 import type { SocketFactory, SocketLike } from '../monitor/publisher-socket.js';
+import { startBrowserMeasureWorker } from './browser-measure-worker.js';
 import type { Platform } from './platform-interface.js';
 
 const NO_SERVER = 'in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option';
@@ -28,7 +29,5 @@ export const browserPlatform: Platform = {
   async selectWasm() {
     return 'the wasm backend is chosen by the page, not by gradscope';
   },
-  async startMeasureWorker() {
-    throw new Error('measuring in a Web Worker is not available yet');
-  },
+  startMeasureWorker: startBrowserMeasureWorker,
 };

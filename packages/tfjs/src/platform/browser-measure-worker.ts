@@ -1,0 +1,44 @@
+/**
+ * Starts the measurement worker in a page: a module Web Worker running
+ * measure-worker/browser-entry.js. The `new Worker(new URL(…,
+ * import.meta.url), { type: 'module' })` form is the one Vite and webpack
+ * recognise and emit as a worker file of its own. Replies are queued as
+ * they arrive and polled between training steps.
+ *
+ * The worker measures on tfjs's cpu backend: a page training on WebGL or
+ * WebGPU would otherwise share its GPU with the measurement, and the wasm
+ * backend would need its binaries served to the worker too.
+ */
+import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import type { FromWorker, ToWorker } from '../measure-worker/messages.js';
+
+export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
+  if (typeof Worker === 'undefined') throw new Error('this page has no Web Worker');
+  // Literally this form: it is what bundlers look for to emit the entry as a worker file.
+  const worker = new Worker(new URL('../measure-worker/browser-entry.js', import.meta.url), { type: 'module', name: 'gradscope-measure' });
+  const replies: FromWorker[] = [];
+  let died: Error | null = null;
+  worker.onmessage = (event: MessageEvent<FromWorker>) => replies.push(event.data);
+  // A worker file the bundler did not emit (a 404) or that fails to load lands here too.
+  worker.onerror = (event: ErrorEvent) => {
+    died ??= new Error(event.message || 'the worker script failed to load (was it emitted by the bundler?)');
+  };
+  worker.onmessageerror = () => {
+    died ??= new Error('a message from the worker could not be read');
+  };
+  return {
+    backend: 'cpu',
+    post(msg: ToWorker, transfer: ArrayBuffer[] = []) {
+      worker.postMessage(msg, transfer);
+    },
+    poll() {
+      return replies.shift();
+    },
+    get died() {
+      return died;
+    },
+    async terminate() {
+      worker.terminate();
+    },
+  };
+}
