@@ -38,6 +38,15 @@ describe('entries by runtime', () => {
     expect([...files].filter((f) => f.startsWith('platform/node'))).toEqual([]);
   });
 
+  it("the page's measurement worker reaches no Node-only module, and the default entry never reaches Node's", () => {
+    // The page's worker is started by URL (new Worker(new URL(…))), not imported: its own graph must be browser-safe too.
+    const { files, external } = importGraph('measure-worker/browser-entry.ts');
+    expect([...external].filter((s) => NODE_ONLY.test(s))).toEqual([]);
+    expect(files.has('measure-worker/measure-handler.ts')).toBe(true);
+    expect(readFileSync(join(src, 'platform/browser-measure-worker.ts'), 'utf8')).toContain("new Worker(new URL('../measure-worker/browser-entry.js', import.meta.url), { type: 'module'");
+    expect(importGraph('index.ts').files.has('measure-worker/node-entry.ts')).toBe(false);
+  });
+
   it('the node entry adds the Node platform and its modules', () => {
     const { files, external } = importGraph('node.ts');
     expect(files.has('platform/node/node-platform.ts')).toBe(true);
