@@ -50,7 +50,7 @@ async function train(mode) {
   model.compile({ optimizer, loss: 'meanSquaredError' });
   const label = mode === 'clipped' ? `clipped at ${args.clip}` : mode === 'autoclip' ? `autoclip at the ${args.percentile}th percentile` : 'unclipped';
   console.log(`\n== exploding SimpleRNN, gain ${args.gain}, ${label} ==`);
-  const monitor = gradscope({ probe, runName: `exploding-${mode}`, logdir: args.logdir, serve: args.serve, every: args.every, budget: 10 }); // a 40-step demo: measure every step, whatever it costs
+  const monitor = gradscope({ probe, runName: `exploding-${mode}`, logdir: args.logdir, serve: args.serve, every: args.every, budget: 10, worker: false }); // a 40-step demo: measure every step, whatever it costs (on the training thread: a worker would skip the steps it is busy for)
   const history = await model.fit(xs, ys, { epochs: args.epochs, batchSize: 64, shuffle: false, callbacks: [monitor, progress(label, { everySteps: 1e9 })], verbose: 0 });
   const losses = history.history.loss.map(Number);
   console.log(`${label}: loss ${losses[0].toFixed(3)} → ${losses.at(-1)} (run ${monitor.runId})`);

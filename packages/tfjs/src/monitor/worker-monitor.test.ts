@@ -4,9 +4,12 @@
  * the training thread (a custom layer, a loss function), and the worker
  * ending with the run.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
+import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { gradscope } from './monitor.js';
@@ -176,5 +179,32 @@ describe('gradscope() falling back to the training thread', () => {
     expect(alerts).toEqual([expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]);
     expect(warnings.length).toBe(1);
     expect(measuredIn).toEqual(['thread', 'thread']);
+  });
+
+  it('with one core available: no worker (it would take its time from training), said once', async () => {
+    await expect(startNodeMeasureWorker(1)).rejects.toThrow('this process may use 1 CPU core, and a worker would take its time from training');
+  });
+
+  // The real thing: a process pinned to one core (taskset), where Node reports one available core.
+  it.runIf(existsSync('/usr/bin/taskset'))('in a process pinned to one core with taskset, measures on the training thread and says why', async () => {
+    const dir = logdir();
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { gradscope, useBestBackend } from './dist/node.js';
+      await useBestBackend({ log: () => {} });
+      const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
+      const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false })] });
+    `;
+    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    const stderr = await new Promise<string>((resolve, reject) =>
+      execFile('taskset', ['-c', '0', process.execPath, '--input-type=module', '-e', script], { cwd }, (err, _out, errText) => (err ? reject(err) : resolve(errText))),
+    );
+    const events = [...readRuns(dir).values()][0]!;
+    const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
+    expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('this process may use 1 CPU core, and a worker would take its time from training')]);
+    expect(stderr).toContain(alerts[0]!.message);
+    expect(ofType(events, 'measurement').every((m) => m.measuredIn === 'thread')).toBe(true);
   });
 });

@@ -14,6 +14,8 @@ import type { FromWorker, ToWorker } from '../measure-worker/messages.js';
 
 export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
   if (typeof Worker === 'undefined') throw new Error('this page has no Web Worker');
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+  if (cores < 2) throw new Error(`this browser reports ${cores} CPU core, and a worker would take its time from the page's training`);
   // Literally this form: it is what bundlers look for to emit the entry as a worker file.
   const worker = new Worker(new URL('../measure-worker/browser-entry.js', import.meta.url), { type: 'module', name: 'gradscope-measure' });
   const replies: FromWorker[] = [];

@@ -6,6 +6,7 @@
  * unref'd: a script that never closes its monitor still exits.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MeasureWorkerLink } from '../../measure-worker/link.js';
@@ -30,7 +31,13 @@ export function liveMeasureWorkers(): number {
   return live;
 }
 
-export async function startNodeMeasureWorker(): Promise<MeasureWorkerLink> {
+/**
+ * Starts the worker. With one core available to this process (taskset, a
+ * container's CPU limit) it refuses: the worker's measurements would take
+ * their time from training, outside the budget.
+ */
+export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
+  if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(nodeWorkerEntry(), { workerData: { port: port2 }, transferList: [port2] });
   worker.unref();
