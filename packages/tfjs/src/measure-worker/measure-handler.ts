@@ -15,6 +15,21 @@ import type { FromWorker, InitMessage, SnapshotMessage, TensorValues, ToWorker }
 
 const message = (err: unknown) => ((err as Error)?.message ?? String(err)).split('\n')[0]!;
 
+/**
+ * The topology with every initializer replaced by zeros: the snapshot
+ * overwrites every weight before anything is measured, and rebuilding with
+ * the model's own initializers would spend the worker's start on them (an
+ * orthogonal recurrent kernel is a QR decomposition per layer, and tfjs
+ * warns about its cost above 2000 entries).
+ */
+export function withoutInitializers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutInitializers);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key, key.endsWith('_initializer') && v && typeof v === 'object' ? { class_name: 'Zeros', config: {} } : withoutInitializers(v)]),
+  );
+}
+
 export function toTensor(t: TensorValues): tf.Tensor {
   return tf.tensor(t.values, t.shape, t.dtype);
 }
@@ -41,7 +56,7 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
       return;
     }
     try {
-      model = await tf.models.modelFromJSON(JSON.parse(msg.modelJson));
+      model = await tf.models.modelFromJSON(withoutInitializers(JSON.parse(msg.modelJson)) as Parameters<typeof tf.models.modelFromJSON>[0]);
       // The optimizer is never used; compile only installs the loss measureModel differentiates.
       if (msg.loss !== null) model.compile({ optimizer: 'sgd', loss: msg.loss });
     } catch (err) {

@@ -81,6 +81,23 @@ describe('gradscope() measuring in a worker', () => {
     tf.dispose([xs, ys]);
   });
 
+  it('rebuilds a functional model with Bidirectional and stacked cells in the worker: one record per cell', async () => {
+    const dir = logdir();
+    const input = tf.input({ shape: [T, 2] });
+    const bidi = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 4, returnSequences: true }) as never, name: 'bidi' }).apply(input);
+    const stacked = tf.layers.rnn({ cell: [tf.layers.gruCell({ units: 3 }), tf.layers.simpleRNNCell({ units: 5 })], name: 'stack' }).apply(bidi as tf.SymbolicTensor);
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(stacked as tf.SymbolicTensor) as tf.SymbolicTensor });
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(8);
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [monitor], verbose: 0 });
+    const measured = ofType(readRuns(dir).get(monitor.runId!)!, 'measurement');
+    expect(measured.map((m) => [m.measuredIn, m.layers.map((l) => `${l.layer}:${l.kind}`)])).toEqual([
+      ['worker', ['bidi/forward:lstm', 'bidi/backward:lstm', 'stack/cell_0:gru', 'stack/cell_1:simpleRNN']],
+    ]);
+    tf.dispose([xs, ys]);
+  });
+
   it('measures the newest snapshot when the worker is free and skips the steps in between (no queue)', async () => {
     const dir = logdir();
     const model = rnn();
