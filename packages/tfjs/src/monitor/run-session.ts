@@ -46,6 +46,8 @@ export class RunSession {
   private readonly cache = new MeasureCache();
   /** The worker measuring beside training, or null: measurements run on this thread. */
   private beside: WorkerMeasurer | null = null;
+  /** A worker given up on, being ended. */
+  private closing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly plan: RunPlan,
@@ -137,6 +139,7 @@ export class RunSession {
   async end(otherReason: string | null): Promise<void> {
     if (!this.stream) return;
     await this.settleWorker();
+    await this.closing;
     const stream = this.stream;
     this.stream = null;
     this.untap();
@@ -185,7 +188,7 @@ export class RunSession {
         ...(this.options.k !== null ? { k: this.options.k } : {}),
       });
     } catch (err) {
-      await this.measureOnThread(err);
+      this.measureOnThread(err);
     }
   }
 
@@ -194,7 +197,7 @@ export class RunSession {
     try {
       await this.beside!.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms());
     } catch (err) {
-      await this.measureOnThread(err);
+      this.measureOnThread(err);
       await this.measure(model);
     }
   }
@@ -214,7 +217,7 @@ export class RunSession {
         this.reportFailure('measuring the recurrent layers', new Error(`${reply.message} (in the worker, the snapshot of step ${reply.step})`));
       } else if (reply.type === 'failed') {
         // The worker cannot measure this model, or died: from now on, this thread measures.
-        void this.measureOnThread(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
+        this.measureOnThread(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
       }
     }
   }
@@ -242,10 +245,11 @@ export class RunSession {
   }
 
   /** Falls back to measuring on the training thread, saying why once (a console warning and an alert). */
-  private async measureOnThread(err: unknown): Promise<void> {
+  private measureOnThread(err: unknown): void {
     const beside = this.beside;
     this.beside = null;
-    await beside?.close().catch(() => {});
+    // Ended in the background (awaited at the run's end): the alert is emitted now, before anything this thread measures.
+    if (beside) this.closing = beside.close().catch(() => {});
     const why = err instanceof WorkerUnusable || err instanceof Error ? err.message : String(err);
     const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
     console.warn(`gradscope: ${message}`);

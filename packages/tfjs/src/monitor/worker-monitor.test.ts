@@ -9,7 +9,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { nodePlatform } from '../platform/node/node-platform.js';
+import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { gradscope } from './monitor.js';
@@ -196,6 +199,52 @@ describe('gradscope() falling back to the training thread', () => {
     expect(alerts).toEqual([expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]);
     expect(warnings.length).toBe(1);
     expect(measuredIn).toEqual(['thread', 'thread']);
+  });
+
+  it('when the worker dies mid-run: says so once, with its error, and measures on the thread from then on', async () => {
+    // The real worker, ended by the test after a few steps; the link reports what a crash reports.
+    let kill: () => Promise<void> = async () => {};
+    installPlatform({
+      ...nodePlatform,
+      async startMeasureWorker(): Promise<MeasureWorkerLink> {
+        const real = await startNodeMeasureWorker();
+        let died: Error | null = null;
+        kill = async () => {
+          await real.terminate();
+          died = new Error('killed by the test');
+        };
+        return { backend: real.backend, post: (m, t) => real.post(m, t), poll: () => real.poll(), terminate: () => real.terminate(), get died() { return died; } };
+      },
+    });
+    try {
+      const dir = logdir();
+      const model = rnn();
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const { xs, ys } = data(8);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1, budget: 1000 });
+      for (let i = 0; i < 12; i++) {
+        if (i === 4) await kill();
+        await monitor.step(model, { loss: 1 });
+      }
+      await monitor.close();
+      const warnings = warn.mock.calls.map((c) => String(c[0]));
+      warn.mockRestore();
+      const events = readRuns(dir).get(monitor.runId!)!;
+      const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
+      expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('the worker stopped: killed by the test')]);
+      expect(warnings).toEqual([`gradscope: ${alerts[0]!.message}`]);
+      const measured = ofType(events, 'measurement');
+      // Before it, what the worker measured (its measurement in flight at the kill is lost, and the machine's load decides whether there was one).
+      expect(measured.filter((m) => m.seq < alerts[0]!.seq).every((m) => m.measuredIn === 'worker')).toBe(true);
+      // From the alert on, every step is measured on the thread.
+      const after = measured.filter((m) => m.seq > alerts[0]!.seq);
+      expect(after.map((m) => m.measuredIn)).toEqual(after.map(() => 'thread'));
+      expect(after.map((m) => m.step)).toEqual(Array.from({ length: 12 - after[0]!.step }, (_, i) => after[0]!.step + i));
+      tf.dispose([xs, ys]);
+    } finally {
+      installPlatform(nodePlatform);
+    }
   });
 
   it('with one core available: no worker (it would take its time from training), said once', async () => {
