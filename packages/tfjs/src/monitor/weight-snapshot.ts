@@ -16,8 +16,10 @@ type Layer = tf.layers.Layer;
 export function layersNeeded(model: tf.LayersModel, targets: LayerTarget[], probe: Probe): Layer[] {
   const withLoss = probe.ys != null && compiledLossFunctions(model) !== null;
   if (withLoss) return model.layers.filter((l) => l.weights.length > 0);
+  // A target may be inside a wrapper (Bidirectional's forward and backward layers): start from the model's own layers holding its weights.
+  const targetWeights = new Set(targets.flatMap((t) => (t.layer as unknown as Layer).weights));
   const seen = new Set<Layer>();
-  const stack: Layer[] = targets.map((t) => t.layer as unknown as Layer);
+  const stack: Layer[] = model.layers.filter((l) => l.weights.some((w) => targetWeights.has(w)));
   while (stack.length) {
     const layer = stack.pop()!;
     if (seen.has(layer)) continue;

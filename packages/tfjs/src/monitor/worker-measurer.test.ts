@@ -14,6 +14,7 @@ import { measureModel } from '../measure-model.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { layersNeeded } from './weight-snapshot.js';
 import { WorkerMeasurer } from './worker-measurer.js';
 
 beforeAll(async () => {
@@ -99,6 +100,29 @@ describe('measuring in a worker', () => {
       model.dispose();
     }
     expect(liveMeasureWorkers()).toBe(0);
+  });
+
+  it('without targets (no loss) sends the measured layers and those upstream, Bidirectional and stacked cells included, and agrees with the thread', async () => {
+    const input = tf.input({ shape: [T, 3] });
+    const dense = tf.layers.dense({ units: 3, name: 'upstream' }).apply(input) as tf.SymbolicTensor;
+    const bidi = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 4, returnSequences: true }) as never, name: 'bidi' }).apply(dense);
+    const stacked = tf.layers.rnn({ cell: [tf.layers.gruCell({ units: 3 }), tf.layers.simpleRNNCell({ units: 5 })], name: 'stack', returnSequences: true }).apply(bidi as tf.SymbolicTensor);
+    const after = tf.layers.dense({ units: 1, name: 'downstream' }).apply(stacked as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: after });
+    const targets = selectRecurrentLayers(model, ['bidi']);
+    expect(layersNeeded(model, targets, { xs: probe.xs }).map((l) => l.name)).toEqual(['upstream', 'bidi']);
+    const measurer = await WorkerMeasurer.start(startNodeMeasureWorker, model, selectRecurrentLayers(model), { xs: probe.xs }, {});
+    try {
+      await measurer.snapshot(0, 0, []);
+      const reply = await nextMeasured(measurer);
+      const onThread = await measureModel(model, { xs: probe.xs }, { gradNormHistory: [] });
+      expect(reply.layers.map((l) => l.layer)).toEqual(['bidi/forward', 'bidi/backward', 'stack/cell_0', 'stack/cell_1']);
+      const worst = worstRelative(reply.layers, onThread);
+      expect(worst.diff, `worst at ${worst.path}`).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await measurer.close();
+      model.dispose();
+    }
   });
 
   it('still gives a record for NaN weights', async () => {
