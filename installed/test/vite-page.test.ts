@@ -77,6 +77,9 @@ describe.each(['6', '8'])('as installed: a page built with Vite %s', (major) => 
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
       expect(events.filter((e) => e.type === 'train-step').length).toBe(8); // 2 epochs × 4 batches
       expect(events.filter((e) => e.type === 'measurement').length).toBeGreaterThan(0);
+      // Measured beside training: the bundler emitted the measurement worker and it started.
+      expect(events.filter((e) => e.type === 'measurement').map((e) => (e as { measuredIn?: string }).measuredIn)).toEqual(expect.arrayContaining(['worker']));
+      expect(events.filter((e) => e.type === 'alert' && (e as { kind?: string }).kind === 'measured-on-thread')).toEqual([]);
     } finally {
       await page.close();
       await site.close();
