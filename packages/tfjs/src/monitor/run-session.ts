@@ -1,8 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
-import type { FromWorker } from '../measure-worker/messages.js';
-import { platform } from '../platform/platform.js';
 import type { ClipReport } from '../with-clipping.js';
 import { AlertDetector, type AlertDraft } from './alerts.js';
 import { Cadence } from './cadence.js';
@@ -16,7 +14,7 @@ import type { ResolvedOptions } from './options.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
-import { WorkerMeasurer, WorkerUnusable } from './worker-measurer.js';
+import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
 /**
@@ -44,10 +42,8 @@ export class RunSession {
   private pendingReports: ClipReport[] = [];
   /** Warm starts between this run's measurements (the probe is fixed, so they carry over). */
   private readonly cache = new MeasureCache();
-  /** The worker measuring beside training, or null: measurements run on this thread. */
-  private beside: WorkerMeasurer | null = null;
-  /** A worker given up on, being ended. */
-  private closing: Promise<void> = Promise.resolve();
+  /** Measuring in a worker (the worker option), or null: measurements run on this thread. */
+  private route: WorkerRoute | null = null;
 
   private constructor(
     private readonly plan: RunPlan,
@@ -67,7 +63,7 @@ export class RunSession {
     session.runStart = Date.now();
     session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms);
     session.emit(runStartEvent(plan, options));
-    if (options.worker) await session.startWorker();
+    if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     return session;
   }
 
@@ -110,12 +106,12 @@ export class RunSession {
           model.stopTraining = true;
         }
       }
-      this.takeWorkerReplies();
+      this.route?.take();
       // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue.
-      if (this.cadence.isDue(this.stepIndex) && (this.beside?.idle ?? true)) {
+      if (this.cadence.isDue(this.stepIndex) && (this.route?.free ?? true)) {
         const t0 = now();
-        if (this.beside) await this.snapshot(model);
-        else await this.measure(model);
+        const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
+        if (!sent) await this.measure(model);
         this.cadence.measured(this.stepIndex, now() - t0);
       }
       await this.pace.maybeYield();
@@ -130,7 +126,7 @@ export class RunSession {
   /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
   async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
     // The worker's measurement in flight lands first, so measurement events stay in step order.
-    await this.settleInFlight();
+    await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
   }
@@ -138,8 +134,8 @@ export class RunSession {
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
   async end(otherReason: string | null): Promise<void> {
     if (!this.stream) return;
-    await this.settleWorker();
-    await this.closing;
+    await this.route?.end();
+    this.route = null;
     const stream = this.stream;
     this.stream = null;
     this.untap();
@@ -179,81 +175,17 @@ export class RunSession {
     }
   }
 
-  // ---- measuring in a worker --------------------------------------------------
-
-  private async startWorker(): Promise<void> {
-    try {
-      this.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), this.plan.model, this.plan.targets, this.plan.probe, {
-        ...(this.options.layers ? { layers: this.options.layers } : {}),
-        ...(this.options.k !== null ? { k: this.options.k } : {}),
-      });
-    } catch (err) {
-      this.measureOnThread(err);
-    }
-  }
-
-  /** Sends the worker this step's weights; when the worker turns out unusable, measures here instead. */
-  private async snapshot(model: tf.LayersModel): Promise<void> {
-    try {
-      await this.beside!.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms());
-    } catch (err) {
-      this.measureOnThread(err);
-      await this.measure(model);
-    }
-  }
-
-  /** Emits what the worker has measured since the last step, at the steps the snapshots were taken. */
-  private takeWorkerReplies(): void {
-    if (this.beside) this.handleReplies(this.beside.take());
-  }
-
-  private handleReplies(replies: FromWorker[]): void {
-    for (const reply of replies) {
-      if (reply.type === 'measured') {
+  /** The worker's replies as this run's events: a measurement at its snapshot's step, a failure, the one fallback notice. */
+  private workerEvents(): WorkerRouteEvents {
+    return {
+      measured: (reply) => {
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
-      } else if (reply.type === 'failed' && reply.phase === 'measure') {
-        this.reportFailure('measuring the recurrent layers', new Error(`${reply.message} (in the worker, the snapshot of step ${reply.step})`));
-      } else if (reply.type === 'failed') {
-        // The worker cannot measure this model, or died: from now on, this thread measures.
-        this.measureOnThread(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
-      }
-    }
-  }
-
-  /** Waits (bounded) for the worker's measurement in flight and emits it. */
-  private async settleInFlight(): Promise<void> {
-    if (!this.beside) return;
-    const { replies, gaveUpAfterMs } = await this.beside.settle();
-    this.handleReplies(replies);
-    if (gaveUpAfterMs !== null) {
-      console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
-    }
-  }
-
-  /** At run end: the in-flight measurement lands before run-end, then the worker ends. */
-  private async settleWorker(): Promise<void> {
-    const beside = this.beside;
-    if (!beside) return;
-    try {
-      await this.settleInFlight();
-    } finally {
-      this.beside = null;
-      await beside.close();
-    }
-  }
-
-  /** Falls back to measuring on the training thread, saying why once (a console warning and an alert). */
-  private measureOnThread(err: unknown): void {
-    const beside = this.beside;
-    this.beside = null;
-    // Ended in the background (awaited at the run's end): the alert is emitted now, before anything this thread measures.
-    if (beside) this.closing = beside.close().catch(() => {});
-    const why = err instanceof WorkerUnusable || err instanceof Error ? err.message : String(err);
-    const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
-    console.warn(`gradscope: ${message}`);
-    this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
+      },
+      failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
+      fellBack: (message) => this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]),
+    };
   }
 
   // ---- events -------------------------------------------------------------------

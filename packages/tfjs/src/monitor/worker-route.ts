@@ -1,0 +1,113 @@
+import type { MeasuredReply } from '../measure-worker/messages.js';
+import { platform } from '../platform/platform.js';
+import type { ResolvedOptions } from './options.js';
+import type { RunPlan } from './run-start.js';
+import { WorkerMeasurer } from './worker-measurer.js';
+
+/** What the run does with the worker's replies. */
+export interface WorkerRouteEvents {
+  /** The worker measured the snapshot of reply.step. */
+  measured(reply: MeasuredReply): void;
+  /** One measurement failed in the worker, as it could have on the thread. */
+  failed(message: string): void;
+  /** The worker is given up on (`message` says why, once); from now on the thread measures. */
+  fellBack(message: string): void;
+}
+
+/**
+ * Where a run's measurements are made: in the worker while it can measure
+ * this model, on the training thread otherwise. It starts the worker,
+ * hands it snapshots, turns its replies into the run's events, and gives it
+ * up — saying so once, naming the reason — when it cannot rebuild the
+ * model, cannot start here, or dies.
+ */
+export class WorkerRoute {
+  private beside: WorkerMeasurer | null = null;
+  /** A worker given up on, being ended (awaited at the run's end). */
+  private closing: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly events: WorkerRouteEvents) {}
+
+  /** Starts the worker for the run; when it cannot, the route measures on the thread from the start (after saying why). */
+  static async open(plan: RunPlan, options: ResolvedOptions, events: WorkerRouteEvents): Promise<WorkerRoute> {
+    const route = new WorkerRoute(events);
+    try {
+      route.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), plan.model, plan.targets, plan.probe, {
+        ...(options.layers ? { layers: options.layers } : {}),
+        ...(options.k !== null ? { k: options.k } : {}),
+      });
+    } catch (err) {
+      route.fallBack(err);
+    }
+    return route;
+  }
+
+  /** True while the worker measures (false once given up on). */
+  get inWorker(): boolean {
+    return this.beside !== null;
+  }
+
+  /** True when a measurement could start now: on the thread, or the worker has answered its last snapshot. */
+  get free(): boolean {
+    return this.beside?.idle ?? true;
+  }
+
+  /** Hands over the replies that have arrived. */
+  take(): void {
+    if (this.beside) this.handle(this.beside.take());
+  }
+
+  /**
+   * Sends the worker the weights of `step`. False when the worker turned
+   * out unusable (first snapshot): the caller measures on the thread.
+   */
+  async snapshot(step: number, epoch: number, gradNormHistory: readonly number[]): Promise<boolean> {
+    if (!this.beside) return false;
+    try {
+      await this.beside.snapshot(step, epoch, gradNormHistory);
+      return true;
+    } catch (err) {
+      this.fallBack(err);
+      return false;
+    }
+  }
+
+  /** Waits (bounded) for the worker's measurement in flight and hands it over. */
+  async settle(): Promise<void> {
+    if (!this.beside) return;
+    const { replies, gaveUpAfterMs } = await this.beside.settle();
+    this.handle(replies);
+    if (gaveUpAfterMs !== null) console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
+  }
+
+  /** At the run's end: the measurement in flight lands, then the worker ends. */
+  async end(): Promise<void> {
+    const beside = this.beside;
+    try {
+      await this.settle();
+    } finally {
+      this.beside = null;
+      await beside?.close();
+      await this.closing;
+    }
+  }
+
+  private handle(replies: ReturnType<WorkerMeasurer['take']>): void {
+    for (const reply of replies) {
+      if (reply.type === 'measured') this.events.measured(reply);
+      else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(`${reply.message} (in the worker, the snapshot of step ${reply.step})`);
+      else if (reply.type === 'failed') this.fallBack(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
+    }
+  }
+
+  private fallBack(err: unknown): void {
+    const beside = this.beside;
+    this.beside = null;
+    // Ended in the background: the notice goes out now, before anything the thread measures.
+    if (beside) this.closing = beside.close().catch(() => {});
+    const why = err instanceof Error ? err.message : String(err);
+    const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
+    console.warn(`gradscope: ${message}`);
+    this.events.fellBack(message);
+  }
+}
