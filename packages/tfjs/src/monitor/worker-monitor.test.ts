@@ -247,6 +247,26 @@ describe('gradscope() falling back to the training thread', () => {
     }
   });
 
+  it('a custom loop that never closes its monitor still exits: the worker does not keep the process alive', async () => {
+    const dir = logdir();
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { gradscope, useBestBackend } from './dist/node.js';
+      await useBestBackend({ log: () => {} });
+      const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
+      const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const monitor = gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, every: 1 });
+      for (let i = 0; i < 5; i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
+      console.log('trained');
+    `;
+    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd }, (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    expect(stdout).toContain('trained');
+  });
+
   it('with one core available: no worker (it would take its time from training), said once', async () => {
     await expect(startNodeMeasureWorker(1)).rejects.toThrow('this process may use 1 CPU core, and a worker would take its time from training');
   });
