@@ -1,0 +1,148 @@
+/**
+ * gradscope() falling back to measuring on the training thread, with a real
+ * worker_threads worker: a model the worker cannot rebuild (a custom
+ * layer, a loss function), a worker that dies mid-run, one CPU core. Each
+ * says so once, naming the reason.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { nodePlatform } from '../platform/node/node-platform.js';
+import { installPlatform } from '../platform/platform.js';
+import { useTestBackend } from '../test-helpers/backend.js';
+import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
+import { data, rnn } from '../test-helpers/worker-models.js';
+import { gradscope } from './monitor.js';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  cleanup.forEach((f) => f());
+  cleanup = [];
+});
+function logdir(): string {
+  const d = tempLogdir();
+  cleanup.push(d.remove);
+  return d.dir;
+}
+
+describe('gradscope() falling back to the training thread', () => {
+  async function fallback(model: tf.LayersModel): Promise<{ alerts: string[]; warnings: string[]; measuredIn: (string | undefined)[] }> {
+    const dir = logdir();
+    const { xs, ys } = data(8);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
+      const events = readRuns(dir).get(monitor.runId!)!;
+      return {
+        alerts: ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message),
+        warnings: warn.mock.calls.map((c) => String(c[0])),
+        measuredIn: ofType(events, 'measurement').map((m) => m.measuredIn),
+      };
+    } finally {
+      warn.mockRestore();
+      tf.dispose([xs, ys]);
+    }
+  }
+
+  it('for a custom layer the worker cannot rebuild: says so once, naming the layer, and measures every step on the thread', async () => {
+    const model = rnn({ custom: true });
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { alerts, warnings, measuredIn } = await fallback(model);
+    expect(alerts.length).toBe(1);
+    expect(alerts[0]).toMatch(/measuring on the training thread, not in a worker: the worker could not rebuild the model \(.*Doubling.*\)\. Pass worker: false/);
+    expect(warnings).toEqual([`gradscope: ${alerts[0]}`]);
+    expect(measuredIn).toEqual(['thread', 'thread']);
+    expect(liveMeasureWorkers()).toBe(0);
+  });
+
+  it('for a loss function: says so once, naming the reason, and measures on the thread', async () => {
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.meanSquaredError(y, p) });
+    const { alerts, warnings, measuredIn } = await fallback(model);
+    expect(alerts).toEqual([expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]);
+    expect(warnings.length).toBe(1);
+    expect(measuredIn).toEqual(['thread', 'thread']);
+  });
+
+  it('when the worker dies mid-run: says so once, with its error, and measures on the thread from then on', async () => {
+    // The real worker, ended by the test after a few steps; the link reports what a crash reports.
+    let kill: () => Promise<void> = async () => {};
+    installPlatform({
+      ...nodePlatform,
+      async startMeasureWorker(): Promise<MeasureWorkerLink> {
+        const real = await startNodeMeasureWorker();
+        let died: Error | null = null;
+        kill = async () => {
+          await real.terminate();
+          died = new Error('killed by the test');
+        };
+        return { backend: real.backend, post: (m, t) => real.post(m, t), poll: () => real.poll(), terminate: () => real.terminate(), get died() { return died; } };
+      },
+    });
+    try {
+      const dir = logdir();
+      const model = rnn();
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const { xs, ys } = data(8);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1, budget: 1000 });
+      for (let i = 0; i < 12; i++) {
+        if (i === 4) await kill();
+        await monitor.step(model, { loss: 1 });
+      }
+      await monitor.close();
+      const warnings = warn.mock.calls.map((c) => String(c[0]));
+      warn.mockRestore();
+      const events = readRuns(dir).get(monitor.runId!)!;
+      const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
+      expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('the worker stopped: killed by the test')]);
+      expect(warnings).toEqual([`gradscope: ${alerts[0]!.message}`]);
+      const measured = ofType(events, 'measurement');
+      // Before it, what the worker measured (its measurement in flight at the kill is lost, and the machine's load decides whether there was one).
+      expect(measured.filter((m) => m.seq < alerts[0]!.seq).every((m) => m.measuredIn === 'worker')).toBe(true);
+      // From the alert on, every step is measured on the thread.
+      const after = measured.filter((m) => m.seq > alerts[0]!.seq);
+      expect(after.map((m) => m.measuredIn)).toEqual(after.map(() => 'thread'));
+      expect(after.map((m) => m.step)).toEqual(Array.from({ length: 12 - after[0]!.step }, (_, i) => after[0]!.step + i));
+      tf.dispose([xs, ys]);
+    } finally {
+      installPlatform(nodePlatform);
+    }
+  });
+
+  it('with one core available: no worker (it would take its time from training), said once', async () => {
+    await expect(startNodeMeasureWorker(1)).rejects.toThrow('this process may use 1 CPU core, and a worker would take its time from training');
+  });
+
+  // The real thing: a process pinned to one core (taskset), where Node reports one available core.
+  it.runIf(existsSync('/usr/bin/taskset'))('in a process pinned to one core with taskset, measures on the training thread and says why', async () => {
+    const dir = logdir();
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { gradscope, useBestBackend } from './dist/node.js';
+      await useBestBackend({ log: () => {} });
+      const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
+      const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false })] });
+    `;
+    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    const stderr = await new Promise<string>((resolve, reject) =>
+      execFile('taskset', ['-c', '0', process.execPath, '--input-type=module', '-e', script], { cwd }, (err, _out, errText) => (err ? reject(err) : resolve(errText))),
+    );
+    const events = [...readRuns(dir).values()][0]!;
+    const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
+    expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('this process may use 1 CPU core, and a worker would take its time from training')]);
+    expect(stderr).toContain(alerts[0]!.message);
+    expect(ofType(events, 'measurement').every((m) => m.measuredIn === 'thread')).toBe(true);
+  });
+});
