@@ -1,8 +1,8 @@
 /**
  * Starts the measurement worker in a page: a module Web Worker running
  * measure-worker/browser-entry.js. The `new Worker(new URL(…,
- * import.meta.url), { type: 'module' })` form is the one Vite and webpack
- * recognise and emit as a worker file of its own. Replies are queued as
+ * import.meta.url), { type: 'module' })` form is the one bundlers (Vite,
+ * webpack 5) recognise and emit as a worker file of its own. Replies are queued as
  * they arrive and polled between training steps.
  *
  * The worker measures on tfjs's cpu backend: a page training on WebGL or
