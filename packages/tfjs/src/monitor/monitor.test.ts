@@ -262,6 +262,8 @@ describe('gradscope() in other training loops and models', () => {
     for (let i = 0; i < 100; i++) {
       const loss = (await model.trainOnBatch(xs, ys)) as number;
       await monitor.step(model, { loss });
+      // The first snapshot is held (as clones) while the worker starts; measure() waits for it to land.
+      if (i === 0) await monitor.measure(model);
       if (i === 9) after10 = tf.memory().numTensors;
     }
     expect(tf.memory().numTensors).toBe(after10);

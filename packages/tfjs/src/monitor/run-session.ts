@@ -44,6 +44,12 @@ export class RunSession {
   private readonly cache = new MeasureCache();
   /** Measuring in a worker (the worker option), or null: measurements run on this thread. */
   private route: WorkerRoute | null = null;
+  /**
+   * The worker was given up on with a snapshot in hand (often the first
+   * step's, held while it started): the thread measures at the next step
+   * instead, or at the run's end, so the run keeps its baseline.
+   */
+  private owed = false;
 
   private constructor(
     private readonly plan: RunPlan,
@@ -108,7 +114,8 @@ export class RunSession {
       }
       this.route?.take();
       // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue.
-      if (this.cadence.isDue(this.stepIndex) && (this.route?.free ?? true)) {
+      if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true)) {
+        this.owed = false;
         const t0 = now();
         const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
         if (!sent) await this.measure(model);
@@ -136,6 +143,7 @@ export class RunSession {
     if (!this.stream) return;
     await this.route?.end();
     this.route = null;
+    if (this.owed) await this.measureNow(this.plan.model, Math.max(0, this.stepIndex - 1));
     const stream = this.stream;
     this.stream = null;
     this.untap();
@@ -184,7 +192,10 @@ export class RunSession {
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
       },
       failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
-      fellBack: (message) => this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]),
+      fellBack: (message, lostSnapshot) => {
+        this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
+        if (lostSnapshot) this.owed = true;
+      },
     };
   }
 

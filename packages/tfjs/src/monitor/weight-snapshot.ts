@@ -43,20 +43,37 @@ export async function tensorValues(t: tf.Tensor): Promise<TensorValues> {
   return { shape: t.shape.slice(), dtype: t.dtype as TensorValues['dtype'], values: owned ? data : data.slice() };
 }
 
+/** The weights of some layers as of one step: clones that share the variables' data (see snapshotWeights). */
+export interface WeightClones {
+  tensors: { layer: string; tensors: tf.Tensor[] }[];
+}
+
 /**
- * The weights of `layers` as of now. The clones are taken synchronously,
- * before anything else can run: a clone shares the variable's data, and
- * training replaces a variable's data rather than writing into it
- * (Variable.assign swaps the data id), so the clones keep this step's
- * values for free while they are read back asynchronously (a WebGL read is
- * not a synchronous stall on the training thread).
+ * Clones of the weights of `layers` as of now, taken synchronously, before
+ * anything else can run: a clone shares the variable's data, and training
+ * replaces a variable's data rather than writing into it (Variable.assign
+ * swaps the data id), so the clones keep this step's values for free for as
+ * long as they are held. Dispose them with readClones or disposeClones.
  */
-export async function snapshotWeights(layers: Layer[]): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
-  const clones = layers.map((l) => ({ layer: l.name, tensors: l.weights.map((w) => tf.clone(w.read())) }));
+export function cloneWeights(layers: Layer[]): WeightClones {
+  return { tensors: layers.map((l) => ({ layer: l.name, tensors: l.weights.map((w) => tf.clone(w.read())) })) };
+}
+
+export function disposeClones(clones: WeightClones): void {
+  tf.dispose(clones.tensors.flatMap((c) => c.tensors));
+}
+
+/** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); disposes the clones. */
+export async function readClones(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
   try {
-    const weights = await Promise.all(clones.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
+    const weights = await Promise.all(clones.tensors.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
     return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
   } finally {
-    tf.dispose(clones.flatMap((c) => c.tensors));
+    disposeClones(clones);
   }
+}
+
+/** The weights of `layers` as of now (cloneWeights, then readClones). */
+export async function snapshotWeights(layers: Layer[]): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
+  return readClones(cloneWeights(layers));
 }

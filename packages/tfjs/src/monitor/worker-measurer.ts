@@ -3,12 +3,12 @@ import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
-import { layersNeeded, snapshotWeights } from './weight-snapshot.js';
+import { cloneWeights, disposeClones, layersNeeded, readClones, type WeightClones } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** How long the first step waits for the worker to load tfjs and rebuild the model. */
+/** How long the worker may take to load tfjs and rebuild the model before it is given up on. */
 export const WORKER_START_TIMEOUT_MS = 60_000;
 
 /** A worker that cannot measure this model; the monitor measures on the training thread instead. */
@@ -23,6 +23,15 @@ export class WorkerUnusable extends Error {}
 export class WorkerMeasurer {
   private busy = false;
   private ready = false;
+  private readonly startedAt = Date.now();
+  /**
+   * A snapshot taken before the worker was ready (the first step's): held as
+   * clones, which cost nothing while training goes on, and posted when the
+   * worker says it is ready. Training never waits for the worker to start.
+   */
+  private early: { clones: WeightClones; step: number; epoch: number; gradNormHistory: number[] } | null = null;
+  /** A failure found while posting in the background, handed out by the next take(). */
+  private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
   private longestMs = 0;
 
@@ -66,27 +75,39 @@ export class WorkerMeasurer {
   }
 
   /**
-   * Copies out the needed weights as of `step` and posts them. The first
-   * call waits for the worker to be ready and throws WorkerUnusable when it
-   * cannot start or cannot rebuild the model.
+   * Copies out the needed weights as of `step` and posts them. Before the
+   * worker is ready, the copy is held (a clone shares the weights' data, so
+   * holding it costs nothing) and posted when the worker is: the first
+   * step does not wait for the worker to load.
    */
   async snapshot(step: number, epoch: number, gradNormHistory: readonly number[]): Promise<void> {
-    if (!this.ready) await this.whenReady();
-    const { weights, transfer } = await snapshotWeights(this.needed);
-    this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory: [...gradNormHistory] }, transfer);
+    const clones = cloneWeights(this.needed);
     this.busy = true;
+    if (!this.ready) {
+      if (this.early) disposeClones(this.early.clones);
+      this.early = { clones, step, epoch, gradNormHistory: [...gradNormHistory] };
+      return;
+    }
+    await this.post(clones, step, epoch, [...gradNormHistory]);
   }
 
   /**
-   * The replies that have arrived, oldest first. A worker that died is a
-   * final 'failed' reply of its own.
+   * The replies that have arrived, oldest first. A worker that died, or did
+   * not start in time, is a final 'failed' reply of its own.
    */
   take(): FromWorker[] {
     const replies: FromWorker[] = [];
+    if (this.deferred) {
+      replies.push(this.deferred);
+      this.deferred = null;
+    }
     for (let r = this.link.poll(); r; r = this.link.poll()) {
       if (r.type === 'measured') this.longestMs = Math.max(this.longestMs, r.durationMs);
       if (r.type === 'ready') {
         this.ready = true;
+        const early = this.early;
+        this.early = null;
+        if (early) void this.post(early.clones, early.step, early.epoch, early.gradNormHistory);
         continue;
       }
       this.busy = false;
@@ -94,18 +115,28 @@ export class WorkerMeasurer {
     }
     if (this.link.died && (this.busy || !this.ready)) {
       this.busy = false;
-      replies.push({ type: 'failed', phase: 'start', message: `the worker stopped: ${this.link.died.message}` });
+      replies.push({ type: 'failed', phase: 'start', message: `the worker stopped${this.ready ? '' : ' while starting'}: ${this.link.died.message}` });
+    } else if (!this.ready && Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) {
+      this.busy = false;
+      replies.push({ type: 'failed', phase: 'start', message: `the worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s` });
+    }
+    if (replies.some((r) => r.type === 'failed' && r.phase !== 'measure') && this.early) {
+      disposeClones(this.early.clones);
+      this.early = null;
     }
     return replies;
   }
 
   /**
    * Waits for the in-flight measurement's reply (if any), at most
-   * max(10 s, 3 × the longest measurement so far); the replies, and whether
-   * it gave up waiting.
+   * max(10 s, 3 × the longest measurement so far), plus what is left of the
+   * start timeout while the worker is still starting (a short run's first
+   * snapshot is not lost to a slow start); the replies, and whether it gave
+   * up waiting.
    */
   async settle(): Promise<{ replies: FromWorker[]; gaveUpAfterMs: number | null }> {
-    const limit = Math.max(10_000, 3 * this.longestMs);
+    const starting = this.ready ? 0 : Math.max(0, WORKER_START_TIMEOUT_MS - (Date.now() - this.startedAt));
+    const limit = starting + Math.max(10_000, 3 * this.longestMs);
     const deadline = Date.now() + limit;
     const replies = this.take();
     while (this.busy && Date.now() < deadline) {
@@ -117,6 +148,8 @@ export class WorkerMeasurer {
 
   /** Ends the worker (it disposes its tensors first when it can). */
   async close(): Promise<void> {
+    if (this.early) disposeClones(this.early.clones);
+    this.early = null;
     try {
       this.link.post({ type: 'close' });
     } catch {
@@ -125,20 +158,14 @@ export class WorkerMeasurer {
     await this.link.terminate();
   }
 
-  private async whenReady(): Promise<void> {
-    const deadline = Date.now() + WORKER_START_TIMEOUT_MS;
-    for (;;) {
-      const reply = this.link.poll();
-      if (reply?.type === 'ready') {
-        this.ready = true;
-        return;
-      }
-      if (reply?.type === 'failed') {
-        throw new WorkerUnusable(reply.phase === 'rebuild' ? `the worker could not rebuild the model (${reply.message})` : reply.message);
-      }
-      if (this.link.died) throw new WorkerUnusable(`the worker stopped while starting: ${this.link.died.message}`);
-      if (Date.now() > deadline) throw new WorkerUnusable(`the worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`);
-      await sleep(5);
+  /** Reads the clones back and posts them; a failure is handed out by the next take(). */
+  private async post(clones: WeightClones, step: number, epoch: number, gradNormHistory: number[]): Promise<void> {
+    try {
+      const { weights, transfer } = await readClones(clones);
+      this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory }, transfer);
+    } catch (err) {
+      this.busy = false;
+      this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step };
     }
   }
 }

@@ -1,8 +1,16 @@
-import type { MeasuredReply } from '../measure-worker/messages.js';
+import type { FailedReply, MeasuredReply } from '../measure-worker/messages.js';
 import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
 import type { RunPlan } from './run-start.js';
 import { WorkerMeasurer } from './worker-measurer.js';
+
+/** Why a worker cannot measure this model, from its failure reply (the first line: tfjs appends a list of generic reasons). */
+function failure(phase: FailedReply['phase'], message: string): string {
+  const first = message.split('\n')[0]!.replace(/\. This may be due to.*$/, '');
+  if (phase === 'rebuild') return `the worker could not rebuild the model (${first})`;
+  if (phase === 'weights') return `the worker could not take the weights (${first})`;
+  return first;
+}
 
 /** What the run does with the worker's replies. */
 export interface WorkerRouteEvents {
@@ -10,8 +18,11 @@ export interface WorkerRouteEvents {
   measured(reply: MeasuredReply): void;
   /** One measurement failed in the worker, as it could have on the thread. */
   failed(message: string): void;
-  /** The worker is given up on (`message` says why, once); from now on the thread measures. */
-  fellBack(message: string): void;
+  /**
+   * The worker is given up on (`message` says why, once); from now on the
+   * thread measures. `lostSnapshot`: it had a snapshot it never measured.
+   */
+  fellBack(message: string, lostSnapshot: boolean): void;
 }
 
 /**
@@ -96,11 +107,11 @@ export class WorkerRoute {
     for (const reply of replies) {
       if (reply.type === 'measured') this.events.measured(reply);
       else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(`${reply.message} (in the worker, the snapshot of step ${reply.step})`);
-      else if (reply.type === 'failed') this.fallBack(new Error(reply.phase === 'weights' ? `the worker could not take the weights (${reply.message})` : reply.message));
+      else if (reply.type === 'failed') this.fallBack(new Error(failure(reply.phase, reply.message)), true);
     }
   }
 
-  private fallBack(err: unknown): void {
+  private fallBack(err: unknown, lostSnapshot = false): void {
     const beside = this.beside;
     this.beside = null;
     // Ended in the background: the notice goes out now, before anything the thread measures.
@@ -108,6 +119,6 @@ export class WorkerRoute {
     const why = err instanceof Error ? err.message : String(err);
     const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
     console.warn(`gradscope: ${message}`);
-    this.events.fellBack(message);
+    this.events.fellBack(message, lostSnapshot);
   }
 }
