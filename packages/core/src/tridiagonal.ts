@@ -56,7 +56,42 @@ export function topEigenvalue(d: ArrayLike<number>, e: ArrayLike<number>, m: num
     hi = Math.max(hi, di + radius);
   }
   if (m === 1) return d[0] as number;
+  return bisectTop(d, e, m, lo, hi, pivotMin(e, m));
+}
+
+/**
+ * The largest eigenvalue when a lower bound is known: the previous Ritz
+ * value of a growing Lanczos tridiagonal (T_j is a leading principal
+ * submatrix of T_m, so by interlacing λ_max(T_m) ≥ λ_max(T_j)). The bracket
+ * starts at [lower, lower·(1 + 1e-6)] and widens by 2⁸ until a Sturm count
+ * shows it holds λ_max, so a Ritz value that moved little costs ~30 halvings
+ * instead of ~55 from the Gershgorin interval; same stopping rule, same
+ * accuracy as topEigenvalue. A `lower` that is not one (NaN, ≤ 0, or above
+ * λ_max by rounding) falls back to topEigenvalue.
+ */
+export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lower: number): number {
+  if (!(lower > 0) || !Number.isFinite(lower) || m < 2) return topEigenvalue(d, e, m);
+  let hiBound = -Infinity;
+  for (let i = 0; i < m; i++) {
+    const radius = (i > 0 ? Math.abs(e[i - 1] as number) : 0) + (i < m - 1 ? Math.abs(e[i] as number) : 0);
+    const di = d[i] as number;
+    if (!Number.isFinite(di) || !Number.isFinite(radius)) return NaN;
+    hiBound = Math.max(hiBound, di + radius);
+  }
   const pivmin = pivotMin(e, m);
+  // Some eigenvalue must lie at or above `lower` (count below it < m).
+  if (sturmCount(d, e, m, lower, pivmin) === m) return topEigenvalue(d, e, m);
+  let step = 1e-6 * lower;
+  let hi = lower + step;
+  while (hi < hiBound && sturmCount(d, e, m, hi, pivmin) !== m) {
+    step *= 256;
+    hi = lower + step;
+  }
+  return bisectTop(d, e, m, lower, Math.min(hi, hiBound), pivmin);
+}
+
+/** Bisection on the Sturm count for the largest eigenvalue in [lo, hi], to a few ulps. */
+function bisectTop(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lo: number, hi: number, pivmin: number): number {
   // Each halving gains one bit; 2100 bits span every float64 range, and in
   // practice the relative stopping test ends the loop after ~55 steps.
   for (let iter = 0; iter < 2100; iter++) {
@@ -180,11 +215,16 @@ export function bidiagonalGram(alpha: ArrayLike<number>, beta: ArrayLike<number>
   return { d, e };
 }
 
-/** σ_max of the bidiagonal: the square root of the top eigenvalue of BᵀB; NaN if any coefficient is not finite. */
-export function bidiagonalTopSingularValue(alpha: ArrayLike<number>, beta: ArrayLike<number>, j: number): number {
+/**
+ * σ_max of the bidiagonal: the square root of the top eigenvalue of BᵀB; NaN
+ * if any coefficient is not finite. `lower`: σ_max of a leading block B_i
+ * (i < j) of the same bidiagonal, e.g. the previous convergence check's
+ * value, which makes the search cheaper (see topEigenvalueAbove).
+ */
+export function bidiagonalTopSingularValue(alpha: ArrayLike<number>, beta: ArrayLike<number>, j: number, lower = NaN): number {
   for (let i = 0; i < j; i++) {
     if (!Number.isFinite(alpha[i] as number) || (i < j - 1 && !Number.isFinite(beta[i] as number))) return NaN;
   }
   const { d, e } = bidiagonalGram(alpha, beta, j);
-  return Math.sqrt(Math.max(0, topEigenvalue(d, e, j)));
+  return Math.sqrt(Math.max(0, topEigenvalueAbove(d, e, j, lower * lower)));
 }
