@@ -27,11 +27,11 @@ export class LanczosCoefficients {
   }
 
   /**
-   * Downloads the pending α, β ([A] each for the A active rows, in push
-   * order α_i, β_i, α_{i+1}, …, ending at step `taken`) in one transfer.
-   * Disposes the pending tensors.
+   * Downloads the pending α, β ([A] or [A, 1, 1] each for the A active rows,
+   * in push order α_i, β_i, α_{i+1}, …, ending at step `taken`) in one
+   * transfer. The caller keeps and disposes the pending tensors.
    */
-  async read(pending: tf.Tensor1D[], taken: number, active: number[]): Promise<void> {
+  async read(pending: tf.Tensor[], taken: number, active: number[]): Promise<void> {
     if (pending.length === 0) return;
     const stacked = tf.stack(pending);
     const firstStep = taken - Math.ceil(pending.length / 2);
@@ -45,7 +45,6 @@ export class LanczosCoefficients {
       }
     } finally {
       stacked.dispose();
-      pending.forEach((t) => t.dispose());
     }
   }
 

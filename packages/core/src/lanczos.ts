@@ -3,7 +3,7 @@ import { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
-import { normaliseRows, orthogonalise, rowNorm, rowNormWithHint, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
+import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, selectRows, stepScale, unitRows } from './rows.js';
 
 /**
  * Batched Golub–Kahan–Lanczos bidiagonalisation: the largest singular value
@@ -93,7 +93,6 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   // (each map is different, so one generic vector serves them all).
   const pool = tf.tensor3d(unitRows(gaussianArray((steps + 1) * size, settings.seed), size), [steps + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
-  const zeroRow = tf.zeros([1, 1, size]) as tf.Tensor3D;
   const coefficients = new LanczosCoefficients(batch, steps);
   const history = settings.vectors === 'approximate' && !keepBasis ? new RitzHistory() : null;
 
@@ -116,7 +115,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let vBasis: tf.Tensor3D | undefined;
   let uBasis: tf.Tensor3D | undefined;
-  let pending: tf.Tensor1D[] = [];
+  let pending: tf.Tensor3D[] = [];
   let taken = 0;
   let work = 0;
 
@@ -134,38 +133,47 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
         const vb = keepBasis ? (vBasis ? tf.concat([vBasis, v], 1) : tf.clone(v)) : undefined;
         let p = tf.sub(current.apply(v), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
         p = orthogonalise(p, uBasis);
-        // The first step knows nothing of the scale; later ones divide by the largest coefficient so far.
-        const a = j === 0 ? rowNorm(p) : rowNormWithHint(p, scale);
+        // The first step knows nothing of the scale (a max-reduction finds
+        // it); later ones divide by the largest coefficient before the step,
+        // for both norms of the step (see StepScale).
+        let a: tf.Tensor3D;
+        let stepScaleOf: ReturnType<typeof stepScale>;
+        if (j === 0) {
+          a = rowNorm(p);
+          stepScaleOf = stepScale(tf.maximum(scale, a) as tf.Tensor3D);
+        } else {
+          stepScaleOf = stepScale(scale);
+          a = scaledRowNorm(p, stepScaleOf);
+        }
         let s = tf.maximum(scale, a) as tf.Tensor3D;
-        const { unit: u, coefficient: aRec } = normaliseRows(p, a, s, zeroRow);
+        const { unit: u, coefficient: aRec } = normaliseRows(p, a, stepScaleOf, null);
         const ub = keepBasis ? (uBasis ? tf.concat([uBasis, u], 1) : tf.clone(u)) : undefined;
         if (last) return { u, aRec, s, vb, ub };
         let q = tf.sub(current.applyTranspose(u), scaleRows(aRec, v)) as tf.Tensor3D;
         q = orthogonalise(q, vb);
-        const b = rowNormWithHint(q, s);
+        const b = scaledRowNorm(q, stepScaleOf);
         s = tf.maximum(s, b) as tf.Tensor3D;
         let restart = poolRow(j + 1);
         if (vb) {
           const r = orthogonalise(spread(restart, rows), vb);
           restart = scaleRows(safeReciprocal(rowNorm(r)), r);
         }
-        const { unit: vNext, coefficient: bRec } = normaliseRows(q, b, s, restart);
+        const { unit: vNext, coefficient: bRec } = normaliseRows(q, b, stepScaleOf, restart);
         return { u, aRec, s, vb, ub, vNext, bRec };
       });
       taken = j + 1;
       work += rows;
-      pending.push(tf.reshape(out.aRec, [rows]) as tf.Tensor1D);
-      out.aRec.dispose();
-      if (out.bRec) {
-        pending.push(tf.reshape(out.bRec, [rows]) as tf.Tensor1D);
-        out.bRec.dispose();
-      }
+      // The coefficients [rows, 1, 1] wait for the next check's download; β
+      // also serves the next step as it is (no reshape: a kernel on wasm).
+      pending.push(out.aRec);
+      if (out.bRec) pending.push(out.bRec);
       scale = replace(scale, out.s);
       vBasis = out.vb ? replace(vBasis, out.vb) : vBasis;
       uBasis = out.ub ? replace(uBasis, out.ub) : uBasis;
       if (out.vNext) {
         uPrev = replace(uPrev, out.u);
-        betaPrev = replace(betaPrev, tf.reshape(pending[pending.length - 1] as tf.Tensor1D, [rows, 1, 1]) as tf.Tensor3D);
+        if (!pending.includes(betaPrev)) betaPrev.dispose();
+        betaPrev = out.bRec!;
         v = replace(v, out.vNext);
       } else {
         out.u.dispose();
@@ -174,6 +182,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       if (!last && taken % settings.checkEvery !== 0) continue;
       // One download for every coefficient since the last check.
       await coefficients.read(pending, taken, active);
+      for (const t of pending) if (t !== betaPrev) t.dispose();
       pending = [];
       const settled = coefficients.settle(taken, active, settings.tolerance);
       if (last || settled.every(Boolean)) {
@@ -211,7 +220,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
     const result = { sigma: coefficients.sigma, steps: taken, work };
     return vectors ? { ...result, vectors } : result;
   } finally {
-    for (const t of [pool, zeroRow, v, uPrev, betaPrev, scale, vBasis, uBasis, ...pending]) t?.dispose();
+    for (const t of [pool, v, uPrev, betaPrev, scale, vBasis, uBasis, ...pending]) t?.dispose();
     selected?.dispose();
     history?.dispose();
   }
