@@ -10,6 +10,8 @@
 
 const EPS = Number.EPSILON;
 const SAFE_MIN = 2.2250738585072014e-308;
+/** Relative bracket width at which topEigenvalueAbove stops (see there). */
+const ABOVE_WIDTH = 1e-13;
 
 /** Smallest pivot allowed in the Sturm recurrence (LAPACK dstebz's pivmin). */
 function pivotMin(e: ArrayLike<number>, m: number): number {
@@ -56,7 +58,7 @@ export function topEigenvalue(d: ArrayLike<number>, e: ArrayLike<number>, m: num
     hi = Math.max(hi, di + radius);
   }
   if (m === 1) return d[0] as number;
-  return bisectTop(d, e, m, lo, hi, pivotMin(e, m));
+  return bisectTop(d, e, m, lo, hi, pivotMin(e, m), 2 * EPS);
 }
 
 /**
@@ -64,10 +66,12 @@ export function topEigenvalue(d: ArrayLike<number>, e: ArrayLike<number>, m: num
  * value of a growing Lanczos tridiagonal (T_j is a leading principal
  * submatrix of T_m, so by interlacing λ_max(T_m) ≥ λ_max(T_j)). The bracket
  * starts at [lower, lower·(1 + 1e-6)] and widens by 2⁸ until a Sturm count
- * shows it holds λ_max, so a Ritz value that moved little costs ~30 halvings
- * instead of ~55 from the Gershgorin interval; same stopping rule, same
- * accuracy as topEigenvalue. A `lower` that is not one (NaN, ≤ 0, or above
- * λ_max by rounding) falls back to topEigenvalue.
+ * shows it holds λ_max, and bisection stops at a relative width of 1e-13
+ * rather than 2ε: the coefficients carry float32 rounding (~1e-7) and the
+ * convergence test compares values 1e-6 apart, so the last ten halvings of
+ * topEigenvalue bought nothing. A Ritz value that moved little costs ~20
+ * halvings instead of ~55 from the Gershgorin interval. A `lower` that is
+ * not one (NaN, ≤ 0, or above λ_max by rounding) falls back to topEigenvalue.
  */
 export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lower: number): number {
   if (!(lower > 0) || !Number.isFinite(lower) || m < 2) return topEigenvalue(d, e, m);
@@ -87,16 +91,16 @@ export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m
     step *= 256;
     hi = lower + step;
   }
-  return bisectTop(d, e, m, lower, Math.min(hi, hiBound), pivmin);
+  return bisectTop(d, e, m, lower, Math.min(hi, hiBound), pivmin, ABOVE_WIDTH);
 }
 
 /** Bisection on the Sturm count for the largest eigenvalue in [lo, hi], to a few ulps. */
-function bisectTop(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lo: number, hi: number, pivmin: number): number {
+function bisectTop(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lo: number, hi: number, pivmin: number, width0: number): number {
   // Each halving gains one bit; 2100 bits span every float64 range, and in
   // practice the relative stopping test ends the loop after ~55 steps.
   for (let iter = 0; iter < 2100; iter++) {
     const width = hi - lo;
-    if (width <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)) + pivmin) break;
+    if (width <= width0 * Math.max(Math.abs(lo), Math.abs(hi)) + pivmin) break;
     const mid = lo + width / 2;
     if (mid <= lo || mid >= hi) break;
     if (sturmCount(d, e, m, mid, pivmin) === m) hi = mid;
