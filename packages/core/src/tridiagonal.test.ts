@@ -72,6 +72,23 @@ describe('tridiagonal eigenproblems (float64)', () => {
     expect(topEigenvalueAbove(new Float64Array([1, NaN]), new Float64Array([0]), 2, 0.5)).toBeNaN();
   });
 
+  it('top eigenvalue from a lower bound agrees with plain bisection to 1e-13 on 300 Lanczos-like bidiagonals, clustered ones included', () => {
+    // Clustered: α ≈ 1 within 1e-6 and tiny β, the shape of a fresh
+    // SimpleRNN's Lanczos coefficients, where Newton converges only linearly
+    // and must hand over to bisection.
+    const next = normalSource(99);
+    for (let trial = 0; trial < 300; trial++) {
+      const m = 4 + (trial % 45);
+      const clustered = trial % 3 === 0;
+      const alpha = Float64Array.from({ length: m }, () => (clustered ? 1 + 1e-6 * next() : Math.abs(next()) + 0.1));
+      const beta = Float64Array.from({ length: m - 1 }, () => (clustered ? 1e-4 * next() : next()));
+      const { d, e } = bidiagonalGram(alpha, beta, m);
+      const reference = topEigenvalue(d, e, m);
+      const lower = bidiagonalTopSingularValue(alpha, beta, Math.max(1, m - 1 - (trial % 4)));
+      expect(Math.abs(topEigenvalueAbove(d, e, m, lower * lower) - reference) / reference).toBeLessThan(1e-13);
+    }
+  });
+
   it('Sturm count matches the Jacobi spectrum', () => {
     const { alpha, beta, b } = randomBidiagonal(9, 3);
     const { d, e } = bidiagonalGram(alpha, beta, 9);
