@@ -59,13 +59,17 @@ export interface AnalyzeOptions extends ProductNormsOptions {
  * Step norms, product and bound plus the FTLE; the caller that wants all of
  * them pays for one propagation.
  *
+ * The per-step Lanczos runs first, and its estimates of J_1's top
+ * right-singular vectors (rows t = 0) open the propagation: the propagation
+ * needs no Lanczos run of its own (lyapunovSpectrum and propagateProduct,
+ * which have no per-step run, make one on the S maps J_1), so the exponents
+ * agree with lyapunovSpectrum's to the Lanczos tolerance, not bitwise.
+ *
  * Warm starts for repeated measurements of a slowly changing sequence (a
  * model measured every few training steps): `stepStart` [S·T, 1, n] starts
- * the per-step Lanczos (and, rows t = 0, the search for J_1's top vector
- * that opens the propagation) from the previous measurement's vectors;
+ * the per-step Lanczos from the previous measurement's vectors;
  * `stepVectors: true` returns this measurement's as `stepVectors` for the
- * next one. Without them the result is exactly that of productNorms and
- * lyapunovSpectrum with the same options.
+ * next one. productNorms is this function without the exponents.
  */
 export async function analyzeSequence(seq: JacobianSequence, options: AnalyzeOptions = {}): Promise<SequenceAnalysis> {
   checkSequence('analyzeSequence', seq);
@@ -78,16 +82,25 @@ export async function analyzeSequence(seq: JacobianSequence, options: AnalyzeOpt
   };
   const { samples, steps, size } = seq;
   if (stepStart !== undefined) checkShape('analyzeSequence', 'option stepStart', stepStart.shape, [samples * steps, 1, size]);
-  const firstStart = stepStart && tf.tidy(() => tf.reshape(tf.slice(tf.reshape(stepStart, [samples, steps, size]), [0, 0, 0], [samples, 1, size]), [samples, 1, size]) as tf.Tensor3D);
+  // The vectors are wanted for the next measurement, or for the propagation's first direction.
+  const needVectors = stepVectors === true || options.start === undefined;
+  const norms = await stepNorms(seq, { ...lanczos, ...(stepStart ? { start: stepStart } : {}), ...(needVectors ? { vectors: true } : {}) });
+  const all = norms.vectors;
   let propagation;
   try {
-    propagation = await propagateProduct(seq, propagateOptions, firstStart ? { firstStart } : {});
-  } finally {
-    firstStart?.dispose();
+    const firstVector = all && tf.tidy(() => tf.reshape(tf.slice(tf.reshape(all, [samples, steps, size]), [0, 0, 0], [samples, 1, size]), [samples, 1, size]) as tf.Tensor3D);
+    try {
+      propagation = await propagateProduct(seq, propagateOptions, firstVector ? { firstVector } : {});
+    } finally {
+      firstVector?.dispose();
+    }
+  } catch (err) {
+    all?.dispose();
+    throw err;
   }
-  const norms = await stepNorms(seq, { ...lanczos, ...(stepStart ? { start: stepStart } : {}), ...(stepVectors ? { vectors: true } : {}) });
   const result: SequenceAnalysis = { k: propagation.k, stepNorm: norms.stepNorm, logBound: norms.logBound, logProduct: propagation.logProduct, beta: norms.beta, ftle: propagation.ftle };
-  if (norms.vectors) result.stepVectors = norms.vectors;
+  if (all && stepVectors) result.stepVectors = all;
+  else all?.dispose();
   return result;
 }
 

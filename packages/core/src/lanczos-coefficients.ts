@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bidiagonalGram, bidiagonalTopSingularValue, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, tridiagonalEigenvector } from './tridiagonal.js';
 
 /**
  * The host side of the batched Golub–Kahan–Lanczos: the α, β coefficients
@@ -27,11 +27,11 @@ export class LanczosCoefficients {
   }
 
   /**
-   * Downloads the pending α, β ([A] each for the A active rows, in push
-   * order α_i, β_i, α_{i+1}, …, ending at step `taken`) in one transfer.
-   * Disposes the pending tensors.
+   * Downloads the pending α, β ([A] or [A, 1, 1] each for the A active rows,
+   * in push order α_i, β_i, α_{i+1}, …, ending at step `taken`) in one
+   * transfer. The caller keeps and disposes the pending tensors.
    */
-  async read(pending: tf.Tensor1D[], taken: number, active: number[]): Promise<void> {
+  async read(pending: tf.Tensor[], taken: number, active: number[]): Promise<void> {
     if (pending.length === 0) return;
     const stacked = tf.stack(pending);
     const firstStep = taken - Math.ceil(pending.length / 2);
@@ -45,7 +45,6 @@ export class LanczosCoefficients {
       }
     } finally {
       stacked.dispose();
-      pending.forEach((t) => t.dispose());
     }
   }
 
@@ -65,7 +64,8 @@ export class LanczosCoefficients {
       // and leave, after 8 steps rather than 12.
       let previous = this.sigma[b] as number;
       if (Number.isNaN(previous) && taken > 2) previous = bidiagonalTopSingularValue(alpha, beta, taken - 2);
-      const value = bidiagonalTopSingularValue(alpha, beta, taken);
+      // The previous value is a lower bound (interlacing): the search starts there.
+      const value = bidiagonalTopSingularValue(alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
       const settled = Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
@@ -83,8 +83,9 @@ export class LanczosCoefficients {
     const out = new Float32Array(maps.length * taken);
     maps.forEach((b, row) => {
       const { d, e } = bidiagonalGram(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
+      // σ² is the top eigenvalue of BᵀB, found at this check (to an ulp of the square root).
       const s = this.sigma[b] as number;
-      out.set(tridiagonalEigenvector(d, e, taken, Number.isFinite(s) ? topEigenvalue(d, e, taken) : NaN), row * taken);
+      out.set(tridiagonalEigenvector(d, e, taken, Number.isFinite(s) ? s * s : NaN), row * taken);
     });
     return out;
   }

@@ -107,4 +107,26 @@ describe('analyzeSequence with warm starts', () => {
     bad.dispose();
     seq.dispose();
   });
+
+  it('the propagation opens with the per-step Lanczos\'s vector of J_1: exact at t = 1 for k < n, n > iterations', async () => {
+    // n = 40 > 32 steps: the per-step vectors are Ritz vectors of the plain
+    // recurrence (ritz-history.ts), not of a kept basis. With k = 2 of 40
+    // directions, ln‖J_1 Q_0‖ is ln‖J_1‖ only if q₁ is J_1's top vector; the
+    // reference is a float64 Jacobi SVD of the same float32 matrices.
+    const [samples, steps, n] = [3, 4, 40];
+    const next = normalSource(21);
+    const data = Float32Array.from(gaussianMatrix(samples * steps * n, n, next, 1 / Math.sqrt(n)));
+    const before = tf.memory().numTensors;
+    const j = tf.tensor4d(data, [samples, steps, n, n]);
+    const seq = denseSequence(j);
+    j.dispose();
+    const result = await analyzeSequence(seq, { k: 2 });
+    seq.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    for (let s = 0; s < samples; s++) {
+      const exact = topSingularValue(data.subarray(s * steps * n * n, (s * steps + 1) * n * n), n, n);
+      expect(Math.abs(result.logProduct[s]![0]! - Math.log(exact))).toBeLessThan(BOUND);
+      expect(Math.abs(result.stepNorm[s]![0]! - exact) / exact).toBeLessThan(BOUND);
+    }
+  });
 });

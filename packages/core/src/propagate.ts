@@ -18,7 +18,9 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * and Q_0 orthogonal that is exactly ‖J_t ⋯ J_1‖₂; with k < n it is a lower
  * bound (the norm restricted to the k-dimensional start subspace), tight when
  * the product's top right-singular vector lies close to span(Q_0); the first
- * direction is J_1's top right-singular vector, so the bound is exact at t = 1.
+ * direction is J_1's top right-singular vector (found by a Lanczos run on
+ * the S maps J_1, or given: analyzeSequence passes the per-step Lanczos's
+ * estimate), so the bound is exact at t = 1 to the Lanczos tolerance.
  * M_t is rescaled to max entry 1 after every step with the log of the scale
  * kept separately, so ln‖·‖ stays finite when the product itself overflows
  * (‖J‖ = 1.5 over 2000 steps is e^811).
@@ -77,7 +79,7 @@ export function sortDescending(values: number[]): number[] {
 }
 
 /** The start block Q_0 as float64 [S, k, n] before orthonormalisation. */
-async function startBlock(fn: string, seq: JacobianSequence, k: number, options: PropagateOptions, seed: number, firstStart?: tf.Tensor3D): Promise<Float64Array> {
+async function startBlock(fn: string, seq: JacobianSequence, k: number, options: PropagateOptions, seed: number, warm: PropagateWarm): Promise<Float64Array> {
   const { samples, size } = seq;
   if (options.start !== undefined) {
     checkShape(fn, 'option start', options.start.shape, [samples, k, size]);
@@ -86,6 +88,15 @@ async function startBlock(fn: string, seq: JacobianSequence, k: number, options:
   const block = new Float64Array(samples * k * size);
   const next = gaussianSource(seed);
   for (let i = 0; i < block.length; i++) block[i] = next();
+  if (warm.firstVector) {
+    checkShape(fn, 'firstVector', warm.firstVector.shape, [samples, 1, size]);
+    const top = await warm.firstVector.data();
+    for (let s = 0; s < samples; s++) {
+      for (let c = 0; c < size; c++) block[s * k * size + c] = top[s * size + c] as number;
+    }
+    return block;
+  }
+  const firstStart = warm.firstStart;
   const lanczosOptions = {
     ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
@@ -101,12 +112,25 @@ async function startBlock(fn: string, seq: JacobianSequence, k: number, options:
   return block;
 }
 
+/** Where the first direction comes from when the caller already knows something about J_1. */
+export interface PropagateWarm {
+  /** [S, 1, n]: start the Lanczos search for J_1's top right-singular vector here. */
+  firstStart?: tf.Tensor3D;
+  /**
+   * [S, 1, n]: J_1's top right-singular vectors, already found (e.g. by the
+   * per-step Lanczos over every J_t): used as the first direction as they
+   * are, with no Lanczos run of its own. Rows that are zero are replaced by
+   * random directions in the QR.
+   */
+  firstVector?: tf.Tensor3D;
+}
+
 /**
  * `warm.firstStart` [S, 1, n]: where the Lanczos search for J_1's top right
  * singular vector starts (e.g. the previous measurement's); the result is
  * the same vector to within the Lanczos tolerance, found in fewer steps.
  */
-export async function propagateProduct(seq: JacobianSequence, options: PropagateOptions = {}, warm: { firstStart?: tf.Tensor3D } = {}): Promise<Propagation> {
+export async function propagateProduct(seq: JacobianSequence, options: PropagateOptions = {}, warm: PropagateWarm = {}): Promise<Propagation> {
   const fn = 'propagateProduct';
   checkSequence(fn, seq);
   checkKnownKeys(fn, options, PROPAGATE_KEYS);
@@ -119,7 +143,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
   const fresh = gaussianSource(seed ^ 0x5bd1e995);
   const q = new Float64Array(samples * k * size);
   const r = new Float64Array(samples * k * k);
-  qrRows(await startBlock(fn, seq, k, options, seed, warm.firstStart), samples, k, size, q, r, fresh);
+  qrRows(await startBlock(fn, seq, k, options, seed, warm), samples, k, size, q, r, fresh);
 
   // Per sample: the normalised product M (k×k), its log scale, and the σ_max tracker.
   const product = Array.from({ length: samples }, () => {

@@ -43,19 +43,6 @@ export function rowNorm(w: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * ‖row‖₂ with each row divided by a known scale first (`hint` [B,1,1], e.g.
- * the largest Lanczos coefficient so far, which bounds the row's size), so
- * no max-reduction is needed. Overflow would need a row 1e19 times larger
- * than every earlier coefficient of its map; underflow only hits rows below
- * 1e-19 of the scale, far under the breakdown level where the row is
- * discarded anyway. A zero hint (nothing seen yet but zeros) divides by 1.
- */
-export function rowNormWithHint(w: tf.Tensor3D, hint: tf.Tensor3D): tf.Tensor3D {
-  const h = tf.add(hint, tf.cast(tf.lessEqual(hint, 0), 'float32')) as tf.Tensor3D;
-  return tf.mul(tf.sqrt(tf.sum(tf.square(scaleRows(tf.reciprocal(h), w)), -1, true)), h) as tf.Tensor3D;
-}
-
-/**
  * Relative size below which a Lanczos coefficient counts as a breakdown. Far
  * below float32 rounding (~1e-7): a residual made of rounding noise is
  * normalised and continued, which Paige's analysis shows is harmless; only
@@ -64,24 +51,57 @@ export function rowNormWithHint(w: tf.Tensor3D, hint: tf.Tensor3D): tf.Tensor3D 
 export const BREAKDOWN = 1e-12;
 
 /**
- * w / norm where norm is above the breakdown level (relative to `scale`);
- * elsewhere the `fallback` row ([B,1,n] or [1,1,n]) and a zero coefficient.
- * A NaN norm is not a breakdown: it divides through and keeps the row NaN.
+ * What one Lanczos step needs to know about each row's scale, made once per
+ * step from the largest coefficient so far (`scale` [B,1,1]) and shared by
+ * the step's two norms and two normalisations: every kernel here runs once
+ * per step on the whole batch, and on wasm a kernel's fixed cost, not its
+ * arithmetic, is what a step of 400–800 short rows pays for.
+ *
+ * - `hint`: the scale, or 1 where nothing but zeros has been seen yet;
+ *   `inverse` = 1/hint.
+ * - `threshold` = BREAKDOWN·scale: a coefficient at or below it is a
+ *   breakdown (0 where the scale is 0: only an exact zero is one then).
+ * - `zero`: zeros of the same shape, for tf.where without broadcasting.
+ */
+export interface StepScale {
+  hint: tf.Tensor3D;
+  inverse: tf.Tensor3D;
+  threshold: tf.Tensor3D;
+  zero: tf.Tensor3D;
+}
+
+export function stepScale(scale: tf.Tensor3D): StepScale {
+  const hint = tf.add(scale, tf.cast(tf.lessEqual(scale, 0), 'float32')) as tf.Tensor3D;
+  return { hint, inverse: tf.reciprocal(hint), threshold: tf.mul(scale, BREAKDOWN), zero: tf.zerosLike(scale) };
+}
+
+/**
+ * ‖row‖₂ with each row divided by the step's scale hint first, so that no
+ * max-reduction is needed: the hint (the largest coefficient so far) bounds
+ * the row's size. Overflow would need a row 1e19 times larger than every
+ * earlier coefficient of its map; underflow only hits rows below 1e-19 of
+ * the scale, far under the breakdown level where the row is discarded.
+ */
+export function scaledRowNorm(w: tf.Tensor3D, scale: StepScale): tf.Tensor3D {
+  return tf.mul(tf.sqrt(tf.sum(tf.square(scaleRows(scale.inverse, w)), -1, true)), scale.hint) as tf.Tensor3D;
+}
+
+/**
+ * w / norm where norm is above the step's breakdown threshold; elsewhere the
+ * `fallback` row ([B,1,n] or [1,1,n]; null: a zero row) and a zero
+ * coefficient. A NaN norm is not a breakdown: it divides through and keeps
+ * the row NaN.
  */
 export function normaliseRows(
   w: tf.Tensor3D,
   norm: tf.Tensor3D,
-  scale: tf.Tensor3D,
-  fallback: tf.Tensor3D,
+  scale: StepScale,
+  fallback: tf.Tensor3D | null,
 ): { unit: tf.Tensor3D; coefficient: tf.Tensor3D } {
-  const broken = tf.lessEqual(norm, tf.mul(scale, BREAKDOWN));
-  const zero = tf.zerosLike(norm);
-  const inverse = tf.where(broken, zero, tf.reciprocal(norm)) as tf.Tensor3D;
-  const useFallback = tf.cast(broken, 'float32') as tf.Tensor3D;
-  return {
-    unit: tf.add(scaleRows(inverse, w), scaleRows(useFallback, fallback)),
-    coefficient: tf.where(broken, zero, norm) as tf.Tensor3D,
-  };
+  const broken = tf.lessEqual(norm, scale.threshold);
+  const inverse = tf.where(broken, scale.zero, tf.reciprocal(norm)) as tf.Tensor3D;
+  const unit = fallback ? tf.add(scaleRows(inverse, w), scaleRows(tf.cast(broken, 'float32') as tf.Tensor3D, fallback)) : scaleRows(inverse, w);
+  return { unit: unit as tf.Tensor3D, coefficient: tf.where(broken, scale.zero, norm) as tf.Tensor3D };
 }
 
 /** w − (w Bᵀ) B, twice ("twice is enough", Kahan–Parlett), for an orthonormal row basis B [B, j, n]. */

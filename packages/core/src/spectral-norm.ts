@@ -10,7 +10,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  *
  * | option     | default          | meaning |
  * |------------|------------------|---------|
- * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding |
+ * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the last stragglers may take up to 48 steps, when at most half of the batch is still running at step 32 (see lanczos.ts); an explicit `iterations` is a hard cap |
  * | tolerance  | 1e-6             | relative: stop once every map's estimate moved by ≤ tolerance·σ between two checks (every 4 steps); 0 runs all `iterations` |
  * | start      | seeded random    | warm-start vectors [B, 1, n], e.g. the previous training step's vectors |
  * | seed       | 1                | seed of the start and restart vectors |
@@ -37,6 +37,8 @@ export interface SpectralNormWithVector {
 
 const KNOWN = ['iterations', 'tolerance', 'start', 'seed'] as const;
 const DEFAULT_MAX_ITERATIONS = 32;
+/** Steps the stragglers of a mostly converged batch may take by default (see STRAGGLER_SHARE in lanczos.ts). */
+const DEFAULT_STRAGGLER_ITERATIONS = 48;
 const DEFAULT_TOLERANCE = 1e-6;
 const CHECK_EVERY = 4;
 
@@ -75,7 +77,8 @@ function settings(fn: string, op: BatchedOperator, options: SpectralNormOptions,
   const tolerance = checkNonNegative(fn, 'tolerance', options.tolerance ?? DEFAULT_TOLERANCE);
   const seed = checkInteger(fn, 'seed', options.seed ?? 1, 0, 2 ** 32 - 1);
   if (options.start !== undefined) checkShape(fn, 'option start', options.start.shape, [op.batch, 1, op.size]);
-  return { iterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors };
+  const stragglerIterations = options.iterations === undefined ? Math.min(op.size, DEFAULT_STRAGGLER_ITERATIONS) : iterations;
+  return { iterations, stragglerIterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bidiagonalGram, bidiagonalTopSingularValue, sturmCount, topEigenvalue, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, sturmCount, topEigenvalue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
 import { jacobiSingularValues, normalSource } from './test-helpers/linalg64.js';
 
 /** Dense row-major copy of the tridiagonal (d, e). */
@@ -41,6 +41,51 @@ describe('tridiagonal eigenproblems (float64)', () => {
         expect(Math.abs(topEigenvalue(d, e, m) - sigma * sigma) / (sigma * sigma)).toBeLessThan(1e-14);
         expect(Math.abs(bidiagonalTopSingularValue(alpha, beta, m) - sigma) / sigma).toBeLessThan(1e-14);
       }
+    }
+  });
+
+  it('top eigenvalue from a lower bound (a leading block\'s): the Jacobi answer to 1e-13, and bad bounds fall back', () => {
+    // The convergence checks of the batched Lanczos start from the previous
+    // check's Ritz value: σ_max of the leading i×i block of the same B.
+    // The search stops at a relative width of 1e-13 (half of it from the
+    // midpoint); the Sturm counts' rounding leaves even topEigenvalue 1e-14
+    // from the Jacobi reference at m = 32: bound 1e-13.
+    for (const m of [2, 5, 12, 32, 40]) {
+      const { alpha, beta, b } = randomBidiagonal(m, 700 + m);
+      const { d, e } = bidiagonalGram(alpha, beta, m);
+      const exact = jacobiSingularValues(b, m, m)[0]! ** 2;
+      for (const i of [1, Math.max(1, m - 4), m - 1]) {
+        const lower = bidiagonalTopSingularValue(alpha, beta, i);
+        expect(Math.abs(topEigenvalueAbove(d, e, m, lower * lower) - exact) / exact).toBeLessThan(1e-13);
+        expect(Math.abs(bidiagonalTopSingularValue(alpha, beta, m, lower) ** 2 - exact) / exact).toBeLessThan(1e-13);
+      }
+      // Not lower bounds: above λ_max by a rounding error and by far, NaN, 0, negative.
+      for (const bad of [exact * (1 + 1e-15), exact * 3, NaN, 0, -1]) {
+        expect(Math.abs(topEigenvalueAbove(d, e, m, bad) - exact) / exact).toBeLessThan(1e-13);
+      }
+    }
+    // A lower bound equal to λ_max (the Ritz value has converged), and a zero matrix.
+    const { d, e } = bidiagonalGram([2, 1, 0.5], [0.1, 0.2], 3);
+    const top = topEigenvalue(d, e, 3);
+    expect(topEigenvalueAbove(d, e, 3, top)).toBeCloseTo(top, 14);
+    expect(topEigenvalueAbove(new Float64Array(3), new Float64Array(2), 3, 0)).toBe(0);
+    expect(topEigenvalueAbove(new Float64Array([1, NaN]), new Float64Array([0]), 2, 0.5)).toBeNaN();
+  });
+
+  it('top eigenvalue from a lower bound agrees with plain bisection to 1e-13 on 300 Lanczos-like bidiagonals, clustered ones included', () => {
+    // Clustered: α ≈ 1 within 1e-6 and tiny β, the shape of a fresh
+    // SimpleRNN's Lanczos coefficients, where Newton converges only linearly
+    // and must hand over to bisection.
+    const next = normalSource(99);
+    for (let trial = 0; trial < 300; trial++) {
+      const m = 4 + (trial % 45);
+      const clustered = trial % 3 === 0;
+      const alpha = Float64Array.from({ length: m }, () => (clustered ? 1 + 1e-6 * next() : Math.abs(next()) + 0.1));
+      const beta = Float64Array.from({ length: m - 1 }, () => (clustered ? 1e-4 * next() : next()));
+      const { d, e } = bidiagonalGram(alpha, beta, m);
+      const reference = topEigenvalue(d, e, m);
+      const lower = bidiagonalTopSingularValue(alpha, beta, Math.max(1, m - 1 - (trial % 4)));
+      expect(Math.abs(topEigenvalueAbove(d, e, m, lower * lower) - reference) / reference).toBeLessThan(1e-13);
     }
   });
 
