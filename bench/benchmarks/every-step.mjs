@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { gradscope } from '@gradscope/tfjs';
 import { measurementWorkerSupport } from '../lib/measurement-worker.mjs';
 import { buildModel, CELLS, disposeAll, makeData, makeProbe } from '../lib/models.mjs';
@@ -38,9 +39,9 @@ export const FULL = {
   // training, within [minSteps, maxSteps]; rows whose step exceeds slowMs get
   // one round. The largest row (LSTM n=256, T=200) has 8–13 s steps: at
   // 2 steps × 3 variants it alone is about a third of the benchmark.
-  runMs: 1500, minSteps: 2, maxSteps: 60, rounds: 2, slowMs: 700,
+  runMs: 1000, minSteps: 2, maxSteps: 60, rounds: 2, slowMs: 700,
   // The row of issue 14's "done when", given longer runs and one more round.
-  focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 4000, rounds: 3, maxSteps: 150 },
+  focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 3000, rounds: 3, maxSteps: 150 },
 };
 export const SMOKE = {
   cells: ['simpleRNN'], units: [4], steps: [5], batch: 4,
@@ -63,37 +64,70 @@ function takeRun(logdir) {
   return events.filter((e) => e.type === 'measurement').map((e) => ({ step: e.step, measuredIn: e.measuredIn ?? null }));
 }
 
-/** One whole run of `model.fit` over `data`; monitored with `options` when given. Wall ms and, monitored, its measurement events. */
+/**
+ * One whole run of `model.fit` over `data`; monitored with `options` when
+ * given. Returns its wall ms, the ms of its second half (from the end of the
+ * middle step to the end of fit: past the run's start and its first
+ * measurements), and, monitored, its measurement events. The step clock is a
+ * callback after the monitor's, in the plain runs too.
+ */
 async function oneRun(model, data, batch, probe, logdir, options) {
   const monitor = options ? gradscope({ probe, every: EVERY, logdir, console: false, serve: false, ...options }) : null;
+  const stepEnds = [];
+  const clock = new tf.CustomCallback({ onBatchEnd: async () => void stepEnds.push(now()) });
   const t0 = now();
-  await model.fit(data.xs, data.ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0, callbacks: monitor ? [monitor] : [] });
+  await model.fit(data.xs, data.ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0, callbacks: monitor ? [monitor, clock] : [clock] });
+  const fitEnd = now();
   // close() flushes the run's sinks and ends what the run started: part of what the user waits for.
   if (monitor) await monitor.close();
   const ms = now() - t0;
-  return { ms, measurements: monitor ? takeRun(logdir) : null };
+  const middle = stepEnds[Math.floor(stepEnds.length / 2) - 1] ?? t0;
+  return { ms, secondHalfMs: fitEnd - middle, measurements: monitor ? takeRun(logdir) : null };
 }
 
 /** Consecutive differences of the measured steps. */
 const intervals = (ms) => ms.slice(1).map((m, i) => m.step - ms[i].step);
 
-async function oneConfig(cell, units, steps, o, variants, logdir) {
-  const focus = o.focus.cell === cell && o.focus.units === units && o.focus.steps === steps;
+/**
+ * Steps per run and rounds for a configuration, from timed steps of the
+ * plain model: `firstMs`, its first step, which carries one-time set-up and
+ * stands for a step only when steps are slow anyway (> slowMs: one step less
+ * of the largest models); otherwise the faster of two more (one step can fall
+ * on a busy moment of the shared machine).
+ */
+async function plan(model, warm, o, focus, firstMs) {
+  const timedStep = async () => {
+    const t0 = now();
+    await model.trainOnBatch(warm.xs, warm.ys);
+    return now() - t0;
+  };
+  const stepMs = firstMs > o.slowMs ? firstMs : Math.min(await timedStep(), await timedStep());
   const runMs = focus ? o.focus.runMs : o.runMs;
   const maxSteps = focus ? o.focus.maxSteps : o.maxSteps;
+  return {
+    stepMs,
+    n: Math.max(o.minSteps, Math.min(maxSteps, Math.round(runMs / stepMs))),
+    rounds: focus ? o.focus.rounds : stepMs > o.slowMs ? 1 : o.rounds,
+  };
+}
+
+/** One row of the grid; `given`: the steps per run and rounds to use (the pinned child takes its parent's, so both tables train alike). */
+async function oneConfig(cell, units, steps, o, variants, logdir, given) {
+  const focus = o.focus.cell === cell && o.focus.units === units && o.focus.steps === steps;
   const names = ['plain', ...Object.keys(variants)];
   const models = Object.fromEntries(names.map((name) => [name, buildModel(cell, units, steps)]));
   const warm = makeData(o.batch, steps, 2);
   let data = null;
   let probe = null;
   try {
-    // Calibration: the first step of a model pays one-time set-up; the second model's step is the one timed.
-    await models.plain.trainOnBatch(warm.xs, warm.ys);
+    // A model's first step pays one-time set-up (4× a later one on small
+    // models): every model takes it here, unless steps are so slow
+    // (> slowMs) that the set-up hardly shows in a run.
     const t0 = now();
-    await models[names[1]].trainOnBatch(warm.xs, warm.ys);
-    const stepGuess = now() - t0;
-    const n = Math.max(o.minSteps, Math.min(maxSteps, Math.round(runMs / stepGuess)));
-    const rounds = focus ? o.focus.rounds : stepGuess > o.slowMs ? 1 : o.rounds;
+    await models.plain.trainOnBatch(warm.xs, warm.ys);
+    const firstMs = now() - t0;
+    const { n, rounds, stepMs } = given ?? (await plan(models.plain, warm, o, focus, firstMs));
+    if (stepMs <= o.slowMs) for (const name of names.slice(1)) await models[name].trainOnBatch(warm.xs, warm.ys);
     data = makeData(n * o.batch, steps, 100);
     probe = makeProbe(data);
     const runs = Object.fromEntries(names.map((name) => [name, []]));
@@ -102,12 +136,13 @@ async function oneConfig(cell, units, steps, o, variants, logdir) {
         runs[name].push(await oneRun(models[name], data, o.batch, probe, logdir, variants[name] ?? null));
       }
     }
-    const row = { cell, units, steps, focus, n, rounds, plainMs: median(runs.plain.map((x) => x.ms)), variants: {} };
+    const row = { cell, units, steps, focus, n, rounds, stepMs, plainMs: median(runs.plain.map((x) => x.ms)), variants: {} };
     for (const name of Object.keys(variants)) {
       const own = runs[name];
       const where = own.flatMap((x) => x.measurements.map((m) => m.measuredIn ?? 'unreported'));
       row.variants[name] = {
         ratio: summary(own.map((x, i) => x.ms / runs.plain[i].ms)),
+        secondHalf: summary(own.map((x, i) => x.secondHalfMs / runs.plain[i].secondHalfMs)),
         interval: median(own.flatMap((x) => intervals(x.measurements))),
         perRun: median(own.map((x) => x.measurements.length)),
         where: Object.fromEntries([...new Set(where)].map((w) => [w, where.filter((x) => x === w).length])),
@@ -120,8 +155,34 @@ async function oneConfig(cell, units, steps, o, variants, logdir) {
   }
 }
 
+/**
+ * Untimed: a few steps of a tiny model, plain and through each variant, so
+ * that the process's one-time costs (V8 compiling tfjs's and gradscope's
+ * code, the first measurement's set-up) fall on no row; the first
+ * configuration's calibration step was 2–5× a later step without it.
+ */
+async function warmUp(o, variants, logdir) {
+  const data = makeData(6 * o.batch, 5, 3);
+  const probe = makeProbe(data);
+  try {
+    for (const options of [null, ...Object.values(variants)]) {
+      const model = buildModel('simpleRNN', 4, 5);
+      try {
+        await oneRun(model, data, o.batch, probe, logdir, options);
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    disposeAll(data, probe);
+  }
+}
+
+const PLAN_ENV = 'GRADSCOPE_BENCH7_PLAN';
+const planKey = (cell, units, steps) => `${cell}/${units}/${steps}`;
+
 /** The grid on this process's cores: { cores, worker: { supported, reason }, rows }. */
-async function measureGrid(o, log) {
+async function measureGrid(o, log, plans = null) {
   const worker = await measurementWorkerSupport();
   // Without the option, a build measures on the training thread: the thread rows then run with today's defaults.
   const variants = worker.supported ? { thread: { worker: false }, worker: { worker: true } } : { thread: {} };
@@ -129,10 +190,11 @@ async function measureGrid(o, log) {
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-every-step-'));
   const rows = [];
   try {
+    await warmUp(o, variants, logdir);
     for (const cell of o.cells) {
       for (const units of o.units) {
         for (const steps of o.steps) {
-          const row = await oneConfig(cell, units, steps, o, variants, logdir);
+          const row = await oneConfig(cell, units, steps, o, variants, logdir, plans?.[planKey(cell, units, steps)]);
           rows.push(row);
           const parts = Object.entries(row.variants).map(([name, v]) => `${name} ×${v.ratio.median.toFixed(3)}, ${v.perRun} measurements, interval ${Number.isFinite(v.interval) ? v.interval : '—'}`);
           log(`  ${cores} core${cores > 1 ? 's' : ''}, ${cell} n=${units} T=${steps}: ${row.n} steps × ${row.rounds} rounds, plain run ${row.plainMs.toFixed(0)} ms; ${parts.join('; ')}${worker.supported ? '' : `; worker n/a (${worker.reason})`}`);
@@ -153,15 +215,15 @@ function whereText(where) {
 }
 
 function cells(v, reason) {
-  if (!v) return [`n/a (${reason})`, '', '', ''];
-  return [formatRange(v.ratio, 3), fmtInterval(v.interval), String(v.perRun), whereText(v.where)];
+  if (!v) return [`n/a (${reason})`, '', '', '', ''];
+  return [formatRange(v.ratio, 3), formatRange(v.secondHalf, 3), fmtInterval(v.interval), String(v.perRun), whereText(v.where)];
 }
 
 function table(grid) {
   const reason = grid.worker.reason;
   return [
-    '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | interval, worker | per run, worker | measured in, worker | ratio, thread | interval, thread | per run, thread | measured in, thread |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | second half, worker | interval, worker | per run, worker | measured in, worker | ratio, thread | second half, thread | interval, thread | per run, thread | measured in, thread |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason).join(' | ')} | ${cells(r.variants.thread, reason).join(' | ')} |`),
   ].join('\n');
 }
@@ -178,10 +240,13 @@ function verdict(grid) {
 }
 
 export async function everyStepBenchmark(o, log, ctx = {}) {
-  const grid = await measureGrid(o, log);
+  // The pinned child trains each row for as many steps and rounds as its parent did.
+  const given = ctx.oneCore && process.env[PLAN_ENV] ? JSON.parse(process.env[PLAN_ENV]) : null;
+  const grid = await measureGrid(o, log, given);
   // In the pinned child, hand the numbers to the parent (run.mjs --raw).
   if (ctx.oneCore) return { raw: grid, title: '7 (one core)', markdown: '', summaryRows: [] };
-  const pinned = await runOnOneCore('7', { smoke: ctx.smoke }, log);
+  const plans = Object.fromEntries(grid.rows.map((r) => [planKey(r.cell, r.units, r.steps), { n: r.n, rounds: r.rounds, stepMs: r.stepMs }]));
+  const pinned = await runOnOneCore('7', { smoke: ctx.smoke, env: { [PLAN_ENV]: JSON.stringify(plans) } }, log);
   const pinnedGrid = pinned?.unavailable ? null : pinned.raw;
   const v2 = verdict(grid);
   const v1 = pinnedGrid ? verdict(pinnedGrid) : null;
@@ -192,6 +257,7 @@ export async function everyStepBenchmark(o, log, ctx = {}) {
       `Steps per run: about ${(o.runMs / 1000).toFixed(1)} s of plain training from a timed calibration step (${o.minSteps}–${o.maxSteps} steps), ${o.rounds} rounds${Number.isFinite(o.slowMs) ? `, 1 round when a step exceeds ${o.slowMs} ms` : ''}; ¹ the row of issue 14's target gets about ${(o.focus.runMs / 1000).toFixed(0)} s and ${o.focus.rounds} rounds.${workerNote}`,
     '',
     '- **ratio**: monitored run wall time over the plain run of the same round (includes the monitor\'s start and close, and the first measurement, which always runs at step 0); median (min–max) over the rounds.',
+    '- **second half**: the same ratio over the second half of the runs only (from the end of the middle step to the end of fit), past the run\'s start and the first measurements: closer to what a long run pays per step.',
     '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
     '- **per run**: measurement events per run, median. **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,

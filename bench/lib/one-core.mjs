@@ -18,17 +18,18 @@ export function oneCoreUnavailable() {
  * Runs benchmark `id` again in a child process pinned to CPU 0
  * (`taskset -c 0 node run.mjs --only id --one-core --raw file`), so that the
  * process and every thread it starts (a measurement worker, tfjs's) share one
- * core. Its log lines are passed to `log`, indented; returns the child's raw
- * result of that benchmark, or { unavailable: reason }.
+ * core. `env`: variables added to the child's environment. Its log lines are
+ * passed to `log`, indented; returns the child's raw result of that
+ * benchmark, or { unavailable: reason }.
  */
-export async function runOnOneCore(id, { smoke }, log) {
+export async function runOnOneCore(id, { smoke, env = {} }, log) {
   const unavailable = oneCoreUnavailable();
   if (unavailable) return { unavailable };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-one-core-'));
   const raw = path.join(dir, 'raw.json');
   try {
     const args = ['-c', '0', process.execPath, RUN, '--only', id, '--one-core', '--raw', raw, ...(smoke ? ['--smoke'] : [])];
-    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const relay = (stream, prefix) => {
       let rest = '';
       stream.setEncoding('utf8');
