@@ -86,6 +86,12 @@ async function oneRun(model, data, batch, probe, logdir, options) {
   return { ms, secondHalfMs: fitEnd - middle, measurements: monitor ? takeRun(logdir) : null };
 }
 
+/** The model and its optimizer: model.dispose() leaves an optimizer passed to compile() (Adam's slots, 12 tensors here) alive. */
+function disposeModel(model) {
+  model.optimizer?.dispose();
+  model.dispose();
+}
+
 /** Consecutive differences of the measured steps. */
 const intervals = (ms) => ms.slice(1).map((m, i) => m.step - ms[i].step);
 
@@ -152,7 +158,7 @@ async function oneConfig(cell, units, steps, o, variants, logdir, given) {
     return row;
   } finally {
     disposeAll(warm, probe, data);
-    for (const model of Object.values(models)) model.dispose();
+    for (const model of Object.values(models)) disposeModel(model);
   }
 }
 
@@ -171,7 +177,7 @@ async function warmUp(o, variants, logdir) {
       try {
         await oneRun(model, data, o.batch, probe, logdir, options);
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
   } finally {
@@ -190,13 +196,17 @@ async function measureGrid(o, log, plans = null) {
   const cores = os.availableParallelism();
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-every-step-'));
   const rows = [];
+  let tensorsBefore = NaN;
   try {
     if (o.warmUp !== false) await warmUp(o, variants, logdir);
+    tensorsBefore = tf.memory().numTensors;
     for (const cell of o.cells) {
       for (const units of o.units) {
         for (const steps of o.steps) {
           const row = await oneConfig(cell, units, steps, o, variants, logdir, plans?.[planKey(cell, units, steps)]);
           rows.push(row);
+          // Every model, batch and probe of the row is disposed by now: what is left was leaked.
+          row.tensorsAfter = tf.memory().numTensors;
           const parts = Object.entries(row.variants).map(([name, v]) => `${name} ×${v.ratio.median.toFixed(3)} (second half ×${v.secondHalf.median.toFixed(3)}), ${v.perRun} measurements, interval ${Number.isFinite(v.interval) ? v.interval : '—'}`);
           log(`  ${cores} core${cores > 1 ? 's' : ''}, ${cell} n=${units} T=${steps}: ${row.n} steps × ${row.rounds} rounds, plain run ${row.plainMs.toFixed(0)} ms; ${parts.join('; ')}${worker.supported ? '' : `; worker n/a (${worker.reason})`}`);
         }
@@ -205,7 +215,7 @@ async function measureGrid(o, log, plans = null) {
   } finally {
     rmSync(logdir, { recursive: true, force: true });
   }
-  return { cores, worker, rows };
+  return { cores, worker, rows, tensorsBefore };
 }
 
 const fmtInterval = (x) => (Number.isFinite(x) ? String(Number(x.toFixed(1))) : '—');
@@ -215,9 +225,9 @@ function whereText(where) {
   return parts.length ? parts.join(', ') : '—';
 }
 
-function cells(v, reason) {
+function cells(v, reason, n) {
   if (!v) return [`n/a (${reason})`, '', '', '', ''];
-  return [formatRange(v.ratio, 3), formatRange(v.secondHalf, 3), fmtInterval(v.interval), String(v.perRun), whereText(v.where)];
+  return [formatRange(v.ratio, 3), formatRange(v.secondHalf, 3), fmtInterval(v.interval), `${v.perRun} (1 per ${fmtInterval(n / v.perRun)} steps)`, whereText(v.where)];
 }
 
 function table(grid) {
@@ -225,8 +235,13 @@ function table(grid) {
   return [
     '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | second half, worker | interval, worker | per run, worker | measured in, worker | ratio, thread | second half, thread | interval, thread | per run, thread | measured in, thread |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason).join(' | ')} | ${cells(r.variants.thread, reason).join(' | ')} |`),
+    ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason, r.n).join(' | ')} | ${cells(r.variants.thread, reason, r.n).join(' | ')} |`),
   ].join('\n');
+}
+
+function tensorLine(g) {
+  const after = g.rows.map((r) => r.tensorsAfter);
+  return after.every((x) => x === g.tensorsBefore) ? `${g.tensorsBefore}, unchanged` : `**${g.tensorsBefore} → ${after.join(' → ')}**`;
 }
 
 /** The done-when row's verdict in `grid`: gradscope({ every: 1 }) as a user gets it (the worker when the build has one). */
@@ -237,7 +252,7 @@ function verdict(grid) {
   const v = row.variants[name];
   const holds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval;
   const what = grid.worker.supported ? 'with the worker' : `on the training thread: ${grid.worker.reason}`;
-  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)} (${what})` };
+  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, 1 measurement per ${fmtInterval(row.n / v.perRun)} steps (${what})` };
 }
 
 export async function everyStepBenchmark(o, log, ctx = {}) {
@@ -260,7 +275,8 @@ export async function everyStepBenchmark(o, log, ctx = {}) {
     '- **ratio**: monitored run wall time over the plain run of the same round (includes the monitor\'s start and close, and the first measurement, which always runs at step 0); median (min–max) over the rounds.',
     '- **second half**: the same ratio over the second half of the runs only (from the end of the middle step to the end of fit), past the run\'s start and the first measurements: closer to what a long run pays per step.',
     '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
-    '- **per run**: measurement events per run, median. **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
+    '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
+    '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,
     `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost.`,
     '',
@@ -271,6 +287,8 @@ export async function everyStepBenchmark(o, log, ctx = {}) {
     '**One core** (the same benchmark re-run in a child process under `taskset -c 0`: the training thread and any worker share one core, so a worker cannot help; the figure to watch is that the ratio stays near the budget\'s, i.e. the training thread\'s budget still holds):',
     '',
     pinnedGrid ? table(pinnedGrid) : `n/a (${pinned.unavailable})`,
+    '',
+    `Tensors (tf.memory().numTensors on this thread) after each row, every model and batch disposed: ${tensorLine(grid)} on ${grid.cores} cores; ${pinnedGrid ? tensorLine(pinnedGrid) : 'n/a'} on one core.`,
     '',
     `Issue 14's target — on 2 cores, SimpleRNN n=64 T=50 with \`gradscope({ every: 1 })\` at ≤ ${DONE_WHEN.ratio.toFixed(2)}× the unmonitored wall time and a full measurement at least every ${DONE_WHEN.interval} steps: ${v2 ? `**${v2.text}**` : 'not in this run'}${grid.cores !== 2 ? ` (this machine has ${grid.cores} cores)` : ''}.`,
   ].join('\n');

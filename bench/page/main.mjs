@@ -109,6 +109,7 @@ window.__trainOnce = async ({ cell, units, steps, batches, batch, every, variant
   observer.disconnect();
   const insideMonitor = longTasks.filter((t) => windows.some(([a, b]) => t.start >= a && t.start < b));
   tf.dispose([xs, ys]);
+  model.optimizer.dispose(); // model.dispose() leaves an optimizer passed to compile() alive
   model.dispose();
   return {
     backend: tf.getBackend(),
