@@ -137,7 +137,7 @@ function report(title, o, rows) {
   const markdown = [
     `Chromium (headless; WebGL, when asked for, on SwiftShader: software), the page of bench/page built with Vite; tfjs backend ${[...new Set(rows.map((r) => r.backend))].join(', ')}. ` +
       `Each model trains ${o.batches} steps of model.fit (batch ${o.batch}) per run, with a callback that yields to the page after every batch (as a page that stays responsive does; fit yields only through such callbacks): plain, with \`gradscope({ every: ${o.every}, worker: false })\` (the training thread measures), and with the measurement worker${reason ? ` — n/a: ${reason}; the thread rows then run without the option` : ''}. No url, so nothing leaves the page. ` +
-      `Cold: each variant's first run on a fresh page (the plain run compiles training's WebGL programs, the first monitored run the measurement's). Warm: ${o.rounds} more runs each, in alternating order; median (min–max).`,
+      `Cold: each variant's first run on a fresh page, with the page's one-time costs (V8 compiling tfjs's code; on WebGL, compiling the shader programs — training's in the plain run, the measurement's in the first monitored one). Warm: ${o.rounds} more runs each, in alternating order; median (min–max).`,
     '',
     '- **longest task**: the longest main-thread task of the run (PerformanceObserver \'longtask\', which sees tasks over 50 ms; 0: none over 50 ms). What the monitor adds is the monitored row against the plain one.',
     '- **monitor\'s piece**: the longest long task that began inside one of the monitor\'s callbacks (onBatchEnd, where it measures; attributed by time).',

@@ -80,7 +80,8 @@ window.__trainOnce = async ({ cell, units, steps, batches, batch, every, variant
   const { model, xs, ys } = setUp(cell, units, steps, batches, batch);
   const support = workerSupport();
   const workerOption = variant === 'plain' ? null : support.supported ? { worker: variant === 'worker' } : {};
-  const monitor = workerOption ? gradscope({ probe: { xs: xs.slice(0, 8), ys: ys.slice(0, 8) }, every, logdir: false, ...workerOption }) : null;
+  const probe = { xs: xs.slice(0, 8), ys: ys.slice(0, 8) };
+  const monitor = workerOption ? gradscope({ probe, every, logdir: false, ...workerOption }) : null;
   const windows = monitor ? recordHookWindows(monitor) : [];
   const longTasks = [];
   const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push({ start: e.startTime, ms: e.duration })));
@@ -108,7 +109,7 @@ window.__trainOnce = async ({ cell, units, steps, batches, batch, every, variant
   await new Promise((r) => setTimeout(r, 100)); // long tasks are reported after they end
   observer.disconnect();
   const insideMonitor = longTasks.filter((t) => windows.some(([a, b]) => t.start >= a && t.start < b));
-  tf.dispose([xs, ys]);
+  tf.dispose([xs, ys, probe.xs, probe.ys]);
   model.optimizer.dispose(); // model.dispose() leaves an optimizer passed to compile() alive
   model.dispose();
   return {
