@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * npm run bench — every benchmark of issue 7, each a ratio measured side by
- * side in this one process, written to bench/RESULTS.md between the
+ * npm run bench — every benchmark of issues 7 and 14, each a ratio measured
+ * side by side in this one process (7 also in a child process pinned to one
+ * core, 8 in Chromium), written to bench/RESULTS.md between the
  * generated-section markers (the hand-written notes around them are kept).
  *
- *   node bench/run.mjs                 full run (7–9 minutes on 2 shared cores)
+ *   node bench/run.mjs                 full run (about 20 minutes on 2 shared cores)
  *   node bench/run.mjs --only 2,3      some benchmarks
  *   node bench/run.mjs --smoke         tiny configurations, checks the code runs (npm test);
  *                                      writes to a temporary file, never to RESULTS.md
