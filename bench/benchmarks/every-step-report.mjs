@@ -1,0 +1,99 @@
+import { formatRange, summary } from '../lib/stats.mjs';
+
+/**
+ * The markdown of benchmark 7 (every-step.mjs): the 2-core and one-core
+ * tables, what each figure means, and the verdict on issue 14's target.
+ */
+
+/** Issue 14's "done when", for SimpleRNN n=64 T=50 on 2 cores. */
+const DONE_WHEN = { ratio: 1.1, interval: 2 };
+
+const fmtInterval = (x) => (Number.isFinite(x) ? String(Number(x.toFixed(1))) : '—');
+
+function whereText(where) {
+  const parts = Object.entries(where).map(([w, count]) => `${count} ${w}`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+function cells(v, reason, n) {
+  if (!v) return [`n/a (${reason})`, '', '', '', ''];
+  return [formatRange(v.ratio, 3), formatRange(v.secondHalf, 3), fmtInterval(v.interval), `${v.perRun} (1 per ${fmtInterval(n / v.perRun)} steps)`, whereText(v.where)];
+}
+
+function table(grid) {
+  const reason = grid.worker.reason;
+  return [
+    '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | second half, worker | interval, worker | per run, worker | measured in, worker | ratio, thread | second half, thread | interval, thread | per run, thread | measured in, thread |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason, r.n).join(' | ')} | ${cells(r.variants.thread, reason, r.n).join(' | ')} |`),
+  ].join('\n');
+}
+
+function tensorLine(g) {
+  const after = g.rows.map((r) => r.tensorsAfter);
+  return after.every((x) => x === g.tensorsBefore) ? `${g.tensorsBefore}, unchanged` : `**${g.tensorsBefore} → ${after.join(' → ')}**`;
+}
+
+/** The done-when row's verdict in `grid`: gradscope({ every: 1 }) as a user gets it (the worker when the build has one). */
+function verdict(grid) {
+  const row = grid.rows.find((r) => r.focus);
+  if (!row) return null;
+  const name = grid.worker.supported ? 'worker' : 'thread';
+  const v = row.variants[name];
+  // "A full measurement at least every 2 steps" over the whole run, not only between the measurements
+  // there were: the median interval is 1 for a run measured at steps 0 and 1 and never again. So the run
+  // must also have (nearly) one measurement per 2 steps — one short of steps 0, 2, 4, … allows for a
+  // measurement still in flight when the run ends.
+  const enough = Math.ceil(row.n / DONE_WHEN.interval) - 1;
+  const holds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval && v.perRun >= enough;
+  const what = grid.worker.supported ? 'with the worker' : `on the training thread: ${grid.worker.reason}`;
+  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough}) (${what})` };
+}
+
+/**
+ * Title, markdown and summary rows of benchmark 7 from the grid measured in
+ * this process and the one measured on one core (null, with the reason in
+ * `pinnedUnavailable`, when it could not run).
+ */
+export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
+  const v2 = verdict(grid);
+  const v1 = pinnedGrid ? verdict(pinnedGrid) : null;
+  const workerNote = grid.worker.supported ? '' : ` The worker rows are n/a: ${grid.worker.reason} (gradscope() rejects its \`worker\` option); the thread rows then run without the option, which is this build's only behaviour.`;
+  const markdown = [
+    `Whole training runs (model.fit, batch ${o.batch}, one epoch over the same batches) of three identical models — plain, monitored by \`gradscope({ every: ${every} })\` with the measurement worker, monitored with \`worker: false\` — in alternating order, round after round, on the wasm backend. ` +
+      `Other options at their defaults except logdir (a temporary folder, from whose events.jsonl the measurement events are read), console false and serve false. ` +
+      `Steps per run: about ${(o.runMs / 1000).toFixed(1)} s of plain training from a timed calibration step (${o.minSteps}–${o.maxSteps} steps), ${o.rounds} rounds${Number.isFinite(o.slowMs) ? `, 1 round when a step exceeds ${o.slowMs} ms` : ''}; ¹ the row of issue 14's target gets about ${(o.focus.runMs / 1000).toFixed(0)} s and ${o.focus.rounds} rounds.${workerNote}`,
+    '',
+    '- **ratio**: monitored run wall time over the plain run of the same round (includes the monitor\'s start and close, and the first measurement, which always runs at step 0); median (min–max) over the rounds.',
+    '- **second half**: the same ratio over the second half of the runs only (from the end of the middle step to the end of fit), past the run\'s start and the first measurements: closer to what a long run pays per step.',
+    '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
+    '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
+    '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
+    `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,
+    `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost.`,
+    '',
+    `**${grid.cores} cores** (this process):`,
+    '',
+    table(grid),
+    '',
+    '**One core** (the same benchmark re-run in a child process under `taskset -c 0`: the training thread and any worker share one core, so a worker cannot help; the figure to watch is that the ratio stays near the budget\'s, i.e. the training thread\'s budget still holds):',
+    '',
+    pinnedGrid ? table(pinnedGrid) : `n/a (${pinnedUnavailable})`,
+    '',
+    `Tensors (tf.memory().numTensors on this thread) after each row, every model and batch disposed: ${tensorLine(grid)} on ${grid.cores} cores; ${pinnedGrid ? tensorLine(pinnedGrid) : 'n/a'} on one core.`,
+    '',
+    `Issue 14's target — on 2 cores, SimpleRNN n=64 T=50 with \`gradscope({ every: 1 })\` at ≤ ${DONE_WHEN.ratio.toFixed(2)}× the unmonitored wall time and a full measurement at least every ${DONE_WHEN.interval} steps (read here as: ratio ≤ ${DONE_WHEN.ratio.toFixed(2)}, median interval ≤ ${DONE_WHEN.interval}, and at most one measurement fewer per run than one every ${DONE_WHEN.interval} steps): ${v2 ? `**${v2.text}**` : 'not in this run'}${grid.cores !== 2 ? ` (this machine has ${grid.cores} cores)` : ''}.`,
+  ].join('\n');
+  const gridSummary = (g) => {
+    const has = g.worker.supported ? 'worker' : 'thread';
+    const ratios = summary(g.rows.map((r) => r.variants[has].ratio.median));
+    const halves = summary(g.rows.map((r) => r.variants[has].secondHalf.median));
+    const ivals = g.rows.map((r) => r.variants[has].interval).filter(Number.isFinite);
+    return `${has === 'worker' ? 'worker' : `thread (worker n/a: ${g.worker.reason})`}: ratio ${formatRange(ratios, 3)}, second half ${formatRange(halves, 3)} over ${g.rows.length} configurations, interval ${ivals.length ? formatRange(summary(ivals), 1) : '—'}`;
+  };
+  const summaryRows = [
+    ['7', `\`every: 1\` monitored / plain training, whole runs, ${grid.cores} cores`, `${v2 ? `${v2.text}; ` : ''}${gridSummary(grid)}`, `≤ ${DONE_WHEN.ratio.toFixed(2)}, interval ≤ ${DONE_WHEN.interval}`],
+    ['7', '`every: 1` monitored / plain training, whole runs, one core (taskset -c 0)', pinnedGrid ? `${v1 ? `${v1.text.replace(/ \([^()]*\)$/, '')}; ` : ''}${gridSummary(pinnedGrid)}` : `n/a (${pinnedUnavailable})`, 'second half near the budget\'s 1.05'],
+  ];
+  return { title: '7. Every step: the monitor at `every: 1`, with and without the measurement worker', markdown, summaryRows };
+}
