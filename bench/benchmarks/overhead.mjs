@@ -56,7 +56,9 @@ function measurementEvents(logdir) {
 
 /** One run over `batches`: A monitored, B plain, alternating. Per-step ms of each part, and A's measurement events. */
 async function pairedRun(a, b, batches, probe, logdir) {
-  const monitor = gradscope({ probe, logdir, console: false, serve: false });
+  // On the training thread: this benchmark alternates steps in one process, so a worker's load would
+  // fall on both models alike, and its measurement times are not the thread's. Benchmark 7 has the worker.
+  const monitor = gradscope({ probe, logdir, console: false, serve: false, worker: false });
   const trainA = [];
   const hookA = [];
   const trainB = [];
@@ -174,7 +176,7 @@ export async function overheadBenchmark(o, log) {
     title: '1. Monitor overhead at default settings',
     summaryRows: [['1', `monitored training / unmonitored, ${rows.length} configurations`, `long run: worst ${worst.longRun.toFixed(3)} (${worst.cell} n=${worst.units} T=${worst.steps}), ${holds} of ${rows.length} ≤ 1.05; short runs (first measurement included): ${formatRange(summary(rows.map((r) => r.run.median)))}`, '≤ 1.05']],
     markdown: [
-      `Training steps (trainOnBatch, batch ${o.batch}) with the gradscope monitor at its defaults (every ${EVERY}, budget ${BUDGET}) over the same steps of an identical unmonitored model, alternating step by step; the monitored model goes through the monitor's gradient tap and its step hook, which is what the fit callback runs per batch. ` +
+      `Training steps (trainOnBatch, batch ${o.batch}) with the gradscope monitor at its defaults (every ${EVERY}, budget ${BUDGET}) measuring on the training thread (\`worker: false\`; benchmark 7 has the worker, as whole runs) over the same steps of an identical unmonitored model, alternating step by step; the monitored model goes through the monitor's gradient tap and its step hook, which is what the fit callback runs per batch. ` +
         `Each row is about ${(o.runMs / 1000).toFixed(1)} s of training (${o.minSteps}–${o.maxSteps} steps), ${o.reps} runs, 1 run for rows whose step exceeds ${o.slowMs / 1000} s: what fits the grid in the 10 minutes of \`npm run bench\`. "Run ratio" is measured over those steps and includes the always-measured first step at full weight. ` +
         `t: median training step; M: a measurement, from the runs' own measurement events: the first (cold) one, and the later ones (warm-started from a MeasureCache, which the monitor keeps per run) where the run had any — the long run uses the later ones, else the first. Per-step costs of the monitor, pooled over rows with ≥ 8 samples: gradient tap **${pTap.toFixed(2)} ms** (inside the optimizer; the cadence counts it as training), step hook without a measurement **${pHook.toFixed(2)} ms** (events; counted as monitor time). ` +
         `Long run: 1 + p_tap/t + min(p_hook/t + M/(${EVERY}·t), ${BUDGET}·(1 + p_tap/t)), the cadence's steady state once the first measurement is amortised.`,
