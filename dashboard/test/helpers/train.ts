@@ -1,7 +1,7 @@
 /**
  * A real, short tfjs training run monitored by gradscope: an LSTM (or GRU) on a toy
  * sequence task, clipped hard (clipNorm 0.05) so clip events are certain,
- * measured every step. A small pause per batch keeps it live long enough for
+ * measured every step (on the training thread). A small pause per batch keeps it live long enough for
  * the browser to watch the heatmap grow.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +21,8 @@ export async function trainShortRun(o: { url: string; logdir: string; steps: num
     probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) },
     every: 1,
     budget: 100,
+    // Every step measured, on the training thread: a worker would start a second or so into a 12-step run and then measure every few steps.
+    worker: false,
     console: false,
     logdir: o.logdir,
     runName: o.runName ?? 'e2e LSTM (clipNorm 0.05)',
