@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
-import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { withClipping } from '../with-clipping.js';
 import { gradscope } from './monitor.js';
 
@@ -9,16 +9,7 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-let cleanup: (() => void)[] = [];
-afterEach(() => {
-  cleanup.forEach((f) => f());
-  cleanup = [];
-});
-function logdir(): string {
-  const d = tempLogdir();
-  cleanup.push(d.remove);
-  return d.dir;
-}
+const logdir = tempLogdirsPerTest();
 
 const T = 12;
 function lstmAndSimpleRNN(): tf.Sequential {

@@ -8,13 +8,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
-import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 
@@ -22,16 +22,7 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-let cleanup: (() => void)[] = [];
-afterEach(() => {
-  cleanup.forEach((f) => f());
-  cleanup = [];
-});
-function logdir(): string {
-  const d = tempLogdir();
-  cleanup.push(d.remove);
-  return d.dir;
-}
+const logdir = tempLogdirsPerTest();
 
 describe('gradscope() falling back to the training thread', () => {
   async function fallback(model: tf.LayersModel): Promise<{ alerts: string[]; warnings: string[]; measuredIn: (string | undefined)[] }> {

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { useTestBackend } from '../test-helpers/backend.js';
-import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 
@@ -17,16 +17,7 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-let cleanup: (() => void)[] = [];
-afterEach(() => {
-  cleanup.forEach((f) => f());
-  cleanup = [];
-});
-function logdir(): string {
-  const d = tempLogdir();
-  cleanup.push(d.remove);
-  return d.dir;
-}
+const logdir = tempLogdirsPerTest();
 
 describe('gradscope() measuring in a worker', () => {
   it('records worker measurements at the steps of their snapshots, in increasing order, and ends the worker with the run', async () => {

@@ -2,11 +2,29 @@ import { decodeEvent, validateEvent, type GradscopeEvent } from '@gradscope/prot
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 
 /** A fresh temporary logdir; remove() deletes it. */
 export function tempLogdir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'gradscope-test-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: a function that makes a temporary logdir, every one of
+ * them removed after each test.
+ */
+export function tempLogdirsPerTest(): () => string {
+  let made: (() => void)[] = [];
+  afterEach(() => {
+    made.forEach((remove) => remove());
+    made = [];
+  });
+  return () => {
+    const d = tempLogdir();
+    made.push(d.remove);
+    return d.dir;
+  };
 }
 
 /** Every run in a logdir, each as its validated events in file order. */
