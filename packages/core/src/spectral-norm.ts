@@ -11,7 +11,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * | option     | default          | meaning |
  * |------------|------------------|---------|
  * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the last stragglers may take up to 48 steps, when at most half of the batch is still running at step 32 (see lanczos.ts); an explicit `iterations` is a hard cap |
- * | tolerance  | 1e-6             | relative: stop once every map's estimate moved by ≤ tolerance·σ between two checks (every 4 steps); 0 runs all `iterations` |
+ * | tolerance  | 1e-6             | relative: a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at two checks in a row; 0 runs all `iterations` |
  * | start      | seeded random    | warm-start vectors [B, 1, n], e.g. the previous training step's vectors; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
  * | seed       | 1                | seed of the start and restart vectors |
  *
