@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchedLanczos } from './lanczos.js';
+import { batchedLanczos, WARM_MIX, type LanczosSettings } from './lanczos.js';
 import { denseOperator, type BatchedOperator } from './operator.js';
 import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './validate.js';
 
@@ -11,8 +11,8 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * | option     | default          | meaning |
  * |------------|------------------|---------|
  * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the last stragglers may take up to 48 steps, when at most half of the batch is still running at step 32 (see lanczos.ts); an explicit `iterations` is a hard cap |
- * | tolerance  | 1e-6             | relative: stop once every map's estimate moved by ≤ tolerance·σ between two checks (every 4 steps); 0 runs all `iterations` |
- * | start      | seeded random    | warm-start vectors [B, 1, n], e.g. the previous training step's vectors |
+ * | tolerance  | 1e-6             | relative: a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at two checks in a row; 0 runs all `iterations` |
+ * | start      | seeded random    | warm-start vectors [B, 1, n], e.g. the previous training step's vectors; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
  * | seed       | 1                | seed of the start and restart vectors |
  *
  * Accuracy: float32 arithmetic on the device bounds the relative error at a
@@ -71,14 +71,17 @@ function asOperator(fn: string, x: tf.Tensor | BatchedOperator): { op: BatchedOp
   return { op: denseOperator(x as tf.Tensor3D), single: false };
 }
 
-function settings(fn: string, op: BatchedOperator, options: SpectralNormOptions, vectors: 'none' | 'exact' | 'approximate') {
+/** The batchedLanczos settings that spectralNorm and its variants run with (exported for the tests). */
+export function spectralNormSettings(fn: string, op: BatchedOperator, options: SpectralNormOptions, vectors: 'none' | 'exact' | 'approximate'): LanczosSettings {
   checkKnownKeys(fn, options, KNOWN);
   const iterations = checkInteger(fn, 'iterations', options.iterations ?? Math.min(op.size, DEFAULT_MAX_ITERATIONS), 1);
   const tolerance = checkNonNegative(fn, 'tolerance', options.tolerance ?? DEFAULT_TOLERANCE);
   const seed = checkInteger(fn, 'seed', options.seed ?? 1, 0, 2 ** 32 - 1);
   if (options.start !== undefined) checkShape(fn, 'option start', options.start.shape, [op.batch, 1, op.size]);
   const stragglerIterations = options.iterations === undefined ? Math.min(op.size, DEFAULT_STRAGGLER_ITERATIONS) : iterations;
-  return { iterations, stragglerIterations, tolerance, seed, start: options.start, checkEvery: CHECK_EVERY, vectors };
+  // A warm start keeps a share of the seeded vector: it cannot inherit a paused estimate (see WARM_MIX).
+  const start = options.start !== undefined ? { start: options.start, startMix: WARM_MIX } : {};
+  return { iterations, stragglerIterations, tolerance, seed, ...start, checkEvery: CHECK_EVERY, vectors };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;
@@ -93,7 +96,7 @@ export async function spectralNorm(x: tf.Tensor | BatchedOperator, options: Spec
   const fn = 'spectralNorm';
   const { op, owned, single } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, settings(fn, op, options, 'none'));
+    const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'none'));
     const norms = Array.from(result.sigma);
     return single ? (norms[0] as number) : norms;
   } finally {
@@ -115,7 +118,7 @@ export async function spectralNormWithVector(
   const fn = 'spectralNormWithVector';
   const { op, owned } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, settings(fn, op, options, 'exact'));
+    const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'exact'));
     if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
     return { norms: Array.from(result.sigma), vectors: result.vectors };
   } finally {
@@ -133,7 +136,7 @@ export async function spectralNormWithVector(
 export async function spectralNormWithWarmVector(op: BatchedOperator, options: SpectralNormOptions = {}): Promise<SpectralNormWithVector> {
   const fn = 'spectralNormWithWarmVector';
   asOperator(fn, op);
-  const result = await batchedLanczos(op, settings(fn, op, options, 'approximate'));
+  const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'approximate'));
   if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
   return { norms: Array.from(result.sigma), vectors: result.vectors };
 }
