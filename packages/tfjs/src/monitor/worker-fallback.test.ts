@@ -4,9 +4,7 @@
  * layer, a loss function), a worker that dies mid-run, one CPU core. Each
  * says so once, naming the reason.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
@@ -14,6 +12,7 @@ import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/nod
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { runModuleScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
@@ -144,10 +143,7 @@ describe('gradscope() falling back to the training thread', () => {
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false })] });
     `;
-    const cwd = fileURLToPath(new URL('../..', import.meta.url));
-    const stderr = await new Promise<string>((resolve, reject) =>
-      execFile('taskset', ['-c', '0', process.execPath, '--input-type=module', '-e', script], { cwd }, (err, _out, errText) => (err ? reject(err) : resolve(errText))),
-    );
+    const { stderr } = await runModuleScript(script, ['taskset', '-c', '0']);
     const events = [...readRuns(dir).values()][0]!;
     const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
     expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('this process may use 1 CPU core, and a worker would take its time from training')]);

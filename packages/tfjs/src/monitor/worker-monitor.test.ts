@@ -3,12 +3,11 @@
  * events a run records, the newest-snapshot policy, NaN weights, and the
  * worker ending with the run. The fallbacks: worker-fallback.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { runModuleScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
@@ -135,10 +134,7 @@ describe('gradscope() measuring in a worker', () => {
       for (let i = 0; i < 5; i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
       console.log('trained');
     `;
-    const cwd = fileURLToPath(new URL('../..', import.meta.url));
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd }, (err, out) => (err ? reject(err) : resolve(out))),
-    );
+    const { stdout } = await runModuleScript(script);
     expect(stdout).toContain('trained');
   });
 });
