@@ -12,7 +12,7 @@ import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/nod
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
-import { runModuleScript } from '../test-helpers/module-script.js';
+import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
@@ -134,15 +134,9 @@ describe('gradscope() falling back to the training thread', () => {
   // The real thing: a process pinned to one core (taskset), where Node reports one available core.
   it.runIf(existsSync('/usr/bin/taskset'))('in a process pinned to one core with taskset, measures on the training thread and says why', async () => {
     const dir = logdir();
-    const script = `
-      import * as tf from '@tensorflow/tfjs';
-      import { gradscope, useBestBackend } from './dist/node.js';
-      await useBestBackend({ log: () => {} });
-      const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
-      const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
-      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const script = tinyGruScript(`
       await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false })] });
-    `;
+    `);
     const { stderr } = await runModuleScript(script, ['taskset', '-c', '0']);
     const events = [...readRuns(dir).values()][0]!;
     const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');

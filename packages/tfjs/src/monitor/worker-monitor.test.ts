@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { useTestBackend } from '../test-helpers/backend.js';
-import { runModuleScript } from '../test-helpers/module-script.js';
+import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
@@ -123,17 +123,11 @@ describe('gradscope() measuring in a worker', () => {
 
   it('a custom loop that never closes its monitor still exits: the worker does not keep the process alive', async () => {
     const dir = logdir();
-    const script = `
-      import * as tf from '@tensorflow/tfjs';
-      import { gradscope, useBestBackend } from './dist/node.js';
-      await useBestBackend({ log: () => {} });
-      const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
-      const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
-      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const script = tinyGruScript(`
       const monitor = gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, every: 1 });
       for (let i = 0; i < 5; i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
       console.log('trained');
-    `;
+    `);
     const { stdout } = await runModuleScript(script);
     expect(stdout).toContain('trained');
   });

@@ -14,3 +14,20 @@ export function runModuleScript(script: string, prefix: string[] = []): Promise<
     execFile(command!, args, { cwd }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr }))),
   );
 }
+
+/**
+ * The start of a script for runModuleScript: the built package on the best
+ * backend, 8 sequences of 5 steps and a compiled GRU(3) → Dense(1) model
+ * as `xs`, `ys`, `model`, `tf` and `gradscope`; `body` follows.
+ */
+export function tinyGruScript(body: string): string {
+  return `
+    import * as tf from '@tensorflow/tfjs';
+    import { gradscope, useBestBackend } from './dist/node.js';
+    await useBestBackend({ log: () => {} });
+    const xs = tf.randomNormal([8, 5, 2]), ys = tf.randomNormal([8, 1]);
+    const model = tf.sequential({ layers: [tf.layers.gru({ units: 3, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    ${body}
+  `;
+}
