@@ -9,7 +9,16 @@
  * otherwise cpu, but only when training itself runs on cpu — a cpu worker
  * measuring for a wasm or tfjs-node training thread would fall far behind,
  * and the monitor measures on the thread instead.
+ *
+ * Priority: the lowest (nice 19) on Linux, where a nice value belongs to a
+ * thread, so training keeps its own. On 2 cores the worker's core is also
+ * where V8 runs the training thread's garbage collection helpers and where
+ * anything else on the machine runs; at the lowest priority the worker
+ * measures with what they leave, and a busy machine means fewer
+ * measurements, not slower training. Elsewhere (macOS, Windows) the value
+ * belongs to the whole process and is left alone.
  */
+import { setPriority } from 'node:os';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { measureHandler } from './measure-handler.js';
@@ -26,6 +35,14 @@ async function selectBackend(init: InitMessage): Promise<string> {
   }
   if (init.trainingBackend === 'cpu' && (await tf.setBackend('cpu'))) return 'cpu';
   throw new Error(`${whyNot}, and a cpu worker would be slower than training on '${init.trainingBackend}'`);
+}
+
+if (process.platform === 'linux') {
+  try {
+    setPriority(19); // this thread only (see above)
+  } catch {
+    // a sandbox that forbids it: the worker still measures, at training's priority
+  }
 }
 
 const port = (workerData as { port: MessagePort }).port;
