@@ -14,6 +14,8 @@ import type { ResolvedOptions } from './options.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
+import { cloneWeights, disposeClones, writeClones } from './weight-snapshot.js';
+import type { HeldSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
@@ -141,9 +143,10 @@ export class RunSession {
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
   async end(otherReason: string | null): Promise<void> {
     if (!this.stream) return;
-    await this.route?.end();
+    const held = (await this.route?.end()) ?? null;
     this.route = null;
-    if (this.owed) await this.measureNow(this.plan.model, Math.max(0, this.stepIndex - 1));
+    if (held) await this.measureHeld(held);
+    else if (this.owed) await this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
     const stream = this.stream;
     this.stream = null;
     this.untap();
@@ -164,22 +167,44 @@ export class RunSession {
     await stream.close();
   }
 
-  private async measure(model: tf.LayersModel): Promise<void> {
+  /** Measures on this thread; the event belongs to `at.step` (default: the current step). */
+  private async measure(model: tf.LayersModel, at: { step?: number; epoch?: number; gradNormHistory?: readonly number[] } = {}): Promise<void> {
     if (!this.stream) return;
+    const step = at.step ?? this.stepIndex;
+    const epoch = at.epoch ?? this.epochIndex;
     const t0 = now();
     try {
       const layers = await measureModel(model, this.plan.probe, {
         ...(this.options.layers ? { layers: this.options.layers } : {}),
         ...(this.options.k !== null ? { k: this.options.k } : {}),
         cache: this.cache,
-        gradNormHistory: this.alerts.recentGradNorms(),
+        gradNormHistory: at.gradNormHistory ?? this.alerts.recentGradNorms(),
         pause: yieldToEventLoop,
       });
-      this.emit({ type: 'measurement', layers, durationMs: now() - t0, measuredIn: 'thread' });
+      this.emit({ type: 'measurement', layers, durationMs: now() - t0, measuredIn: 'thread' }, step, epoch);
       this.counts.measurements++;
-      this.emitAlerts(this.alerts.onMeasurement(layers));
+      this.emitAlerts(this.alerts.onMeasurement(layers), step, epoch);
     } catch (err) {
       this.reportFailure('measuring the recurrent layers', err);
+    }
+  }
+
+  /**
+   * Measures, on this thread, a snapshot the worker never got to (a run
+   * that ended before the worker started): its weights are put into the
+   * model for the measurement and the run's final weights back after. Only
+   * at the run's end, when no training step can run in between.
+   */
+  private async measureHeld(held: HeldSnapshot): Promise<void> {
+    const model = this.plan.model;
+    const final = cloneWeights(held.clones.tensors.map((c) => model.getLayer(c.layer)));
+    try {
+      writeClones(model, held.clones);
+      await this.measure(model, held);
+    } finally {
+      writeClones(model, final);
+      disposeClones(final);
+      disposeClones(held.clones);
     }
   }
 

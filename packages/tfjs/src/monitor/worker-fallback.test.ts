@@ -14,6 +14,7 @@ import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
+import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 
@@ -30,7 +31,8 @@ describe('gradscope() falling back to the training thread', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
-      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
+      // The worker's answer (here: it cannot rebuild the model) comes before the run's second step.
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
       const events = readRuns(dir).get(monitor.runId!)!;
       return {
         alerts: ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message),
@@ -39,6 +41,7 @@ describe('gradscope() falling back to the training thread', () => {
       };
     } finally {
       warn.mockRestore();
+      installPlatform(nodePlatform);
       tf.dispose([xs, ys]);
     }
   }

@@ -14,6 +14,7 @@ import { measureModel } from '../measure-model.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { worstRelative } from '../test-helpers/records.js';
 import { layersNeeded } from './weight-snapshot.js';
 import { WorkerMeasurer } from './worker-measurer.js';
 
@@ -32,26 +33,6 @@ function threeCells(): tf.LayersModel {
   model.add(tf.layers.dense({ units: 1 }));
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
   return model;
-}
-
-/** Every number in `a` and `b`, walked in parallel; the largest relative difference (scale floor 1e-3). */
-function worstRelative(a: unknown, b: unknown, path = ''): { diff: number; path: string } {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return { diff: Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity, path };
-    if (a === b) return { diff: 0, path };
-    return { diff: Math.abs(a - b) / Math.max(1e-3, Math.abs(a), Math.abs(b)), path };
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    expect(Object.keys(a).sort(), path).toEqual(Object.keys(b).sort());
-    let worst = { diff: 0, path };
-    for (const key of Object.keys(a)) {
-      const w = worstRelative((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
-      if (w.diff > worst.diff) worst = w;
-    }
-    return worst;
-  }
-  expect(a, path).toEqual(b);
-  return { diff: 0, path };
 }
 
 async function nextMeasured(measurer: WorkerMeasurer): Promise<MeasuredReply> {

@@ -11,6 +11,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** How long the worker may take to load tfjs and rebuild the model before it is given up on. */
 export const WORKER_START_TIMEOUT_MS = 60_000;
 
+/** A snapshot taken and not yet sent: the weights as clones, and the step they belong to. */
+export interface HeldSnapshot {
+  clones: WeightClones;
+  step: number;
+  epoch: number;
+  gradNormHistory: number[];
+}
+
 /** A worker that cannot measure this model; the monitor measures on the training thread instead. */
 export class WorkerUnusable extends Error {}
 
@@ -29,7 +37,7 @@ export class WorkerMeasurer {
    * clones, which cost nothing while training goes on, and posted when the
    * worker says it is ready. Training never waits for the worker to start.
    */
-  private early: { clones: WeightClones; step: number; epoch: number; gradNormHistory: number[] } | null = null;
+  private early: HeldSnapshot | null = null;
   /** A failure found while posting in the background, handed out by the next take(). */
   private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
@@ -130,9 +138,9 @@ export class WorkerMeasurer {
   /**
    * Waits for the in-flight measurement's reply (if any), at most
    * max(10 s, 3 × the longest measurement so far), plus what is left of the
-   * start timeout while the worker is still starting (a short run's first
-   * snapshot is not lost to a slow start); the replies, and whether it gave
-   * up waiting.
+   * start timeout while the worker is still starting (monitor.measure()
+   * mid-run, so its event follows the held snapshot's); the replies, and
+   * whether it gave up waiting.
    */
   async settle(): Promise<{ replies: FromWorker[]; gaveUpAfterMs: number | null }> {
     const starting = this.ready ? 0 : Math.max(0, WORKER_START_TIMEOUT_MS - (Date.now() - this.startedAt));
@@ -144,6 +152,21 @@ export class WorkerMeasurer {
       replies.push(...this.take());
     }
     return { replies, gaveUpAfterMs: this.busy ? limit : null };
+  }
+
+  /**
+   * The snapshot held while the worker starts, handed over (the caller
+   * measures and disposes it) when the worker is not ready yet; null when it
+   * is, or holds none. At the end of a run shorter than the worker's start,
+   * measuring it on the thread costs one measurement, where waiting for the
+   * worker would cost the rest of its start and the measurement.
+   */
+  releaseHeld(): HeldSnapshot | null {
+    if (this.ready || !this.early) return null;
+    const held = this.early;
+    this.early = null;
+    this.busy = false;
+    return held;
   }
 
   /** Ends the worker (it disposes its tensors first when it can). */

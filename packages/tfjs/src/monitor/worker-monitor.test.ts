@@ -4,17 +4,23 @@
  * worker ending with the run. The fallbacks: worker-fallback.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
+import { nodePlatform } from '../platform/node/node-platform.js';
+import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
+import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 
 beforeAll(async () => {
   await useTestBackend();
 });
+
+// Short runs hold their first step until the worker has started (see holdFirstStepForWorker).
+afterEach(() => installPlatform(nodePlatform));
 
 const logdir = tempLogdirsPerTest();
 
@@ -25,7 +31,7 @@ describe('gradscope() measuring in a worker', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(40);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 3, budget: 1000 });
-    await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor], verbose: 0 });
+    await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
     expect(liveMeasureWorkers()).toBe(0);
     const events = readRuns(dir).get(monitor.runId!)!;
     const steps = ofType(events, 'train-step').map((e) => e.step);
@@ -54,7 +60,7 @@ describe('gradscope() measuring in a worker', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [monitor], verbose: 0 });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
     const measured = ofType(readRuns(dir).get(monitor.runId!)!, 'measurement');
     expect(measured.map((m) => [m.measuredIn, m.layers.map((l) => `${l.layer}:${l.kind}`)])).toEqual([
       ['worker', ['bidi/forward:lstm', 'bidi/backward:lstm', 'stack/cell_0:gru', 'stack/cell_1:simpleRNN']],
@@ -90,7 +96,7 @@ describe('gradscope() measuring in a worker', () => {
     tf.dispose(nan);
     const { xs, ys } = data(24);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
     expect(ofType(events, 'train-step').length).toBe(6);
     expect(Number.isNaN(ofType(events, 'train-step').at(-1)!.loss)).toBe(true);

@@ -2,7 +2,7 @@ import type { FailedReply, MeasuredReply } from '../measure-worker/messages.js';
 import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
 import type { RunPlan } from './run-start.js';
-import { WorkerMeasurer } from './worker-measurer.js';
+import { WorkerMeasurer, type HeldSnapshot } from './worker-measurer.js';
 
 /** Why a worker cannot measure this model, from its failure reply (the first line: tfjs appends a list of generic reasons). */
 function failure(phase: FailedReply['phase'], message: string): string {
@@ -91,16 +91,27 @@ export class WorkerRoute {
     if (gaveUpAfterMs !== null) console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
   }
 
-  /** At the run's end: the measurement in flight lands, then the worker ends. */
-  async end(): Promise<void> {
+  /**
+   * At the run's end: the measurement in flight lands, then the worker ends.
+   * A worker still starting is not waited for: the snapshot it was to
+   * measure (the first step's) is returned, for the thread to measure.
+   */
+  async end(): Promise<HeldSnapshot | null> {
     const beside = this.beside;
+    let held: HeldSnapshot | null = null;
     try {
-      await this.settle();
+      if (beside) {
+        // A 'ready' that has arrived posts the held snapshot, which is then in flight.
+        this.handle(beside.take());
+        held = this.beside === beside ? beside.releaseHeld() : null;
+        if (!held) await this.settle();
+      }
     } finally {
       this.beside = null;
       await beside?.close();
       await this.closing;
     }
+    return held;
   }
 
   private handle(replies: ReturnType<WorkerMeasurer['take']>): void {
