@@ -70,7 +70,7 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
     '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,
-    `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost.`,
+    `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost. A run that ends before its worker has started (about 1 s) measures its first step on the training thread (measured in: thread) rather than wait for the worker.`,
     '',
     `**${grid.cores} cores** (this process):`,
     '',
