@@ -77,11 +77,16 @@ export function writeClones(model: tf.LayersModel, clones: WeightClones): void {
   }
 }
 
-/** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); disposes the clones. */
-export async function readClones(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
+/** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); the clones stay. */
+export async function cloneValues(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
+  const weights = await Promise.all(clones.tensors.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
+  return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
+}
+
+/** cloneValues, then disposes the clones. */
+export async function readClones(clones: WeightClones): ReturnType<typeof cloneValues> {
   try {
-    const weights = await Promise.all(clones.tensors.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
-    return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
+    return await cloneValues(clones);
   } finally {
     disposeClones(clones);
   }

@@ -3,7 +3,7 @@ import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
-import { cloneWeights, disposeClones, layersNeeded, readClones, type WeightClones } from './weight-snapshot.js';
+import { cloneValues, cloneWeights, disposeClones, layersNeeded, type WeightClones } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -38,6 +38,16 @@ export class WorkerMeasurer {
    * worker says it is ready. Training never waits for the worker to start.
    */
   private early: HeldSnapshot | null = null;
+  /**
+   * The snapshot the worker is measuring, kept as clones until its reply
+   * (one more copy of the needed weights at most): at the run's end a
+   * worker that has lost its core is not waited for, the thread measures
+   * this snapshot instead.
+   */
+  private inFlight: { held: HeldSnapshot; postedAt: number } | null = null;
+  private closed = false;
+  /** The worker's recent measurement times (wall ms, newest last), for how long the end of a run waits for it. */
+  private readonly recentMs: number[] = [];
   /** A failure found while posting in the background, handed out by the next take(). */
   private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
@@ -89,14 +99,14 @@ export class WorkerMeasurer {
    * step does not wait for the worker to load.
    */
   async snapshot(step: number, epoch: number, gradNormHistory: readonly number[]): Promise<void> {
-    const clones = cloneWeights(this.needed);
+    const held = { clones: cloneWeights(this.needed), step, epoch, gradNormHistory: [...gradNormHistory] };
     this.busy = true;
     if (!this.ready) {
       if (this.early) disposeClones(this.early.clones);
-      this.early = { clones, step, epoch, gradNormHistory: [...gradNormHistory] };
+      this.early = held;
       return;
     }
-    await this.post(clones, step, epoch, [...gradNormHistory]);
+    await this.post(held);
   }
 
   /**
@@ -110,19 +120,25 @@ export class WorkerMeasurer {
       this.deferred = null;
     }
     for (let r = this.link.poll(); r; r = this.link.poll()) {
-      if (r.type === 'measured') this.longestMs = Math.max(this.longestMs, r.durationMs);
+      if (r.type === 'measured') {
+        this.longestMs = Math.max(this.longestMs, r.durationMs);
+        this.recentMs.push(r.durationMs);
+        if (this.recentMs.length > 8) this.recentMs.shift();
+      }
       if (r.type === 'ready') {
         this.ready = true;
         const early = this.early;
         this.early = null;
-        if (early) void this.post(early.clones, early.step, early.epoch, early.gradNormHistory);
+        if (early) void this.post(early);
         continue;
       }
       this.busy = false;
+      this.dropInFlight();
       replies.push(r);
     }
     if (this.link.died && (this.busy || !this.ready)) {
       this.busy = false;
+      this.dropInFlight();
       replies.push({ type: 'failed', phase: 'start', message: `the worker stopped${this.ready ? '' : ' while starting'}: ${this.link.died.message}` });
     } else if (!this.ready && Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) {
       this.busy = false;
@@ -169,10 +185,53 @@ export class WorkerMeasurer {
     return held;
   }
 
+  /**
+   * At the run's end: waits for the measurement in flight, but only as long
+   * as the worker usually takes — three times its median recent measurement
+   * time from when the snapshot was posted, at least 250 ms. A worker slower
+   * than that has lost its core (in Node it runs at the lowest priority, and
+   * the machine is busy): its snapshot is handed back as `unfinished`, for
+   * the thread to measure, rather than the run's end waiting for it. Before
+   * the worker has finished a measurement there is no usual time (a first,
+   * cold measurement on a page's cpu backend can take seconds): settle()'s
+   * bounded wait.
+   */
+  async finish(): Promise<{ replies: FromWorker[]; unfinished: HeldSnapshot | null; gaveUpAfterMs: number | null }> {
+    const replies = this.take();
+    const patience = this.patienceMs();
+    while (Number.isFinite(patience) && this.busy && this.inFlight && Date.now() < this.inFlight.postedAt + patience) {
+      await sleep(5);
+      replies.push(...this.take());
+    }
+    if (this.busy && this.inFlight && Number.isFinite(patience)) {
+      const { held } = this.inFlight;
+      this.inFlight = null;
+      this.busy = false;
+      return { replies, unfinished: held, gaveUpAfterMs: null };
+    }
+    // Nothing in flight, still reading the snapshot back, or no usual time yet: the bounded wait of settle().
+    const settled = await this.settle();
+    return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
+  }
+
+  /** How long the run's end waits for the measurement in flight before the thread takes it over; Infinity: settle() decides. */
+  private patienceMs(): number {
+    if (this.recentMs.length === 0) return Infinity;
+    const sorted = [...this.recentMs].sort((a, b) => a - b);
+    return Math.max(250, 3 * sorted[Math.floor(sorted.length / 2)]!);
+  }
+
+  private dropInFlight(): void {
+    if (this.inFlight) disposeClones(this.inFlight.held.clones);
+    this.inFlight = null;
+  }
+
   /** Ends the worker (it disposes its tensors first when it can). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.early) disposeClones(this.early.clones);
     this.early = null;
+    this.dropInFlight();
     try {
       this.link.post({ type: 'close' });
     } catch {
@@ -181,12 +240,19 @@ export class WorkerMeasurer {
     await this.link.terminate();
   }
 
-  /** Reads the clones back and posts them; a failure is handed out by the next take(). */
-  private async post(clones: WeightClones, step: number, epoch: number, gradNormHistory: number[]): Promise<void> {
+  /** Reads the clones back and posts them, keeping the clones until the reply; a failure is handed out by the next take(). */
+  private async post(held: HeldSnapshot): Promise<void> {
+    const { clones, step, epoch, gradNormHistory } = held;
     try {
-      const { weights, transfer } = await readClones(clones);
+      const { weights, transfer } = await cloneValues(clones);
+      if (this.closed) {
+        disposeClones(clones);
+        return;
+      }
       this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory }, transfer);
+      this.inFlight = { held, postedAt: Date.now() };
     } catch (err) {
+      disposeClones(clones);
       this.busy = false;
       this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step };
     }

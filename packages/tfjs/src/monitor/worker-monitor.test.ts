@@ -37,7 +37,10 @@ describe('gradscope() measuring in a worker', () => {
     const steps = ofType(events, 'train-step').map((e) => e.step);
     const measured = ofType(events, 'measurement');
     expect(measured.length).toBeGreaterThanOrEqual(1);
-    expect(measured.every((m) => m.measuredIn === 'worker')).toBe(true);
+    // In the worker; the last may have been taken over by the thread at the run's end (a worker far slower than its usual).
+    expect(measured.slice(0, -1).every((m) => m.measuredIn === 'worker')).toBe(true);
+    expect(['worker', 'thread']).toContain(measured.at(-1)!.measuredIn);
+    expect(measured[0]!.measuredIn).toBe('worker');
     expect(measured[0]!.step).toBe(0); // the first step is always measured
     const at = measured.map((m) => m.step);
     // Each belongs to a training step, at least `every` apart; never a step twice.
@@ -102,7 +105,9 @@ describe('gradscope() measuring in a worker', () => {
     expect(Number.isNaN(ofType(events, 'train-step').at(-1)!.loss)).toBe(true);
     const measured = ofType(events, 'measurement');
     expect(measured.length).toBeGreaterThanOrEqual(1);
-    expect(measured.every((m) => m.measuredIn === 'worker' && m.layers.length === 2)).toBe(true);
+    expect(measured[0]!.measuredIn).toBe('worker');
+    expect(measured.slice(0, -1).every((m) => m.measuredIn === 'worker' && m.layers.length === 2)).toBe(true);
+    expect(measured.at(-1)!.layers.length).toBe(2);
     expect(measured.every((m) => m.layers[0]!.stepNorm.mean.some(Number.isNaN))).toBe(true);
     expect(ofType(events, 'alert').filter((a) => a.kind === 'measurement-error' || a.kind === 'measured-on-thread')).toEqual([]);
     tf.dispose([xs, ys]);

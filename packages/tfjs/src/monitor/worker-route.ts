@@ -86,15 +86,14 @@ export class WorkerRoute {
   /** Waits (bounded) for the worker's measurement in flight and hands it over. */
   async settle(): Promise<void> {
     if (!this.beside) return;
-    const { replies, gaveUpAfterMs } = await this.beside.settle();
-    this.handle(replies);
-    if (gaveUpAfterMs !== null) console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
+    this.landed(await this.beside.settle());
   }
 
   /**
    * At the run's end: the measurement in flight lands, then the worker ends.
-   * A worker still starting is not waited for: the snapshot it was to
-   * measure (the first step's) is returned, for the thread to measure.
+   * A worker still starting, or slower than it usually is, is not waited
+   * for: the snapshot it was to measure is returned, for the thread to
+   * measure.
    */
   async end(): Promise<HeldSnapshot | null> {
     const beside = this.beside;
@@ -104,7 +103,11 @@ export class WorkerRoute {
         // A 'ready' that has arrived posts the held snapshot, which is then in flight.
         this.handle(beside.take());
         held = this.beside === beside ? beside.releaseHeld() : null;
-        if (!held) await this.settle();
+        if (!held && this.beside === beside) {
+          const finished = await beside.finish();
+          this.landed(finished);
+          held = finished.unfinished;
+        }
       }
     } finally {
       this.beside = null;
@@ -112,6 +115,11 @@ export class WorkerRoute {
       await this.closing;
     }
     return held;
+  }
+
+  private landed({ replies, gaveUpAfterMs }: { replies: ReturnType<WorkerMeasurer['take']>; gaveUpAfterMs: number | null }): void {
+    this.handle(replies);
+    if (gaveUpAfterMs !== null) console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
   }
 
   private handle(replies: ReturnType<WorkerMeasurer['take']>): void {

@@ -20,8 +20,21 @@ import { installPlatform } from '../platform/platform.js';
  * Installs the Node platform with its worker's replies read in the
  * background. Returns a callback to pass after the monitor: at the first
  * step of each run it waits for the worker's first answer (at most 60 s).
+ * `passMeasured`: how many of the worker's measurements reach the monitor
+ * (default all); the later ones are held back for good.
  */
-export function holdFirstStepForWorker(): tf.CustomCallback {
+export function holdFirstStepForWorker(options: { passMeasured?: number } = {}): tf.CustomCallback {
+  return watchWorker(options).holdFirstStep;
+}
+
+/**
+ * holdFirstStepForWorker's parts, for a custom training loop: the
+ * callback, the worker's first answer, and how many measurements the
+ * worker has replied with so far (held back or not).
+ */
+export function watchWorker(options: { passMeasured?: number } = {}): { holdFirstStep: tf.CustomCallback; answered(): Promise<void>; measured(): number } {
+  const pass = options.passMeasured ?? Infinity;
+  let measured = 0;
   let answered: Promise<void> = Promise.resolve();
   installPlatform({
     ...nodePlatform,
@@ -30,13 +43,16 @@ export function holdFirstStepForWorker(): tf.CustomCallback {
       const early: FromWorker[] = [];
       let done: () => void = () => {};
       answered = new Promise<void>((resolve) => (done = resolve));
-      const timer = setInterval(() => {
+      const drain = () => {
         for (let r = real.poll(); r; r = real.poll()) {
+          // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
+          if (r.type === 'measured' && ++measured > pass) continue;
           early.push(r);
           if (r.type === 'ready' || r.type === 'failed') done();
         }
         if (real.died) done();
-      }, 5);
+      };
+      const timer = setInterval(drain, 5);
       const stop = () => {
         clearInterval(timer);
         done();
@@ -44,7 +60,10 @@ export function holdFirstStepForWorker(): tf.CustomCallback {
       return {
         backend: real.backend,
         post: (m, t) => real.post(m, t),
-        poll: () => early.shift() ?? real.poll(),
+        poll: () => {
+          drain();
+          return early.shift();
+        },
         get died() {
           return real.died;
         },
@@ -56,7 +75,7 @@ export function holdFirstStepForWorker(): tf.CustomCallback {
     },
   });
   let first = true;
-  return new tf.CustomCallback({
+  const holdFirstStep = new tf.CustomCallback({
     onTrainBegin: async () => void (first = true),
     onBatchEnd: async () => {
       if (!first) return;
@@ -70,4 +89,5 @@ export function holdFirstStepForWorker(): tf.CustomCallback {
       });
     },
   });
+  return { holdFirstStep, answered: () => answered, measured: () => measured };
 }
