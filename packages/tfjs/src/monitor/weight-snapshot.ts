@@ -77,16 +77,16 @@ export function writeClones(model: tf.LayersModel, clones: WeightClones): void {
   }
 }
 
-/** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); the clones stay. */
-export async function cloneValues(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
-  const weights = await Promise.all(clones.tensors.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
-  return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
+/** Tensors again from values read back (for the thread to measure a snapshot sent to a worker that did not answer). */
+export function clonesFromValues(weights: { layer: string; values: TensorValues[] }[]): WeightClones {
+  return { tensors: weights.map((w) => ({ layer: w.layer, tensors: w.values.map((v) => tf.tensor(v.values, v.shape, v.dtype)) })) };
 }
 
-/** cloneValues, then disposes the clones. */
-export async function readClones(clones: WeightClones): ReturnType<typeof cloneValues> {
+/** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); disposes the clones. */
+export async function readClones(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
   try {
-    return await cloneValues(clones);
+    const weights = await Promise.all(clones.tensors.map(async (c) => ({ layer: c.layer, values: await Promise.all(c.tensors.map(tensorValues)) })));
+    return { weights, transfer: weights.flatMap((w) => w.values.map((v) => v.values.buffer as ArrayBuffer)) };
   } finally {
     disposeClones(clones);
   }
