@@ -53,7 +53,7 @@ describe('a page measuring in a Web Worker', () => {
   });
 
   for (const backend of ['cpu', 'webgl']) {
-    it(`training on ${backend}: measured in the worker, at its snapshots' steps, nothing left behind`, async () => {
+    it(`training on ${backend}: every measurement made in the worker, at its snapshot's step, nothing left behind`, async () => {
       const page = await browser.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
@@ -70,11 +70,7 @@ describe('a page measuring in a Web Worker', () => {
       expect(steps.length).toBe(12);
       const measured = run.filter((e) => e.type === 'measurement');
       expect(measured.length).toBeGreaterThanOrEqual(1);
-      expect(measured.every((m) => m.layers.length === 1 && m.layers[0].kind === 'gru')).toBe(true);
-      // In the worker; the last may have been taken over by the page's thread at the run's end (a worker far slower than its usual).
-      expect(measured[0].measuredIn).toBe('worker');
-      expect(measured.slice(0, -1).every((m) => m.measuredIn === 'worker')).toBe(true);
-      expect(['worker', 'thread']).toContain(measured.at(-1).measuredIn);
+      expect(measured.every((m) => m.measuredIn === 'worker' && m.layers.length === 1 && m.layers[0].kind === 'gru')).toBe(true);
       const at = measured.map((m) => m.step);
       expect(at[0]).toBe(0);
       expect(at.every((s, i) => steps.includes(s) && (i === 0 || s > at[i - 1]))).toBe(true);

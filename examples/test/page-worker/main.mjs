@@ -7,30 +7,6 @@ import { gradscope } from '@gradscope/tfjs';
 
 const T = 8;
 
-// A 12-step run of this small model ends before the monitor's worker has
-// loaded tfjs, and such a run measures its first step on the page's thread
-// instead of waiting. To test the worker, the run holds its first step
-// until the worker has answered (its first message: ready, or a failure),
-// as a longer run would have kept training meanwhile. The worker is the
-// real one; this only watches for its first message.
-let answered = Promise.resolve();
-const PageWorker = window.Worker;
-window.Worker = class extends PageWorker {
-  constructor(...args) {
-    super(...args);
-    answered = new Promise((resolve) => this.addEventListener('message', resolve, { once: true }));
-  }
-};
-const holdFirstStep = () => {
-  let first = true;
-  return new tf.CustomCallback({
-    onBatchEnd: async () => {
-      if (first) await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, 60_000))]);
-      first = false;
-    },
-  });
-};
-
 window.__train = async ({ server, name, steps = 12 }) => {
   const warnings = [];
   const warn = console.warn;
@@ -50,7 +26,7 @@ window.__train = async ({ server, name, steps = 12 }) => {
   const before = tf.memory().numTensors;
   const monitor = gradscope({ probe, url: server, runName: name, console: false, every: 1, budget: 1000 });
   try {
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStep()] });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor] });
     await monitor.close();
   } finally {
     console.warn = warn;

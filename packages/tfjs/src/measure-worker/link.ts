@@ -16,6 +16,14 @@ export interface MeasureWorkerLink {
   readonly died: Error | null;
   /** The backend the worker should use, or null when its entry chooses (Node: wasm). */
   readonly backend: string | null;
+  /**
+   * At a run's end, whether the training thread measures a snapshot the
+   * worker has not got to (a worker still starting, or far slower than
+   * usual) rather than wait for it. Node: yes, the run's end pays the time
+   * either way, and a starved worker's can be far longer. A page: no, a
+   * measurement there would block the page, while waiting does not.
+   */
+  readonly threadTakesOver: boolean;
   /** Ends the worker at once. */
   terminate(): Promise<void>;
 }

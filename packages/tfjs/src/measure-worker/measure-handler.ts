@@ -11,33 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import type { Probe } from '../probe.js';
-import type { FromWorker, InitMessage, SnapshotMessage, TensorValues, ToWorker } from './messages.js';
+import type { FromWorker, InitMessage, SnapshotMessage, ToWorker } from './messages.js';
+import { rebuildModel, setLayerWeights, toTensor } from './rebuild.js';
 
 const message = (err: unknown) => ((err as Error)?.message ?? String(err)).split('\n')[0]!;
-
-/**
- * The topology with every initializer replaced by zeros: the snapshot
- * overwrites every weight before anything is measured, and rebuilding with
- * the model's own initializers would spend the worker's start on them (an
- * orthogonal recurrent kernel is a QR decomposition per layer, and tfjs
- * warns about its cost above 2000 entries).
- */
-export function withoutInitializers(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutInitializers);
-  if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [key, key.endsWith('_initializer') && v && typeof v === 'object' ? { class_name: 'Zeros', config: {} } : withoutInitializers(v)]),
-  );
-}
-
-export function toTensor(t: TensorValues): tf.Tensor {
-  return tf.tensor(t.values, t.shape, t.dtype);
-}
 
 export interface HandlerHost {
   /** Selects this worker's backend for `init`; resolves to its name, or throws saying why it cannot measure here. */
   selectBackend(init: InitMessage): Promise<string>;
   post(reply: FromWorker): void;
+  /** This thread's CPU time so far in ms, where the platform tells (absent: only wall time is reported). */
+  cpuMs?(): number;
 }
 
 /** Returns the function to call with each message from the training thread. */
@@ -56,9 +40,7 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
       return;
     }
     try {
-      model = await tf.models.modelFromJSON(withoutInitializers(JSON.parse(msg.modelJson)) as Parameters<typeof tf.models.modelFromJSON>[0]);
-      // The optimizer is never used; compile only installs the loss measureModel differentiates.
-      if (msg.loss !== null) model.compile({ optimizer: 'sgd', loss: msg.loss });
+      model = await rebuildModel(msg.modelJson, msg.loss);
     } catch (err) {
       host.post({ type: 'failed', phase: 'rebuild', message: message(err) });
       return;
@@ -71,19 +53,13 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
   const measure = async (msg: SnapshotMessage) => {
     if (!model || !probe || !init) return;
     try {
-      for (const { layer, values } of msg.weights) {
-        const tensors = values.map(toTensor);
-        try {
-          model.getLayer(layer).setWeights(tensors);
-        } finally {
-          tf.dispose(tensors);
-        }
-      }
+      setLayerWeights(model, msg.weights);
     } catch (err) {
       host.post({ type: 'failed', phase: 'weights', message: message(err), step: msg.step });
       return;
     }
     const t0 = performance.now();
+    const cpu0 = host.cpuMs?.();
     try {
       const layers = await measureModel(model, probe, {
         ...init.measure,
@@ -91,7 +67,8 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
         gradNormHistory: msg.gradNormHistory,
       });
       const durationMs = performance.now() - t0;
-      host.post({ type: 'measured', step: msg.step, epoch: msg.epoch, layers, durationMs, numTensors: tf.memory().numTensors });
+      const cpuMs = cpu0 === undefined ? undefined : host.cpuMs!() - cpu0;
+      host.post({ type: 'measured', step: msg.step, epoch: msg.epoch, layers, durationMs, ...(cpuMs === undefined ? {} : { cpuMs }), numTensors: tf.memory().numTensors });
     } catch (err) {
       host.post({ type: 'failed', phase: 'measure', message: message(err), step: msg.step });
     }

@@ -59,6 +59,12 @@ export interface MeasuredReply {
   epoch: number;
   layers: LayerMeasurement[];
   durationMs: number;
+  /**
+   * The CPU time the worker's thread spent on it, where the platform tells
+   * (Linux); less than durationMs when the worker waited for a core. What
+   * the training thread would pay to measure the same snapshot.
+   */
+  cpuMs?: number;
   /** The worker's tf.memory().numTensors after the measurement: flat when nothing leaks. */
   numTensors: number;
 }

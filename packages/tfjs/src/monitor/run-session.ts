@@ -14,8 +14,9 @@ import type { ResolvedOptions } from './options.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
-import { cloneWeights, disposeClones, writeClones } from './weight-snapshot.js';
-import type { HeldSnapshot } from './worker-measurer.js';
+import { rebuildModel, setLayerWeights } from '../measure-worker/rebuild.js';
+import { serialisableLoss } from './worker-init.js';
+import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
@@ -143,9 +144,14 @@ export class RunSession {
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
   async end(otherReason: string | null): Promise<void> {
     if (!this.stream) return;
-    const held = (await this.route?.end()) ?? null;
+    let unmeasured: UnmeasuredSnapshot | null = null;
+    try {
+      unmeasured = (await this.route?.end()) ?? null;
+    } catch (err) {
+      this.reportFailure('ending the measurement worker', err);
+    }
     this.route = null;
-    if (held) await this.measureHeld(held);
+    if (unmeasured) await this.measureUnmeasured(unmeasured);
     else if (this.owed) await this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
     const stream = this.stream;
     this.stream = null;
@@ -167,8 +173,8 @@ export class RunSession {
     await stream.close();
   }
 
-  /** Measures on this thread; the event belongs to `at.step` (default: the current step). */
-  private async measure(model: tf.LayersModel, at: { step?: number; epoch?: number; gradNormHistory?: readonly number[] } = {}): Promise<void> {
+  /** Measures `model` on this thread (warm-started from the run's cache unless `at.cold`); the event belongs to `at.step` (default: the current step). */
+  private async measure(model: tf.LayersModel, at: { step?: number; epoch?: number; gradNormHistory?: readonly number[]; cold?: boolean } = {}): Promise<void> {
     if (!this.stream) return;
     const step = at.step ?? this.stepIndex;
     const epoch = at.epoch ?? this.epochIndex;
@@ -177,7 +183,7 @@ export class RunSession {
       const layers = await measureModel(model, this.plan.probe, {
         ...(this.options.layers ? { layers: this.options.layers } : {}),
         ...(this.options.k !== null ? { k: this.options.k } : {}),
-        cache: this.cache,
+        ...(at.cold ? {} : { cache: this.cache }),
         gradNormHistory: at.gradNormHistory ?? this.alerts.recentGradNorms(),
         pause: yieldToEventLoop,
       });
@@ -190,21 +196,32 @@ export class RunSession {
   }
 
   /**
-   * Measures, on this thread, a snapshot the worker never got to (a run
-   * that ended before the worker started): its weights are put into the
-   * model for the measurement and the run's final weights back after. Only
-   * at the run's end, when no training step can run in between.
+   * Measures, on this thread, a snapshot the worker did not (a run that
+   * ended before the worker started, or a worker far slower than usual), on
+   * a copy of the model rebuilt as the worker rebuilds it: the model being
+   * trained is never touched, whatever else reads it meanwhile. When no copy
+   * can be built, the final weights are measured instead, at the last step.
    */
-  private async measureHeld(held: HeldSnapshot): Promise<void> {
+  private async measureUnmeasured(snapshot: UnmeasuredSnapshot): Promise<void> {
     const model = this.plan.model;
-    const final = cloneWeights(held.clones.tensors.map((c) => model.getLayer(c.layer)));
+    let copy: tf.LayersModel | null = null;
     try {
-      writeClones(model, held.clones);
-      await this.measure(model, held);
+      const found = this.plan.probe.ys != null ? serialisableLoss(model) : { loss: null };
+      if ('reason' in found) throw new Error(found.reason);
+      copy = await rebuildModel(model.toJSON(null, true) as string, found.loss);
+      setLayerWeights(copy, snapshot.weights);
+    } catch {
+      copy?.dispose();
+      copy = null;
+    }
+    if (!copy) {
+      await this.measure(model, { step: Math.max(0, this.stepIndex - 1) });
+      return;
+    }
+    try {
+      await this.measure(copy, { ...snapshot, cold: true });
     } finally {
-      writeClones(model, final);
-      disposeClones(final);
-      disposeClones(held.clones);
+      copy.dispose();
     }
   }
 

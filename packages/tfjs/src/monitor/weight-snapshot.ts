@@ -63,25 +63,6 @@ export function disposeClones(clones: WeightClones): void {
   tf.dispose(clones.tensors.flatMap((c) => c.tensors));
 }
 
-/**
- * Puts the clones' values back into the variables they were taken from
- * (by layer name and weight order), sharing their data as Variable.assign
- * does and bypassing the layers' constraints, so a value put back is the
- * value taken. The clones stay the caller's to dispose.
- */
-export function writeClones(model: tf.LayersModel, clones: WeightClones): void {
-  for (const { layer, tensors } of clones.tensors) {
-    const weights = model.getLayer(layer).weights;
-    // LayerVariable.read() is its tf.Variable (typed as a Tensor); write() would apply the constraint again.
-    tensors.forEach((t, i) => (weights[i]!.read() as tf.Variable).assign(t));
-  }
-}
-
-/** Tensors again from values read back (for the thread to measure a snapshot sent to a worker that did not answer). */
-export function clonesFromValues(weights: { layer: string; values: TensorValues[] }[]): WeightClones {
-  return { tensors: weights.map((w) => ({ layer: w.layer, tensors: w.values.map((v) => tf.tensor(v.values, v.shape, v.dtype)) })) };
-}
-
 /** The clones' values, read back asynchronously (a WebGL read is not a synchronous stall on the training thread); disposes the clones. */
 export async function readClones(clones: WeightClones): Promise<{ weights: { layer: string; values: TensorValues[] }[]; transfer: ArrayBuffer[] }> {
   try {

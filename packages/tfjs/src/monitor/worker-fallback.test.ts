@@ -88,7 +88,7 @@ describe('gradscope() falling back to the training thread', () => {
           if (reply?.type === 'measured') workerMeasured = true;
           return reply;
         };
-        return { backend: real.backend, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return died; } };
+        return { backend: real.backend, threadTakesOver: real.threadTakesOver, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return died; } };
       },
     });
     try {

@@ -4,7 +4,7 @@ import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
 import type { TensorValues } from '../measure-worker/messages.js';
-import { clonesFromValues, cloneWeights, disposeClones, layersNeeded, readClones, type WeightClones } from './weight-snapshot.js';
+import { cloneWeights, disposeClones, layersNeeded, readClones, type WeightClones } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -13,11 +13,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export const WORKER_START_TIMEOUT_MS = 60_000;
 
 /** A snapshot taken and not yet sent: the weights as clones, and the step they belong to. */
-export interface HeldSnapshot {
+interface HeldSnapshot {
   clones: WeightClones;
   step: number;
   epoch: number;
   gradNormHistory: number[];
+}
+
+/** A snapshot the worker did not measure, handed back at the run's end for the thread to measure: the weights' values and the step they belong to. */
+export interface UnmeasuredSnapshot {
+  step: number;
+  epoch: number;
+  gradNormHistory: number[];
+  weights: { layer: string; values: TensorValues[] }[];
 }
 
 /** A worker that cannot measure this model; the monitor measures on the training thread instead. */
@@ -45,10 +53,14 @@ export class WorkerMeasurer {
    * count does not move): at the run's end a worker that has lost its core
    * is not waited for, the thread measures this snapshot instead.
    */
-  private inFlight: { step: number; epoch: number; gradNormHistory: number[]; weights: { layer: string; values: TensorValues[] }[]; postedAt: number } | null = null;
+  private inFlight: (UnmeasuredSnapshot & { postedAt: number }) | null = null;
   private closed = false;
-  /** The worker's recent measurement times (wall ms, newest last), for how long the end of a run waits for it. */
-  private readonly recentMs: number[] = [];
+  /** The snapshot being read back and posted (post() never rejects). */
+  private posting: Promise<void> = Promise.resolve();
+  /** Replies with a measurement so far (the first, cold one is not a usual cost). */
+  private measuredCount = 0;
+  /** What the worker's recent measurements cost (CPU ms where known, else wall ms; newest last, the first left out): how long the end of a run waits for it. */
+  private readonly recentCostMs: number[] = [];
   /** A failure found while posting in the background, handed out by the next take(). */
   private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
@@ -107,7 +119,7 @@ export class WorkerMeasurer {
       this.early = held;
       return;
     }
-    await this.post(held);
+    await (this.posting = this.post(held));
   }
 
   /**
@@ -123,14 +135,14 @@ export class WorkerMeasurer {
     for (let r = this.link.poll(); r; r = this.link.poll()) {
       if (r.type === 'measured') {
         this.longestMs = Math.max(this.longestMs, r.durationMs);
-        this.recentMs.push(r.durationMs);
-        if (this.recentMs.length > 8) this.recentMs.shift();
+        if (this.measuredCount++ > 0) this.recentCostMs.push(r.cpuMs ?? r.durationMs);
+        if (this.recentCostMs.length > 8) this.recentCostMs.shift();
       }
       if (r.type === 'ready') {
         this.ready = true;
         const early = this.early;
         this.early = null;
-        if (early) void this.post(early);
+        if (early) this.posting = this.post(early);
         continue;
       }
       this.busy = false;
@@ -178,48 +190,57 @@ export class WorkerMeasurer {
    * measuring it on the thread costs one measurement, where waiting for the
    * worker would cost the rest of its start and the measurement.
    */
-  releaseHeld(): HeldSnapshot | null {
-    if (this.ready || !this.early) return null;
-    const held = this.early;
+  async releaseHeld(): Promise<UnmeasuredSnapshot | null> {
+    if (this.ready || !this.early || !this.link.threadTakesOver) return null;
+    const { clones, step, epoch, gradNormHistory } = this.early;
     this.early = null;
     this.busy = false;
-    return held;
+    return { step, epoch, gradNormHistory, weights: (await readClones(clones)).weights };
   }
 
   /**
    * At the run's end: waits for the measurement in flight, but only as long
-   * as the worker usually takes — three times its median recent measurement
-   * time from when the snapshot was posted, at least 250 ms. A worker slower
-   * than that has lost its core (in Node it runs at the lowest priority, and
-   * the machine is busy): its snapshot is handed back as `unfinished`, for
-   * the thread to measure, rather than the run's end waiting for it. Before
-   * the worker has finished a measurement there is no usual time (a first,
-   * cold measurement on a page's cpu backend can take seconds): settle()'s
-   * bounded wait.
+   * as three times what the worker's measurements usually cost (their CPU
+   * time where the platform tells, so a worker that waited for a core does
+   * not raise the bar; the lower median of its recent ones, the cold first
+   * left out; at least 250 ms), counted from when the snapshot was posted;
+   * 2 s before it has a usual cost. A worker slower than that has lost its
+   * core (in Node it runs at the lowest priority, and the machine is busy):
+   * its snapshot is handed back as `unfinished`, for the thread to measure
+   * at about that cost, rather than the run's end waiting for it.
    */
-  async finish(): Promise<{ replies: FromWorker[]; unfinished: HeldSnapshot | null; gaveUpAfterMs: number | null }> {
+  async finish(): Promise<{ replies: FromWorker[]; unfinished: UnmeasuredSnapshot | null; gaveUpAfterMs: number | null }> {
+    await this.posting;
     const replies = this.take();
+    if (!this.link.threadTakesOver) {
+      const settled = await this.settle();
+      return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
+    }
     const patience = this.patienceMs();
-    while (Number.isFinite(patience) && this.busy && this.inFlight && Date.now() < this.inFlight.postedAt + patience) {
+    while (this.busy && this.inFlight && Date.now() < this.inFlight.postedAt + patience) {
       await sleep(5);
       replies.push(...this.take());
     }
-    if (this.busy && this.inFlight && Number.isFinite(patience)) {
-      const { step, epoch, gradNormHistory, weights } = this.inFlight;
+    if (this.busy && this.inFlight) {
+      // A last look: a reply may have arrived during the final sleep.
+      await sleep(0);
+      replies.push(...this.take());
+    }
+    if (this.busy && this.inFlight) {
+      const { postedAt: _postedAt, ...unfinished } = this.inFlight;
       this.inFlight = null;
       this.busy = false;
-      return { replies, unfinished: { clones: clonesFromValues(weights), step, epoch, gradNormHistory }, gaveUpAfterMs: null };
+      return { replies, unfinished, gaveUpAfterMs: null };
     }
-    // Nothing in flight, still reading the snapshot back, or no usual time yet: the bounded wait of settle().
+    // Nothing in flight (or its post failed): settle() hands over what has arrived.
     const settled = await this.settle();
     return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
   }
 
-  /** How long the run's end waits for the measurement in flight before the thread takes it over; Infinity: settle() decides. */
   private patienceMs(): number {
-    if (this.recentMs.length === 0) return Infinity;
-    const sorted = [...this.recentMs].sort((a, b) => a - b);
-    return Math.max(250, 3 * sorted[Math.floor(sorted.length / 2)]!);
+    if (this.recentCostMs.length === 0) return 2000;
+    const sorted = [...this.recentCostMs].sort((a, b) => a - b);
+    return Math.max(250, 3 * sorted[Math.floor((sorted.length - 1) / 2)]!);
   }
 
   /** Ends the worker (it disposes its tensors first when it can). */

@@ -19,7 +19,7 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-// Short runs hold their first step until the worker has started (see holdFirstStepForWorker).
+// Short runs hold their first step until the worker has started, and the next until it has measured (see holdFirstStepForWorker).
 afterEach(() => installPlatform(nodePlatform));
 
 const logdir = tempLogdirsPerTest();
@@ -31,7 +31,7 @@ describe('gradscope() measuring in a worker', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(40);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 3, budget: 1000 });
-    await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
+    await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: 1 })], verbose: 0 });
     expect(liveMeasureWorkers()).toBe(0);
     const events = readRuns(dir).get(monitor.runId!)!;
     const steps = ofType(events, 'train-step').map((e) => e.step);
@@ -63,7 +63,8 @@ describe('gradscope() measuring in a worker', () => {
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
+    // Two steps: the first step's snapshot goes to the worker at the second, which waits for its measurement.
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: 1 })], verbose: 0 });
     const measured = ofType(readRuns(dir).get(monitor.runId!)!, 'measurement');
     expect(measured.map((m) => [m.measuredIn, m.layers.map((l) => `${l.layer}:${l.kind}`)])).toEqual([
       ['worker', ['bidi/forward:lstm', 'bidi/backward:lstm', 'stack/cell_0:gru', 'stack/cell_1:simpleRNN']],
@@ -99,7 +100,7 @@ describe('gradscope() measuring in a worker', () => {
     tf.dispose(nan);
     const { xs, ys } = data(24);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker()], verbose: 0 });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: 1 })], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
     expect(ofType(events, 'train-step').length).toBe(6);
     expect(Number.isNaN(ofType(events, 'train-step').at(-1)!.loss)).toBe(true);

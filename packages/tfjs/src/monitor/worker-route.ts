@@ -2,7 +2,7 @@ import type { FailedReply, MeasuredReply } from '../measure-worker/messages.js';
 import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
 import type { RunPlan } from './run-start.js';
-import { WorkerMeasurer, type HeldSnapshot } from './worker-measurer.js';
+import { WorkerMeasurer, type UnmeasuredSnapshot } from './worker-measurer.js';
 
 /** Why a worker cannot measure this model, from its failure reply (the first line: tfjs appends a list of generic reasons). */
 function failure(phase: FailedReply['phase'], message: string): string {
@@ -95,18 +95,18 @@ export class WorkerRoute {
    * for: the snapshot it was to measure is returned, for the thread to
    * measure.
    */
-  async end(): Promise<HeldSnapshot | null> {
+  async end(): Promise<UnmeasuredSnapshot | null> {
     const beside = this.beside;
-    let held: HeldSnapshot | null = null;
+    let unmeasured: UnmeasuredSnapshot | null = null;
     try {
       if (beside) {
         // A 'ready' that has arrived posts the held snapshot, which is then in flight.
         this.handle(beside.take());
-        held = this.beside === beside ? beside.releaseHeld() : null;
-        if (!held && this.beside === beside) {
+        if (this.beside === beside) unmeasured = await beside.releaseHeld();
+        if (!unmeasured && this.beside === beside) {
           const finished = await beside.finish();
           this.landed(finished);
-          held = finished.unfinished;
+          unmeasured = finished.unfinished;
         }
       }
     } finally {
@@ -114,7 +114,7 @@ export class WorkerRoute {
       await beside?.close();
       await this.closing;
     }
-    return held;
+    return unmeasured;
   }
 
   private landed({ replies, gaveUpAfterMs }: { replies: ReturnType<WorkerMeasurer['take']>; gaveUpAfterMs: number | null }): void {

@@ -6,9 +6,10 @@
  * the lowest priority and has lost its core). Either way the snapshot it
  * was to measure is measured on the training thread at the run's end —
  * with that step's weights, not the final ones, which are put back after —
- * and the worker is not waited for. The worker is real; the tests hold
- * back its 'ready', or its measurements past the first two, which makes
- * either case certain on any machine.
+ * and the worker is not waited for (in Node; a page waits, where measuring
+ * on its thread would block it). The worker is real; the tests hold back
+ * its 'ready', or its measurements past the first two (or all of them),
+ * which makes each case certain on any machine.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
@@ -108,7 +109,7 @@ describe('the end of a run measured in a worker', () => {
           const reply = real.poll();
           return reply?.type === 'ready' ? undefined : reply;
         };
-        return { backend: real.backend, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return real.died; } };
+        return { backend: real.backend, threadTakesOver: real.threadTakesOver, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return real.died; } };
       },
     });
     const run = await monitoredRun(2, []);
@@ -121,9 +122,10 @@ describe('the end of a run measured in a worker', () => {
   });
 
   it('with a measurement in flight far past the worker\'s usual time: measures that snapshot on the thread, at its step', async () => {
-    // Training goes on until the worker has measured a third snapshot, whose reply never arrives.
+    // Training goes on for 3 steps after a third snapshot is posted (the monitor posts one only when the last was answered); its reply never arrives.
     const worker = watchWorker({ passMeasured: 2 });
-    const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.measured() >= 3);
+    let after = 0;
+    const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.posted() >= 3 && ++after > 3);
     const steps = ofType(run.events, 'train-step').length;
     expect(steps).toBeLessThan(5000);
     const measured = ofType(run.events, 'measurement');
@@ -134,6 +136,17 @@ describe('the end of a run measured in a worker', () => {
     expect(second! > first! && last! > second! && last! < steps).toBe(true);
     await expectMeasuredAt(run, measured[2]!);
     expectCleanEnd(run, steps, 3);
+    run.dispose();
+  });
+
+  it('with its first measurement in flight and none finished yet: measures that snapshot on the thread after 2 s', async () => {
+    const worker = watchWorker({ passMeasured: 0 });
+    const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.posted() >= 1);
+    const steps = ofType(run.events, 'train-step').length;
+    const measured = ofType(run.events, 'measurement');
+    expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[0, 'thread']]);
+    await expectMeasuredAt(run, measured[0]!);
+    expectCleanEnd(run, steps, 1);
     run.dispose();
   });
 });

@@ -30,6 +30,7 @@ export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
   };
   return {
     backend: 'cpu',
+    threadTakesOver: false,
     post(msg: ToWorker, transfer: ArrayBuffer[] = []) {
       worker.postMessage(msg, transfer);
     },

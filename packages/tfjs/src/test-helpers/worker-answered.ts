@@ -19,22 +19,38 @@ import { installPlatform } from '../platform/platform.js';
 /**
  * Installs the Node platform with its worker's replies read in the
  * background. Returns a callback to pass after the monitor: at the first
- * step of each run it waits for the worker's first answer (at most 60 s).
- * `passMeasured`: how many of the worker's measurements reach the monitor
- * (default all); the later ones are held back for good.
+ * step of each run it waits for the worker's first answer (at most 60 s;
+ * see WatchOptions for more).
  */
-export function holdFirstStepForWorker(options: { passMeasured?: number } = {}): tf.CustomCallback {
+export function holdFirstStepForWorker(options: WatchOptions = {}): tf.CustomCallback {
   return watchWorker(options).holdFirstStep;
 }
 
+interface WatchOptions {
+  /** How many of the worker's measurements reach the monitor (default all); the later ones are held back for good. */
+  passMeasured?: number;
+  /** After the first step, hold each step until the worker has replied with this many measurements (default 0). */
+  untilMeasured?: number;
+}
+
+/** Resolves when `ready()` is true (checked every 5 ms), or after 60 s. */
+function until(ready: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const deadline = Date.now() + 60_000;
+    const check = () => (ready() || Date.now() > deadline ? resolve() : setTimeout(check, 5));
+    check();
+  });
+}
+
 /**
- * holdFirstStepForWorker's parts, for a custom training loop: the
- * callback, the worker's first answer, and how many measurements the
- * worker has replied with so far (held back or not).
+ * holdFirstStepForWorker's parts: the callback, the worker's first answer,
+ * how many snapshots the monitor has posted to it and how many
+ * measurements it has replied with so far (held back or not).
  */
-export function watchWorker(options: { passMeasured?: number } = {}): { holdFirstStep: tf.CustomCallback; answered(): Promise<void>; measured(): number } {
+export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; answered(): Promise<void>; measured(): number; posted(): number } {
   const pass = options.passMeasured ?? Infinity;
   let measured = 0;
+  let posted = 0;
   let answered: Promise<void> = Promise.resolve();
   installPlatform({
     ...nodePlatform,
@@ -53,13 +69,18 @@ export function watchWorker(options: { passMeasured?: number } = {}): { holdFirs
         if (real.died) done();
       };
       const timer = setInterval(drain, 5);
+      timer.unref();
       const stop = () => {
         clearInterval(timer);
         done();
       };
       return {
         backend: real.backend,
-        post: (m, t) => real.post(m, t),
+        threadTakesOver: real.threadTakesOver,
+        post: (m, t) => {
+          if (m.type === 'snapshot') posted++;
+          real.post(m, t);
+        },
         poll: () => {
           drain();
           return early.shift();
@@ -75,19 +96,21 @@ export function watchWorker(options: { passMeasured?: number } = {}): { holdFirs
     },
   });
   let first = true;
+  let answeredNow = false;
   const holdFirstStep = new tf.CustomCallback({
-    onTrainBegin: async () => void (first = true),
+    onTrainBegin: async () => {
+      first = true;
+      answeredNow = false;
+    },
     onBatchEnd: async () => {
-      if (!first) return;
-      first = false;
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(resolve, 60_000);
-        void answered.then(() => {
-          clearTimeout(timeout);
-          resolve();
-        });
-      });
+      if (first) {
+        first = false;
+        void answered.then(() => (answeredNow = true));
+        await until(() => answeredNow);
+      } else if (measured < (options.untilMeasured ?? 0)) {
+        await until(() => measured >= options.untilMeasured!);
+      }
     },
   });
-  return { holdFirstStep, answered: () => answered, measured: () => measured };
+  return { holdFirstStep, answered: () => answered, measured: () => measured, posted: () => posted };
 }

@@ -58,6 +58,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   });
   return {
     backend: null,
+    threadTakesOver: true,
     post(msg: ToWorker, transfer: ArrayBuffer[] = []) {
       port1.postMessage(msg, transfer);
     },
