@@ -3,11 +3,14 @@
  * How accurate the per-step norms ‖J_t‖ are: the per-step Lanczos with its
  * defaults (cold, and warm-started from a first run on the same maps),
  * against a 256-step run of the same Lanczos (tolerance 0), for freshly
- * initialised models and after 30 training steps. Not part of npm run bench
- * (about a minute); the numbers are quoted in RESULTS.md.
+ * initialised models and after 30 training steps; and as the monitor runs
+ * it, a chain of CHAIN training steps each measured warm from the previous
+ * measurement, worst over the chain. Not part of npm run bench (a few
+ * minutes); the numbers are quoted in RESULTS.md.
  *
- *   node bench/accuracy.mjs [--before <dir>]   <dir>: a tree made by bench/at-commit.sh,
- *                                              whose spectralNorm is compared as well
+ *   node bench/accuracy.mjs [--before <dir>] [--cells lstm,gru,simpleRNN]
+ *     <dir>: a tree made by bench/at-commit.sh, whose spectralNorm is compared as well;
+ *     --cells: some of the cells (each takes minutes: 7 reference runs)
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -20,30 +23,59 @@ import { buildModel, makeData, useBackend } from './lib/models.mjs';
 
 const i = process.argv.indexOf('--before');
 const before = i > 0 ? await import(pathToFileURL(path.resolve(process.argv[i + 1], 'packages/core/dist/spectral-norm.js')).href) : null;
+const CHAIN = 5;
+
+/** The probe's Jacobian sequence of the model's recurrent cell (and its linearisation); free with `free`. */
+function sequenceOf(model, xs) {
+  const targets = findRecurrentLayers(model);
+  const records = probeRun(model, targets, xs);
+  const built = buildCellSequence(targets[0].cells[0], records[0][0], 'analytic');
+  const free = () => {
+    built.sequence.dispose();
+    records.flat().forEach((r) => r.x.dispose() || r.sPrev.dispose() || r.mask?.dispose());
+  };
+  return { ...built, free };
+}
+
+const reference = async (op) => (await batchedLanczos(op, { iterations: 256, tolerance: 0, checkEvery: 256, vectors: 'none', seed: 7 })).sigma;
+const worstOf = (ref, xs) => Math.max(...xs.map((x, k) => (ref[k] - x) / ref[k]));
+
 await useBackend('wasm');
-for (const cell of ['lstm', 'gru', 'simpleRNN']) {
+const c = process.argv.indexOf('--cells');
+const cells = c > 0 ? process.argv[c + 1].split(',') : ['lstm', 'gru', 'simpleRNN'];
+for (const cell of cells) {
   for (const train of [0, 30]) {
     const model = buildModel(cell, 128, 100);
     const data = makeData(32, 100);
     for (let s = 0; s < train; s++) await model.trainOnBatch(data.xs, data.ys);
-    const targets = findRecurrentLayers(model);
-    const records = probeRun(model, targets, data.xs.slice(0, 8));
-    const { sequence, linearization } = buildCellSequence(targets[0].cells[0], records[0][0], 'analytic');
+    const { sequence, linearization, free } = sequenceOf(model, data.xs.slice(0, 8));
     const op = sequence.all();
-    // Cold as measureModel runs it: from the cell's structural start where it has one (SimpleRNN).
+    // Cold as measureModel runs it: from the cell's structural start where it has one (SimpleRNN), not trusted as warm.
     const start = linearization?.startVectors?.();
-    const reference = (await batchedLanczos(op, { iterations: 256, tolerance: 0, checkEvery: 256, vectors: 'none', seed: 7 })).sigma;
-    const worst = (xs) => Math.max(...xs.map((x, k) => (reference[k] - x) / reference[k])).toExponential(1);
-    const first = await stepNorms(sequence, { vectors: true });
+    const cold = start ? { start, warm: false } : {};
+    const ref = await reference(op);
+    const worst = (xs) => worstOf(ref, xs).toExponential(1);
+    const first = await stepNorms(sequence, { ...cold, vectors: true });
     const warm = await stepNorms(sequence, { start: first.vectors });
-    first.vectors.dispose();
     const old = before ? `, at --before ${worst(await before.spectralNorm(op))}` : '';
-    const cold = worst(await spectralNorm(op, start ? { start } : {}));
+    const coldWorst = worst(await spectralNorm(op, cold));
     const random = start ? `, cold from a random start ${worst(await spectralNorm(op))}` : '';
     start?.dispose();
-    console.log(`${cell} n=128 T=100 S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${cold}${random}, warm ${worst(warm.stepNorm.flat())}${old}`);
-    sequence.dispose();
-    records.flat().forEach((r) => r.x.dispose() || r.sPrev.dispose() || r.mask?.dispose());
+    free();
+    // The monitor's path from the cold measurement on: a training step, then a measurement warm from the previous one.
+    let vectors = first.vectors;
+    let chain = 0;
+    for (let s = 0; s < CHAIN; s++) {
+      await model.trainOnBatch(data.xs, data.ys);
+      const next = sequenceOf(model, data.xs.slice(0, 8));
+      const measured = await stepNorms(next.sequence, { start: vectors, vectors: true });
+      vectors.dispose();
+      vectors = measured.vectors;
+      chain = Math.max(chain, worstOf(await reference(next.sequence.all()), measured.stepNorm.flat()));
+      next.free();
+    }
+    vectors.dispose();
+    console.log(`${cell} n=128 T=100 S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${coldWorst}${random}, warm ${worst(warm.stepNorm.flat())}, warm over ${CHAIN} further training steps ${chain.toExponential(1)}${old}`);
     model.dispose();
   }
 }

@@ -51,6 +51,8 @@ export interface SequenceAnalysis extends ProductNorms {
 export interface AnalyzeOptions extends ProductNormsOptions {
   /** Warm start [S·T, 1, n] for the per-step Lanczos, e.g. the previous measurement's `stepVectors`. */
   stepStart?: tf.Tensor3D;
+  /** Whether `stepStart` is a warm start (default true) or a cold guess such as a cell's structural start (see spectralNorm's `warm`). */
+  stepStartWarm?: boolean;
   /** Return `stepVectors` for the next measurement's `stepStart`. */
   stepVectors?: boolean;
 }
@@ -73,8 +75,8 @@ export interface AnalyzeOptions extends ProductNormsOptions {
  */
 export async function analyzeSequence(seq: JacobianSequence, options: AnalyzeOptions = {}): Promise<SequenceAnalysis> {
   checkSequence('analyzeSequence', seq);
-  checkKnownKeys('analyzeSequence', options, [...PROPAGATE_KEYS, 'stepStart', 'stepVectors']);
-  const { stepStart, stepVectors, ...propagateOptions } = options;
+  checkKnownKeys('analyzeSequence', options, [...PROPAGATE_KEYS, 'stepStart', 'stepStartWarm', 'stepVectors']);
+  const { stepStart, stepStartWarm, stepVectors, ...propagateOptions } = options;
   const lanczos = {
     ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
@@ -84,7 +86,8 @@ export async function analyzeSequence(seq: JacobianSequence, options: AnalyzeOpt
   if (stepStart !== undefined) checkShape('analyzeSequence', 'option stepStart', stepStart.shape, [samples * steps, 1, size]);
   // The vectors are wanted for the next measurement, or for the propagation's first direction.
   const needVectors = stepVectors === true || options.start === undefined;
-  const norms = await stepNorms(seq, { ...lanczos, ...(stepStart ? { start: stepStart } : {}), ...(needVectors ? { vectors: true } : {}) });
+  const start = stepStart ? { start: stepStart, ...(stepStartWarm !== undefined ? { warm: stepStartWarm } : {}) } : {};
+  const norms = await stepNorms(seq, { ...lanczos, ...start, ...(needVectors ? { vectors: true } : {}) });
   const all = norms.vectors;
   let propagation;
   try {

@@ -32,7 +32,7 @@ function diagonalBatch(kinds: ('slow' | 'fast')[]): { maps: tf.Tensor3D; start: 
 
 const worstError = (sigma: ArrayLike<number>) => Math.max(...Array.from(sigma, (x) => 1 - x));
 
-describe('stragglers of a mostly converged batch get more steps', () => {
+describe('maps still running at `iterations` get up to `stragglerIterations`', () => {
   it('2 slow maps among 8: they run past 32 steps and end closer to σ_max than at 32', async () => {
     const kinds: ('slow' | 'fast')[] = ['fast', 'slow', 'fast', 'fast', 'fast', 'slow', 'fast', 'fast'];
     const { maps, start } = diagonalBatch(kinds);
@@ -59,12 +59,16 @@ describe('stragglers of a mostly converged batch get more steps', () => {
     tf.dispose([maps, start]);
   });
 
-  it('a batch that is mostly slow stops at 32 steps: the extension would cost the whole batch', async () => {
+  it('a batch that is mostly slow runs on as a whole: no share of the batch stops the extension', async () => {
+    // (Until the cold stopping rule needed four quiet checks, a batch more
+    // than half unsettled at 32 stopped there; with four, a trained
+    // SimpleRNN's whole batch is unsettled at 32 and 4e-3 short.)
     const kinds: ('slow' | 'fast')[] = ['slow', 'slow', 'slow', 'fast', 'slow', 'slow', 'slow', 'slow'];
     const { maps, start } = diagonalBatch(kinds);
     const before = tf.memory().numTensors;
     const result = await batchedLanczos(denseOperator(maps), { iterations: 32, stragglerIterations: 48, tolerance: 1e-6, checkEvery: 4, vectors: 'approximate', seed: 1, start });
-    expect(result.steps).toBe(32);
+    expect(result.steps).toBeGreaterThan(32);
+    expect(worstError(result.sigma)).toBeLessThan(2e-7);
     expect(result.vectors!.shape).toEqual([8, 1, n]);
     result.vectors!.dispose();
     expect(tf.memory().numTensors).toBe(before);

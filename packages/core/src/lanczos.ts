@@ -50,16 +50,22 @@ export interface LanczosSettings {
   /** Maximum number of Golub–Kahan steps; capped at the operator size, where the Krylov space is complete. */
   iterations: number;
   /**
-   * Steps the last stragglers may take beyond `iterations` (capped at the
-   * operator size too): when at the `iterations` check at most
-   * STRAGGLER_SHARE of the batch is still running, those maps continue to
-   * this many steps; otherwise the run ends there. Default: `iterations`.
+   * Steps the maps still running at `iterations` may take (capped at the
+   * operator size too). `iterations` alone decides whether the bases are
+   * kept (iterations ≥ size: exact); this only lets the last maps run on.
+   * Default: `iterations`.
    */
   stragglerIterations?: number;
   /** A map has settled when its σ moved by at most tolerance·σ between two checks. */
   tolerance: number;
   /** Steps between convergence checks (each check is one download of the new α, β). */
   checkEvery: number;
+  /**
+   * Settled checks in a row before a map may leave the batch (and before
+   * the run may end): default COLD_QUIET_CHECKS; spectralNorm passes
+   * WARM_QUIET_CHECKS for a warm start.
+   */
+  quietChecks?: number;
   /** Start vectors [B, 1, n]; zero or non-finite rows fall back to the seeded random vector. */
   start?: tf.Tensor3D | undefined;
   /**
@@ -91,19 +97,27 @@ export interface LanczosResult {
 
 /** Fraction of the running maps that must have settled before they are dropped (a select costs about one step). */
 const COMPACT_FRACTION = 1 / 8;
-/** Consecutive settled checks before a map may leave the batch. */
-const LEAVE_AFTER = 2;
 /**
- * Largest share of the batch still running at the `iterations` check for
- * which the stragglers get `stragglerIterations`. Why a share: on a fresh
- * LSTM or GRU a few percent of the maps have a top singular value that 32
- * steps only approach (errors up to 4e-3 against a 256-step run) and 48
- * reach to 1e-7, so continuing them costs little; on a fresh SimpleRNN
- * every map's top values cluster within 1e-4 of each other, 48 steps are
- * no more accurate than 32 (2.0e-3 → 1.8e-3, n = 64, measured), and
- * continuing the whole batch would cost half as much again for nothing.
+ * Settled checks in a row (4 steps apart) before a map may leave, from a
+ * cold start. Why four: an estimate can sit still for two or three checks
+ * before the next singular value appears — on a fresh GRU a few maps of
+ * 800 paused on σ₂ (6e-4–2.8e-3 below σ₁); on a SimpleRNN after 30
+ * training steps, whose top ten singular values lie within 2%, the
+ * estimate creeps by less than 1e-6 per check while still 1e-3 short.
+ * Measured on those 800 maps against a 256-step run (bench/accuracy.mjs,
+ * n = 128, T = 100, stragglers to 64 steps): two quiet checks leave
+ * 2.8e-3 (fresh GRU) and 1.4e-3 (trained SimpleRNN), three 5.9e-4 and
+ * 1.1e-4, four 1.0e-7 and 1.5e-6 (and the fresh LSTM 2.7e-4 → 1.5e-7);
+ * four cost a cold run 20–30% more operator work than two.
  */
-const STRAGGLER_SHARE = 1 / 2;
+export const COLD_QUIET_CHECKS = 4;
+/**
+ * The same for a warm start (the previous measurement's vectors, which a
+ * cold run with COLD_QUIET_CHECKS settled first): two. On the maps above,
+ * warm runs with two checks after a four-check cold run end within 8.5e-7
+ * in 12 steps (four checks: 20 steps). One is not enough (see WARM_MIX).
+ */
+export const WARM_QUIET_CHECKS = 2;
 
 /**
  * Weight of the seeded pool vector added to a warm start (then normalised).
@@ -128,6 +142,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   const regular = Math.min(settings.iterations, size);
   const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
   const keepBasis = settings.vectors === 'exact' || regular >= size;
+  const leaveAfter = settings.quietChecks ?? COLD_QUIET_CHECKS;
   // Dropping maps needs select(); with full bases the problem is small (n ≤ iterations) anyway.
   const canCompact = !keepBasis && typeof op.select === 'function';
   // Fresh start and restart directions: seeded, shared by the whole batch
@@ -228,27 +243,24 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       await coefficients.read(pending, taken, active);
       for (const t of pending) if (t !== betaPrev) t.dispose();
       pending = [];
-      const settled = coefficients.settle(taken, active, settings.tolerance);
-      // At the regular cap, stragglers continue only when they are few.
-      const capped = taken === regular && settled.filter((x) => !x).length > STRAGGLER_SHARE * batch;
-      // The run ends early only when every map has settled twice in a row,
-      // as a single map must before it leaves (below): one quiet check ended
-      // a warm start on the same maps at step 4 even where its estimate sat
-      // on the second singular value (see WARM_MIX).
-      const done = active.every((b) => (coefficients.streak[b] as number) >= LEAVE_AFTER);
-      if (last || capped || done) {
+      coefficients.settle(taken, active, settings.tolerance);
+      // The run ends early only when every map has settled as often in a
+      // row as a single map must before it leaves (below): one quiet check
+      // ended a warm start on the same maps at step 4 even where its
+      // estimate sat on the second singular value (see WARM_MIX).
+      const done = active.every((b) => (coefficients.streak[b] as number) >= leaveAfter);
+      if (last || done) {
         history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);
         break;
       }
-      // A map leaves for good only after two settled checks in a row: Ritz
-      // values can stall for a few steps before the next jump (a cluster of
-      // top singular values), and one quiet check let ~1 map in 800 stop
-      // 3e-3 short on a trained LSTM.
-      const positions = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) >= LEAVE_AFTER);
+      // A map leaves for good only after `leaveAfter` settled checks in a
+      // row: Ritz values can stall for a few checks before the next jump
+      // (see COLD_QUIET_CHECKS).
+      const positions = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) >= leaveAfter);
       if (!canCompact || positions.length < COMPACT_FRACTION * rows) continue;
       const leaving = positions.map((r) => active[r] as number);
       history?.finish(leaving, coefficients.ritzCoefficients(leaving, taken), taken);
-      const keep = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) < LEAVE_AFTER);
+      const keep = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) < leaveAfter);
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
       [v, uPrev, betaPrev, scale] = [gather(v), gather(uPrev), gather(betaPrev), gather(scale)];
       active = keep.map((r) => active[r] as number);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchedLanczos, WARM_MIX, type LanczosSettings } from './lanczos.js';
+import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX, WARM_QUIET_CHECKS, type LanczosSettings } from './lanczos.js';
 import { denseOperator, type BatchedOperator } from './operator.js';
 import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './validate.js';
 
@@ -10,9 +10,10 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  *
  * | option     | default          | meaning |
  * |------------|------------------|---------|
- * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the last stragglers may take up to 48 steps, when at most half of the batch is still running at step 32 (see lanczos.ts); an explicit `iterations` is a hard cap |
- * | tolerance  | 1e-6             | relative: a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at two checks in a row; 0 runs all `iterations` |
- * | start      | seeded random    | warm-start vectors [B, 1, n], e.g. the previous training step's vectors; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
+ * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the maps still running at step 32 may take up to 64 steps (see lanczos.ts); an explicit `iterations` is a hard cap |
+ * | tolerance  | 1e-6             | relative: a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at four checks in a row, two after a warm start (see COLD_QUIET_CHECKS in lanczos.ts); 0 runs all `iterations` |
+ * | start      | seeded random    | start vectors [B, 1, n]; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
+ * | warm       | true with start  | whether `start` is a warm start (the previous call's vectors on slightly changed maps: two quiet checks end a map) or a cold guess, e.g. from the map's structure (four, as from a random start) |
  * | seed       | 1                | seed of the start and restart vectors |
  *
  * Accuracy: float32 arithmetic on the device bounds the relative error at a
@@ -26,6 +27,7 @@ export interface SpectralNormOptions {
   tolerance?: number;
   start?: tf.Tensor3D;
   seed?: number;
+  warm?: boolean;
 }
 
 export interface SpectralNormWithVector {
@@ -35,10 +37,15 @@ export interface SpectralNormWithVector {
   vectors: tf.Tensor3D;
 }
 
-const KNOWN = ['iterations', 'tolerance', 'start', 'seed'] as const;
+const KNOWN = ['iterations', 'tolerance', 'start', 'seed', 'warm'] as const;
 const DEFAULT_MAX_ITERATIONS = 32;
-/** Steps the stragglers of a mostly converged batch may take by default (see STRAGGLER_SHARE in lanczos.ts). */
-const DEFAULT_STRAGGLER_ITERATIONS = 48;
+/**
+ * Steps the maps still running at step 32 may take by default. Why 64: a
+ * SimpleRNN after 30 training steps has its top ten singular values within
+ * 2%; from the structural start 48 steps leave the worst of 800 maps
+ * 1.1e-4 short, 64 steps 1.5e-6 (bench/accuracy.mjs's maps, tolerance 0).
+ */
+const DEFAULT_STRAGGLER_ITERATIONS = 64;
 const DEFAULT_TOLERANCE = 1e-6;
 const CHECK_EVERY = 4;
 
@@ -79,9 +86,12 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
   const seed = checkInteger(fn, 'seed', options.seed ?? 1, 0, 2 ** 32 - 1);
   if (options.start !== undefined) checkShape(fn, 'option start', options.start.shape, [op.batch, 1, op.size]);
   const stragglerIterations = options.iterations === undefined ? Math.min(op.size, DEFAULT_STRAGGLER_ITERATIONS) : iterations;
-  // A warm start keeps a share of the seeded vector: it cannot inherit a paused estimate (see WARM_MIX).
+  // A given start keeps a share of the seeded vector: it cannot inherit a paused estimate (see WARM_MIX).
   const start = options.start !== undefined ? { start: options.start, startMix: WARM_MIX } : {};
-  return { iterations, stragglerIterations, tolerance, seed, ...start, checkEvery: CHECK_EVERY, vectors };
+  if (options.warm !== undefined && typeof options.warm !== 'boolean') throw new Error(`${fn}: option warm must be true or false, got ${String(options.warm)}`);
+  const warm = options.start !== undefined && options.warm !== false;
+  const quietChecks = warm ? WARM_QUIET_CHECKS : COLD_QUIET_CHECKS;
+  return { iterations, stragglerIterations, tolerance, seed, ...start, checkEvery: CHECK_EVERY, quietChecks, vectors };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;

@@ -13,6 +13,8 @@ export interface StepNormOptions {
   iterations?: number;
   tolerance?: number;
   seed?: number;
+  /** Whether `start` is a warm start (default true; see spectralNorm's `warm`). */
+  warm?: boolean;
   /** Warm start [S·T, 1, n] (index s·T + t), e.g. `vectors` of the previous call on slightly different maps. */
   start?: tf.Tensor3D;
   /** Also return approximate top right-singular vectors of every J_t as `vectors` [S·T, 1, n] (the caller disposes). */
@@ -28,7 +30,7 @@ export async function stepNorms(
   options: StepNormOptions = {},
 ): Promise<{ stepNorm: number[][]; logBound: number[][]; beta: number[]; vectors?: tf.Tensor3D }> {
   checkSequence('stepNorms', seq);
-  checkKnownKeys('stepNorms', options, ['iterations', 'tolerance', 'seed', 'start', 'vectors']);
+  checkKnownKeys('stepNorms', options, ['iterations', 'tolerance', 'seed', 'warm', 'start', 'vectors']);
   const { samples, steps } = seq;
   const { vectors: wantVectors, ...lanczos } = options;
   let flat: number[];

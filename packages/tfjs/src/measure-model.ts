@@ -99,7 +99,8 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
             analysis = await analyzeSequence(sequence, {
               ...(options.k === undefined ? {} : { k: options.k }),
               ...(options.cache ? { stepVectors: true } : {}),
-              ...(stepStart ? { stepStart } : {}),
+              // A structural start is a guess, checked as strictly as a random one.
+              ...(stepStart ? { stepStart, stepStartWarm: cached !== undefined } : {}),
             });
           } finally {
             structural?.dispose();

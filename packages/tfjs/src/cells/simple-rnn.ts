@@ -49,26 +49,28 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
   };
 }
 
-/** Power of φ' in the structural start: high enough to single out the top units, as measured on n = 128 (bench/accuracy.mjs). */
-const START_POWER = 32;
-
 /**
- * Where a cold per-step Lanczos starts for SimpleRNN: v = (φ'/max φ')^p Rᵀ per row.
+ * Where a cold per-step Lanczos starts for SimpleRNN: the row of Rᵀ of the
+ * unit with the largest φ' (per row of the batch).
  *
  * Why: the row map is v ↦ (v R) ⊙ φ', so with R orthogonal (tfjs's default
  * initialiser, and near it early in training) its singular values are the
  * φ' themselves, clustered just below 1 for every unit with a small
- * pre-activation. From a random start 32 Lanczos steps leave ‖J_t‖ ~2e-3
- * short on an untrained n = 128 SimpleRNN; this start already weighs the
- * top units most (v R = (φ'/max)^p when R is orthogonal), and leaves
- * 2–4e-4. Rows whose φ' vanish give zero rows, which the Lanczos replaces
- * with its random start.
+ * pre-activation (on an untrained n = 128 SimpleRNN the top four within
+ * 4e-6–1e-3 of each other), and the right-singular vector of the largest
+ * is that unit's row of Rᵀ (v R = e_k). Lanczos cannot separate such a
+ * cluster from a start that mixes it (a random one, or the earlier
+ * (φ'/max)^32-weighted sum of rows, which weighs the top ten units almost
+ * equally: 3.5e-4 short after 32 steps on the 800 maps of
+ * bench/accuracy.mjs); from this start the worst is 8e-7 after 12 steps.
+ * After training R is no longer orthogonal and the start only a good
+ * guess, which the Lanczos then improves like any other. Rows whose φ'
+ * all vanish give the first unit's row, a valid start still.
  */
 function structuralStart(dAct: tf.Tensor3D, recurrentT: tf.Tensor2D): tf.Tensor3D {
   const [rows, , n] = dAct.shape;
-  const top = tf.max(tf.abs(dAct), 2, true);
-  const weights = tf.pow(tf.div(tf.abs(dAct), tf.maximum(top, 1e-30)), START_POWER);
-  return tf.reshape(tf.matMul(tf.reshape(weights, [rows, n]), recurrentT), [rows, 1, n]) as tf.Tensor3D;
+  const top = tf.argMax(tf.abs(tf.reshape(dAct, [rows, n])), 1);
+  return tf.reshape(tf.gather(recurrentT, top), [rows, 1, n]) as tf.Tensor3D;
 }
 
 /**
