@@ -74,10 +74,35 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
     }
   };
 
+  // Snapshots: a mailbox of one. A snapshot that arrives while the worker
+  // measures replaces the one waiting (which is answered 'skipped'), so the
+  // worker always goes on with the newest and never works through stale ones.
+  let waiting: SnapshotMessage | null = null;
+  let running: Promise<void> | null = null;
+  const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const drain = async () => {
+    for (;;) {
+      // Messages that arrived during the last measurement are delivered first: the newest is then waiting.
+      await nextTask();
+      const next = waiting;
+      waiting = null;
+      if (!next) break;
+      await measure(next);
+    }
+    running = null;
+  };
+  const receive = (msg: SnapshotMessage) => {
+    if (waiting) host.post({ type: 'skipped', step: waiting.step });
+    waiting = msg;
+    running ??= drain();
+  };
+
   return async (msg) => {
     if (msg.type === 'init') await start(msg);
-    else if (msg.type === 'snapshot') await measure(msg);
+    else if (msg.type === 'snapshot') receive(msg);
     else if (msg.type === 'close') {
+      waiting = null;
+      await running;
       cache.dispose();
       model?.dispose();
       if (probe) tf.dispose([probe.xs, probe.ys ?? []].flat());

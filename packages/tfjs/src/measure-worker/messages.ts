@@ -69,6 +69,12 @@ export interface MeasuredReply {
   numTensors: number;
 }
 
+/** A snapshot not measured: a newer one arrived while the worker was busy (the worker measures the newest). */
+export interface SkippedReply {
+  type: 'skipped';
+  step: number;
+}
+
 /**
  * Something failed. 'start' and 'rebuild' (the worker cannot reproduce the
  * model) and 'weights' (the snapshot does not fit the rebuilt model) mean
@@ -82,4 +88,4 @@ export interface FailedReply {
   step?: number;
 }
 
-export type FromWorker = ReadyReply | MeasuredReply | FailedReply;
+export type FromWorker = ReadyReply | MeasuredReply | SkippedReply | FailedReply;

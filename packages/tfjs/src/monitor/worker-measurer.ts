@@ -38,7 +38,10 @@ export class WorkerUnusable extends Error {}
  * rather than queueing stale ones — and hands back the worker's replies.
  */
 export class WorkerMeasurer {
-  private busy = false;
+  /** Steps of the snapshots posted and not yet answered (measured, skipped or failed). */
+  private readonly unanswered = new Set<number>();
+  /** A snapshot being read back and posted. */
+  private reading = false;
   private ready = false;
   private readonly startedAt = Date.now();
   /**
@@ -48,12 +51,14 @@ export class WorkerMeasurer {
    */
   private early: HeldSnapshot | null = null;
   /**
-   * The snapshot the worker is measuring, its values copied until the
-   * reply (one more copy of the needed weights, outside tfjs: the tensor
-   * count does not move): at the run's end a worker that has lost its core
-   * is not waited for, the thread measures this snapshot instead.
+   * The newest snapshot posted, its values copied until its reply (one more
+   * copy of the needed weights, outside tfjs: the tensor count does not
+   * move): at the run's end a worker that has lost its core is not waited
+   * for, the thread measures this snapshot instead.
    */
-  private inFlight: (UnmeasuredSnapshot & { postedAt: number }) | null = null;
+  private newest: (UnmeasuredSnapshot & { postedAt: number }) | null = null;
+  /** When the worker last answered (a measurement ends, the next begins). */
+  private lastReplyAt = 0;
   private closed = false;
   /** The snapshot being read back and posted (post() never rejects). */
   private posting: Promise<void> = Promise.resolve();
@@ -100,9 +105,19 @@ export class WorkerMeasurer {
     return new WorkerMeasurer(link, layersNeeded(model, targets, probe));
   }
 
-  /** True when a snapshot would be measured now (the worker has answered the last one). */
+  /**
+   * True when a snapshot can be taken now: once the worker is ready, at
+   * every due step — the worker keeps the newest one waiting while it
+   * measures and goes on with it, so it never waits for the training
+   * thread's next step boundary; before, only the first (held until ready).
+   */
   get idle(): boolean {
-    return !this.busy;
+    return this.ready ? !this.reading : this.early === null;
+  }
+
+  /** Something posted or held is not answered yet. */
+  private get busy(): boolean {
+    return this.unanswered.size > 0 || this.reading || this.early !== null;
   }
 
   /**
@@ -113,7 +128,6 @@ export class WorkerMeasurer {
    */
   async snapshot(step: number, epoch: number, gradNormHistory: readonly number[]): Promise<void> {
     const held = { clones: cloneWeights(this.needed), step, epoch, gradNormHistory: [...gradNormHistory] };
-    this.busy = true;
     if (!this.ready) {
       if (this.early) disposeClones(this.early.clones);
       this.early = held;
@@ -133,11 +147,6 @@ export class WorkerMeasurer {
       this.deferred = null;
     }
     for (let r = this.link.poll(); r; r = this.link.poll()) {
-      if (r.type === 'measured') {
-        this.longestMs = Math.max(this.longestMs, r.durationMs);
-        if (this.measuredCount++ > 0) this.recentCostMs.push(r.cpuMs ?? r.durationMs);
-        if (this.recentCostMs.length > 8) this.recentCostMs.shift();
-      }
       if (r.type === 'ready') {
         this.ready = true;
         const early = this.early;
@@ -145,16 +154,24 @@ export class WorkerMeasurer {
         if (early) this.posting = this.post(early);
         continue;
       }
-      this.busy = false;
-      this.inFlight = null;
-      replies.push(r);
+      this.lastReplyAt = Date.now();
+      if (r.type === 'measured') {
+        this.longestMs = Math.max(this.longestMs, r.durationMs);
+        if (this.measuredCount++ > 0) this.recentCostMs.push(r.cpuMs ?? r.durationMs);
+        if (this.recentCostMs.length > 8) this.recentCostMs.shift();
+      }
+      if ('step' in r && r.step !== undefined) {
+        this.unanswered.delete(r.step);
+        if (this.newest?.step === r.step) this.newest = null;
+      } else {
+        this.forgetPosted(); // the worker cannot measure at all
+      }
+      if (r.type !== 'skipped') replies.push(r);
     }
     if (this.link.died && (this.busy || !this.ready)) {
-      this.busy = false;
-      this.inFlight = null;
+      this.forgetPosted();
       replies.push({ type: 'failed', phase: 'start', message: `the worker stopped${this.ready ? '' : ' while starting'}: ${this.link.died.message}` });
     } else if (!this.ready && Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) {
-      this.busy = false;
       replies.push({ type: 'failed', phase: 'start', message: `the worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s` });
     }
     if (replies.some((r) => r.type === 'failed' && r.phase !== 'measure') && this.early) {
@@ -194,7 +211,6 @@ export class WorkerMeasurer {
     if (this.ready || !this.early || !this.link.threadTakesOver) return null;
     const { clones, step, epoch, gradNormHistory } = this.early;
     this.early = null;
-    this.busy = false;
     return { step, epoch, gradNormHistory, weights: (await readClones(clones)).weights };
   }
 
@@ -217,24 +233,30 @@ export class WorkerMeasurer {
       return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
     }
     const patience = this.patienceMs();
-    while (this.busy && this.inFlight && Date.now() < this.inFlight.postedAt + patience) {
+    // The newest snapshot waits for the measurement before it: its time counts from when that one ended.
+    const deadline = () => Math.max(this.newest!.postedAt, this.lastReplyAt) + patience;
+    while (this.newest && Date.now() < deadline()) {
       await sleep(5);
       replies.push(...this.take());
     }
-    if (this.busy && this.inFlight) {
+    if (this.newest) {
       // A last look: a reply may have arrived during the final sleep.
       await sleep(0);
       replies.push(...this.take());
     }
-    if (this.busy && this.inFlight) {
-      const { postedAt: _postedAt, ...unfinished } = this.inFlight;
-      this.inFlight = null;
-      this.busy = false;
+    if (this.newest) {
+      const { postedAt: _postedAt, ...unfinished } = this.newest;
+      this.forgetPosted();
       return { replies, unfinished, gaveUpAfterMs: null };
     }
-    // Nothing in flight (or its post failed): settle() hands over what has arrived.
-    const settled = await this.settle();
-    return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
+    // The newest has landed; an older one still in flight is not waited for (the newest supersedes it).
+    this.forgetPosted();
+    return { replies, unfinished: null, gaveUpAfterMs: null };
+  }
+
+  private forgetPosted(): void {
+    this.unanswered.clear();
+    this.newest = null;
   }
 
   private patienceMs(): number {
@@ -248,7 +270,7 @@ export class WorkerMeasurer {
     this.closed = true;
     if (this.early) disposeClones(this.early.clones);
     this.early = null;
-    this.inFlight = null;
+    this.forgetPosted();
     try {
       this.link.post({ type: 'close' });
     } catch {
@@ -257,19 +279,22 @@ export class WorkerMeasurer {
     await this.link.terminate();
   }
 
-  /** Reads the clones back (disposing them) and posts the values, keeping a copy until the reply; a failure is handed out by the next take(). */
+  /** Reads the clones back (disposing them) and posts the values, keeping a copy of the newest until its reply; a failure is handed out by the next take(). */
   private async post(held: HeldSnapshot): Promise<void> {
     const { clones, step, epoch, gradNormHistory } = held;
+    this.reading = true;
     try {
       const { weights, transfer } = await readClones(clones);
       if (this.closed) return;
       // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
       const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
       this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory }, transfer);
-      this.inFlight = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
+      this.unanswered.add(step);
+      this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
     } catch (err) {
-      this.busy = false;
       this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step };
+    } finally {
+      this.reading = false;
     }
   }
 }
