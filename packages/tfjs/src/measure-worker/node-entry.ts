@@ -65,7 +65,7 @@ function threadCpuMs(): number | null {
 const port = (workerData as { port: MessagePort }).port;
 const cpuKnown = threadCpuMs() !== null;
 const handle = measureHandler({ selectBackend, post: (reply) => port.postMessage(reply), ...(cpuKnown ? { cpuMs: () => threadCpuMs() ?? 0 } : {}) });
-// One message at a time, in order: the thread sends a snapshot only after the previous reply.
+// In order; a snapshot only lands in the handler's mailbox (measure-handler.ts), so the next message is read at once.
 let chain = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
   chain = chain.then(() => handle(msg));

@@ -33,9 +33,10 @@ export class WorkerUnusable extends Error {}
 
 /**
  * The training thread's side of measuring in a worker: it sends the model
- * once, then at most one snapshot at a time — only when the worker has
- * answered the previous one (`idle`), so a slow measurement skips steps
- * rather than queueing stale ones — and hands back the worker's replies.
+ * once, then a snapshot at every due step once the worker is ready (the
+ * worker keeps only the newest waiting while it measures: a slow
+ * measurement skips steps rather than queueing stale ones), and hands back
+ * the worker's replies.
  */
 export class WorkerMeasurer {
   /** Steps of the snapshots posted and not yet answered (measured, skipped or failed). */
