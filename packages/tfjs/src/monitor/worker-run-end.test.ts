@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureModel } from '../measure-model.js';
-import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -101,21 +101,9 @@ function expectCleanEnd(run: Awaited<ReturnType<typeof monitoredRun>>, steps: nu
 
 describe('the end of a run measured in a worker', () => {
   it("before the worker has started: measures the first step's snapshot on the thread, with the first step's weights", async () => {
-    let started = false;
-    installPlatform({
-      ...nodePlatform,
-      async startMeasureWorker() {
-        const real = await startNodeMeasureWorker();
-        started = true;
-        const poll = () => {
-          const reply = real.poll();
-          return reply?.type === 'ready' ? undefined : reply;
-        };
-        return { backend: real.backend, threadTakesOver: real.threadTakesOver, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return real.died; } };
-      },
-    });
+    const worker = watchWorker({ withholdReady: true });
     const run = await monitoredRun(2, []);
-    expect(started).toBe(true);
+    expect(worker.started()).toBe(true);
     const measured = ofType(run.events, 'measurement');
     expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[0, 'thread']]);
     await expectMeasuredAt(run, measured[0]!);

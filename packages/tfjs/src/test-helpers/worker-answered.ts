@@ -31,6 +31,8 @@ interface WatchOptions {
   passMeasured?: number;
   /** After the first step, hold each step until the worker has replied with this many measurements (default 0). */
   untilMeasured?: number;
+  /** The worker's 'ready' never reaches the monitor: a worker that has not started yet, for good. */
+  withholdReady?: boolean;
 }
 
 /** Resolves when `ready()` is true (checked every 5 ms), or after 60 s. */
@@ -43,19 +45,21 @@ function until(ready: () => boolean): Promise<void> {
 }
 
 /**
- * holdFirstStepForWorker's parts: the callback, the worker's first answer,
- * how many snapshots the monitor has posted to it and how many
+ * holdFirstStepForWorker's parts: the callback, whether a worker was
+ * started, how many snapshots the monitor has posted to it and how many
  * measurements it has replied with so far (held back or not).
  */
-export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; answered(): Promise<void>; measured(): number; posted(): number } {
+export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; posted(): number } {
   const pass = options.passMeasured ?? Infinity;
   let measured = 0;
   let posted = 0;
+  let started = false;
   let answered: Promise<void> = Promise.resolve();
   installPlatform({
     ...nodePlatform,
     async startMeasureWorker(): Promise<MeasureWorkerLink> {
       const real = await startNodeMeasureWorker();
+      started = true;
       const early: FromWorker[] = [];
       let done: () => void = () => {};
       answered = new Promise<void>((resolve) => (done = resolve));
@@ -63,6 +67,7 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
         for (let r = real.poll(); r; r = real.poll()) {
           // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
           if (r.type === 'measured' && ++measured > pass) continue;
+          if (r.type === 'ready' && options.withholdReady) continue;
           early.push(r);
           if (r.type === 'ready' || r.type === 'failed') done();
         }
@@ -112,5 +117,5 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
       }
     },
   });
-  return { holdFirstStep, answered: () => answered, measured: () => measured, posted: () => posted };
+  return { holdFirstStep, started: () => started, measured: () => measured, posted: () => posted };
 }
