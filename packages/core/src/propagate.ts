@@ -157,7 +157,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
   const logDiagonal = Array.from({ length: samples }, () => Array.from({ length: steps }, () => new Array<number>(k)));
   const next = new Float64Array(k * k);
 
-  let block: tf.Tensor3D = tf.tensor3d(Float32Array.from(q), [samples, k, size]);
+  let block: tf.Tensor3D = tf.tensor3d(new Float32Array(q), [samples, k, size]);
   try {
     for (let t = 0; t < steps; t++) {
       const op = seq.step(t);
@@ -205,7 +205,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
         const sigma = (trackers[s] as TopSingularValueTracker).update(m);
         (logProduct[s] as number[])[t] = big === 0 ? -Infinity : Math.log(sigma) + (logScale[s] as number);
       }
-      block = tf.tensor3d(Float32Array.from(q), [samples, k, size]);
+      block = tf.tensor3d(new Float32Array(q), [samples, k, size]);
     }
   } finally {
     block.dispose();
