@@ -1,5 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bidiagonalGram, bidiagonalTopSingularValue, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
+
+/**
+ * What the coefficients are: 'bidiagonal', Golub–Kahan's α, β of J itself
+ * (σ = σ_max of the bidiagonal); 'tridiagonal', a symmetric Lanczos's
+ * diagonal α and off-diagonal β of J Jᵀ (σ = √λ_max, see gram-lanczos.ts).
+ */
+export type CoefficientForm = 'bidiagonal' | 'tridiagonal';
+
+/** σ from the first j coefficients of either form; `lower` a σ known to be at or below it. */
+function topValue(form: CoefficientForm, alpha: Float64Array, beta: Float64Array, j: number, lower = NaN): number {
+  if (form === 'bidiagonal') return bidiagonalTopSingularValue(alpha, beta, j, lower);
+  for (let i = 0; i < j; i++) {
+    if (!Number.isFinite(alpha[i] as number) || (i < j - 1 && !Number.isFinite(beta[i] as number))) return NaN;
+  }
+  return Math.sqrt(Math.max(0, topEigenvalueAbove(alpha, beta, j, lower * lower)));
+}
 
 /**
  * The host side of the batched Golub–Kahan–Lanczos: the α, β coefficients
@@ -18,7 +34,7 @@ export class LanczosCoefficients {
   /** Consecutive checks at which each map had settled. */
   readonly streak: Int32Array;
 
-  constructor(batch: number, steps: number) {
+  constructor(batch: number, steps: number, private readonly form: CoefficientForm = 'bidiagonal') {
     this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
     this.beta = Array.from({ length: batch }, () => new Float64Array(steps));
     this.sigma = new Float64Array(batch).fill(NaN);
@@ -63,9 +79,9 @@ export class LanczosCoefficients {
       // started near its answer (a warm start) can have two quiet checks,
       // and leave, after 8 steps rather than 12.
       let previous = this.sigma[b] as number;
-      if (Number.isNaN(previous) && taken > 2) previous = bidiagonalTopSingularValue(alpha, beta, taken - 2);
+      if (Number.isNaN(previous) && taken > 2) previous = topValue(this.form, alpha, beta, taken - 2);
       // The previous value is a lower bound (interlacing): the search starts there.
-      const value = bidiagonalTopSingularValue(alpha, beta, taken, previous);
+      const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
       const settled = Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
@@ -76,14 +92,16 @@ export class LanczosCoefficients {
 
   /**
    * Coefficients y [maps.length, taken] (float32, row-major) of the top Ritz
-   * vector in the Lanczos basis v_1..v_taken: the top eigenvector of BᵀB.
+   * vector in the Lanczos basis v_1..v_taken: the top eigenvector of BᵀB
+   * (of the tridiagonal, in the 'tridiagonal' form).
    * A map with a non-finite σ gets NaN coefficients.
    */
   ritzCoefficients(maps: number[], taken: number): Float32Array {
     const out = new Float32Array(maps.length * taken);
     maps.forEach((b, row) => {
-      const { d, e } = bidiagonalGram(this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken);
-      // σ² is the top eigenvalue of BᵀB, found at this check (to an ulp of the square root).
+      const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
+      const { d, e } = this.form === 'bidiagonal' ? bidiagonalGram(alpha, beta, taken) : { d: alpha, e: beta };
+      // σ² is the top eigenvalue of BᵀB (or of the tridiagonal itself), found at this check (to an ulp of the square root).
       const s = this.sigma[b] as number;
       out.set(tridiagonalEigenvector(d, e, taken, Number.isFinite(s) ? s * s : NaN), row * taken);
     });

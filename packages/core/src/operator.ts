@@ -15,6 +15,15 @@ export interface BatchedOperator {
   apply(v: tf.Tensor3D): tf.Tensor3D;
   applyTranspose(v: tf.Tensor3D): tf.Tensor3D;
   /**
+   * Optional: rows w ↦ apply(applyTranspose(w)), i.e. (J Jᵀ w)ᵀ, where a
+   * map's structure makes it cheaper than the two applications — for a
+   * SimpleRNN, J Jᵀ is D (Rᵀ R) D with Rᵀ R formed once, one matrix product
+   * instead of two. The per-step Lanczos then runs on J Jᵀ (see
+   * gram-lanczos.ts). Only for exact products: a map that blends with the
+   * identity must give m·JJᵀ + (1 − m)·I with m 0 or 1.
+   */
+  applyOuter?(w: tf.Tensor3D): tf.Tensor3D;
+  /**
    * Optional: the maps at `rows` (ascending indices into this batch) as an
    * operator of their own, which owns what it gathered (dispose it). The
    * batched Lanczos uses it to stop paying for maps that have converged.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX, WARM_QUIET_CHECKS, type LanczosSettings } from './lanczos.js';
+import { runLanczos } from './gram-lanczos.js';
 import { denseOperator, type BatchedOperator } from './operator.js';
 import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './validate.js';
 
@@ -106,7 +107,7 @@ export async function spectralNorm(x: tf.Tensor | BatchedOperator, options: Spec
   const fn = 'spectralNorm';
   const { op, owned, single } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'none'));
+    const result = await runLanczos(op, spectralNormSettings(fn, op, options, 'none'));
     const norms = Array.from(result.sigma);
     return single ? (norms[0] as number) : norms;
   } finally {
@@ -146,7 +147,7 @@ export async function spectralNormWithVector(
 export async function spectralNormWithWarmVector(op: BatchedOperator, options: SpectralNormOptions = {}): Promise<SpectralNormWithVector> {
   const fn = 'spectralNormWithWarmVector';
   asOperator(fn, op);
-  const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'approximate'));
+  const result = await runLanczos(op, spectralNormSettings(fn, op, options, 'approximate'));
   if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
   return { norms: Array.from(result.sigma), vectors: result.vectors };
 }

@@ -29,6 +29,8 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     size: lin.stateSize,
     apply: (v) => tf.tidy(() => blend(f, v, lin.apply(f, v))),
     applyTranspose: (v) => tf.tidy(() => blend(f, v, lin.applyTranspose(f, v))),
+    // A mask of 0 or 1 per row blends J Jᵀ with I exactly as it blends J (m² = m).
+    ...(lin.applyOuter ? { applyOuter: (w: tf.Tensor3D) => tf.tidy(() => blend(f, w, lin.applyOuter!(f, w))) } : {}),
     // The same maps restricted to some rows (the batched Lanczos drops
     // converged maps this way): one gather per factor.
     select(rows) {

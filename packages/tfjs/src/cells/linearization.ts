@@ -29,6 +29,8 @@ export interface CellLinearization {
   statistics?: Factors;
   apply(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
   applyTranspose(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
+  /** apply(applyTranspose(w)) in fewer products, where the cell's structure allows (see BatchedOperator.applyOuter). */
+  applyOuter?(f: Factors, w: tf.Tensor3D): tf.Tensor3D;
   /** Activation kinds of the gates, for gate statistics. */
   activations: Record<string, { kind: ActivationKind; name: string }>;
   /** Tensors held in closures (weights); disposed with the factors. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spectralNorm } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCellSequence } from '../cell-jacobians.js';
+import { buildCellSequence, cellJacobians } from '../cell-jacobians.js';
 import { probeRun, disposeRecord } from '../probe-run.js';
 import { findRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -34,5 +34,42 @@ describe('SimpleRNN structural Lanczos start', () => {
     expect(tf.memory().numTensors).toBe(before);
     xs.dispose();
     model.dispose();
+  });
+});
+
+describe('SimpleRNN J Jᵀ in one product (applyOuter)', () => {
+  it('equals w·(J Jᵀ) of the autodiff Jacobians in float64, masked steps (J = I) included', async () => {
+    const n = 6;
+    const [s, t] = [3, 5];
+    const layer = tf.layers.simpleRNN({ units: n, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
+    const xs = probeInputs(s, t, 3, 6);
+    tf.tidy(() => void layer.apply(xs));
+    const mask = tf.tensor2d([[1, 1, 0, 1, 1], [0, 1, 1, 1, 1], [1, 0, 0, 1, 1]]);
+    const before = tf.memory().numTensors;
+    const [analytic] = cellJacobians(layer, xs, { method: 'analytic', mask });
+    const [reference] = cellJacobians(layer, xs, { method: 'autodiff', dense: true, mask });
+    const op = analytic!.sequence.all();
+    expect(op.applyOuter).toBeTypeOf('function');
+    const w = tf.randomNormal([s * t, 1, n], 0, 1, 'float32', 8) as tf.Tensor3D;
+    const outerT = tf.tidy(() => op.applyOuter!(w));
+    const got = outerT.dataSync();
+    outerT.dispose();
+    const [jacobians, rows] = [reference!.dense!.dataSync(), w.dataSync()];
+    let worst = 0;
+    for (let b = 0; b < s * t; b++) {
+      // (J Jᵀ w)_i = Σ_k J_ik Σ_l J_lk w_l, in float64.
+      const jw = Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, l) => jacobians[b * n * n + l * n + k]! * rows[b * n + l]!).reduce((x, y) => x + y, 0));
+      for (let i = 0; i < n; i++) {
+        const want = jw.reduce((sum, v, k) => sum + jacobians[b * n * n + i * n + k]! * v, 0);
+        worst = Math.max(worst, Math.abs(got[b * n + i]! - want));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([w, reference!.dense!]);
+    analytic!.sequence.dispose();
+    reference!.sequence.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xs, mask]);
+    layer.dispose();
   });
 });

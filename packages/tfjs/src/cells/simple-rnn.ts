@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
 import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
-import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights } from './linearization.js';
+import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
  * Everything gradscope knows about tfjs's SimpleRNN cell: its forward step,
@@ -29,6 +29,8 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
   // A snapshot of R: later training steps must not change a measurement.
   const recurrent = tf.clone(readCellWeights(cell).recurrent);
   const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
+  // Rᵀ R, for J Jᵀ = D (Rᵀ R) D in one product per Lanczos step (see applyOuter below).
+  const gram = tf.matMul(recurrentT, recurrent) as tf.Tensor2D;
   let kind: ReturnType<typeof activationJacobian>['kind'] = 'diagonal';
   const factors = tf.tidy(() => {
     const a = simpleRNNPreActivation({ ...readCellWeights(cell), recurrent }, x, hPrev);
@@ -41,11 +43,20 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
     stateSize: recurrent.shape[0],
     factors,
     activations: { activation: { kind, name } },
-    held: [recurrent, recurrentT],
+    held: [recurrent, recurrentT, gram],
     apply: (f, v) => applyActivation(kind, factor(f, 'dAct'), rowsTimes(v, recurrent)) as tf.Tensor3D,
     applyTranspose: (f, v) =>
       rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrentT),
-    ...(kind === 'diagonal' ? { startVectors: () => tf.tidy(() => structuralStart(factors.dAct, recurrentT)) } : {}),
+    ...(kind === 'diagonal'
+      ? {
+          startVectors: () => tf.tidy(() => structuralStart(factors.dAct, recurrentT)),
+          // Rows: w ↦ apply(applyTranspose(w)) = (((w ⊙ φ′) Rᵀ) R) ⊙ φ′ = ((w ⊙ φ′)(Rᵀ R)) ⊙ φ′.
+          applyOuter: (f: Factors, w: tf.Tensor3D) => {
+            const d = factor(f, 'dAct');
+            return tf.mul(rowsTimes(tf.mul(w, d) as tf.Tensor3D, gram), d) as tf.Tensor3D;
+          },
+        }
+      : {}),
   };
 }
 

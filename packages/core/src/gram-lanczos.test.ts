@@ -1,0 +1,142 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canRunOnGram, gramLanczos } from './gram-lanczos.js';
+import { batchedLanczos } from './lanczos.js';
+import { denseOperator, type BatchedOperator, type SelectedOperator } from './operator.js';
+import { selectRows } from './rows.js';
+import { spectralNorm, spectralNormSettings, spectralNormWithWarmVector } from './spectral-norm.js';
+import { gaussianMatrix, matmul64, maxRelativeError, normalSource, randomOrthogonal, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/**
+ * Dense maps J_b [B, n, n] (float32 values) with applyOuter from J Jᵀ formed
+ * in float64 here, as a cell that knows its structure would: the operator the
+ * Gram Lanczos runs on, and the float64 σ_max of every map.
+ */
+function gramOperator(maps: Float64Array[], n: number): { op: BatchedOperator; exact: number[]; dispose(): void } {
+  const batch = maps.length;
+  const flat = new Float32Array(batch * n * n);
+  const outer = new Float32Array(batch * n * n);
+  maps.forEach((m, b) => {
+    flat.set(m, b * n * n);
+    const mt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) mt[j * n + i] = m[i * n + j] as number;
+    outer.set(matmul64(m, mt, n, n, n), b * n * n);
+  });
+  const j = tf.tensor3d(flat, [batch, n, n]);
+  const jjt = tf.tensor3d(outer, [batch, n, n]);
+  const make = (jm: tf.Tensor3D, gm: tf.Tensor3D): BatchedOperator => ({
+    ...denseOperator(jm),
+    // Rows: w ↦ w (J Jᵀ), J Jᵀ symmetric.
+    applyOuter: (w) => tf.matMul(w, gm),
+    select(rows): SelectedOperator {
+      const [pj, pg] = [selectRows(jm, rows), selectRows(gm, rows)];
+      return { ...make(pj, pg), dispose: () => tf.dispose([pj, pg]) };
+    },
+  });
+  return { op: make(j, jjt), exact: maps.map((m) => topSingularValue(m, n, n)), dispose: () => tf.dispose([j, jjt]) };
+}
+
+/** SimpleRNN-like maps D_b R (row b of D diagonal in (0, 1]) with R orthogonal: top singular values clustered just below 1. */
+function clusteredMaps(batch: number, n: number, seed: number, scale = 1): Float64Array[] {
+  const next = normalSource(seed);
+  const r = randomOrthogonal(n, next);
+  return Array.from({ length: batch }, () => {
+    const d = Array.from({ length: n }, () => 1 - 0.05 * Math.abs(next()));
+    return toFloat32(r.map((x, k) => scale * (d[Math.floor(k / n)] as number) * x));
+  });
+}
+
+const BOUND = 2e-6;
+
+describe('the per-step Lanczos on J Jᵀ (gram-lanczos.ts)', () => {
+  it('σ_max of Gaussian and of clustered SimpleRNN-like maps agrees with a float64 SVD, as Golub–Kahan does, and runs as many steps', async () => {
+    const next = normalSource(5);
+    const n = 48;
+    for (const maps of [Array.from({ length: 12 }, () => toFloat32(gaussianMatrix(n, n, next))), clusteredMaps(12, n, 9)]) {
+      const { op, exact, dispose } = gramOperator(maps, n);
+      const before = tf.memory().numTensors;
+      const settings = spectralNormSettings('test', op, {}, 'none');
+      expect(canRunOnGram(op, settings)).toBe(true);
+      const gram = await gramLanczos(op, settings);
+      const golub = await batchedLanczos(op, settings);
+      expect(maxRelativeError(Array.from(gram.sigma), exact)).toBeLessThan(BOUND);
+      expect(maxRelativeError(Array.from(golub.sigma), exact)).toBeLessThan(BOUND);
+      // Same Krylov spaces, same stopping rule: the same number of steps give or take a check.
+      expect(Math.abs(gram.steps - golub.steps)).toBeLessThanOrEqual(4);
+      expect(tf.memory().numTensors).toBe(before);
+      dispose();
+    }
+  });
+
+  it('warm vectors are right singular vectors (‖J v‖ = σ) and warm-start the next run on changed maps', async () => {
+    const n = 40;
+    const first = gramOperator(clusteredMaps(10, n, 3), n);
+    const { norms, vectors } = await spectralNormWithWarmVector(first.op);
+    expect(maxRelativeError(norms, first.exact)).toBeLessThan(BOUND);
+    const images = tf.tidy(() => tf.sqrt(tf.sum(tf.square(first.op.apply(vectors)), -1)).dataSync());
+    expect(maxRelativeError(Array.from(images), first.exact)).toBeLessThan(1e-4);
+    const changed = gramOperator(clusteredMaps(10, n, 3, 1.001), n);
+    const warm = await spectralNormWithWarmVector(changed.op, { start: vectors });
+    expect(maxRelativeError(warm.norms, changed.exact)).toBeLessThan(BOUND);
+    tf.dispose([vectors, warm.vectors]);
+    first.dispose();
+    changed.dispose();
+  });
+
+  it('J Jᵀ = I breaks down at every step and still gives σ = 1; a zero map gives 0, a NaN map NaN', async () => {
+    const n = 36;
+    const eye = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+    const orthogonal = toFloat32(randomOrthogonal(n, normalSource(2)));
+    const nan = new Float64Array(n * n).fill(0.5);
+    nan[7] = NaN;
+    const { op, dispose } = gramOperator([eye, orthogonal, new Float64Array(n * n), nan], n);
+    const sigma = await spectralNorm(op);
+    expect(Math.abs(sigma[0]! - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(sigma[1]! - 1)).toBeLessThan(1e-6);
+    expect(sigma[2]).toBe(0);
+    expect(sigma[3]).toBeNaN();
+    dispose();
+  });
+
+  it('a start in an invariant subspace without the top singular vector restarts at the breakdown and still finds σ_max', async () => {
+    const n = 40;
+    // J = diag(1, 3, 3, …): from e₁, J Jᵀ e₁ = e₁ and the first step breaks down exactly.
+    const j = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) j[i * n + i] = i === 0 ? 1 : 3;
+    const { op, dispose } = gramOperator([j], n);
+    const start = tf.tensor3d(Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0)), [1, 1, n]);
+    const settings = { ...spectralNormSettings('test', op, {}, 'none'), start, startMix: 0 };
+    const { sigma } = await gramLanczos(op, settings);
+    expect(Math.abs(sigma[0]! - 3) / 3).toBeLessThan(1e-6);
+    start.dispose();
+    dispose();
+  });
+
+  it('maps whose σ² leaves float32 range (σ = 1e12, 1e-12) are measured by Golub–Kahan instead, with their vectors', async () => {
+    const n = 40;
+    const next = normalSource(11);
+    const base = Array.from({ length: 3 }, () => toFloat32(gaussianMatrix(n, n, next)));
+    const maps = [base[0]!, toFloat32(base[1]!.map((x) => x * 1e12)), toFloat32(base[2]!.map((x) => x * 1e-12))];
+    const { op, exact, dispose } = gramOperator(maps, n);
+    // Without the fallback the squares overflow (σ⁴ ≈ 1e48) and underflow.
+    const { norms, vectors } = await spectralNormWithWarmVector(op);
+    expect(maxRelativeError(norms, exact)).toBeLessThan(BOUND);
+    const images = tf.tidy(() => tf.sqrt(tf.sum(tf.square(op.apply(vectors)), -1)).dataSync());
+    expect(maxRelativeError(Array.from(images), exact)).toBeLessThan(1e-4);
+    vectors.dispose();
+    dispose();
+  });
+
+  it('is not used where a basis is kept (exact vectors, or as many steps as the size)', () => {
+    const { op, dispose } = gramOperator(clusteredMaps(2, 8, 1), 8);
+    expect(canRunOnGram(op, spectralNormSettings('test', op, {}, 'none'))).toBe(false); // 8 steps on size 8: exact
+    expect(canRunOnGram(denseOperator(tf.zeros([1, 40, 40]) as tf.Tensor3D), { iterations: 32, tolerance: 1e-6, checkEvery: 4, vectors: 'none', seed: 1 })).toBe(false);
+    dispose();
+  });
+});

@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LanczosCoefficients } from './lanczos-coefficients.js';
+import { batchedLanczos, COLD_QUIET_CHECKS, type LanczosResult, type LanczosSettings } from './lanczos.js';
+import type { BatchedOperator, SelectedOperator } from './operator.js';
+import { gaussianArray } from './random.js';
+import { RitzHistory } from './ritz-history.js';
+import { BREAKDOWN, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
+
+/**
+ * The per-step Lanczos on J Jᵀ instead of on J, for operators that can apply
+ * J Jᵀ in one product (`applyOuter`; a SimpleRNN's D (RᵀR) D): a symmetric
+ * Lanczos whose tridiagonal T has the eigenvalues σ², so σ_max = √λ_max(T).
+ *
+ * Why: Golub–Kahan pays an `apply` and an `applyTranspose` per step, two
+ * [B, n]·[n, n] products for a SimpleRNN, and about 30 small kernels of
+ * bookkeeping; this pays one product and about 15. After j steps from
+ * u₁ = J v₁ its Krylov space is J·K_j(JᵀJ, v₁), so its Ritz values are those
+ * Golub–Kahan reaches from v₁ in the same number of steps, and the same
+ * stopping rule (checks, quiet checks, stragglers, compaction) gives the same
+ * accuracy at half the work per step.
+ *
+ *   w = JJᵀ u_j − β_{j−1} u_{j−1},  α_j = u_j·w,  w −= α_j u_j,  β_j = ‖w‖,  u_{j+1} = w / β_j
+ *
+ * The vectors are left singular vectors (J v = σ u). A start (right vectors,
+ * as the previous measurement left them) becomes J v; the right vectors the
+ * caller wants are Jᵀ u / σ, one applyTranspose at the end.
+ *
+ * Range: the squares live in float32 on the device. λ = σ² and the squared
+ * entries summed in ‖w‖ (~σ⁴) stay normal for σ in about [1e-9, 1e9]; maps
+ * whose σ falls outside [1e-8, 1e8] (or is NaN) are measured again by Golub–Kahan,
+ * which holds only numbers of the size of σ (see lanczos.ts). Breakdown
+ * (β below BREAKDOWN of the largest coefficient, e.g. J Jᵀ = I) restarts from
+ * a fresh seeded vector with β recorded as 0, as Golub–Kahan does.
+ */
+
+/** σ outside this range is measured again by Golub–Kahan (see above). */
+const RANGE = [1e-8, 1e8] as const;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Whether `settings` on `op` can run on J Jᵀ: the operator offers it and the run keeps no basis. */
+export function canRunOnGram(op: BatchedOperator, settings: LanczosSettings): boolean {
+  return typeof op.applyOuter === 'function' && settings.vectors !== 'exact' && Math.min(settings.iterations, op.size) < op.size;
+}
+
+/** The per-step Lanczos: on J Jᵀ where the operator offers it cheaply, else Golub–Kahan on J. */
+export async function runLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
+  return canRunOnGram(op, settings) ? gramLanczos(op, settings) : batchedLanczos(op, settings);
+}
+
+/** Unit rows of `w`; rows whose norm is 0 or not finite become the matching row of `fallback`. */
+function unitOr(w: tf.Tensor3D, fallback: tf.Tensor3D): tf.Tensor3D {
+  const norm = rowNorm(w);
+  const good = tf.cast(tf.greater(norm, 0), 'float32') as tf.Tensor3D; // false for NaN
+  const finite = tf.cast(tf.isFinite(norm), 'float32') as tf.Tensor3D;
+  const keep = tf.mul(good, finite) as tf.Tensor3D;
+  const unit = scaleRows(tf.mul(safeReciprocal(norm), keep) as tf.Tensor3D, tf.where(tf.isFinite(w), w, tf.zerosLike(w)) as tf.Tensor3D);
+  return tf.add(unit, scaleRows(tf.sub(1, keep) as tf.Tensor3D, fallback)) as tf.Tensor3D;
+}
+
+export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
+  if (!canRunOnGram(op, settings)) throw new Error('gramLanczos: the operator has no applyOuter, or the run keeps a basis (use batchedLanczos)');
+  const outer = (o: BatchedOperator, u: tf.Tensor3D) => o.applyOuter!(u);
+  const { batch, size } = op;
+  const regular = Math.min(settings.iterations, size);
+  const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
+  const leaveAfter = settings.quietChecks ?? COLD_QUIET_CHECKS;
+  const canCompact = typeof op.select === 'function';
+  const pool = tf.tensor3d(unitRows(gaussianArray((steps + 1) * size, settings.seed), size), [steps + 1, 1, size]);
+  const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
+  const spread = (row: tf.Tensor3D, rows: number) => scaleRows(tf.ones([rows, 1, 1]), row);
+  const coefficients = new LanczosCoefficients(batch, steps, 'tridiagonal');
+  const history = settings.vectors === 'approximate' ? new RitzHistory() : null;
+
+  let active = range(batch);
+  let current: BatchedOperator = op;
+  let selected: SelectedOperator | null = null;
+  // u₁: J v for a given start v (then a share of the seeded vector, see WARM_MIX), else the seeded vector.
+  let u = tf.tidy(() => {
+    const fallback = spread(poolRow(0), batch);
+    if (settings.start === undefined) return fallback;
+    const image = op.apply(unitOr(settings.start, fallback));
+    const mixed = tf.add(unitOr(image, fallback), tf.mul(fallback, settings.startMix ?? 0)) as tf.Tensor3D;
+    return unitOr(mixed, fallback);
+  });
+  let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
+  let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
+  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
+  let pending: tf.Tensor3D[] = [];
+  let taken = 0;
+  let work = 0;
+  const replace = <T extends tf.Tensor>(old: T, next: T): T => {
+    old.dispose();
+    return next;
+  };
+
+  try {
+    for (let j = 0; j < steps; j++) {
+      const last = j === steps - 1;
+      const rows = active.length;
+      history?.push(u, active);
+      const out = tf.tidy(() => {
+        let w = tf.sub(outer(current, u), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
+        const alpha = tf.sum(tf.mul(u, w), -1, true) as tf.Tensor3D;
+        if (last) return { alpha, s: scale };
+        w = tf.sub(w, scaleRows(alpha, u)) as tf.Tensor3D;
+        const beta = tf.sqrt(tf.sum(tf.square(w), -1, true)) as tf.Tensor3D;
+        // The map's scale: the largest α so far (α = uᵀ JJᵀ u ≥ 0 is at most λ_max, and reaches it as the run converges).
+        const s = tf.maximum(scale, alpha) as tf.Tensor3D;
+        // Arithmetic rather than tf.where: fewer kernels per step, and a
+        // NaN β (never ≤ anything) is no breakdown: it divides through and
+        // keeps the row NaN.
+        const broken = tf.cast(tf.lessEqual(beta, tf.mul(s, BREAKDOWN)), 'float32') as tf.Tensor3D;
+        const kept = tf.sub(1, broken) as tf.Tensor3D;
+        const inverse = tf.div(kept, tf.add(beta, broken)) as tf.Tensor3D;
+        const next = tf.add(scaleRows(inverse, w), scaleRows(broken, poolRow(j + 1))) as tf.Tensor3D;
+        return { alpha, s, next, beta: tf.mul(beta, kept) as tf.Tensor3D };
+      });
+      taken = j + 1;
+      work += rows;
+      pending.push(out.alpha);
+      if (out.beta && out.next) {
+        pending.push(out.beta);
+        scale = replace(scale, out.s);
+        uPrev = replace(uPrev, u);
+        u = out.next;
+        if (!pending.includes(betaPrev)) betaPrev.dispose();
+        betaPrev = out.beta;
+      }
+
+      if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
+      await coefficients.read(pending, taken, active);
+      for (const t of pending) if (t !== betaPrev) t.dispose();
+      pending = [];
+      coefficients.settle(taken, active, settings.tolerance);
+      // The same rule as Golub–Kahan's (see lanczos.ts): every map quiet `leaveAfter` times in a row ends the run.
+      const done = active.every((b) => (coefficients.streak[b] as number) >= leaveAfter);
+      if (last || done) {
+        history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);
+        break;
+      }
+      const positions = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) >= leaveAfter);
+      if (!canCompact || positions.length < rows / 8) continue;
+      const leaving = positions.map((r) => active[r] as number);
+      history?.finish(leaving, coefficients.ritzCoefficients(leaving, taken), taken);
+      const keep = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) < leaveAfter);
+      const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
+      [u, uPrev, betaPrev, scale] = [gather(u), gather(uPrev), gather(betaPrev), gather(scale)];
+      active = keep.map((r) => active[r] as number);
+      selected?.dispose();
+      selected = op.select!(active);
+      current = selected;
+    }
+    selected?.dispose();
+    selected = null;
+
+    const sigma = coefficients.sigma;
+    // Right vectors v = Jᵀu / ‖Jᵀu‖ (a zero map keeps a zero row: the next start falls back to the seeded vector).
+    let vectors: tf.Tensor3D | undefined;
+    if (history) {
+      const left = history.result(batch, size);
+      vectors = tf.tidy(() => {
+        const right = op.applyTranspose(left);
+        return scaleRows(safeReciprocal(rowNorm(right)), right);
+      });
+      left.dispose();
+    }
+    // NaN too: an overflow of the squares gives NaN here where Golub–Kahan gives the value (a map with NaN entries gives NaN again).
+    const outside = range(batch).filter((b) => {
+      const s = sigma[b] as number;
+      return s !== 0 && !(s >= RANGE[0] && s <= RANGE[1]);
+    });
+    if (outside.length > 0) vectors = await remeasure(op, settings, outside, sigma, vectors);
+    return vectors ? { sigma, steps: taken, work, vectors } : { sigma, steps: taken, work };
+  } finally {
+    for (const t of [pool, u, uPrev, betaPrev, scale, ...pending]) t.dispose();
+    selected?.dispose();
+    history?.dispose();
+  }
+}
+
+/**
+ * Golub–Kahan on the maps `rows` (σ out of the squares' range): their σ is
+ * written into `sigma`; returns `vectors` with their rows replaced (a new
+ * tensor, the old one disposed), or undefined when none were wanted.
+ */
+async function remeasure(op: BatchedOperator, settings: LanczosSettings, rows: number[], sigma: Float64Array, vectors: tf.Tensor3D | undefined): Promise<tf.Tensor3D | undefined> {
+  const subset = op.select ? op.select(rows) : null;
+  const picked = subset ? rows : range(op.batch);
+  const start = settings.start ? selectRows(settings.start, picked) : undefined;
+  try {
+    const { start: _start, ...rest } = settings;
+    const result = await batchedLanczos(subset ?? op, { ...rest, ...(start ? { start } : {}), vectors: vectors ? 'approximate' : 'none' });
+    const wanted = new Set(rows);
+    picked.forEach((b, i) => {
+      if (wanted.has(b)) sigma[b] = result.sigma[i] as number;
+    });
+    if (!vectors || !result.vectors) return vectors;
+    const values = Float32Array.from(vectors.dataSync());
+    const fresh = result.vectors.dataSync();
+    const size = op.size;
+    picked.forEach((b, i) => {
+      if (wanted.has(b)) values.set(fresh.subarray(i * size, (i + 1) * size), b * size);
+    });
+    result.vectors.dispose();
+    const replaced = tf.tensor3d(values, vectors.shape);
+    vectors.dispose();
+    return replaced;
+  } finally {
+    start?.dispose();
+    subset?.dispose();
+  }
+}
