@@ -44,7 +44,9 @@ export class RitzHistory {
       while (end < this.steps.length && this.steps[end]!.maps === maps) end++;
       const partial = tf.tidy(() => {
         const terms = this.steps.slice(start, end).map(({ v }, offset) => {
-          const column = Float32Array.from(maps, (b) => (this.coefficients.get(b) as Float32Array)[start + offset] ?? 0);
+          // A plain loop: Float32Array.from with a map function walks an iterator (~10× slower on 800 maps).
+          const column = new Float32Array(maps.length);
+          for (let i = 0; i < maps.length; i++) column[i] = (this.coefficients.get(maps[i] as number) as Float32Array)[start + offset] ?? 0;
           return scaleRows(tf.tensor3d(column, [maps.length, 1, 1]), v);
         });
         return terms.length === 1 ? terms[0]! : tf.addN(terms);

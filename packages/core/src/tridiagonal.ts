@@ -165,6 +165,22 @@ function bisectTop(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lo: nu
  * too. For a repeated eigenvalue the result is some unit vector of its
  * eigenspace, which is all any caller needs.
  */
+/**
+ * The factorisation's work arrays, kept between calls: a measurement asks
+ * for one eigenvector per map (400–800 of them, m ≤ 64), and six fresh
+ * typed arrays per call cost more than the solve. sup2 and swapped start at
+ * zero (only pivoting rows write them).
+ */
+let scratch = { diag: new Float64Array(0), sub: new Float64Array(0), sup: new Float64Array(0), sup2: new Float64Array(0), swapped: new Uint8Array(0) };
+function factorScratch(m: number): typeof scratch {
+  if (scratch.diag.length < m) {
+    scratch = { diag: new Float64Array(m), sub: new Float64Array(m), sup: new Float64Array(m), sup2: new Float64Array(m), swapped: new Uint8Array(m) };
+  }
+  scratch.sup2.fill(0, 0, m);
+  scratch.swapped.fill(0, 0, m);
+  return scratch;
+}
+
 export function tridiagonalEigenvector(
   d: ArrayLike<number>,
   e: ArrayLike<number>,
@@ -181,11 +197,7 @@ export function tridiagonalEigenvector(
   const tiny = Math.max(EPS * norm, SAFE_MIN);
 
   // dgttrf on (T − λI): diag, sub (lower), sup (first upper), sup2 (second upper, from pivoting).
-  const diag = new Float64Array(m);
-  const sub = new Float64Array(m - 1);
-  const sup = new Float64Array(m - 1);
-  const sup2 = new Float64Array(Math.max(m - 2, 0));
-  const swapped = new Uint8Array(m - 1);
+  const { diag, sub, sup, sup2, swapped } = factorScratch(m);
   for (let i = 0; i < m; i++) diag[i] = (d[i] as number) - lambda;
   for (let i = 0; i < m - 1; i++) {
     sub[i] = e[i] as number;
