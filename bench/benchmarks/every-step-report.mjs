@@ -20,12 +20,17 @@ function cells(v, reason, n) {
   return [formatRange(v.ratio, 3), formatRange(v.secondHalf, 3), fmtInterval(v.interval), `${v.perRun} (1 per ${fmtInterval(n / v.perRun)} steps)`, whereText(v.where)];
 }
 
+function afterText(v) {
+  if (!v) return '';
+  return v.afterStart ? `step ${fmtInterval(v.afterStart.startStep)}, then 1 per ${v.afterStart.stepsPer.toFixed(2)} steps` : '—';
+}
+
 function table(grid) {
   const reason = grid.worker.reason;
   return [
-    '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | second half, worker | interval, worker | per run, worker | measured in, worker | ratio, thread | second half, thread | interval, thread | per run, thread | measured in, thread |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason, r.n).join(' | ')} | ${cells(r.variants.thread, reason, r.n).join(' | ')} |`),
+    '| cell | n | T | steps × rounds | plain run (ms) | ratio, worker | second half, worker | interval, worker | per run, worker | measured in, worker | after start, worker | ratio, thread | second half, thread | interval, thread | per run, thread | measured in, thread |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...grid.rows.map((r) => `| ${r.cell}${r.focus ? ' ¹' : ''} | ${r.units} | ${r.steps} | ${r.n} × ${r.rounds} | ${r.plainMs.toFixed(0)} | ${cells(r.variants.worker, reason, r.n).join(' | ')} | ${afterText(r.variants.worker)} | ${cells(r.variants.thread, reason, r.n).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -47,7 +52,8 @@ function verdict(grid) {
   const enough = Math.ceil(row.n / DONE_WHEN.interval) - 1;
   const holds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval && v.perRun >= enough;
   const what = grid.worker.supported ? 'with the worker' : `on the training thread: ${grid.worker.reason}`;
-  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough}) (${what})` };
+  const after = v.afterStart ? `; from the worker's first measurement after step 0 (step ${fmtInterval(v.afterStart.startStep)}, median) to the end: 1 per ${v.afterStart.stepsPer.toFixed(2)} steps` : '';
+  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough})${after} (${what})` };
 }
 
 /**
@@ -68,6 +74,7 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '- **second half**: the same ratio over the second half of the runs only (from the end of the middle step to the end of fit), past the run\'s start and the first measurements: closer to what a long run pays per step.',
     '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
     '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
+    '- **after start, worker**: the step of the first snapshot the worker measured after step 0\'s (how many steps the worker\'s start took: loading tfjs and wasm in the thread, rebuilding the model, the cold first measurement), and the steps per measurement from there to the run\'s end; medians over the rounds.',
     '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,
     `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost. A run that ends before its worker has started (about 1 s) measures its first step on the training thread (measured in: thread) rather than wait for the worker.`,

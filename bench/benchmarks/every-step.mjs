@@ -45,7 +45,9 @@ export const FULL = {
   // alone is 60–90 s per table.
   runMs: 2500, minSteps: 2, maxSteps: 100, rounds: 2, slowMs: 300,
   // The row of issue 14's "done when", given longer runs and more rounds.
-  focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 6000, rounds: 4, maxSteps: 200 },
+  // 15 s: a training run of minutes pays the worker's start (1–1.5 s) once;
+  // in a 6 s run it was a quarter of the run.
+  focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 15000, rounds: 3, maxSteps: 600 },
 };
 // One round: a worker's start-up (seconds on a busy machine) is paid per monitored run.
 export const SMOKE = {
@@ -97,6 +99,19 @@ function disposeModel(model) {
 
 /** Consecutive differences of the measured steps. */
 const intervals = (ms) => ms.slice(1).map((m, i) => m.step - ms[i].step);
+
+/**
+ * A run's measurements once its worker had started: the step of the first
+ * snapshot the worker measured after step 0's (the run's start, in steps),
+ * and the steps per measurement from there to the run's end (n steps).
+ * null when the worker measured nothing after step 0.
+ */
+function afterStart(ms, n) {
+  const first = ms.find((m) => m.step > 0 && m.measuredIn === 'worker');
+  if (!first) return null;
+  const later = ms.filter((m) => m.step >= first.step).length;
+  return { startStep: first.step, stepsPer: (n - first.step) / later };
+}
 
 /**
  * Steps per run and rounds for a configuration, from timed steps of the
@@ -155,6 +170,10 @@ async function oneConfig(cell, units, steps, o, variants, logdir, given) {
         secondHalf: summary(own.map((x, i) => x.secondHalfMs / runs.plain[i].secondHalfMs)),
         interval: median(own.flatMap((x) => intervals(x.measurements))),
         perRun: median(own.map((x) => x.measurements.length)),
+        afterStart: (() => {
+          const runs = own.map((x) => afterStart(x.measurements, n)).filter(Boolean);
+          return runs.length ? { startStep: median(runs.map((a) => a.startStep)), stepsPer: median(runs.map((a) => a.stepsPer)), runs: runs.length } : null;
+        })(),
         where: Object.fromEntries([...new Set(where)].map((w) => [w, where.filter((x) => x === w).length])),
       };
     }
