@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
 import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { splitColumns } from './split-columns.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -81,7 +82,7 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
     held,
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [vh, vc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const [vh, vc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
       const dc = tf.addN([
         tf.mul(act(k('f'), F('dF'), rowsTimes(vh, rf)), F('cPrev')),
         tf.mul(F('f'), vc),
@@ -93,7 +94,7 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
     },
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [gh, gc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const [gh, gc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
       const gcTotal = tf.add(gc, actT(k('c'), F('dC'), tf.mul(F('o'), gh)));
       const toH = tf.addN([
         rowsTimes(actT(k('i'), F('dI'), tf.mul(gcTotal, F('g'))) as tf.Tensor3D, riT),
@@ -138,7 +139,7 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
     held,
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [vh, vc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const [vh, vc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
       const dc = tf.addN([
         tf.mul(rowsTimes(vh, r.ri), F('ai')),
         tf.mul(rowsTimes(vh, r.rf), F('af')),
@@ -150,7 +151,7 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
     },
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [gh, gc] = tf.split(v, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
+      const [gh, gc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
       const gcTotal = tf.add(gc, tf.mul(F('b'), gh)) as tf.Tensor3D;
       const toH = tf.addN([
         rowsTimes(tf.mul(gcTotal, F('ai')) as tf.Tensor3D, r.riT),
