@@ -47,8 +47,27 @@ export function tridiagonalise(g: Float64Array, n: number, w: TridiagonalWorkspa
     if (vv === 0) continue; // already reduced
     const scale = 2 / vv;
     // p = scale·G v, K = scale/2 · vᵀp, q = p − K v; G ← G − v qᵀ − q vᵀ (trailing block).
+    // Rows i and i + 1 of G v in one loop: two independent chains of
+    // additions where one alone waits on the adder; each sum in j order as
+    // before, so p is bitwise what a loop per row gives.
     let vp = 0;
-    for (let i = k + 1; i < n; i++) {
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      let s = 0;
+      let t = 0;
+      const gi = i * n;
+      const gt = gi + n;
+      for (let j = k + 1; j < n; j++) {
+        const vj = v[j] as number;
+        s += (g[gi + j] as number) * vj;
+        t += (g[gt + j] as number) * vj;
+      }
+      p[i] = scale * s;
+      vp += (v[i] as number) * (p[i] as number);
+      p[i + 1] = scale * t;
+      vp += (v[i + 1] as number) * (p[i + 1] as number);
+    }
+    if (i < n) {
       let s = 0;
       const gi = i * n;
       for (let j = k + 1; j < n; j++) s += (g[gi + j] as number) * (v[j] as number);
