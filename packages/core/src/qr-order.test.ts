@@ -65,3 +65,31 @@ describe('qrRows: fused loops, same roundings', () => {
     }
   });
 });
+
+describe('qrRows: samples two at a time', () => {
+  it('equals one sample at a time bit for bit, also when a residual vanishes in a pair (fresh directions drawn in the same order)', () => {
+    const next = normalSource(23);
+    const [k, n] = [4, 9];
+    for (const samples of [2, 3, 5]) {
+      const y = gaussianMatrix(samples * k, n, next);
+      // Sample 1: a zero row and a repeated row (both residuals vanish); sample 2 (if any): a zero first row.
+      for (let c = 0; c < n; c++) {
+        y[(k + 1) * n + c] = 0;
+        y[(k + 3) * n + c] = y[k * n + c] as number;
+        if (samples > 2) y[2 * k * n + c] = 0;
+      }
+      const q = new Float64Array(samples * k * n);
+      const r = new Float64Array(samples * k * k);
+      qrRows(y, samples, k, n, q, r, normalSource(3));
+      const fresh = normalSource(3);
+      for (let s = 0; s < samples; s++) {
+        const qs = new Float64Array(k * n);
+        const rs = new Float64Array(k * k);
+        qrRows(y.subarray(s * k * n, (s + 1) * k * n), 1, k, n, qs, rs, fresh);
+        expect(Array.from(qs).every((x, i) => Object.is(x, q[s * k * n + i])), `Q of sample ${s} of ${samples}`).toBe(true);
+        expect(Array.from(rs).every((x, i) => Object.is(x, r[s * k * k + i])), `R of sample ${s} of ${samples}`).toBe(true);
+      }
+      expect(r[k * k + 1 * k + 1]).toBe(0);
+    }
+  });
+});

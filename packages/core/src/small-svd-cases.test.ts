@@ -47,7 +47,7 @@ describe('TopSingularValueTracker: hard cases against a Jacobi SVD', () => {
       const next = normalSource(9);
       const k = 8;
       const tracker = new TopSingularValueTracker(k);
-      let m = new Float64Array(k * k);
+      let m: Float64Array = new Float64Array(k * k);
       for (let i = 0; i < k; i++) m[i * k + i] = 1;
       for (let t = 0; t < 300; t++) {
         const r = new Float64Array(k * k);
