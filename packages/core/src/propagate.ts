@@ -236,7 +236,8 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
         const sigma = (trackers[s] as TopSingularValueTracker).update(m);
         (logProduct[s] as number[])[t] = big === 0 ? -Infinity : Math.log(sigma) + (logScale[s] as number);
       }
-      block = upload(q, staging, [samples, k, size]);
+      // The last step's Q is not applied again: no upload for it.
+      if (t + 1 < steps) block = upload(q, staging, [samples, k, size]);
     }
   } finally {
     block.dispose();
