@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchedOperator, JacobianSequence } from './operator.js';
+import { denseSequence, type BatchedOperator, type JacobianSequence } from './operator.js';
 import { propagateProduct } from './propagate.js';
 
 beforeAll(async () => {
@@ -41,6 +41,28 @@ describe('propagateProduct: the reused upload array', () => {
         expect(Math.abs(logProduct[s]![t]! - doublings * Math.LN2)).toBeLessThan(1e-6);
       }
       for (const x of ftle[s]!) expect(Math.abs(x - (Math.floor(steps / 2) / steps) * Math.LN2)).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('propagateProduct: the kept Gaussian start rows', () => {
+  it('give the same numbers whether drawn afresh or served from a longer stream of the same seed', async () => {
+    const dense = (samples: number, steps: number, n: number) =>
+      denseSequence(tf.tensor4d(Array.from({ length: samples * steps * n * n }, (_, i) => Math.sin(1.7 * i) * 0.6), [samples, steps, n, n]));
+    const small = dense(2, 5, 4);
+    const large = dense(3, 5, 6);
+    try {
+      // Seed 7 drawn afresh for the small sequence (seed 3 in between replaces what is kept).
+      await propagateProduct(large, { k: 3, seed: 3 });
+      const fresh = await propagateProduct(small, { k: 3, seed: 7 });
+      // Seed 7 drawn for the larger sequence first: the small one is served from its prefix.
+      await propagateProduct(large, { k: 3, seed: 7 });
+      const served = await propagateProduct(small, { k: 3, seed: 7 });
+      expect(served.logProduct).toEqual(fresh.logProduct);
+      expect(served.ftle).toEqual(fresh.ftle);
+    } finally {
+      small.dispose();
+      large.dispose();
     }
   });
 });
