@@ -14,76 +14,17 @@
  * of k directions for the next step, and 0/0 would otherwise put NaN into
  * it. NaN or ±∞ in Y propagate as NaN into Q and R (never turned into 0).
  */
-
-/** Below this ratio of new to old norm, another Gram–Schmidt pass is needed. */
-const REPEAT_RATIO = 0.7;
-const MAX_PASSES = 4;
-
-/** Removes from w its components along rows 0..count-1 of q, repeating as needed; adds the coefficients to rCol (stride k) if given. */
-function orthogonaliseAgainst(
-  w: Float64Array,
-  q: Float64Array,
-  qOffset: number,
-  count: number,
-  n: number,
-  r: Float64Array | undefined,
-  rOffset: number,
-  k: number,
-): number {
-  let norm = euclidean(w);
-  if (count === 0) return norm;
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    for (let p = 0; p < count; p++) {
-      const base = qOffset + p * n;
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += (q[base + i] as number) * (w[i] as number);
-      for (let i = 0; i < n; i++) w[i] = (w[i] as number) - dot * (q[base + i] as number);
-      if (r) r[rOffset + p * k] = (r[rOffset + p * k] as number) + dot;
-    }
-    const next = euclidean(w);
-    const stable = !(next < REPEAT_RATIO * norm);
-    norm = next;
-    if (stable) break;
-  }
-  return norm;
-}
-
-/**
- * ‖w‖₂ in float64. The plain sum of squares is exact enough and cannot
- * overflow or underflow for entries between ~1e-150 and ~1e150, which is
- * every value a float32 Jacobian produces; only outside that range (or for
- * NaN/∞) is the slower scaled two-pass form needed.
- */
-function euclidean(w: Float64Array): number {
-  let ss = 0;
-  for (let i = 0; i < w.length; i++) {
-    const x = w[i] as number;
-    ss += x * x;
-  }
-  if (ss > 1e-290 && ss < 1e290) return Math.sqrt(ss);
-  return scaledEuclidean(w);
-}
-
-function scaledEuclidean(w: Float64Array): number {
-  let big = 0;
-  for (let i = 0; i < w.length; i++) {
-    const a = Math.abs(w[i] as number);
-    if (Number.isNaN(a)) return NaN;
-    if (a > big) big = a;
-  }
-  if (big === 0 || big === Infinity) return big;
-  let ss = 0;
-  for (let i = 0; i < w.length; i++) {
-    const x = (w[i] as number) / big;
-    ss += x * x;
-  }
-  return big * Math.sqrt(ss);
-}
+import { euclidean, loadRow, orthogonaliseAgainst } from './gram-schmidt.js';
+import { qrPair } from './qr-pair.js';
 
 /**
  * QR of `samples` blocks stored contiguously in y ([samples, k, n], row-major).
  * Writes q (same layout) and r ([samples, k, k], row-major, upper triangular).
  * `fresh` supplies standard-normal numbers for replacement directions.
+ *
+ * Samples go two at a time through qrPair (qr-pair.ts), which gives the
+ * same Q and R bit for bit, faster; an odd last sample, and a pair in which
+ * a residual vanished, go one at a time.
  */
 export function qrRows(
   y: ArrayLike<number>,
@@ -97,22 +38,37 @@ export function qrRows(
   if (k > n) throw new Error(`qrRows: need k <= n for k orthonormal rows, got k = ${k}, n = ${n}`);
   r.fill(0);
   const w = new Float64Array(n);
+  const w2 = new Float64Array(n);
   for (let s = 0; s < samples; s++) {
-    const block = s * k * n;
-    const rBlock = s * k * k;
-    for (let i = 0; i < k; i++) {
-      for (let c = 0; c < n; c++) w[c] = y[block + i * n + c] as number;
-      let norm = orthogonaliseAgainst(w, q, block, i, n, r, rBlock + i, k);
-      r[rBlock + i * k + i] = norm;
-      if (norm === 0) {
-        // Fresh direction; R_ii stays exactly 0. A Gaussian vector is
-        // independent of i < n given rows with probability one.
-        do {
-          for (let c = 0; c < n; c++) w[c] = fresh();
-          norm = orthogonaliseAgainst(w, q, block, i, n, undefined, 0, k);
-        } while (!(norm > 0));
+    if (s + 1 < samples) {
+      if (qrPair(y, s, k, n, q, r, w, w2)) {
+        s++;
+        continue;
       }
-      for (let c = 0; c < n; c++) q[block + i * n + c] = (w[c] as number) / norm;
+      // A vanished residual: this pair one sample at a time, so that fresh
+      // directions are drawn in the same order as sample by sample.
+      r.fill(0, s * k * k, (s + 2) * k * k);
     }
+    qrBlock(y, s, k, n, q, r, fresh, w);
+  }
+}
+
+/** The QR of sample s alone. */
+function qrBlock(y: ArrayLike<number>, s: number, k: number, n: number, q: Float64Array, r: Float64Array, fresh: () => number, w: Float64Array): void {
+  const block = s * k * n;
+  const rBlock = s * k * k;
+  for (let i = 0; i < k; i++) {
+    const row = block + i * n;
+    let norm = orthogonaliseAgainst(w, q, block, i, n, r, rBlock + i, k, loadRow(y, row, n, w));
+    r[rBlock + i * k + i] = norm;
+    if (norm === 0) {
+      // Fresh direction; R_ii stays exactly 0. A Gaussian vector is
+      // independent of i < n given rows with probability one.
+      do {
+        for (let c = 0; c < n; c++) w[c] = fresh();
+        norm = orthogonaliseAgainst(w, q, block, i, n, undefined, 0, k, euclidean(w));
+      } while (!(norm > 0));
+    }
+    for (let c = 0; c < n; c++) q[row + c] = (w[c] as number) / norm;
   }
 }

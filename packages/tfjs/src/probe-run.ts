@@ -102,14 +102,14 @@ function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: Ce
  * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].
  */
 function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], lossOfRun: () => tf.Scalar): number[][][] {
-  // Σ_j ‖∂L/∂s_t^(j)‖² per sample [S], by cell (flat over targets) and step.
-  const squares: tf.Tensor[][][] = [];
+  // The cotangent each tap passed on, kept (a clone shares the data): [cell][t] → one per state of the step.
+  const cotangents: tf.Tensor[][][] = [];
   const cellBase = targets.map((_, l) => targets.slice(0, l).reduce((n, t) => n + t.cells.length, 0));
   const tap = (cell: number, t: number) => tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.clone(args[0] as tf.Tensor),
     gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
       const g = Array.isArray(dy) ? dy[0]! : dy;
-      ((squares[cell] ??= [])[t] ??= []).push(tf.keep(tf.sum(tf.square(g), 1)));
+      ((cotangents[cell] ??= [])[t] ??= []).push(tf.keep(tf.clone(g)));
       return g;
     },
   }));
@@ -133,19 +133,53 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
         return tf.add(withRerun(targets, fast, perturbFor, records, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
       })(z);
     });
-    return steps.map((last, cell) =>
-      tf.tidy(() => {
-        const rows = Array.from({ length: last + 1 }, (_, t) => {
-          const parts = squares[cell]?.[t];
-          return parts?.length ? tf.sqrt(tf.addN(parts)) : tf.zeros([samples[cell]!]);
-        });
-        return tf.transpose(tf.stack(rows)).arraySync() as number[][];
-      }),
-    );
+    return steps.map((last, cell) => adjointNorms(cotangents[cell] ?? [], last, samples[cell]!));
   } finally {
     z.dispose();
-    tf.dispose(squares.flat(2));
+    tf.dispose(cotangents.flat(2));
   }
+}
+
+/**
+ * ‖∂L/∂s_t‖ per sample [S][T+1] from the cotangents of each step's states:
+ * sqrt(Σ_j Σ_c g_j²), in float32 as tfjs would compute
+ * sqrt(addN(sum(square(g_j), 1))) tap by tap, but in a few kernels per cell
+ * rather than four per tap and step (a third of a SimpleRNN probe run's
+ * kernels went into this bookkeeping).
+ *
+ * The row sums Σ_c g² stay tfjs's (one Square and one Sum over the stacked
+ * cotangents: Sum reduces each row on its own, so stacking changes no
+ * rounding); the few additions over a step's states and the square root are
+ * done in float64 and rounded to float32 (Math.fround), which gives exactly
+ * the float32 result: a float64 sum or square root of float32 values
+ * rounded once to float32 is the correctly rounded float32 one.
+ */
+export function adjointNorms(perStep: tf.Tensor[][], last: number, samples: number): number[][] {
+  const parts = perStep.flat();
+  const rowSums: ArrayLike<number>[] = [];
+  if (parts.length > 0) {
+    const width = parts[0]!.shape[1];
+    if (parts.every((g) => g.shape[1] === width)) {
+      const all = tf.tidy(() => tf.sum(tf.square(tf.stack(parts)), -1).dataSync());
+      for (let p = 0; p < parts.length; p++) rowSums.push(all.subarray(p * samples, (p + 1) * samples));
+    } else {
+      // States of different widths (a custom cell): row sums tap by tap.
+      for (const g of parts) rowSums.push(tf.tidy(() => tf.sum(tf.square(g), 1).dataSync()));
+    }
+  }
+  const norms = Array.from({ length: samples }, () => new Array<number>(last + 1).fill(0));
+  let p = 0;
+  for (let t = 0; t <= last; t++) {
+    const count = perStep[t]?.length ?? 0;
+    if (count === 0) continue; // never tapped (a state that does not reach the loss): 0
+    for (let s = 0; s < samples; s++) {
+      let sum = rowSums[p]![s]!;
+      for (let j = 1; j < count; j++) sum = Math.fround(sum + rowSums[p + j]![s]!);
+      norms[s]![t] = Math.fround(Math.sqrt(sum));
+    }
+    p += count;
+  }
+  return norms;
 }
 
 export function disposeRecord(r: { x: tf.Tensor; sPrev: tf.Tensor; mask: tf.Tensor | null }): void {
