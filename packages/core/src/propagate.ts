@@ -95,7 +95,7 @@ function gaussianBlock(seed: number, length: number): Float64Array {
     for (let i = 0; i < length; i++) values[i] = next();
     drawn = { seed, values };
   }
-  return drawn.values.slice(0, length);
+  return new Float64Array(drawn.values.subarray(0, length));
 }
 
 /** The start block Q_0 as float64 [S, k, n] before orthonormalisation. */
