@@ -159,18 +159,27 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
     let vectors: tf.Tensor3D | undefined;
     if (history) {
       const left = history.result(batch, size);
-      vectors = tf.tidy(() => {
-        const right = op.applyTranspose(left);
-        return scaleRows(safeReciprocal(rowNorm(right)), right);
-      });
-      left.dispose();
+      try {
+        vectors = tf.tidy(() => {
+          const right = op.applyTranspose(left);
+          return scaleRows(safeReciprocal(rowNorm(right)), right);
+        });
+      } finally {
+        left.dispose();
+      }
     }
     // NaN too: an overflow of the squares gives NaN here where Golub–Kahan gives the value (a map with NaN entries gives NaN again).
+    // 0 too: squares below float32's smallest denormal (σ ≲ 1e-23) are exact zeros, a map Golub–Kahan measures as it is.
     const outside = range(batch).filter((b) => {
       const s = sigma[b] as number;
-      return s !== 0 && !(s >= RANGE[0] && s <= RANGE[1]);
+      return !(s >= RANGE[0] && s <= RANGE[1]);
     });
-    if (outside.length > 0) vectors = await remeasure(op, settings, outside, sigma, vectors);
+    try {
+      if (outside.length > 0) vectors = await remeasure(op, settings, outside, sigma, vectors);
+    } catch (error) {
+      vectors?.dispose(); // remeasure disposes it only when it succeeds
+      throw error;
+    }
     return vectors ? { sigma, steps: taken, work, vectors } : { sigma, steps: taken, work };
   } finally {
     for (const t of [pool, u, uPrev, betaPrev, scale, ...pending]) t.dispose();

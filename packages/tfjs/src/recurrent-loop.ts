@@ -69,7 +69,10 @@ export function runRecurrentLayer(
   const steps = inputs.shape[1]!;
   // Cast before reversing: the wasm backend's Reverse kernel reads bool
   // tensors out of bounds (tfjs 4.22), and tfjs's own rnn() casts first too.
-  let maskFloat = mask ? tf.reshape(tf.cast(mask, 'float32'), [samples, steps]) : null;
+  // Through bool first, as tfjs's rnn() does: the steps re-run (and the
+  // Jacobians' blend with the identity, exact only for 0 and 1) are the ones
+  // tfjs takes, whatever a non-binary mask means to the backend's Cast.
+  let maskFloat = mask ? tf.reshape(tf.cast(tf.cast(mask, 'bool'), 'float32'), [samples, steps]) : null;
   if (layer.goBackwards) {
     inputs = tf.reverse(inputs, 1);
     if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
