@@ -89,7 +89,7 @@ export interface LanczosResult {
   sigma: Float64Array;
   /** Top right-singular vectors [B, 1, n] (unit rows), unless vectors = 'none'. Caller disposes. */
   vectors?: tf.Tensor3D;
-  /** Golub–Kahan steps taken by the longest-running map. */
+  /** Lanczos steps (Golub–Kahan's, or on J Jᵀ) taken by the longest-running map. */
   steps: number;
   /** Σ over steps of the number of maps advanced: the operator work done, in single-map steps. */
   work: number;

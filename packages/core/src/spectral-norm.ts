@@ -11,7 +11,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  *
  * | option     | default          | meaning |
  * |------------|------------------|---------|
- * | iterations | min(size, 32)    | maximum Golub–Kahan–Lanczos steps (one apply + one applyTranspose each); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the maps still running at step 32 may take up to 64 steps (see lanczos.ts); an explicit `iterations` is a hard cap |
+ * | iterations | min(size, 32)    | maximum Lanczos steps (Golub–Kahan's: one apply + one applyTranspose each; on J Jᵀ: one applyOuter, see gram-lanczos.ts); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the maps still running at step 32 may take up to 64 steps (see lanczos.ts); an explicit `iterations` is a hard cap |
  * | tolerance  | 1e-6             | relative: a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at four checks in a row, two after a warm start (see COLD_QUIET_CHECKS in lanczos.ts); 0 runs all `iterations` |
  * | start      | seeded random    | start vectors [B, 1, n]; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
  * | warm       | true with start  | whether `start` is a warm start (the previous call's vectors on slightly changed maps: two quiet checks end a map) or a cold guess, e.g. from the map's structure (four, as from a random start) |

@@ -19,6 +19,8 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     factors.mask = tf.tidy(() => tf.reshape(tf.cast(mask, 'float32'), [samples * steps, 1, 1]) as tf.Tensor3D);
     mask.dispose();
   }
+  // One host read of the [S·T] mask: tfjs's rnn() casts a mask through bool, which on wasm (4.22) keeps a 2 a 2.
+  const binaryMask = !factors.mask || Array.from(factors.mask.dataSync()).every((m) => m === 0 || m === 1);
   const blend = (f: Factors, v: tf.Tensor3D, jv: tf.Tensor3D): tf.Tensor3D => {
     const m = f.mask;
     if (!m) return jv;
@@ -29,8 +31,8 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     size: lin.stateSize,
     apply: (v) => tf.tidy(() => blend(f, v, lin.apply(f, v))),
     applyTranspose: (v) => tf.tidy(() => blend(f, v, lin.applyTranspose(f, v))),
-    // A mask of 0 or 1 per row blends J Jᵀ with I exactly as it blends J (m² = m).
-    ...(lin.applyOuter ? { applyOuter: (w: tf.Tensor3D) => tf.tidy(() => blend(f, w, lin.applyOuter!(f, w))) } : {}),
+    // A mask of 0 or 1 per row blends J Jᵀ with I exactly as it blends J (m² = m); any other mask: no applyOuter.
+    ...(lin.applyOuter && binaryMask ? { applyOuter: (w: tf.Tensor3D) => tf.tidy(() => blend(f, w, lin.applyOuter!(f, w))) } : {}),
     // The same maps restricted to some rows (the batched Lanczos drops
     // converged maps this way): one gather per factor.
     select(rows) {

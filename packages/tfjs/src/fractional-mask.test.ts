@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { spectralNorm } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cellJacobians } from './cell-jacobians.js';
+import { buildCellSequence, cellJacobians } from './cell-jacobians.js';
+import { findRecurrentLayers } from './recurrent-layers.js';
 import { useTestBackend } from './test-helpers/backend.js';
 import { probeInputs } from './test-helpers/compare.js';
 
@@ -55,5 +56,24 @@ describe('a mask that is not 0 or 1', () => {
     c!.sequence.dispose();
     tf.dispose([w, half, xs]);
     layer.dispose();
+  });
+});
+
+describe('the J Jᵀ operator and a mask that stays non-binary', () => {
+  it('a mask factor other than 0 or 1 (a 2 that the backend kept) gives no applyOuter; 0 and 1 do', () => {
+    const n = 5;
+    const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: n, inputShape: [3, 4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+    const xs = probeInputs(2, 3, 4, 5);
+    const cell = findRecurrentLayers(model)[0]!.cells[0]!;
+    const record = (mask: number[][]) => ({ x: xs, sPrev: tf.zeros([2, 3, n]) as tf.Tensor3D, mask: tf.tensor2d(mask) });
+    for (const [mask, offered] of [[[[1, 0, 1], [1, 1, 0]], true], [[[1, 2, 1], [1, 1, 0]], false]] as [number[][], boolean][]) {
+      const r = record(mask);
+      const { sequence } = buildCellSequence(cell, r, 'analytic');
+      expect(typeof sequence.all().applyOuter === 'function').toBe(offered);
+      sequence.dispose();
+      tf.dispose([r.sPrev, r.mask]);
+    }
+    xs.dispose();
+    model.dispose();
   });
 });
