@@ -76,7 +76,7 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
     ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${r.train.toFixed(0)} | ${r.cold.toFixed(0)} | ${formatRange(r.coldRatio)} | ${Number.isFinite(r.warm) ? r.warm.toFixed(0) : 'n/a'} | ${r.warmRatio ? formatRange(r.warmRatio) : 'n/a'} |`),
   ];
   if (old) {
-    lines.push('', `Before (${before}), interleaved with the rows above; wall-time ratios, and in the last four columns the same ratios of the process's CPU time:`, '',
+    lines.push('', `Before (${path.basename(before)}, a tree made by bench/at-commit.sh), interleaved with the rows above; wall-time ratios, and in the last four columns the same ratios of the process's CPU time:`, '',
       '| model | cold / step before | cold / step now | warm / step before | warm / step now | CPU: cold before | cold now | warm before | warm now |', '|---|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${formatRange(r.beforeColdRatio)} | ${formatRange(r.coldRatio)} | ${formatRange(r.beforeWarmRatio)} | ${formatRange(r.warmRatio)} | ` +
         `${formatRange(r.cpuRatio.beforeCold)} | ${formatRange(r.cpuRatio.cold)} | ${formatRange(r.cpuRatio.beforeWarm)} | ${formatRange(r.cpuRatio.warm)} |`));
