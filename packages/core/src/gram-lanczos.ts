@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import { batchedLanczos, COLD_QUIET_CHECKS, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
@@ -131,21 +132,12 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
       }
 
       if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
-      await coefficients.read(pending, taken, active);
-      for (const t of pending) if (t !== betaPrev) t.dispose();
+      // The same checks and rule as Golub–Kahan's (see lanczos-check.ts).
+      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, leaveAfter, last, canCompact });
       pending = [];
-      coefficients.settle(taken, active, settings.tolerance);
-      // The same rule as Golub–Kahan's (see lanczos.ts): every map quiet `leaveAfter` times in a row ends the run.
-      const done = active.every((b) => (coefficients.streak[b] as number) >= leaveAfter);
-      if (last || done) {
-        history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);
-        break;
-      }
-      const positions = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) >= leaveAfter);
-      if (!canCompact || positions.length < rows / 8) continue;
-      const leaving = positions.map((r) => active[r] as number);
-      history?.finish(leaving, coefficients.ritzCoefficients(leaving, taken), taken);
-      const keep = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) < leaveAfter);
+      if (outcome.end) break;
+      const keep = outcome.keep;
+      if (!keep) continue;
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
       [u, uPrev, betaPrev, scale] = [gather(u), gather(uPrev), gather(betaPrev), gather(scale)];
       active = keep.map((r) => active[r] as number);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
@@ -95,8 +96,6 @@ export interface LanczosResult {
   work: number;
 }
 
-/** Fraction of the running maps that must have settled before they are dropped (a select costs about one step). */
-const COMPACT_FRACTION = 1 / 8;
 /**
  * Settled checks in a row (4 steps apart) before a map may leave, from a
  * cold start. Why four: an estimate can sit still for two or three checks
@@ -239,28 +238,11 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       }
 
       if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
-      // One download for every coefficient since the last check.
-      await coefficients.read(pending, taken, active);
-      for (const t of pending) if (t !== betaPrev) t.dispose();
+      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, leaveAfter, last, canCompact });
       pending = [];
-      coefficients.settle(taken, active, settings.tolerance);
-      // The run ends early only when every map has settled as often in a
-      // row as a single map must before it leaves (below): one quiet check
-      // ended a warm start on the same maps at step 4 even where its
-      // estimate sat on the second singular value (see WARM_MIX).
-      const done = active.every((b) => (coefficients.streak[b] as number) >= leaveAfter);
-      if (last || done) {
-        history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);
-        break;
-      }
-      // A map leaves for good only after `leaveAfter` settled checks in a
-      // row: Ritz values can stall for a few checks before the next jump
-      // (see COLD_QUIET_CHECKS).
-      const positions = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) >= leaveAfter);
-      if (!canCompact || positions.length < COMPACT_FRACTION * rows) continue;
-      const leaving = positions.map((r) => active[r] as number);
-      history?.finish(leaving, coefficients.ritzCoefficients(leaving, taken), taken);
-      const keep = range(rows).filter((r) => (coefficients.streak[active[r] as number] as number) < leaveAfter);
+      if (outcome.end) break;
+      const keep = outcome.keep;
+      if (!keep) continue;
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
       [v, uPrev, betaPrev, scale] = [gather(v), gather(uPrev), gather(betaPrev), gather(scale)];
       active = keep.map((r) => active[r] as number);
