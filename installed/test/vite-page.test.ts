@@ -44,7 +44,8 @@ describe.each(['6', '8'])('as installed: a page built with Vite %s', (major) => 
     const child = run(process.execPath, ['build-page.mjs', major], dir);
     expect(await child.exited, child.output()).toBe(0);
     build = JSON.parse(child.output().trim().split('\n').at(-1)!) as BuildSummary;
-    expect(build.warnings).toEqual([]);
+    // Vite 8's bundler notes how long plugins ran when a build is slow (a busy machine): timing, not a problem of the page.
+    expect(build.warnings.filter((w) => !w.startsWith('[PLUGIN_TIMINGS]'))).toEqual([]);
     const js = build.files.filter((f) => f.file.endsWith('.js'));
     for (const { file } of js) {
       const text = readFileSync(file, 'utf8');

@@ -77,6 +77,10 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
   // Snapshots: a mailbox of one. A snapshot that arrives while the worker
   // measures replaces the one waiting (which is answered 'skipped'), so the
   // worker always goes on with the newest and never works through stale ones.
+  // The run's first snapshot is kept apart and measured first: on a starved
+  // worker the thread's next snapshots could otherwise replace it before the
+  // worker reads its mailbox, and the run would have no step-0 measurement.
+  let first: SnapshotMessage | null = null;
   let waiting: SnapshotMessage | null = null;
   let running: Promise<void> | null = null;
   const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -84,16 +88,21 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
     for (;;) {
       // Messages that arrived during the last measurement are delivered first: the newest is then waiting.
       await nextTask();
-      const next = waiting;
-      waiting = null;
+      const next = first ?? waiting;
+      if (next === first) first = null;
+      else waiting = null;
       if (!next) break;
       await measure(next);
     }
     running = null;
   };
   const receive = (msg: SnapshotMessage) => {
-    if (waiting) host.post({ type: 'skipped', step: waiting.step });
-    waiting = msg;
+    if (msg.first) {
+      first = msg;
+    } else {
+      if (waiting) host.post({ type: 'skipped', step: waiting.step });
+      waiting = msg;
+    }
     running ??= drain();
   };
 
@@ -101,6 +110,7 @@ export function measureHandler(host: HandlerHost): (msg: ToWorker) => Promise<vo
     if (msg.type === 'init') await start(msg);
     else if (msg.type === 'snapshot') receive(msg);
     else if (msg.type === 'close') {
+      first = null;
       waiting = null;
       await running;
       cache.dispose();

@@ -39,6 +39,12 @@ export interface SnapshotMessage {
   epoch: number;
   weights: { layer: string; values: TensorValues[] }[];
   gradNormHistory: number[];
+  /**
+   * The run's first snapshot (held until the worker was ready): measured
+   * even when newer ones arrive before the worker gets to it, since every
+   * run has its measurement at its first step.
+   */
+  first?: boolean;
 }
 
 export interface CloseMessage {

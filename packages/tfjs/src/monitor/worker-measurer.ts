@@ -152,7 +152,7 @@ export class WorkerMeasurer {
         this.ready = true;
         const early = this.early;
         this.early = null;
-        if (early) this.posting = this.post(early);
+        if (early) this.posting = this.post(early, true);
         continue;
       }
       this.lastReplyAt = Date.now();
@@ -281,7 +281,7 @@ export class WorkerMeasurer {
   }
 
   /** Reads the clones back (disposing them) and posts the values, keeping a copy of the newest until its reply; a failure is handed out by the next take(). */
-  private async post(held: HeldSnapshot): Promise<void> {
+  private async post(held: HeldSnapshot, first = false): Promise<void> {
     const { clones, step, epoch, gradNormHistory } = held;
     this.reading = true;
     try {
@@ -289,7 +289,7 @@ export class WorkerMeasurer {
       if (this.closed) return;
       // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
       const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
-      this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory }, transfer);
+      this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
       this.unanswered.add(step);
       this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
     } catch (err) {
