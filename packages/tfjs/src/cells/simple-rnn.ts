@@ -29,8 +29,6 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
   // A snapshot of R: later training steps must not change a measurement.
   const recurrent = tf.clone(readCellWeights(cell).recurrent);
   const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
-  // Rᵀ R, for J Jᵀ = D (Rᵀ R) D in one product per Lanczos step (see applyOuter below).
-  const gram = tf.matMul(recurrentT, recurrent) as tf.Tensor2D;
   let kind: ReturnType<typeof activationJacobian>['kind'] = 'diagonal';
   const factors = tf.tidy(() => {
     const a = simpleRNNPreActivation({ ...readCellWeights(cell), recurrent }, x, hPrev);
@@ -38,16 +36,19 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
     kind = jac.kind;
     return { dAct: asFactor(jac.data) };
   });
+  // Rᵀ R, for J Jᵀ = D (Rᵀ R) D in one product per Lanczos step (applyOuter
+  // below): only for an elementwise φ′, the only case that offers it.
+  const gram = kind === 'diagonal' ? (tf.matMul(recurrentT, recurrent) as tf.Tensor2D) : null;
   return {
     kind: 'simpleRNN',
     stateSize: recurrent.shape[0],
     factors,
     activations: { activation: { kind, name } },
-    held: [recurrent, recurrentT, gram],
+    held: gram ? [recurrent, recurrentT, gram] : [recurrent, recurrentT],
     apply: (f, v) => applyActivation(kind, factor(f, 'dAct'), rowsTimes(v, recurrent)) as tf.Tensor3D,
     applyTranspose: (f, v) =>
       rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrentT),
-    ...(kind === 'diagonal'
+    ...(gram
       ? {
           startVectors: () => tf.tidy(() => structuralStart(factors.dAct, recurrentT)),
           // Rows: w ↦ apply(applyTranspose(w)) = (((w ⊙ φ′) Rᵀ) R) ⊙ φ′ = ((w ⊙ φ′)(Rᵀ R)) ⊙ φ′.
