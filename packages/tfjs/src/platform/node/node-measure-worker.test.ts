@@ -1,22 +1,37 @@
 /**
- * The Node measurement worker's thread runs at the lowest priority, and only
- * it: read from the kernel's own per-thread records (/proc/self/task), not
- * from anything the worker reports.
+ * The Node measurement worker is a process of its own (reached through a
+ * relay thread) whose every thread runs at the lowest priority: SCHED_IDLE
+ * where util-linux's chrt is on PATH, else nice 19. Read from the kernel's
+ * own records (/proc), not from anything the worker reports: its threads'
+ * scheduling, this process's threads left as they were, and the process
+ * gone when the link ends or the training process is killed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startNodeMeasureWorker } from './node-measure-worker.js';
+import type { MeasureWorkerLink } from '../../measure-worker/link.js';
+import type { InitMessage } from '../../measure-worker/messages.js';
+import { measureWorkerFile, startNodeMeasureWorker } from './node-measure-worker.js';
 
-/** thread id → nice value, for every thread of this process. */
-function threadNiceValues(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
+const SCHED_IDLE = 5;
+
+/** thread id → { nice, policy } for every thread of process `pid`. */
+function threads(pid: number | 'self'): Map<string, { nice: number; policy: number }> {
+  const out = new Map<string, { nice: number; policy: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process is gone
+  }
+  for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      // Fields after "(comm)": state is field 3, nice field 19 (proc(5)).
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after "(comm)" start at field 3 (state): nice is field 19, policy field 41 (proc(5)).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, Number(fields[16]));
+      out.set(tid, { nice: Number(fields[16]), policy: Number(fields[38]) });
     } catch {
       // the thread ended while we listed
     }
@@ -24,28 +39,142 @@ function threadNiceValues(): Map<string, number> {
   return out;
 }
 
-// A process already at nice 19 could not tell the worker's thread from the others.
-describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node measurement worker', () => {
-  it('lowers its own thread to nice 19 and leaves the training thread and the others as they were', async () => {
-    const before = threadNiceValues();
-    const ownNice = getPriority();
-    const link = await startNodeMeasureWorker(2);
+/** Whether `pid` runs (a zombie, ended and not yet reaped, does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose parent is `parent` and whose command line runs the measurement entry. */
+function measurementProcesses(parent: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      // The worker sets its priority as its entry module runs (after loading tfjs): wait for it.
-      const deadline = Date.now() + 60_000;
-      let lowered: string[] = [];
-      while (Date.now() < deadline) {
-        lowered = [...threadNiceValues()].filter(([tid, nice]) => nice === 19 && !before.has(tid)).map(([tid]) => tid);
-        if (lowered.length > 0 || link.died) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(link.died).toBeNull();
-      expect(lowered).toHaveLength(1);
-      expect(getPriority()).toBe(ownNice);
-      const after = threadNiceValues();
-      for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid), `thread ${tid}`).toBe(nice);
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('node-entry.js')) out.push(Number(name));
+    } catch {
+      // gone while we listed
+    }
+  }
+  return out;
+}
+
+async function waitFor<T>(what: string, get: () => T | null, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = get();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Waits until every thread of `pid` is lowered (the entry lowers them once
+ * tfjs has loaded); returns them. More than one: node's own helper threads,
+ * not chrt's single thread before it starts node.
+ */
+const lowered = (link: MeasureWorkerLink, pid: number, isLow: (t: { nice: number; policy: number }) => boolean) =>
+  waitFor('the measurement process to lower its threads', () => {
+    if (link.died) throw link.died;
+    const all = threads(pid);
+    return all.size > 1 && [...all.values()].every(isLow) ? all : null;
+  });
+
+/** With PATH set to `path` in this process while the link starts (the relay reads it when it starts). */
+async function startWithPath(path: string): Promise<MeasureWorkerLink> {
+  const saved = process.env.PATH;
+  process.env.PATH = path;
+  try {
+    return await startNodeMeasureWorker(2);
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
+// A process already at nice 19 could not tell the worker's threads from the others.
+describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node measurement process', () => {
+  it('runs every thread under SCHED_IDLE where chrt is found, leaves this process’s threads as they were, and is ended and reaped with the link', async () => {
+    const before = threads('self');
+    const link = await startNodeMeasureWorker(2);
+    let pid = 0;
+    try {
+      pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+      await lowered(link, pid, (t) => t.policy === SCHED_IDLE);
+      const after = threads('self');
+      for (const [tid, t] of before) if (after.has(tid)) expect(after.get(tid), `thread ${tid}`).toEqual(t);
     } finally {
       await link.terminate();
+    }
+    // Gone from the process table, not a zombie: this process (its relay) reaped it.
+    await waitFor('the measurement process to exit and be reaped', () => (existsSync(`/proc/${pid}`) ? null : true), 10_000);
+  });
+
+  it('without chrt on PATH, lowers every thread of its process to nice 19', async () => {
+    const link = await startWithPath('/nonexistent-dir');
+    try {
+      const pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+      await lowered(link, pid, (t) => t.nice === 19 && t.policy === 0);
+    } finally {
+      await link.terminate();
+    }
+  });
+
+  it('where chrt fails (a sandbox that forbids the policy), starts the process plainly and still answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradscope-chrt-'));
+    const fake = join(dir, 'chrt');
+    writeFileSync(fake, '#!/bin/sh\necho "chrt: failed to set pid 0\'s policy: Operation not permitted" >&2\nexit 1\n');
+    chmodSync(fake, 0o755);
+    const link = await startWithPath(`${dir}:${process.env.PATH}`);
+    try {
+      // Posted at once, before chrt has failed: the relay sends it again to the process it starts plainly.
+      // Its topology is not a model, so the answer is a rebuild failure: an answer from the restarted process.
+      const init: InitMessage = { type: 'init', modelJson: '{}', loss: null, probe: { xs: [], ys: null }, measure: {}, trainingBackend: 'wasm', backend: null };
+      link.post(init);
+      const reply = await waitFor('an answer', () => {
+        if (link.died) throw link.died;
+        return link.poll() ?? null;
+      });
+      expect(reply).toMatchObject({ type: 'failed', phase: 'rebuild' });
+      const pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+      await lowered(link, pid, (t) => t.nice === 19 && t.policy === 0);
+    } finally {
+      await link.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a measurement process killed mid-run is reported as the worker gone, naming the signal', async () => {
+    const link = await startNodeMeasureWorker(2);
+    try {
+      const pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+      await lowered(link, pid, (t) => t.policy === SCHED_IDLE || t.nice === 19);
+      process.kill(pid, 'SIGKILL');
+      const died = await waitFor('the link to see it', () => link.died);
+      expect(died.message).toContain('the measurement process ended on SIGKILL');
+      await waitFor('it to be reaped', () => (existsSync(`/proc/${pid}`) ? null : true), 10_000);
+    } finally {
+      await link.terminate();
+    }
+  });
+
+  it('exits when the training process is killed', async () => {
+    // A training process of its own (this test's would end the run): it starts the link, then is SIGKILLed.
+    const platform = new URL('./node-measure-worker.js', measureWorkerFile('node-entry.js').href.replace('/measure-worker/node-entry.js', '/platform/node/'));
+    const script = `import { startNodeMeasureWorker } from ${JSON.stringify(platform.href)}; await startNodeMeasureWorker(2); setInterval(() => {}, 1000);`;
+    const trainer = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    try {
+      const pid = await waitFor('the measurement process', () => measurementProcesses(trainer.pid!)[0] ?? null);
+      trainer.kill('SIGKILL');
+      await waitFor('the measurement process to exit after its training process died', () => (alive(pid) ? null : true), 15_000);
+    } finally {
+      trainer.kill('SIGKILL');
     }
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * The training process's end of the Node measurement process: a
+ * worker_threads thread that does nothing but carry messages between the
+ * training thread's MessagePort and the measurement process (node-entry.js,
+ * started here).
+ *
+ * Why a process and not this thread: V8 runs every isolate's garbage
+ * collection helpers and background compilation on threads the whole
+ * process shares, at the training thread's priority. A measurement
+ * allocates ~11 MB of short-lived objects (tfjs's per-kernel bookkeeping),
+ * and with the measurement in a worker thread those helpers competed with
+ * training: in 13 s runs on 2 cores (SimpleRNN n = 64, T = 50, a
+ * measurement at almost every step) the training process's other threads
+ * used 4.1–4.4 s of CPU against 1.5 s without the worker, and the training
+ * thread waited 0.9–1.3 s to run against under 0.1 s, from the kernel's
+ * per-thread records. A process of its own has its own helpers, at its own
+ * priority; with it, the training process's other threads used 1.2–1.8 s.
+ *
+ * Why this thread at all: the training thread reads replies synchronously
+ * between steps (receiveMessageOnPort), which needs a MessagePort; a child
+ * process's messages arrive only through the training thread's event loop,
+ * which a training loop that awaits only microtasks never turns. This
+ * thread has its own event loop and allocates little: one copy of each
+ * message in, one out.
+ *
+ * On 'close' this thread kills the measurement process, waits for its exit
+ * (reaping it, so no ended process stays in the process table), and ends.
+ * If the process ends unasked, this thread throws, and the training thread
+ * sees its worker gone (its `error`). If this thread is terminated instead,
+ * or the training process is killed, the IPC channel closes and the
+ * measurement process exits (it listens for 'disconnect').
+ */
+import { fork, spawn, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './messages.js';
+
+const { port, entry } = workerData as { port: MessagePort; entry: string };
+
+/** util-linux's chrt on PATH (Linux), or null. */
+function findChrt(): string | null {
+  if (process.platform !== 'linux') return null;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir || '.', 'chrt');
+    if (dir && existsSync(file)) return file;
+  }
+  return null;
+}
+
+// The user's NODE_OPTIONS and flags (--inspect, a TypeScript loader, a heap
+// limit for training) are for the training process; the measurement process
+// runs only this package's built JavaScript and tfjs.
+const env = { ...process.env };
+delete env.NODE_OPTIONS;
+const options: SpawnOptions = { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+
+/**
+ * On Linux the process starts under SCHED_IDLE (`chrt --idle 0`), which
+ * every thread it makes inherits: the kernel then runs it only when a CPU has
+ * nothing else to do, and a waking training thread takes the CPU back at
+ * once. At nice 19 alone the training thread waited twice as long to run
+ * (0.9–1.5 s against 0.5 s in 13–19 s runs on 2 cores, read from the
+ * kernel's schedstat). Without chrt, or where it fails (a sandbox that
+ * forbids the policy), the process is started plainly and lowers its own
+ * threads to nice 19 (node-entry.ts).
+ */
+function start(chrt: string | null): ChildProcess {
+  return chrt ? spawn(chrt, ['--idle', '0', process.execPath, entry], options) : fork(entry, [], { ...options, execArgv: [] } as ForkOptions);
+}
+
+let chrt = findChrt();
+let child = start(chrt);
+let heard = false;
+let closing = false;
+/** What was sent before the process first answered: sent again if it has to be started again. */
+const sent: ToWorker[] = [];
+
+function attach(proc: ChildProcess): void {
+  proc.on('message', (reply: FromWorker) => {
+    heard = true;
+    port.postMessage(reply);
+  });
+  proc.on('error', (err) => {
+    if (!closing) throw new Error(`the measurement process could not start or be reached: ${err.message}`);
+  });
+  proc.on('exit', (code, signal) => {
+    if (closing) {
+      // Reaped: the port is all that keeps this thread, which now ends.
+      port.close();
+      return;
+    }
+    // chrt refused before it started node: start it plainly, once, with what it was sent so far.
+    if (chrt && !heard && code !== 0 && !signal) {
+      chrt = null;
+      child = start(null);
+      attach(child);
+      for (const msg of sent) send(msg);
+      return;
+    }
+    throw new Error(`the measurement process ended ${signal ? `on ${signal}` : `with code ${code}`}`);
+  });
+}
+attach(child);
+
+/** A message to the process; one that finds it gone is dropped (its 'exit' says what happened). */
+function send(msg: ToWorker): void {
+  if (child.connected) child.send(msg, () => undefined);
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'close') {
+    // The run has ended and its last reply has been read: end the process
+    // now rather than let it finish a measurement nobody will read.
+    closing = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    else port.close();
+    return;
+  }
+  if (!heard) sent.push(msg);
+  send(msg);
+});
