@@ -84,3 +84,9 @@ process.on('message', (msg: ToWorker) => {
 });
 // The relay thread or the training process is gone: nobody is left to measure for.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches every process of a Windows console, and a service manager's
+// SIGTERM every process of the service: a training script that traps them to
+// stop gracefully still has its measurement. This process ends with the run,
+// or when its channel closes (on POSIX the relay also starts it in a process
+// group of its own, which a terminal's signals do not reach).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);

@@ -53,7 +53,11 @@ function findChrt(): string | null {
 // runs only this package's built JavaScript and tfjs.
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
-const options: SpawnOptions = { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+// detached (POSIX): a session and process group of its own, so a terminal's
+// Ctrl-C or a signal to the training process's group does not end the
+// measurement under a training script that traps it to stop gracefully; the
+// process still ends with the run, or when its channel closes.
+const options: SpawnOptions = { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: process.platform !== 'win32' };
 
 /**
  * On Linux the process starts under SCHED_IDLE (`chrt --idle 0`), which

@@ -178,3 +178,41 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
     }
   });
 });
+
+/** The built training-side module, for a training process of a test's own. */
+const platformModule = new URL('./node-measure-worker.js', measureWorkerFile('node-entry.js').href.replace('/measure-worker/node-entry.js', '/platform/node/'));
+
+describe.runIf(process.platform === 'linux')('the Node measurement process, what can go wrong', () => {
+  it('keeps measuring when Ctrl-C or a group SIGTERM reaches a training process that traps it to stop gracefully', async () => {
+    // A training process in a process group of its own (as a shell runs a job), trapping SIGINT and SIGTERM;
+    // after the signals it asks its measurement process for an answer.
+    const script = `
+      import { startNodeMeasureWorker } from ${JSON.stringify(platformModule.href)};
+      process.on('SIGINT', () => {});
+      process.on('SIGTERM', () => {});
+      const link = await startNodeMeasureWorker(2);
+      process.stdin.once('data', async () => {
+        link.post({ type: 'init', modelJson: '{}', loss: null, probe: { xs: [], ys: null }, measure: {}, trainingBackend: 'wasm', backend: null });
+        let reply;
+        while (!(reply = link.poll()) && !link.died) await new Promise((r) => setTimeout(r, 50));
+        console.log(JSON.stringify({ died: link.died ? link.died.message : null, reply: reply ? reply.type : null }));
+        await link.terminate();
+        process.exit(0);
+      });
+    `;
+    const trainer = spawn(process.execPath, ['--input-type=module', '-e', script], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      trainer.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor('the measurement process', () => measurementProcesses(trainer.pid!)[0] ?? null);
+      process.kill(-trainer.pid!, 'SIGINT');
+      process.kill(-trainer.pid!, 'SIGTERM');
+      trainer.stdin!.write('go\n');
+      const line = await waitFor('the training process to report', () => out.split('\n').find((l) => l.startsWith('{')) ?? null);
+      // 'failed' (its topology is not a model) is the measurement process answering.
+      expect(JSON.parse(line)).toEqual({ died: null, reply: 'failed' });
+    } finally {
+      trainer.kill('SIGKILL');
+    }
+  });
+});
