@@ -26,11 +26,12 @@
  * On 'close' this thread kills the measurement process, waits for its exit
  * (reaping it, so no ended process stays in the process table), and ends.
  * If the process ends unasked, this thread throws, and the training thread
- * sees its worker gone (its `error`). If this thread is terminated instead,
- * or the training process is killed, the IPC channel closes and the
- * measurement process exits (it listens for 'disconnect').
+ * sees its worker gone (its `error`, naming the error the process wrote to
+ * stderr as it ended). If this thread is terminated instead, or the
+ * training process is killed, the IPC channel closes and the measurement
+ * process exits (it listens for 'disconnect').
  */
-import { fork, spawn, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { workerData, type MessagePort } from 'node:worker_threads';
@@ -48,6 +49,16 @@ function findChrt(): string | null {
   return null;
 }
 
+/**
+ * Whether `chrt` starts a program under SCHED_IDLE here: asked once, quietly
+ * (a sandbox may forbid the policy; busybox's chrt takes no long options),
+ * rather than read from the measurement process's exit, where chrt's
+ * failure and node's own (a missing module) look alike.
+ */
+function idleWorks(chrt: string): boolean {
+  return spawnSync(chrt, ['-i', '0', process.execPath, '--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
 // The user's NODE_OPTIONS and flags (--inspect, a TypeScript loader, a heap
 // limit for training) are for the training process; the measurement process
 // runs only this package's built JavaScript and tfjs.
@@ -56,11 +67,17 @@ delete env.NODE_OPTIONS;
 // detached (POSIX): a session and process group of its own, so a terminal's
 // Ctrl-C or a signal to the training process's group does not end the
 // measurement under a training script that traps it to stop gracefully; the
-// process still ends with the run, or when its channel closes.
-const options: SpawnOptions = { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: process.platform !== 'win32' };
+// process still ends with the run, or when its channel closes. stderr passes
+// through this thread, which keeps its end to say why the process ended.
+const options: SpawnOptions = {
+  env,
+  serialization: 'advanced',
+  stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  detached: process.platform !== 'win32',
+};
 
 /**
- * On Linux the process starts under SCHED_IDLE (`chrt --idle 0`), which
+ * On Linux the process starts under SCHED_IDLE (`chrt -i 0`), which
  * every thread it makes inherits: the kernel then runs it only when a CPU has
  * nothing else to do, and a waking training thread takes the CPU back at
  * once. At nice 19 alone the training thread waited twice as long to run
@@ -69,48 +86,40 @@ const options: SpawnOptions = { env, serialization: 'advanced', stdio: ['ignore'
  * forbids the policy), the process is started plainly and lowers its own
  * threads to nice 19 (node-entry.ts).
  */
-function start(chrt: string | null): ChildProcess {
-  return chrt ? spawn(chrt, ['--idle', '0', process.execPath, entry], options) : fork(entry, [], { ...options, execArgv: [] } as ForkOptions);
+function start(): ChildProcess {
+  const chrt = findChrt();
+  return chrt && idleWorks(chrt)
+    ? spawn(chrt, ['-i', '0', process.execPath, entry], options)
+    : fork(entry, [], { ...options, execArgv: [] } as ForkOptions);
 }
 
-let chrt = findChrt();
-let child = start(chrt);
-let heard = false;
+const child = start();
 let closing = false;
-/** What was sent before the process first answered: sent again if it has to be started again. */
-const sent: ToWorker[] = [];
 
-function attach(proc: ChildProcess): void {
-  proc.on('message', (reply: FromWorker) => {
-    heard = true;
-    port.postMessage(reply);
-  });
-  proc.on('error', (err) => {
-    if (!closing) throw new Error(`the measurement process could not start or be reached: ${err.message}`);
-  });
-  proc.on('exit', (code, signal) => {
-    if (closing) {
-      // Reaped: the port is all that keeps this thread, which now ends.
-      port.close();
-      return;
-    }
-    // chrt refused before it started node: start it plainly, once, with what it was sent so far.
-    if (chrt && !heard && code !== 0 && !signal) {
-      chrt = null;
-      child = start(null);
-      attach(child);
-      for (const msg of sent) send(msg);
-      return;
-    }
-    throw new Error(`the measurement process ended ${signal ? `on ${signal}` : `with code ${code}`}`);
-  });
+/** The end of what the process wrote to stderr (passed on as it comes). */
+let stderrTail = '';
+child.stderr!.on('data', (chunk: Buffer) => {
+  process.stderr.write(chunk);
+  stderrTail = (stderrTail + chunk.toString()).slice(-4096);
+});
+/** The error the process ended on, from what node wrote (an uncaught error's line), or ''. */
+function why(): string {
+  const line = stderrTail.split('\n').find((l) => /^(?:[A-Za-z]*Error\b|FATAL ERROR)/.test(l));
+  return line ? `: ${line.trim()}` : '';
 }
-attach(child);
 
-/** A message to the process; one that finds it gone is dropped (its 'exit' says what happened). */
-function send(msg: ToWorker): void {
-  if (child.connected) child.send(msg, () => undefined);
-}
+child.on('message', (reply: FromWorker) => port.postMessage(reply));
+child.on('error', (err) => {
+  if (!closing) throw new Error(`the measurement process could not start or be reached: ${err.message}`);
+});
+child.on('exit', () => {
+  // Reaped: the port is all that keeps this thread, which now ends.
+  if (closing) port.close();
+});
+// After its stderr has closed, so that what it wrote as it ended is read.
+child.on('close', (code, signal) => {
+  if (!closing) throw new Error(`the measurement process ended ${signal ? `on ${signal}` : `with code ${code}`}${why()}`);
+});
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'close') {
@@ -121,6 +130,6 @@ port.on('message', (msg: ToWorker) => {
     else port.close();
     return;
   }
-  if (!heard) sent.push(msg);
-  send(msg);
+  // One that finds the process gone is dropped (its 'close' says what happened).
+  if (child.connected) child.send(msg, () => undefined);
 });

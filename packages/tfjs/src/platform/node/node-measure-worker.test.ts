@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { InitMessage } from '../../measure-worker/messages.js';
@@ -133,8 +134,8 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
     chmodSync(fake, 0o755);
     const link = await startWithPath(`${dir}:${process.env.PATH}`);
     try {
-      // Posted at once, before chrt has failed: the relay sends it again to the process it starts plainly.
-      // Its topology is not a model, so the answer is a rebuild failure: an answer from the restarted process.
+      // Posted at once, while the relay finds chrt failing: the process it starts plainly gets it.
+      // Its topology is not a model, so the answer is a rebuild failure: an answer from the process started plainly.
       const init: InitMessage = { type: 'init', modelJson: '{}', loss: null, probe: { xs: [], ys: null }, measure: {}, trainingBackend: 'wasm', backend: null };
       link.post(init);
       const reply = await waitFor('an answer', () => {
@@ -179,6 +180,21 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
   });
 });
 
+/** A relay thread started as startNodeMeasureWorker starts it, with `entry` as the measurement process's file. */
+function startRelay(entry: string): { worker: Worker; error: Promise<Error>; end: () => Promise<void> } {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(measureWorkerFile('node-relay.js'), { workerData: { port: port2, entry }, transferList: [port2], execArgv: [] });
+  const error = new Promise<Error>((resolve) => worker.on('error', resolve));
+  return {
+    worker,
+    error,
+    async end() {
+      port1.close();
+      await worker.terminate();
+    },
+  };
+}
+
 /** The built training-side module, for a training process of a test's own. */
 const platformModule = new URL('./node-measure-worker.js', measureWorkerFile('node-entry.js').href.replace('/measure-worker/node-entry.js', '/platform/node/'));
 
@@ -213,6 +229,33 @@ describe.runIf(process.platform === 'linux')('the Node measurement process, what
       expect(JSON.parse(line)).toEqual({ died: null, reply: 'failed' });
     } finally {
       trainer.kill('SIGKILL');
+    }
+  });
+
+  it('a measurement process that fails as it starts is started once, and the error names its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradscope-entry-'));
+    const starts = join(dir, 'starts');
+    const entry = join(dir, 'entry.mjs');
+    writeFileSync(entry, `import { appendFileSync } from 'node:fs'; appendFileSync(${JSON.stringify(starts)}, 'start\\n'); throw new Error('the tfjs of this test is broken');\n`);
+    const relay = startRelay(entry);
+    try {
+      const err = await relay.error;
+      expect(err.message).toContain('the measurement process ended with code 1');
+      expect(err.message).toContain('the tfjs of this test is broken');
+      // Under a working chrt the relay used to take node's own failure for chrt's and start it a second time.
+      expect(readFileSync(starts, 'utf8')).toBe('start\n');
+    } finally {
+      await relay.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing entry file: the error names it', async () => {
+    const relay = startRelay('/nonexistent/gradscope/node-entry.js');
+    try {
+      expect((await relay.error).message).toMatch(/Cannot find module '\/nonexistent\/gradscope\/node-entry\.js'/);
+    } finally {
+      await relay.end();
     }
   });
 });
