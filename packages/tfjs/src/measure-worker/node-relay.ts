@@ -27,9 +27,11 @@
  * (reaping it, so no ended process stays in the process table), and ends.
  * If the process ends unasked, this thread throws, and the training thread
  * sees its worker gone (its `error`, naming the error the process wrote to
- * stderr as it ended). If this thread is terminated instead, or the
- * training process is killed, the IPC channel closes and the measurement
- * process exits (it listens for 'disconnect').
+ * stderr as it ended). If the training process is killed, the IPC channel
+ * closes and the measurement process exits (it listens for 'disconnect').
+ * If this thread is terminated instead (terminate() gives it a second), the
+ * process exits the same way, but nobody is left to reap it: it stays in the
+ * process table, a zombie, until the training process ends.
  */
 import { fork, spawn, spawnSync, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { MeasureWorkerLink } from '../../measure-worker/link.js';
@@ -257,5 +258,14 @@ describe.runIf(process.platform === 'linux')('the Node measurement process, what
     } finally {
       await relay.end();
     }
+  });
+  // Known, not fixed: a relay ended by force (terminate() gives it 1 s) takes its process's reaping with it
+  // (libuv reaps only the children of the loop that spawned them), and the process, which exits when its
+  // channel closes, stays a zombie until the training process ends.
+  it.fails('a relay ended by force leaves no zombie', async () => {
+    const relay = startRelay(fileURLToPath(measureWorkerFile('node-entry.js')));
+    const pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+    await relay.end();
+    await waitFor('the measurement process to exit and be reaped', () => (existsSync(`/proc/${pid}`) ? null : true), 2_000);
   });
 });

@@ -88,7 +88,8 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
       // The relay ends the measurement process and waits for its exit (so no
       // ended process is left unreaped in this one), then ends itself; one
       // that does not within a second is ended at once (its process then
-      // exits when its channel closes).
+      // exits when its channel closes, and stays a zombie until this process
+      // ends: only the relay's event loop could reap it).
       if (!exited) {
         port1.postMessage({ type: 'close' } satisfies ToWorker);
         let timer: ReturnType<typeof setTimeout> | undefined;
