@@ -123,15 +123,44 @@ child.on('close', (code, signal) => {
   if (!closing) throw new Error(`the measurement process ended ${signal ? `on ${signal}` : `with code ${code}`}${why()}`);
 });
 
+/**
+ * What waits for the message before it to be written to the process. The
+ * process reads nothing while it measures, or while it gets no CPU (SCHED_IDLE
+ * on busy cores), and the thread posts a snapshot at every due step: written
+ * as they come, every one of them would be held here. A snapshot waiting
+ * here is replaced by a newer one, answered 'skipped' as the process answers
+ * one replaced in its own mailbox (init and the run's first are kept).
+ */
+const queue: ToWorker[] = [];
+let writing = false;
+function pump(): void {
+  if (writing) return;
+  const msg = queue.shift();
+  // One that finds the process gone is dropped (its 'close' says what happened).
+  if (!msg || !child.connected) return;
+  writing = true;
+  child.send(msg, () => {
+    writing = false;
+    pump();
+  });
+}
+
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'close') {
     // The run has ended and its last reply has been read: end the process
     // now rather than let it finish a measurement nobody will read.
     closing = true;
+    queue.length = 0;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     else port.close();
     return;
   }
-  // One that finds the process gone is dropped (its 'close' says what happened).
-  if (child.connected) child.send(msg, () => undefined);
+  const last = queue.at(-1);
+  if (msg.type === 'snapshot' && !msg.first && last?.type === 'snapshot' && !last.first) {
+    port.postMessage({ type: 'skipped', step: last.step } satisfies FromWorker);
+    queue[queue.length - 1] = msg;
+  } else {
+    queue.push(msg);
+  }
+  pump();
 });

@@ -259,6 +259,32 @@ describe.runIf(process.platform === 'linux')('the Node measurement process, what
       await relay.end();
     }
   });
+  it('holds one snapshot, not every step\'s, for a measurement process that gets no CPU, and answers the others skipped', async () => {
+    const link = await startNodeMeasureWorker(2);
+    const pid = await waitFor('the measurement process', () => measurementProcesses(process.pid)[0] ?? null);
+    // No CPU at all: SCHED_IDLE on cores that other work keeps busy, taken to the limit.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const rss0 = process.memoryUsage().rss;
+      const steps = 600;
+      for (let step = 1; step <= steps; step++) {
+        const values = new Float32Array(250_000); // 1 MB of weights a step
+        link.post({ type: 'snapshot', step, epoch: 0, weights: [{ layer: 'l', values: [{ shape: [values.length], dtype: 'float32', values }] }], gradNormHistory: [] }, [values.buffer]);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const grewMb = (process.memoryUsage().rss - rss0) / 1e6;
+      const skipped: number[] = [];
+      for (let r = link.poll(); r; r = link.poll()) if (r.type === 'skipped') skipped.push(r.step);
+      expect(skipped.length, 'snapshots answered skipped while the process was stopped').toBeGreaterThanOrEqual(steps - 5);
+      // Held as they came, they would be 600 MB; held one at a time, what grows is garbage not yet collected.
+      expect(grewMb, 'MB this process grew by').toBeLessThan(200);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await link.terminate();
+    }
+  });
+
   // Known, not fixed: a relay ended by force (terminate() gives it 1 s) takes its process's reaping with it
   // (libuv reaps only the children of the loop that spawned them), and the process, which exits when its
   // channel closes, stays a zombie until the training process ends.
