@@ -1,12 +1,15 @@
 /**
  * The messages between the training thread and the measurement worker.
  * Everything is structured-cloneable; weight and probe values travel as
- * typed arrays in the transfer list, so posting them copies nothing.
+ * typed arrays in the transfer list, so posting them copies nothing (in
+ * Node the relay copies them once more, into the IPC channel).
  *
  * The thread sends `init` once (the model's topology, its loss, the probe,
- * the measurement options), then one `snapshot` at a time, and only when
- * the worker has answered the previous one: the worker never holds a queue
- * of stale snapshots.
+ * the measurement options), then, once the worker is ready, a `snapshot` at
+ * every due step. The worker never holds a queue of stale snapshots: one
+ * that arrives while it measures replaces the one waiting, which is answered
+ * 'skipped' (and in Node the relay does the same with one waiting for the
+ * process to read the one before).
  */
 import type { LayerMeasurement } from '@gradscope/protocol';
 

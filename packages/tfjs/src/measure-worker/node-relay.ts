@@ -104,9 +104,9 @@ child.stderr!.on('data', (chunk: Buffer) => {
   process.stderr.write(chunk);
   stderrTail = (stderrTail + chunk.toString()).slice(-4096);
 });
-/** The error the process ended on, from what node wrote (an uncaught error's line), or ''. */
+/** The error the process ended on, from what node wrote (the last error line: an uncaught error's), or ''. */
 function why(): string {
-  const line = stderrTail.split('\n').find((l) => /^(?:[A-Za-z]*Error\b|FATAL ERROR)/.test(l));
+  const line = stderrTail.split('\n').filter((l) => /^(?:[A-Za-z]*Error\b|FATAL ERROR)/.test(l)).at(-1);
   return line ? `: ${line.trim()}` : '';
 }
 
