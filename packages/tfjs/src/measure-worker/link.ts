@@ -2,7 +2,7 @@ import type { FromWorker, ToWorker } from './messages.js';
 
 /**
  * The training thread's end of a measurement worker, whatever runs it
- * (a process behind a worker_threads relay in Node, a Web Worker in a page; see the platforms).
+ * (worker_threads in Node, a Web Worker in a page; see the platforms).
  * Replies are polled between training steps rather than pushed to a
  * listener: a training loop that only awaits microtasks would never let a
  * listener run.

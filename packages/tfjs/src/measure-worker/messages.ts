@@ -1,15 +1,14 @@
 /**
  * The messages between the training thread and the measurement worker.
  * Everything is structured-cloneable; weight and probe values travel as
- * typed arrays in the transfer list, so posting them copies nothing (in
- * Node the relay copies them once more, into the IPC channel).
+ * typed arrays in the transfer list, so posting them copies nothing.
  *
  * The thread sends `init` once (the model's topology, its loss, the probe,
  * the measurement options), then, once the worker is ready, a `snapshot` at
  * every due step. The worker never holds a queue of stale snapshots: one
- * that arrives while it measures replaces the one waiting, which is answered
- * 'skipped' (and in Node the relay does the same with one waiting for the
- * process to read the one before).
+ * read while it measures replaces the one waiting in its mailbox, which is
+ * answered 'skipped' (measure-handler.ts). Until the worker's event loop
+ * reads them, those posted during one measurement wait in the channel.
  */
 import type { LayerMeasurement } from '@gradscope/protocol';
 

@@ -1,8 +1,8 @@
 /**
- * The measurement process in Node, started by the relay thread
- * (node-relay.ts, which says why a process). Messages come and go over the
- * IPC channel to that thread; the process exits when the channel closes
- * (the relay ended, or the training process died) and after 'close'.
+ * The measurement worker in Node (worker_threads). The training thread
+ * hands it one end of a MessageChannel (workerData.port) and reads replies
+ * from the other end with receiveMessageOnPort, between training steps, so
+ * a reply never waits for the training loop to yield to its event loop.
  *
  * Backend: wasm when @tensorflow/tfjs-backend-wasm resolves (the fastest
  * that installs everywhere, and it runs beside training on another core);
@@ -10,21 +10,22 @@
  * measuring for a wasm or tfjs-node training thread would fall far behind,
  * and the monitor measures on the thread instead.
  *
- * Priority: the lowest (nice 19) for every thread of this process — its own
- * thread, V8's garbage collection and compilation helpers, libuv's pool —
- * so that on 2 cores the measurement takes what training leaves, and a busy
- * machine means fewer measurements, not slower training. On Linux a nice
- * value belongs to one thread, so each is lowered; threads started later by
- * a lowered thread inherit it. Elsewhere (macOS, Windows) the value belongs
- * to the whole process, which is this one alone.
+ * Priority: the lowest (nice 19) on Linux, where a nice value belongs to a
+ * thread, so training keeps its own. On 2 cores the worker's core is also
+ * where V8 runs the training thread's garbage collection helpers and where
+ * anything else on the machine runs; at the lowest priority the worker
+ * measures with what they leave, and a busy machine means fewer
+ * measurements, not slower training. Elsewhere (macOS, Windows) the value
+ * belongs to the whole process and is left alone.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { measureHandler } from './measure-handler.js';
-import type { FromWorker, InitMessage, ToWorker } from './messages.js';
+import type { InitMessage, ToWorker } from './messages.js';
 
-async function chooseBackend(init: InitMessage): Promise<string> {
+async function selectBackend(init: InitMessage): Promise<string> {
   let whyNot: string;
   try {
     await import('@tensorflow/tfjs-backend-wasm');
@@ -37,24 +38,12 @@ async function chooseBackend(init: InitMessage): Promise<string> {
   throw new Error(`${whyNot}, and a cpu worker would be slower than training on '${init.trainingBackend}'`);
 }
 
-/** Lowers every thread of this process to nice 19 (see above); a sandbox that forbids it leaves the process measuring at its priority. */
-function lowerPriority(): void {
-  const threads = process.platform === 'linux' ? readdirSync('/proc/self/task').map(Number) : [0];
-  for (const tid of threads) {
-    try {
-      setPriority(tid, 19);
-    } catch {
-      // the thread ended while we listed, or the sandbox forbids it
-    }
+if (process.platform === 'linux') {
+  try {
+    setPriority(19); // this thread only (see above)
+  } catch {
+    // a sandbox that forbids it: the worker still measures, at training's priority
   }
-}
-
-lowerPriority();
-
-async function selectBackend(init: InitMessage): Promise<string> {
-  const name = await chooseBackend(init);
-  lowerPriority(); // a backend's start may add threads of its own
-  return name;
 }
 
 /**
@@ -73,20 +62,12 @@ function threadCpuMs(): number | null {
   }
 }
 
-const post = (reply: FromWorker) => void process.send?.(reply);
+const port = (workerData as { port: MessagePort }).port;
 const cpuKnown = threadCpuMs() !== null;
-const handle = measureHandler({ selectBackend, post, ...(cpuKnown ? { cpuMs: () => threadCpuMs() ?? 0 } : {}) });
+const handle = measureHandler({ selectBackend, post: (reply) => port.postMessage(reply), ...(cpuKnown ? { cpuMs: () => threadCpuMs() ?? 0 } : {}) });
 // In order; a snapshot only lands in the handler's mailbox (measure-handler.ts), so the next message is read at once.
 let chain = Promise.resolve();
-process.on('message', (msg: ToWorker) => {
+port.on('message', (msg: ToWorker) => {
   chain = chain.then(() => handle(msg));
-  if (msg.type === 'close') void chain.then(() => process.disconnect());
+  if (msg.type === 'close') chain.then(() => port.close());
 });
-// The relay thread or the training process is gone: nobody is left to measure for.
-process.on('disconnect', () => process.exit(0));
-// Ctrl-C reaches every process of a Windows console, and a service manager's
-// SIGTERM every process of the service: a training script that traps them to
-// stop gracefully still has its measurement. This process ends with the run,
-// or when its channel closes (on POSIX the relay also starts it in a process
-// group of its own, which a terminal's signals do not reach).
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);

@@ -1,5 +1,5 @@
 /**
- * gradscope() measuring in Node's real measurement process (the default): the
+ * gradscope() measuring in a real worker_threads worker (the default): the
  * events a run records, the newest-snapshot policy, NaN weights, and the
  * worker ending with the run. The fallbacks: worker-fallback.test.ts.
  */

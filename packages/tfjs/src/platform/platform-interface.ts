@@ -17,6 +17,6 @@ export interface Platform {
   serveForever(): Promise<void>;
   /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */
   selectWasm(): Promise<string | null>;
-  /** Starts a measurement worker beside training (in Node a process of its own behind a worker_threads relay, a Web Worker in a page); throws saying why it cannot. */
+  /** Starts a measurement worker beside training (worker_threads in Node, a Web Worker in a page); throws saying why it cannot. */
   startMeasureWorker(): Promise<MeasureWorkerLink>;
 }

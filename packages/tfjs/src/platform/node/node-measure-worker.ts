@@ -1,12 +1,9 @@
 /**
- * Starts the measurement worker in Node: a measurement process
- * (measure-worker/node-entry.js, with its own tfjs, every thread at the
- * lowest priority) reached through a relay thread (measure-worker/
- * node-relay.js, which says why both). Replies come over a MessageChannel
- * the training thread reads with receiveMessageOnPort, synchronously
- * between training steps (see ../../measure-worker/link.ts). The relay is
- * unref'd: a script that never closes its monitor still exits, and the
- * measurement process with it.
+ * Starts the measurement worker in Node: a worker_threads Worker running
+ * measure-worker/node-entry.js with its own tfjs. Replies come over a
+ * MessageChannel the thread reads with receiveMessageOnPort, synchronously
+ * between training steps (see ../../measure-worker/link.ts). The worker is
+ * unref'd: a script that never closes its monitor still exits.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -16,21 +13,17 @@ import type { MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
 
 /**
- * A file of measure-worker/ (the relay's or the process's entry). Node runs
- * only JavaScript in a worker or a child process; when this module itself
- * runs from its TypeScript source (the package's own tests), the file is
- * the built one in dist/, which the test task builds first.
+ * The worker's entry file. Node runs only JavaScript in a worker; when this
+ * module itself runs from its TypeScript source (the package's own tests),
+ * the entry is the built one in dist/, which the test task builds first.
  */
-export function measureWorkerFile(name: 'node-relay.js' | 'node-entry.js'): URL {
-  const beside = new URL(`../../measure-worker/${name}`, import.meta.url);
+export function nodeWorkerEntry(): URL {
+  const beside = new URL('../../measure-worker/node-entry.js', import.meta.url);
   if (existsSync(fileURLToPath(beside)) || !import.meta.url.endsWith('.ts')) return beside;
-  const built = new URL(`../../../dist/measure-worker/${name}`, import.meta.url);
+  const built = new URL('../../../dist/measure-worker/node-entry.js', import.meta.url);
   if (!existsSync(fileURLToPath(built))) throw new Error(`the worker entry ${fileURLToPath(built)} is not built: run \`npm run build\` in packages/tfjs`);
   return built;
 }
-
-/** How long terminate() waits for the relay to end the measurement process and itself. */
-const RELAY_END_MS = 1000;
 
 let live = 0;
 /** Measurement workers started and not yet ended (the run's end ends its worker). */
@@ -46,29 +39,24 @@ export function liveMeasureWorkers(): number {
 export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
   if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
   const { port1, port2 } = new MessageChannel();
-  const entry = fileURLToPath(measureWorkerFile('node-entry.js'));
-  // execArgv: the training process's flags (--input-type, a loader for its TypeScript) are not the relay's, which is plain JavaScript.
-  const worker = new Worker(measureWorkerFile('node-relay.js'), { workerData: { port: port2, entry }, transferList: [port2], execArgv: [] });
+  // execArgv []: the training process's flags are not the worker's, which runs this package's built JavaScript
+  // (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
+  const worker = new Worker(nodeWorkerEntry(), { workerData: { port: port2 }, transferList: [port2], execArgv: [] });
   worker.unref();
   live++;
   let died: Error | null = null;
   let ended = false;
-  let exited = false;
   let counted = true;
   const uncount = () => {
     if (counted) live--;
     counted = false;
   };
-  const exit = new Promise<void>((resolve) => {
-    worker.on('exit', (code) => {
-      exited = true;
-      uncount();
-      if (!ended) died ??= new Error(`the worker exited with code ${code}`);
-      resolve();
-    });
-  });
   worker.on('error', (err) => {
     died ??= err;
+  });
+  worker.on('exit', (code) => {
+    uncount();
+    if (!ended) died ??= new Error(`the worker exited with code ${code}`);
   });
   return {
     backend: null,
@@ -83,19 +71,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
       return died;
     },
     async terminate() {
-      if (ended) return;
       ended = true;
-      // The relay ends the measurement process and waits for its exit (so no
-      // ended process is left unreaped in this one), then ends itself; one
-      // that does not within a second is ended at once (its process then
-      // exits when its channel closes, and stays a zombie until this process
-      // ends: only the relay's event loop could reap it).
-      if (!exited) {
-        port1.postMessage({ type: 'close' } satisfies ToWorker);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([exit, new Promise((resolve) => (timer = setTimeout(resolve, RELAY_END_MS)))]);
-        clearTimeout(timer);
-      }
       port1.close();
       await worker.terminate();
       uncount();
