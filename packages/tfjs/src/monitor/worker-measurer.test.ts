@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerMeasurement } from '@gradscope/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MeasuredReply } from '../measure-worker/messages.js';
+import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import type { FromWorker, MeasuredReply } from '../measure-worker/messages.js';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
@@ -16,7 +17,7 @@ import { selectRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { worstRelative } from '../test-helpers/records.js';
 import { layersNeeded } from './weight-snapshot.js';
-import { WorkerMeasurer } from './worker-measurer.js';
+import { MAX_UNANSWERED, WorkerMeasurer } from './worker-measurer.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -120,6 +121,63 @@ describe('measuring in a worker', () => {
     } finally {
       await measurer.close();
       model.dispose();
+    }
+  });
+});
+
+describe('a worker that answers nothing', () => {
+  it(`is sent at most ${MAX_UNANSWERED} snapshots, not one per step, and is sent again once it answers`, async () => {
+    // The real worker behind a link that holds back its replies after 'ready' (a worker starved of CPU, taken to the limit).
+    let holding = true;
+    const held: FromWorker[] = [];
+    const posted: number[] = [];
+    const launch = async (): Promise<MeasureWorkerLink> => {
+      const real = await startNodeMeasureWorker();
+      return {
+        backend: real.backend,
+        threadTakesOver: real.threadTakesOver,
+        post: (msg, transfer) => {
+          if (msg.type === 'snapshot') posted.push(msg.step);
+          real.post(msg, transfer);
+        },
+        poll: () => {
+          for (let r = real.poll(); r; r = real.poll()) held.push(r);
+          const i = held.findIndex((r) => r.type === 'ready' || !holding);
+          return i < 0 ? undefined : held.splice(i, 1)[0];
+        },
+        terminate: () => real.terminate(),
+        get died() {
+          return real.died;
+        },
+      };
+    };
+    const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 4, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });
+    const xs = tf.randomNormal([2, 5, 2], 0, 1, 'float32', 3);
+    const measurer = await WorkerMeasurer.start(launch, model, selectRecurrentLayers(model), { xs }, {});
+    try {
+      await measurer.snapshot(0, 0, []); // held until ready, then posted
+      const deadline = Date.now() + 60_000;
+      while (posted.length === 0 && Date.now() < deadline) {
+        measurer.take();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(posted).toEqual([0]);
+      for (let step = 1; step <= 30; step++) {
+        measurer.take();
+        if (measurer.idle) await measurer.snapshot(step, 0, []);
+      }
+      expect(posted).toEqual([0, 1, 2]);
+      // It answers: the held replies come through, and snapshots flow again.
+      holding = false;
+      const { replies } = await measurer.settle();
+      expect(replies.some((r) => r.type === 'measured')).toBe(true);
+      expect(measurer.idle).toBe(true);
+      await measurer.snapshot(31, 0, []);
+      expect(posted.at(-1)).toBe(31);
+    } finally {
+      await measurer.close();
+      model.dispose();
+      xs.dispose();
     }
   });
 });

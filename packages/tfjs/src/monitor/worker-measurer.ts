@@ -12,6 +12,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** How long the worker may take to load tfjs and rebuild the model before it is given up on. */
 export const WORKER_START_TIMEOUT_MS = 60_000;
 
+/**
+ * Snapshots posted and not yet answered, at most. The worker reads its
+ * channel only between measurements (a measurement awaits no macrotask), so
+ * what is posted meanwhile waits there: one being measured, and the two
+ * newest of which it keeps the last. A worker that gets no CPU (a busy
+ * machine, at its lowest priority) would otherwise be sent one snapshot per
+ * step, each a copy of the weights, for as long as it is starved.
+ */
+export const MAX_UNANSWERED = 3;
+
 /** A snapshot taken and not yet sent: the weights as clones, and the step they belong to. */
 interface HeldSnapshot {
   clones: WeightClones;
@@ -110,10 +120,11 @@ export class WorkerMeasurer {
    * True when a snapshot can be taken now: once the worker is ready, at
    * every due step — the worker keeps the newest one waiting while it
    * measures and goes on with it, so it never waits for the training
-   * thread's next step boundary; before, only the first (held until ready).
+   * thread's next step boundary — unless MAX_UNANSWERED are unanswered;
+   * before, only the first (held until ready).
    */
   get idle(): boolean {
-    return this.ready ? !this.reading : this.early === null;
+    return this.ready ? !this.reading && this.unanswered.size < MAX_UNANSWERED : this.early === null;
   }
 
   /** Something posted or held is not answered yet. */
