@@ -24,6 +24,7 @@ import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { watchWorker } from '../test-helpers/worker-answered.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
+import { MAX_UNANSWERED } from './worker-measurer.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -118,12 +119,14 @@ describe('the end of a run measured in a worker', () => {
     const steps = ofType(run.events, 'train-step').length;
     expect(steps).toBeLessThan(5000);
     const measured = ofType(run.events, 'measurement');
-    // Two from the worker, then the newest snapshot (the last step's: one is posted at every due step), measured on the thread at the run's end.
+    // Two from the worker, then the newest snapshot posted, measured on the thread at the run's end: the last
+    // step's when fewer than MAX_UNANSWERED were unanswered then (one is posted at every due step until they are).
     expect(measured.map((m) => m.measuredIn)).toEqual(['worker', 'worker', 'thread']);
     const [first, second, last] = measured.map((m) => m.step);
     expect(first).toBe(0);
     expect(second! > first!).toBe(true);
-    expect(last).toBe(steps - 1);
+    expect(last).toBe(worker.lastPosted());
+    expect(last! > second!).toBe(true);
     await expectMeasuredAt(run, measured[0]!);
     await expectMeasuredAt(run, measured[2]!);
     expectCleanEnd(run, steps, 3);
@@ -136,7 +139,10 @@ describe('the end of a run measured in a worker', () => {
     const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.posted() >= 1 && ++after > 3);
     const steps = ofType(run.events, 'train-step').length;
     const measured = ofType(run.events, 'measurement');
-    expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[steps - 1, 'thread']]);
+    // None answered: snapshots stop at MAX_UNANSWERED posted, and the newest of them is measured.
+    expect(worker.posted()).toBeLessThanOrEqual(MAX_UNANSWERED);
+    expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[worker.lastPosted(), 'thread']]);
+    expect(worker.lastPosted()).toBeLessThan(steps);
     await expectMeasuredAt(run, measured[0]!);
     expectCleanEnd(run, steps, 1);
     run.dispose();

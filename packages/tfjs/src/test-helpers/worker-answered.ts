@@ -46,13 +46,15 @@ function until(ready: () => boolean): Promise<void> {
 
 /**
  * holdFirstStepForWorker's parts: the callback, whether a worker was
- * started, how many snapshots the monitor has posted to it and how many
- * measurements it has replied with so far (held back or not).
+ * started, how many snapshots the monitor has posted to it (and the step of
+ * the last) and how many measurements it has replied with so far (held back
+ * or not).
  */
-export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; posted(): number } {
+export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; posted(): number; lastPosted(): number | null } {
   const pass = options.passMeasured ?? Infinity;
   let measured = 0;
   let posted = 0;
+  let lastPosted: number | null = null;
   let started = false;
   let answered: Promise<void> = Promise.resolve();
   installPlatform({
@@ -83,7 +85,10 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
         backend: real.backend,
         threadTakesOver: real.threadTakesOver,
         post: (m, t) => {
-          if (m.type === 'snapshot') posted++;
+          if (m.type === 'snapshot') {
+            posted++;
+            lastPosted = m.step;
+          }
           real.post(m, t);
         },
         poll: () => {
@@ -117,5 +122,5 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
       }
     },
   });
-  return { holdFirstStep, started: () => started, measured: () => measured, posted: () => posted };
+  return { holdFirstStep, started: () => started, measured: () => measured, posted: () => posted, lastPosted: () => lastPosted };
 }
