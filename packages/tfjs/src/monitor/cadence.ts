@@ -1,8 +1,9 @@
 /**
  * When to measure. A measurement is due when at least `every` steps have
- * passed since the last one and the monitor's total time, plus the expected
- * cost of this measurement (the last one's), stays within `budget` of the
- * training time so far. The first step is always measured: it is the
+ * passed since the last one and the monitor's total time (with a worker,
+ * also the training thread's wait for a core while the worker measured),
+ * plus the expected cost of this measurement (the last one's; with a
+ * worker, the snapshot's), stays within `budget` of the training time so far. The first step is always measured: it is the
  * baseline every later measurement is compared with. It is also not charged
  * to the budget nor taken as the expected cost: it carries one-time warm-up
  * (backend kernels compiled, the dashboard server started) that made it 3–5×
@@ -24,6 +25,14 @@ export class Cadence {
   /** Time spent in the training step itself (onBatchBegin → onBatchEnd). */
   addTraining(ms: number): void {
     if (ms > 0 && Number.isFinite(ms)) this.trainingMs += ms;
+  }
+
+  /**
+   * Time the training thread waited for a core while the worker measured
+   * (run-queue-charge.ts): charged in full, like the monitor's own time.
+   */
+  addWait(ms: number): void {
+    if (ms > 0 && Number.isFinite(ms)) this.monitorMs += ms;
   }
 
   /** Time the monitor spent (every hook, every measurement). */

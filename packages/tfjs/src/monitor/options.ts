@@ -28,7 +28,9 @@ export interface GradscopeOptions {
    * Fraction of training wall time the monitor may use on the training
    * thread, default 0.05. The monitor times itself and spaces measurements
    * out to stay within it. With a worker, what the thread pays is the
-   * snapshot and the handling of results, not the measurement. The first
+   * snapshot and the handling of results, not the measurement, and (on
+   * Linux, where the kernel records it) the time it waits for a core while
+   * the worker measures: past that, snapshots are spaced out. The first
    * measurement (at the first step) always runs. Values above 1 let the
    * monitor take longer than training itself (for debugging, or to make
    * `every` the only limit).

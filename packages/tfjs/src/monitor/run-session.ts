@@ -11,6 +11,8 @@ import { tapGradients } from './gradient-tap.js';
 import type { LiveAlert } from './live-sinks.js';
 import { stopOnNaNReason } from './nan-policy.js';
 import type { ResolvedOptions } from './options.js';
+import { platform } from '../platform/platform.js';
+import { RunQueueCharge } from './run-queue-charge.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
@@ -53,6 +55,8 @@ export class RunSession {
    * instead, or at the run's end, so the run keeps its baseline.
    */
   private owed = false;
+  /** The training thread's wait for a core while the worker measures, charged to the budget. */
+  private readonly waitCharge = new RunQueueCharge(() => platform().runQueueWaitMs());
 
   private constructor(
     private readonly plan: RunPlan,
@@ -98,6 +102,7 @@ export class RunSession {
   async recordStep(model: tf.LayersModel, logs: tf.Logs): Promise<void> {
     if (!this.stream) return;
     const started = now();
+    this.cadence.addWait(this.waitCharge.take());
     try {
       const reports = this.pendingReports.splice(0);
       const report = reports.at(-1) ?? null;
@@ -129,6 +134,7 @@ export class RunSession {
       this.reportFailure('recording the training step', err);
     } finally {
       this.cadence.addMonitor(now() - started);
+      this.waitCharge.mark(this.route?.measuringWarm ?? false);
       this.stepIndex++;
     }
   }

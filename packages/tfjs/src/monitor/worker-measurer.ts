@@ -127,6 +127,15 @@ export class WorkerMeasurer {
     return this.ready ? !this.reading && this.unanswered.size < MAX_UNANSWERED : this.early === null;
   }
 
+  /**
+   * Past the worker's warm-up (ready, its first measurement answered) with a
+   * snapshot posted and not yet answered: the worker is measuring, or about
+   * to, and what training waits for a core now is its cost.
+   */
+  get measuringWarm(): boolean {
+    return this.ready && this.measuredCount > 0 && this.unanswered.size > 0;
+  }
+
   /** Something posted or held is not answered yet. */
   private get busy(): boolean {
     return this.unanswered.size > 0 || this.reading || this.early !== null;

@@ -63,6 +63,11 @@ export class WorkerRoute {
     return this.beside?.idle ?? true;
   }
 
+  /** The worker has a snapshot to measure, past its warm-up (see WorkerMeasurer.measuringWarm). */
+  get measuringWarm(): boolean {
+    return this.beside?.measuringWarm ?? false;
+  }
+
   /** Hands over the replies that have arrived. */
   take(): void {
     if (this.beside) this.handle(this.beside.take());

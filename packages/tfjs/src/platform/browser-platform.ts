@@ -30,4 +30,6 @@ export const browserPlatform: Platform = {
     return 'the wasm backend is chosen by the page, not by gradscope';
   },
   startMeasureWorker: startBrowserMeasureWorker,
+  // A page is not told how long its main thread waited for a CPU.
+  runQueueWaitMs: () => null,
 };

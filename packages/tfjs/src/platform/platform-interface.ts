@@ -19,4 +19,6 @@ export interface Platform {
   selectWasm(): Promise<string | null>;
   /** Starts a measurement worker beside training (worker_threads in Node, a Web Worker in a page); throws saying why it cannot. */
   startMeasureWorker(): Promise<MeasureWorkerLink>;
+  /** The calling thread's time runnable but waiting for a CPU so far (ms), where the OS tells (Linux); null elsewhere. */
+  runQueueWaitMs(): number | null;
 }

@@ -10,6 +10,7 @@ import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
 import { startNodeMeasureWorker } from './node-measure-worker.js';
+import { runQueueWaitMs } from './run-queue-wait.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
   try {
@@ -39,4 +40,5 @@ export const nodePlatform: Platform = {
     return (await tf.setBackend('wasm')) ? null : 'wasm failed to initialise';
   },
   startMeasureWorker: startNodeMeasureWorker,
+  runQueueWaitMs,
 };

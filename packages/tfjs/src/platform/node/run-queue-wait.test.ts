@@ -1,0 +1,62 @@
+/**
+ * runQueueWaitMs reads the kernel's record of this thread's wait for a CPU.
+ * The real thing: this thread and two spinning processes are put on one
+ * CPU, where each can run a third of the time, and the wait this thread
+ * gains while it spins is read back.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runQueueWaitMs } from './run-queue-wait.js';
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Spins this thread for `ms` of wall time. */
+function spin(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
+describe.runIf(process.platform === 'linux')('runQueueWaitMs', () => {
+  it('is a finite, non-decreasing number of ms', () => {
+    const a = runQueueWaitMs();
+    spin(20);
+    const b = runQueueWaitMs();
+    expect(Number.isFinite(a)).toBe(true);
+    expect(a!).toBeGreaterThanOrEqual(0);
+    expect(b!).toBeGreaterThanOrEqual(a!);
+  });
+
+  it.runIf(hasTaskset)('grows by the time this thread waited while two other processes shared its only CPU', async () => {
+    // This thread alone (its tid: /proc/thread-self → <pid>/task/<tid>) goes on CPU 0; the rest of the process keeps its CPUs.
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    const mask = execFileSync('taskset', ['-p', tid], { encoding: 'utf8' }).trim().split(' ').pop()!;
+    const hogs = [0, 1].map(() => spawn('taskset', ['-c', '0', process.execPath, '-e', 'console.log("go"); const end = Date.now() + 5000; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    try {
+      await Promise.all(hogs.map((hog) => new Promise<void>((resolve, reject) => {
+        hog.stdout!.once('data', () => resolve());
+        hog.once('error', reject);
+      })));
+      execFileSync('taskset', ['-p', '-c', '0', tid], { stdio: 'ignore' });
+      const before = runQueueWaitMs()!;
+      const t0 = Date.now();
+      spin(600);
+      const waited = runQueueWaitMs()! - before;
+      const wall = Date.now() - t0;
+      // Three runnable threads on one CPU: this one runs a third of the time and waits two thirds (~400 ms of
+      // 600); its CPU time, the record's other figure, would be ~200. Other load on CPU 0 only adds to the wait.
+      expect(waited).toBeGreaterThan(300);
+      expect(waited).toBeLessThanOrEqual(wall + 5);
+    } finally {
+      execFileSync('taskset', ['-p', mask, tid], { stdio: 'ignore' });
+      for (const hog of hogs) hog.kill('SIGKILL');
+    }
+  });
+});
