@@ -18,10 +18,10 @@
  * measurements, not slower training. Elsewhere (macOS, Windows) the value
  * belongs to the whole process and is left alone.
  */
-import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { threadCpuMs } from '../platform/node/thread-schedstat.js';
 import { measureHandler } from './measure-handler.js';
 import type { InitMessage, ToWorker } from './messages.js';
 
@@ -43,22 +43,6 @@ if (process.platform === 'linux') {
     setPriority(19); // this thread only (see above)
   } catch {
     // a sandbox that forbids it: the worker still measures, at training's priority
-  }
-}
-
-/**
- * This thread's CPU time (user + system) from the kernel's record of it, on
- * Linux; null elsewhere. In clock ticks of 10 ms (USER_HZ is 100 on every
- * Linux Node supports).
- */
-function threadCpuMs(): number | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime: fields 14 and 15 of proc(5)
-  } catch {
-    return null;
   }
 }
 

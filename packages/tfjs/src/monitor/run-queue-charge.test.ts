@@ -3,7 +3,7 @@
  * worker measures (run-queue-charge.ts): the charge itself on scripted
  * readings, and a real run whose platform reports a wait no budget covers,
  * beside the real worker — snapshots stop once the wait is charged. The
- * kernel's own reading is tested in platform/node/run-queue-wait.test.ts.
+ * kernel's own readings are tested in platform/node/thread-schedstat.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,28 +26,38 @@ afterEach(() => installPlatform(nodePlatform));
 const logdir = tempLogdirsPerTest();
 
 describe('RunQueueCharge', () => {
-  it('charges the wait between mark(true) and take(), and nothing after mark(false)', () => {
-    const readings = [10, 25, 40, 47];
+  it('holds the wait of intervals begun with the worker busy, and charges it at the reply, up to the worker\'s CPU time', () => {
+    const readings = [10, 25, 40, 47, 60, 100];
     const charge = new RunQueueCharge(() => readings.shift() ?? null);
-    expect(charge.take()).toBe(0); // no interval started
-    charge.mark(true); // reads 10
-    expect(charge.take()).toBe(15); // reads 25
-    expect(charge.take()).toBe(0); // the interval was taken
-    charge.mark(false); // reads nothing
-    expect(charge.take()).toBe(0);
-    expect(readings).toEqual([40, 47]);
+    charge.collect(); // no interval begun: reads nothing
+    charge.mark(true); // 10
+    charge.collect(); // 25: 15 pending
+    charge.mark(false); // the worker rests: reads nothing
+    charge.collect();
     charge.mark(true); // 40
-    expect(charge.take()).toBe(7); // 47
+    charge.collect(); // 47: 22 pending
+    expect(charge.settle(100)).toBe(22);
+    expect(charge.settle(100)).toBe(0); // settled
+    charge.mark(true); // 60
+    charge.collect(); // 100: 40 pending
+    expect(charge.settle(30)).toBe(30); // a worker that ran 30 ms is charged at most 30 ms; the rest was other load
+    expect(charge.settle(30)).toBe(0);
+    expect(readings).toEqual([]);
   });
 
-  it('charges nothing where the OS does not tell, and never a negative wait', () => {
+  it('charges nothing where the OS does not tell or the worker reports no CPU time, and never a negative wait', () => {
     const none = new RunQueueCharge(() => null);
     none.mark(true);
-    expect(none.take()).toBe(0);
-    const readings = [30, 20];
-    const backwards = new RunQueueCharge(() => readings.shift()!);
-    backwards.mark(true);
-    expect(backwards.take()).toBe(0);
+    none.collect();
+    expect(none.settle(50)).toBe(0);
+    const readings = [30, 20, 0, 80];
+    const odd = new RunQueueCharge(() => readings.shift()!);
+    odd.mark(true);
+    odd.collect(); // backwards: nothing
+    expect(odd.settle(50)).toBe(0);
+    odd.mark(true);
+    odd.collect(); // 80 pending
+    expect(odd.settle(0)).toBe(0);
   });
 
   it('a charged wait counts against the budget like the monitor\'s own time', () => {
@@ -70,39 +80,44 @@ describe('RunQueueCharge', () => {
 });
 
 describe('gradscope() with a worker, charging the training thread\'s wait', () => {
-  it('stops sending snapshots once the wait it charged exceeds the budget', async () => {
+  /**
+   * A run of 60 steps beside the real worker, on a platform whose training
+   * thread waits a second for a core between any two readings: far more
+   * than a budget of 0.05 covers in a run of a few seconds. Each step is
+   * held until the worker has answered two measurements (the cold first,
+   * then one it measured while the wait was read), so the sequence is
+   * fixed: snapshot 0 (held while the worker starts), its cold reply,
+   * snapshot 1 and an interval charged from there, its reply — which
+   * settles the charge. Returns the snapshots posted and the readings.
+   */
+  async function runBesideWaitingThread(claimCpuMs: number): Promise<{ posted: number; reads: number; measured: number }> {
     const dir = logdir();
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(240);
-    const watch = watchWorker({ untilMeasured: 1 });
-    // A platform whose training thread waits a second for a core between any two readings:
-    // far more than a budget of 0.05 covers in a run of a few seconds.
+    const watch = watchWorker({ untilMeasured: 2, claimCpuMs });
     let reads = 0;
-    let postedAtFirstRead: number | null = null;
-    installPlatform({
-      ...platform(),
-      runQueueWaitMs: () => {
-        postedAtFirstRead ??= watch.posted();
-        return 1000 * ++reads;
-      },
-    });
+    installPlatform({ ...platform(), runQueueWaitMs: () => 1000 * ++reads });
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 0.05 });
-    const postedAfterStep: number[] = [];
-    const count = new tf.CustomCallback({ onBatchEnd: async () => void postedAfterStep.push(watch.posted()) });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep, count], verbose: 0 });
-    // The worker measured (so the wait was charged): the readings began once it had answered its first snapshot.
-    expect(watch.measured()).toBeGreaterThanOrEqual(1);
-    expect(reads).toBeGreaterThanOrEqual(2);
-    // Snapshots went out at the steps before the first charged interval, none after it.
-    expect(postedAtFirstRead).not.toBeNull();
-    expect(postedAtFirstRead!).toBeGreaterThanOrEqual(2);
-    expect(watch.posted()).toBe(postedAtFirstRead);
-    const firstSilent = postedAfterStep.indexOf(postedAtFirstRead!);
-    expect(postedAfterStep.length - firstSilent).toBeGreaterThan(40); // most of the run's 60 steps
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
-    expect(ofType(events, 'run-end')[0]!.status).toBe('completed');
+    expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(60);
     tf.dispose([xs, ys]);
+    return { posted: watch.posted(), reads, measured: watch.measured() };
+  }
+
+  it('stops sending snapshots once the wait it charged exceeds the budget', async () => {
+    // Replies claim more CPU time than any wait read here, so the whole wait is charged.
+    const charged = await runBesideWaitingThread(1e6);
+    expect(charged.reads).toBe(2); // one charged interval, then the worker rested
+    expect(charged.posted).toBe(2); // snapshots 0 and 1, none in the 58 steps after the charge
+  });
+
+  it('charges no more than the worker\'s own CPU time for its measurement: none when it reports none', async () => {
+    const uncharged = await runBesideWaitingThread(0);
+    expect(uncharged.reads).toBeGreaterThanOrEqual(2);
+    // Nothing charged: snapshot 2 goes out at the step the reply lands, and more after it.
+    expect(uncharged.posted).toBeGreaterThanOrEqual(3);
   });
 
   it('reads no wait when measuring on the training thread', async () => {

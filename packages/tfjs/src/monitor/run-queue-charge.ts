@@ -9,20 +9,28 @@
  * grew from 0.3–0.6% of the run to 6–8%: V8 collects the worker's garbage
  * on helper threads the whole process shares, at training's priority (with
  * the helpers' collection turned off, `--single-threaded-gc`, the steady
- * wait fell to 0–1%). On one core the worker and its collection take
- * training's own core. Charging the wait keeps the budget's meaning — the
+ * wait fell to 0–1%). Charging the wait keeps the budget's meaning — the
  * training thread's share — with a worker too: when the worker costs more
  * than the budget allows, snapshots are spaced out and the worker rests.
  *
- * An interval is charged only when the worker had a snapshot in hand at its
- * start, past its warm-up (its start and first, cold, measurement are a
- * one-time cost, not charged, as the thread's first measurement is not), so
- * a wait that other processes cause while the worker is idle is never the
- * monitor's: on a busy machine the worker's share shrinks, and rests.
+ * What is charged, and why no more:
+ * - only intervals that begin with a snapshot in the worker's hands, past
+ *   its warm-up (its start and first, cold, measurement are a one-time
+ *   cost, not charged, as the thread's first measurement is not): a wait
+ *   while the worker rests is not its doing;
+ * - per measurement, at most the worker's own CPU time for it, when its
+ *   reply arrives. The collection a measurement causes is a fraction of
+ *   the work the measurement does, so a longer wait is other load: a
+ *   worker starved of CPU on a busy machine holds its snapshot for
+ *   seconds, and charging the whole wait would hold measurements back long
+ *   after the machine is free again.
  * Where the OS does not tell (a page, macOS, Windows), nothing is charged.
  */
 export class RunQueueCharge {
+  /** The wait reading at the start of a charged interval, or null. */
   private since: number | null = null;
+  /** Wait read in charged intervals since the worker's last reply. */
+  private pending = 0;
 
   constructor(private readonly readWaitMs: () => number | null) {}
 
@@ -31,12 +39,18 @@ export class RunQueueCharge {
     this.since = workerBusy ? this.readWaitMs() : null;
   }
 
-  /** The training thread's wait in ms since mark(), when that interval is charged; else 0. */
-  take(): number {
-    if (this.since === null) return 0;
+  /** Ends the interval at the start of the next step: its wait, when charged, waits for the worker's reply. */
+  collect(): void {
+    if (this.since === null) return;
     const now = this.readWaitMs();
-    const waited = now === null ? 0 : Math.max(0, now - this.since);
+    if (now !== null) this.pending += Math.max(0, now - this.since);
     this.since = null;
-    return waited;
+  }
+
+  /** The worker answered a measurement that took `workerCpuMs` of its CPU: the wait to charge now (ms). */
+  settle(workerCpuMs: number): number {
+    const charged = Math.min(this.pending, Math.max(0, workerCpuMs));
+    this.pending = 0;
+    return Number.isFinite(charged) ? charged : 0;
   }
 }

@@ -102,7 +102,7 @@ export class RunSession {
   async recordStep(model: tf.LayersModel, logs: tf.Logs): Promise<void> {
     if (!this.stream) return;
     const started = now();
-    this.cadence.addWait(this.waitCharge.take());
+    this.waitCharge.collect();
     try {
       const reports = this.pendingReports.splice(0);
       const report = reports.at(-1) ?? null;
@@ -235,6 +235,8 @@ export class RunSession {
   private workerEvents(): WorkerRouteEvents {
     return {
       measured: (reply) => {
+        // The training thread's wait while the worker measured, up to the worker's own CPU time for it (run-queue-charge.ts).
+        this.cadence.addWait(this.waitCharge.settle(reply.cpuMs ?? 0));
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);

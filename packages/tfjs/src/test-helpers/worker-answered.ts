@@ -33,6 +33,8 @@ interface WatchOptions {
   untilMeasured?: number;
   /** The worker's 'ready' never reaches the monitor: a worker that has not started yet, for good. */
   withholdReady?: boolean;
+  /** Every measurement reply claims this much of the worker's CPU time (the budget's cap on the wait it charges). */
+  claimCpuMs?: number;
 }
 
 /** Resolves when `ready()` is true (checked every 5 ms), or after 60 s. */
@@ -70,6 +72,7 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
           // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
           if (r.type === 'measured' && ++measured > pass) continue;
           if (r.type === 'ready' && options.withholdReady) continue;
+          if (r.type === 'measured' && options.claimCpuMs !== undefined) r.cpuMs = options.claimCpuMs;
           early.push(r);
           if (r.type === 'ready' || r.type === 'failed') done();
         }

@@ -10,7 +10,7 @@ import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
 import { startNodeMeasureWorker } from './node-measure-worker.js';
-import { runQueueWaitMs } from './run-queue-wait.js';
+import { runQueueWaitMs } from './thread-schedstat.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
   try {

@@ -1,5 +1,6 @@
 /**
- * runQueueWaitMs reads the kernel's record of this thread's wait for a CPU.
+ * runQueueWaitMs and threadCpuMs read the kernel's record of this thread's
+ * wait for a CPU and time on one.
  * The real thing: this thread and two spinning processes are put on one
  * CPU, where each can run a third of the time, and the wait this thread
  * gains while it spins is read back.
@@ -7,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runQueueWaitMs } from './run-queue-wait.js';
+import { runQueueWaitMs, threadCpuMs } from './thread-schedstat.js';
 
 const hasTaskset = (() => {
   try {
@@ -24,14 +25,15 @@ function spin(ms: number): void {
   while (Date.now() < end);
 }
 
-describe.runIf(process.platform === 'linux')('runQueueWaitMs', () => {
-  it('is a finite, non-decreasing number of ms', () => {
-    const a = runQueueWaitMs();
+describe.runIf(process.platform === 'linux')('runQueueWaitMs and threadCpuMs', () => {
+  it('are finite, non-decreasing numbers of ms', () => {
+    const [wait0, cpu0] = [runQueueWaitMs(), threadCpuMs()];
     spin(20);
-    const b = runQueueWaitMs();
-    expect(Number.isFinite(a)).toBe(true);
-    expect(a!).toBeGreaterThanOrEqual(0);
-    expect(b!).toBeGreaterThanOrEqual(a!);
+    const [wait1, cpu1] = [runQueueWaitMs(), threadCpuMs()];
+    expect(Number.isFinite(wait0)).toBe(true);
+    expect(wait0!).toBeGreaterThanOrEqual(0);
+    expect(wait1!).toBeGreaterThanOrEqual(wait0!);
+    expect(cpu1!).toBeGreaterThan(cpu0!);
   });
 
   it.runIf(hasTaskset)('grows by the time this thread waited while two other processes shared its only CPU', async () => {
@@ -45,15 +47,17 @@ describe.runIf(process.platform === 'linux')('runQueueWaitMs', () => {
         hog.once('error', reject);
       })));
       execFileSync('taskset', ['-p', '-c', '0', tid], { stdio: 'ignore' });
-      const before = runQueueWaitMs()!;
+      const [wait0, cpu0] = [runQueueWaitMs()!, threadCpuMs()!];
       const t0 = Date.now();
       spin(600);
-      const waited = runQueueWaitMs()! - before;
+      const [waited, ran] = [runQueueWaitMs()! - wait0, threadCpuMs()! - cpu0];
       const wall = Date.now() - t0;
       // Three runnable threads on one CPU: this one runs a third of the time and waits two thirds (~400 ms of
-      // 600); its CPU time, the record's other figure, would be ~200. Other load on CPU 0 only adds to the wait.
+      // 600). Other load on CPU 0 only adds to the wait. The two figures are the kernel's, split apart.
       expect(waited).toBeGreaterThan(300);
-      expect(waited).toBeLessThanOrEqual(wall + 5);
+      expect(ran).toBeLessThan(300);
+      expect(waited + ran).toBeLessThanOrEqual(wall + 5);
+      expect(waited + ran).toBeGreaterThan(wall * 0.9);
     } finally {
       execFileSync('taskset', ['-p', mask, tid], { stdio: 'ignore' });
       for (const hog of hogs) hog.kill('SIGKILL');
