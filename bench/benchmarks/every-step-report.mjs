@@ -39,6 +39,15 @@ function tensorLine(g) {
   return after.every((x) => x === g.tensorsBefore) ? `${g.tensorsBefore}, unchanged` : `**${g.tensorsBefore} → ${after.join(' → ')}**`;
 }
 
+/** The target row's run with the worker at budget 0.1 (every-step.mjs FOCUS_EXTRA), as a sentence; '' when it did not run. */
+function extraText(grid) {
+  const row = grid.rows.find((r) => r.focus);
+  const v = row?.variants.workerBudget10;
+  if (!v) return '';
+  const thread = v.thread ? `; training thread: CPU ×${formatRange(v.thread.cpu, 3)}, run-queue wait +${formatRange(v.thread.wait, 3)} of the plain run` : '';
+  return `The same row with \`budget: 0.1\` (the worker's wait charged against twice the default): ratio ${formatRange(v.ratio, 3)}, second half ${formatRange(v.secondHalf, 3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements per run (1 per ${fmtInterval(row.n / v.perRun)} steps)${v.afterStart ? `, 1 per ${v.afterStart.stepsPer.toFixed(2)} steps after the worker's start` : ''}${thread}.`;
+}
+
 /** The done-when row's verdict in `grid`: gradscope({ every: 1 }) as a user gets it (the worker when the build has one). */
 function verdict(grid) {
   const row = grid.rows.find((r) => r.focus);
@@ -53,7 +62,8 @@ function verdict(grid) {
   const holds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval && v.perRun >= enough;
   const what = grid.worker.supported ? 'with the worker' : `on the training thread: ${grid.worker.reason}`;
   const after = v.afterStart ? `; from the worker's first measurement after step 0 (step ${fmtInterval(v.afterStart.startStep)}, median) to the end: 1 per ${v.afterStart.stepsPer.toFixed(2)} steps` : '';
-  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough})${after} (${what})` };
+  const thread = v.thread ? `; training thread: CPU ×${formatRange(v.thread.cpu, 3)}, run-queue wait +${formatRange(v.thread.wait, 3)} of the plain run` : '';
+  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough})${after}${thread} (${what})` };
 }
 
 /**
@@ -76,7 +86,8 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
     '- **after start, worker**: the step of the first snapshot the worker measured after step 0\'s (how many steps the worker\'s start took: loading tfjs and wasm in the thread, rebuilding the model, the cold first measurement), and the steps per measurement from there to the run\'s end; medians over the rounds.',
     '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
-    `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events; the ratio is the real figure, and the interval says how fast the worker keeps up.`,
+    '- **training thread** (the target row\'s verdict, on Linux): the thread\'s CPU time over the plain run\'s, and the run-queue wait it gained (runnable, waiting for a core) as a share of the plain run\'s wall time, per round from the kernel\'s /proc/thread-self/schedstat; medians (min–max). The two add up to about the ratio. CPU above 1 is work the monitor added on the thread, or a slow phase of the host (this virtual machine accounts no steal time, so the host taking the CPU away counts as CPU time); wait is time other threads held both cores.',
+    `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot, the events and, on Linux, its wait for a core while the worker measures (charged up to the worker's own CPU time per measurement; the worker's start and first measurement are not charged), and the cadence keeps that within the budget too: the ratio tends to ~1.05 plus the worker's start on a run long enough, and the interval says how many measurements that budget buys beside training — the real figure, with the ratio a check that the charge covers the worker's cost.`,
     `- Short runs (a few steps of a large model) are dominated by the first measurement and the run's start: their ratios are not the long-run cost. A run that ends before its worker has started (about 1 s) measures its first step on the training thread (measured in: thread) rather than wait for the worker.`,
     '',
     `**${grid.cores} cores** (this process):`,
@@ -87,6 +98,7 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '',
     pinnedGrid ? table(pinnedGrid) : `n/a (${pinnedUnavailable})`,
     '',
+    ...(extraText(grid) ? [extraText(grid), ''] : []),
     `Tensors (tf.memory().numTensors on this thread) after each row, every model and batch disposed: ${tensorLine(grid)} on ${grid.cores} cores; ${pinnedGrid ? tensorLine(pinnedGrid) : 'n/a'} on one core.`,
     '',
     `Issue 14's target — on 2 cores, SimpleRNN n=64 T=50 with \`gradscope({ every: 1 })\` at ≤ ${DONE_WHEN.ratio.toFixed(2)}× the unmonitored wall time and a full measurement at least every ${DONE_WHEN.interval} steps (read here as: ratio ≤ ${DONE_WHEN.ratio.toFixed(2)}, median interval ≤ ${DONE_WHEN.interval}, and at most one measurement fewer per run than one every ${DONE_WHEN.interval} steps): ${v2 ? `**${v2.text}**` : 'not in this run'}${grid.cores !== 2 ? ` (this machine has ${grid.cores} cores)` : ''}.`,

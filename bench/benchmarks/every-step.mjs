@@ -7,6 +7,7 @@ import { measurementWorkerSupport } from '../lib/measurement-worker.mjs';
 import { buildModel, CELLS, disposeAll, makeData, makeProbe } from '../lib/models.mjs';
 import { runOnOneCore } from '../lib/one-core.mjs';
 import { median, now, summary } from '../lib/stats.mjs';
+import { threadTime, threadTimeSince } from '../lib/thread-time.mjs';
 import { everyStepReport } from './every-step-report.mjs';
 
 /**
@@ -58,6 +59,14 @@ export const SMOKE = {
 
 const EVERY = 1;
 
+/**
+ * The target row's extra variant: the worker with budget 0.1. Since the
+ * training thread's wait for a core while the worker measures is charged
+ * to the budget, the default 0.05 buys fewer measurements on 2 busy cores
+ * than the worker could make; this says what the issue's cadence costs.
+ */
+export const FOCUS_EXTRA = { name: 'workerBudget10', options: { worker: true, budget: 0.1 } };
+
 /** The measurement events of the one run in `logdir` (then removed): [{ step, measuredIn }]. */
 function takeRun(logdir) {
   const runs = readdirSync(logdir);
@@ -82,13 +91,15 @@ async function oneRun(model, data, batch, probe, logdir, options) {
   const stepEnds = [];
   const clock = new tf.CustomCallback({ onBatchEnd: async () => void stepEnds.push(now()) });
   const t0 = now();
+  const thread0 = threadTime();
   await model.fit(data.xs, data.ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0, callbacks: monitor ? [monitor, clock] : [clock] });
   const fitEnd = now();
   // close() flushes the run's sinks and ends what the run started: part of what the user waits for.
   if (monitor) await monitor.close();
   const ms = now() - t0;
+  const thread = threadTimeSince(thread0);
   const middle = stepEnds[Math.floor(stepEnds.length / 2) - 1] ?? t0;
-  return { ms, secondHalfMs: fitEnd - middle, measurements: monitor ? takeRun(logdir) : null };
+  return { ms, secondHalfMs: fitEnd - middle, thread, measurements: monitor ? takeRun(logdir) : null };
 }
 
 /** The model and its optimizer: model.dispose() leaves an optimizer passed to compile() (Adam's slots, 12 tensors here) alive. */
@@ -111,6 +122,21 @@ function afterStart(ms, n) {
   if (!first) return null;
   const later = ms.filter((m) => m.step >= first.step).length;
   return { startStep: first.step, stepsPer: (n - first.step) / later };
+}
+
+/**
+ * Where a monitored run's extra wall time went on the training thread, per
+ * round against the plain run of the same round (null off Linux): its CPU
+ * time over the plain run's, and the run-queue wait it gained as a share of
+ * the plain run's wall time. The two add up to about the wall-time ratio;
+ * the rest is time the thread slept (waiting on I/O or another thread).
+ */
+function threadShares(own, plain) {
+  if (own.some((x) => !x.thread) || plain.some((x) => !x.thread)) return null;
+  return {
+    cpu: summary(own.map((x, i) => x.thread.cpuMs / plain[i].thread.cpuMs)),
+    wait: summary(own.map((x, i) => (x.thread.waitMs - plain[i].thread.waitMs) / plain[i].ms)),
+  };
 }
 
 /**
@@ -137,8 +163,10 @@ async function plan(model, warm, o, focus, firstMs) {
 }
 
 /** One row of the grid; `given`: the steps per run and rounds to use (the pinned child takes its parent's, so both tables train alike). */
-async function oneConfig(cell, units, steps, o, variants, logdir, given) {
+async function oneConfig(cell, units, steps, o, allRows, logdir, given) {
   const focus = o.focus.cell === cell && o.focus.units === units && o.focus.steps === steps;
+  // The target row also runs the worker with twice the default budget: what more measurements cost beside training.
+  const variants = focus && allRows.worker ? { ...allRows, [FOCUS_EXTRA.name]: FOCUS_EXTRA.options } : allRows;
   const names = ['plain', ...Object.keys(variants)];
   const models = Object.fromEntries(names.map((name) => [name, buildModel(cell, units, steps)]));
   const warm = makeData(o.batch, steps, 2);
@@ -175,6 +203,7 @@ async function oneConfig(cell, units, steps, o, variants, logdir, given) {
           return runs.length ? { startStep: median(runs.map((a) => a.startStep)), stepsPer: median(runs.map((a) => a.stepsPer)), runs: runs.length } : null;
         })(),
         where: Object.fromEntries([...new Set(where)].map((w) => [w, where.filter((x) => x === w).length])),
+        thread: threadShares(own, runs.plain),
       };
     }
     return row;
