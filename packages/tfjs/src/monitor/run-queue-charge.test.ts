@@ -82,9 +82,11 @@ describe('RunQueueCharge', () => {
 describe('gradscope() with a worker, charging the training thread\'s wait', () => {
   /**
    * A run of 60 steps beside the real worker, on a platform whose training
-   * thread waits a second for a core between any two readings: far more
-   * than a budget of 0.05 covers in a run of a few seconds. Each step is
-   * held until the worker has answered two measurements (the cold first,
+   * thread waits 10⁹ ms for a core between any two readings: more than
+   * even a budget of 1000 covers (the budget is that large so that the
+   * monitor's own time never holds a snapshot back, however busy the
+   * machine). Each step is held until the worker has answered two
+   * measurements, or every snapshot posted when fewer (the cold first,
    * then one it measured while the wait was read), so the sequence is
    * fixed: snapshot 0 (held while the worker starts), its cold reply,
    * snapshot 1 and an interval charged from there, its reply — which
@@ -97,8 +99,8 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const { xs, ys } = data(240);
     const watch = watchWorker({ untilMeasured: 2, claimCpuMs });
     let reads = 0;
-    installPlatform({ ...platform(), runQueueWaitMs: () => 1000 * ++reads });
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 0.05 });
+    installPlatform({ ...platform(), runQueueWaitMs: () => 1e9 * ++reads });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
     await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
     expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(60);
@@ -108,7 +110,7 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
 
   it('stops sending snapshots once the wait it charged exceeds the budget', async () => {
     // Replies claim more CPU time than any wait read here, so the whole wait is charged.
-    const charged = await runBesideWaitingThread(1e6);
+    const charged = await runBesideWaitingThread(1e12);
     expect(charged.reads).toBe(2); // one charged interval, then the worker rested
     expect(charged.posted).toBe(2); // snapshots 0 and 1, none in the 58 steps after the charge
   });

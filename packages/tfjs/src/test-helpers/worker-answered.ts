@@ -29,7 +29,7 @@ export function holdFirstStepForWorker(options: WatchOptions = {}): tf.CustomCal
 interface WatchOptions {
   /** How many of the worker's measurements reach the monitor (default all); the later ones are held back for good. */
   passMeasured?: number;
-  /** After the first step, hold each step until the worker has replied with this many measurements (default 0). */
+  /** After the first step, hold each step until the worker has replied with this many measurements, or to every snapshot posted when fewer (default 0). */
   untilMeasured?: number;
   /** The worker's 'ready' never reaches the monitor: a worker that has not started yet, for good. */
   withholdReady?: boolean;
@@ -121,7 +121,9 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
         void answered.then(() => (answeredNow = true));
         await until(() => answeredNow);
       } else if (measured < (options.untilMeasured ?? 0)) {
-        await until(() => measured >= options.untilMeasured!);
+        // Never for a measurement of a snapshot not posted yet (step 1's is the held one, posted in the background):
+        // that would hold the step until the 60 s run out.
+        await until(() => measured >= Math.min(options.untilMeasured!, Math.max(posted, 1)));
       }
     },
   });
