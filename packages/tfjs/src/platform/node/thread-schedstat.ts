@@ -12,7 +12,8 @@ function schedstat(): [onCpuNs: number, waitNs: number] | null {
   if (process.platform !== 'linux') return null;
   try {
     const [onCpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
-    return Number.isFinite(onCpu) && Number.isFinite(wait) ? [onCpu!, wait!] : null;
+    // A kernel that keeps no record here writes "0 0 0" (sched_info off): a thread reading the file has run, so 0 is no figure.
+    return Number.isFinite(onCpu) && Number.isFinite(wait) && onCpu! > 0 ? [onCpu!, wait!] : null;
   } catch {
     return null;
   }
