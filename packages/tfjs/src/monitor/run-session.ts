@@ -141,10 +141,14 @@ export class RunSession {
 
   /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
   async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
+    // The wait since the last step belongs to the worker's measurement about to land; this measurement's, on the
+    // thread, is no worker's (and, asked for, not charged).
+    this.waitCharge.collect();
     // The worker's measurement in flight lands first, so measurement events stay in step order.
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
+    this.waitCharge.mark(this.route?.measuringWarm ?? false);
   }
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
