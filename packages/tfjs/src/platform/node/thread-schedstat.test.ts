@@ -37,23 +37,26 @@ describe.runIf(process.platform === 'linux')('runQueueWaitMs and threadCpuMs', (
   });
 
   it.runIf(hasTaskset)('grows by the time this thread waited while two other processes shared its only CPU', async () => {
-    // This thread alone (its tid: /proc/thread-self → <pid>/task/<tid>) goes on CPU 0; the rest of the process keeps its CPUs.
+    // This thread alone (its tid: /proc/thread-self → <pid>/task/<tid>) goes on one CPU it may use (the first of
+    // its affinity list: a container's cpuset need not include CPU 0); the rest of the process keeps its CPUs.
     const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
     const mask = execFileSync('taskset', ['-p', tid], { encoding: 'utf8' }).trim().split(' ').pop()!;
-    const hogs = [0, 1].map(() => spawn('taskset', ['-c', '0', process.execPath, '-e', 'console.log("go"); const end = Date.now() + 5000; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const cpu = execFileSync('taskset', ['-c', '-p', tid], { encoding: 'utf8' }).trim().split(' ').pop()!.split(/[,-]/)[0]!;
+    const hogs = [0, 1].map(() => spawn('taskset', ['-c', cpu, process.execPath, '-e', 'console.log("go"); const end = Date.now() + 15000; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'inherit'] }));
     try {
       await Promise.all(hogs.map((hog) => new Promise<void>((resolve, reject) => {
         hog.stdout!.once('data', () => resolve());
         hog.once('error', reject);
+        hog.once('exit', (code) => reject(new Error(`a spinning process exited (${code}) before it started`)));
       })));
-      execFileSync('taskset', ['-p', '-c', '0', tid], { stdio: 'ignore' });
+      execFileSync('taskset', ['-p', '-c', cpu, tid], { stdio: 'ignore' });
       const [wait0, cpu0] = [runQueueWaitMs()!, threadCpuMs()!];
       const t0 = Date.now();
       spin(600);
       const [waited, ran] = [runQueueWaitMs()! - wait0, threadCpuMs()! - cpu0];
       const wall = Date.now() - t0;
       // Three runnable threads on one CPU: this one runs a third of the time and waits two thirds (~400 ms of
-      // 600). Other load on CPU 0 only adds to the wait. The two figures are the kernel's, split apart.
+      // 600). Other load on that CPU only adds to the wait. The two figures are the kernel's, split apart.
       expect(waited).toBeGreaterThan(300);
       expect(ran).toBeLessThan(300);
       expect(waited + ran).toBeLessThanOrEqual(wall + 5);
