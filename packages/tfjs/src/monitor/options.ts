@@ -30,7 +30,8 @@ export interface GradscopeOptions {
    * out to stay within it. With a worker, what the thread pays is the
    * snapshot and the handling of results, not the measurement, and (on
    * Linux, where the kernel records it) the time it waits for a core while
-   * the worker measures: past that, snapshots are spaced out. The first
+   * the worker measures, up to the worker's own CPU time per measurement:
+   * past that, snapshots are spaced out. The first
    * measurement (at the first step) always runs. Values above 1 let the
    * monitor take longer than training itself (for debugging, or to make
    * `every` the only limit).
