@@ -3,8 +3,9 @@
  * passed since the last one and the monitor's total time (with a worker,
  * also the training thread's wait for a core while the worker measured),
  * plus the expected cost of this measurement (the last one's; with a
- * worker, the snapshot's), stays within `budget` of the training time so far. The first step is always measured: it is the
- * baseline every later measurement is compared with. It is also not charged
+ * worker, the snapshot's), stays within `budget` of the training time so
+ * far. The first step is always measured: it is the baseline every later
+ * measurement is compared with. It is also not charged
  * to the budget nor taken as the expected cost: it carries one-time warm-up
  * (backend kernels compiled, the dashboard server started) that made it 3–5×
  * a later measurement and held the next one off for 160 steps.
@@ -28,14 +29,10 @@ export class Cadence {
   }
 
   /**
-   * Time the training thread waited for a core while the worker measured
-   * (run-queue-charge.ts): charged in full, like the monitor's own time.
+   * Time the monitor spent (every hook, every measurement; with a worker,
+   * also the training thread's wait for a core while it measured, see
+   * run-queue-charge.ts).
    */
-  addWait(ms: number): void {
-    if (ms > 0 && Number.isFinite(ms)) this.monitorMs += ms;
-  }
-
-  /** Time the monitor spent (every hook, every measurement). */
   addMonitor(ms: number): void {
     if (!(ms > 0 && Number.isFinite(ms))) return;
     const waived = Math.min(ms, this.forgiven);

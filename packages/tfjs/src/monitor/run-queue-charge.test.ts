@@ -67,7 +67,7 @@ describe('RunQueueCharge', () => {
     expect(c.isDue(1)).toBe(true);
     c.measured(1, 1); // a snapshot: 1 ms
     c.addMonitor(1);
-    c.addWait(20); // the training thread waited 20 ms for a core while the worker measured
+    c.addMonitor(20); // the training thread waited 20 ms for a core while the worker measured (as RunSession charges it)
     // 21 ms charged (+1 expected): due again once 0.05 × training ≥ 22 ms, i.e. at 440 ms of training.
     let step = 2;
     while (!c.isDue(step)) {

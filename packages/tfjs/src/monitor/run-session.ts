@@ -240,7 +240,7 @@ export class RunSession {
     return {
       measured: (reply) => {
         // The training thread's wait while the worker measured, up to the worker's own CPU time for it (run-queue-charge.ts).
-        this.cadence.addWait(this.waitCharge.settle(reply.cpuMs ?? 0));
+        this.cadence.addMonitor(this.waitCharge.settle(reply.cpuMs ?? 0));
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
