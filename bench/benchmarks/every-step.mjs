@@ -8,7 +8,7 @@ import { buildModel, CELLS, disposeAll, makeData, makeProbe } from '../lib/model
 import { runOnOneCore } from '../lib/one-core.mjs';
 import { median, now, summary } from '../lib/stats.mjs';
 import { threadTime, threadTimeSince } from '../lib/thread-time.mjs';
-import { everyStepReport } from './every-step-report.mjs';
+import { everyStepReport, FOCUS_EXTRA } from './every-step-report.mjs';
 
 /**
  * Benchmark 7 (issue 14): the monitor asked to measure at every step,
@@ -58,14 +58,6 @@ export const SMOKE = {
 };
 
 const EVERY = 1;
-
-/**
- * The target row's extra variant: the worker with budget 0.1. Since the
- * training thread's wait for a core while the worker measures is charged
- * to the budget, the default 0.05 buys fewer measurements on 2 busy cores
- * than the worker could make; this says what the issue's cadence costs.
- */
-export const FOCUS_EXTRA = { name: 'workerBudget10', options: { worker: true, budget: 0.1 } };
 
 /** The measurement events of the one run in `logdir` (then removed): [{ step, measuredIn }]. */
 function takeRun(logdir) {
