@@ -49,8 +49,13 @@ export function activationName(activation: unknown): string {
  * closed interval [−2.5, 2.5], as tfjs's clipByValue gradient keeps the
  * endpoints, and exactly 0 outside). Every other elementwise activation is
  * differentiated by tfjs itself, so the value is the one backprop uses.
+ *
+ * `output`: φ(a), when the caller has it from its forward pass. tanh and
+ * sigmoid then take φ' from it (1 − φ², φ(1 − φ)) instead of computing φ(a)
+ * again: the same numbers (tfjs's kernels are deterministic), one kernel
+ * fewer per call, which the probe re-run makes at every time step.
  */
-export function activationJacobian(activation: unknown, a: tf.Tensor): ActivationJacobian {
+export function activationJacobian(activation: unknown, a: tf.Tensor, output?: tf.Tensor): ActivationJacobian {
   const name = activationName(activation);
   const apply = (x: tf.Tensor) => (activation as { apply(x: tf.Tensor): tf.Tensor }).apply(x);
   const kind: ActivationKind = name === 'softmax' ? 'softmax' : name === 'logSoftmax' ? 'logSoftmax' : 'diagonal';
@@ -59,9 +64,9 @@ export function activationJacobian(activation: unknown, a: tf.Tensor): Activatio
       case 'linear':
         return tf.onesLike(a);
       case 'tanh':
-        return tf.sub(1, tf.square(tf.tanh(a)));
+        return tf.sub(1, tf.square(output ?? tf.tanh(a)));
       case 'sigmoid': {
-        const y = tf.sigmoid(a);
+        const y = output ?? tf.sigmoid(a);
         return tf.mul(y, tf.sub(1, y));
       }
       case 'hardSigmoid':

@@ -22,6 +22,22 @@ export interface CellRecording {
   mask: tf.Tensor2D | null;
 }
 
+/**
+ * f(inputs) computed off tfjs's gradient tape. Why: the recording (joint
+ * states, the stacks of inputs and states) never reaches the loss, but
+ * inside the probe's gradient pass tfjs tapes every op and keeps a clone of
+ * each input a taped op saves, one Identity kernel apiece: 2 per step for
+ * an LSTM's joint state, T per stack. A customGrad's forward runs off the
+ * tape, and its backward is never asked for: its output reaches no loss.
+ */
+function untaped(inputs: tf.Tensor[], f: (inputs: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const off = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const tensors = args.slice(0, -1) as tf.Tensor[];
+    return { value: f(tensors), gradFunc: () => tensors.map((t) => tf.zerosLike(t)) };
+  });
+  return off(...inputs);
+}
+
 /** Receives one recording per cell when a re-run ends; null: record nothing. */
 export type RecordingSink = ((cells: CellRecording[]) => void) | null;
 
@@ -92,7 +108,7 @@ export function runRecurrentLayer(
       const states = nested[i]!;
       if (sink) {
         logs[i]!.x.push(input);
-        logs[i]!.s.push(states.length === 1 ? states[0]! : tf.concat(states, 1));
+        logs[i]!.s.push(states.length === 1 ? states[0]! : untaped(states, (parts) => tf.concat(parts, 1)));
       }
       // A fast step (cells/fast-step.ts) returns just the states; tfjs's call returns [output, ...states].
       const step = fast?.[i];
@@ -112,8 +128,8 @@ export function runRecurrentLayer(
   cells.forEach(clearDropoutMasks);
   sink?.(
     logs.map((log) => ({
-      x: tf.keep(tf.stack(log.x, 1)) as tf.Tensor3D,
-      sPrev: tf.keep(tf.stack(log.s, 1)) as tf.Tensor3D,
+      x: tf.keep(untaped(log.x, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
+      sPrev: tf.keep(untaped(log.s, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
       mask: maskFloat ? (tf.keep(tf.clone(maskFloat)) as tf.Tensor2D) : null,
     })),
   );

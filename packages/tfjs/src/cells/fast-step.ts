@@ -35,15 +35,61 @@ export function closedForm(...activations: Activation[]): boolean {
   return activations.every((a) => CLOSED_FORM.has(activationName(a)));
 }
 
-/** φ'(a) of an elementwise activation. */
-export const derivative = (activation: Activation, a: tf.Tensor): tf.Tensor => activationJacobian(activation, a).data;
+/** φ'(a) of an elementwise activation; `output`: φ(a) from the forward pass, when at hand (see activationJacobian). */
+export const derivative = (activation: Activation, a: tf.Tensor, output?: tf.Tensor): tf.Tensor => activationJacobian(activation, a, output).data;
 
-export type Backward = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+export type Backward = (dy: tf.Tensor) => tf.Tensor[];
 
-/** tf.customGrad with its inputs as a list (its own signature is variadic with `save` last). */
-export function customStep(
-  f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: Backward },
-): (...inputs: tf.Tensor[]) => tf.Tensor {
-  const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => f(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc));
+/**
+ * tf.customGrad with its inputs as a list (its own signature is variadic
+ * with `save` last). A step's backward reads its forward's tensors from its
+ * closure (see ForwardTensors), not through customGrad's `save`.
+ */
+export function customStep(f: (inputs: tf.Tensor[]) => { value: tf.Tensor; gradFunc: Backward }): (...inputs: tf.Tensor[]) => tf.Tensor {
+  const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => f(args.slice(0, -1) as tf.Tensor[]));
   return (...inputs) => g(...inputs);
+}
+
+/**
+ * The intermediate tensors of a fast cell's forward steps that its backward
+ * needs, kept past the step (tf.keep: customGrad runs the forward in a tidy
+ * of its own) until the fast cell is disposed, after the gradient pass.
+ *
+ * Why not customGrad's `save`: it clones every tensor it is given, one
+ * Identity kernel each — 11 per LSTM step, 1100 of the 7774 kernels of an
+ * LSTM n = 128, T = 100 probe run — and a clone shares the data anyway.
+ * The step's own tensors are kept as they are. An input the backward reads
+ * (the previous cell state) is kept as a clone: tfjs disposes a layer's
+ * tensors when its call returns, before the gradient pass, and the input
+ * may be the caller's own (an initial state), not this cell's to dispose.
+ */
+export class ForwardTensors {
+  private held: tf.Tensor[] = [];
+
+  /** Keeps `tensors` until dispose(); returns them. */
+  hold<T extends tf.Tensor[]>(...tensors: T): T {
+    for (const t of tensors) this.held.push(tf.keep(t));
+    return tensors;
+  }
+
+  dispose(): void {
+    tf.dispose(this.held);
+    this.held = [];
+  }
+}
+
+/**
+ * x ↦ x K as a differentiable op of its own, with the pre-transposed Kᵀ in
+ * its backward. Why apart from the step: the probe's inputs do not depend
+ * on the state perturbations, so tfjs's gradient pass leaves this op out,
+ * and the step's backward returns ∂/∂(x K) (its dz) for nothing instead of
+ * a dz Kᵀ product per step that nobody reads. A stacked cell's input does
+ * depend on them, and then this op's backward gives ∂/∂x.
+ */
+export function inputProjection(kernel: tf.Tensor2D, kernelT: tf.Tensor2D): (x: tf.Tensor) => tf.Tensor {
+  const project = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.matMul(args[0] as tf.Tensor2D, kernel),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul((Array.isArray(dy) ? dy[0]! : dy) as tf.Tensor2D, kernelT),
+  }));
+  return (x) => project(x);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -22,9 +22,12 @@ export interface GRURecurrent {
   rh: tf.Tensor2D;
 }
 
-/** One step as tfjs's GRUCell.call computes it (same order; training = false, so no dropout). */
-export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, x: tf.Tensor2D, h: tf.Tensor2D) {
-  let xp = tf.matMul(x, w.kernel);
+/**
+ * One step as tfjs's GRUCell.call computes it (same order; training =
+ * false, so no dropout), from the input projection `xk` = x K.
+ */
+export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, xk: tf.Tensor, h: tf.Tensor2D) {
+  let xp = xk;
   if (w.bias) xp = tf.add(xp, w.bias);
   const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const [hz, hr] = tf.split(tf.matMul(h, r.rzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
@@ -54,10 +57,11 @@ export function linearizeGRU(cell: GRUCell, x: tf.Tensor2D, hPrev: tf.Tensor2D):
   const [rzT, rrT, rhT] = [tf.transpose(rz), tf.transpose(rr), tf.transpose(rh)];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
-    const { az, ar, ah, z, r, candidate } = gruForward(cell, readCellWeights(cell), { rzr, rh }, x, hPrev);
-    const jZ = activationJacobian(cell.recurrentActivation, az);
-    const jR = activationJacobian(cell.recurrentActivation, ar);
-    const jH = activationJacobian(cell.activation, ah);
+    const weights = readCellWeights(cell);
+    const { az, ar, ah, z, r, candidate } = gruForward(cell, weights, { rzr, rh }, tf.matMul(x, weights.kernel), hPrev);
+    const jZ = activationJacobian(cell.recurrentActivation, az, z);
+    const jR = activationJacobian(cell.recurrentActivation, ar, r);
+    const jH = activationJacobian(cell.activation, ah, candidate);
     Object.assign(kinds, { z: jZ.kind, r: jR.kind, h: jH.kind });
     return {
       z: asFactor(z), r: asFactor(r), hPrev: asFactor(hPrev), hMinusCandidate: asFactor(tf.sub(hPrev, candidate)),
@@ -161,25 +165,29 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
   const w = readCellWeights(cell);
   const r = splitRecurrent(w.recurrent, cell.units);
   const [kernelT, rzrT, rhT] = [tf.transpose(w.kernel), tf.transpose(r.rzr), tf.transpose(r.rh)];
-  const step = customStep(([x, h], save) => {
-    const s = gruForward(cell, w, r, x as tf.Tensor2D, h as tf.Tensor2D);
-    save([h!, s.az, s.ar, s.ah, s.z, s.r, s.candidate]);
+  const project = inputProjection(w.kernel, kernelT);
+  const forward = new ForwardTensors();
+  const step = customStep(([xk, h]) => {
+    const s = gruForward(cell, w, r, xk!, h as tf.Tensor2D);
+    const [hPrev, az, ar, ah, z, reset, candidate] = forward.hold(tf.clone(h!), s.az, s.ar, s.ah, s.z, s.r, s.candidate);
     return {
       value: s.h,
-      gradFunc: (g, saved) => {
-        const [hPrev, az, ar, ah, z, reset, candidate] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const daz = tf.mul(tf.mul(g, tf.sub(hPrev, candidate)), derivative(rec, az));
-        const dah = tf.mul(tf.mul(g, tf.sub(1, z)), derivative(act, ah)) as tf.Tensor2D;
+      gradFunc: (g) => {
+        const daz = tf.mul(tf.mul(g, tf.sub(hPrev, candidate)), derivative(rec, az, z));
+        const dah = tf.mul(tf.mul(g, tf.sub(1, z)), derivative(act, ah, candidate)) as tf.Tensor2D;
         const q = tf.matMul(dah, rhT); // cotangent of r⊙h
-        const dar = tf.mul(tf.mul(q, hPrev), derivative(rec, ar));
+        const dar = tf.mul(tf.mul(q, hPrev), derivative(rec, ar, reset));
         const dzr = tf.concat([daz, dar], 1) as tf.Tensor2D;
         const dh = tf.addN([tf.mul(g, z), tf.mul(q, reset), tf.matMul(dzr, rzrT)]);
-        return [tf.matMul(tf.concat([dzr, dah], 1) as tf.Tensor2D, kernelT), dh];
+        return [tf.concat([dzr, dah], 1), dh];
       },
     };
   });
   return {
-    step: (input, states) => [step(input, states[0]!)],
-    dispose: () => tf.dispose([r.rzr, r.rh, kernelT, rzrT, rhT]),
+    step: (input, states) => [step(project(input), states[0]!)],
+    dispose: () => {
+      forward.dispose();
+      tf.dispose([r.rzr, r.rh, kernelT, rzrT, rhT]);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
 import { splitColumns } from './split-columns.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -20,9 +20,12 @@ import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinear
  * Rows are laid out [h | c].
  */
 
-/** One step as tfjs's LSTMCell.call computes it (same order; training = false, so no dropout). */
-export function lstmForward(cell: LSTMCell, w: CellWeights, x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor) {
-  let z = tf.add(tf.matMul(x, w.kernel), tf.matMul(h, w.recurrent));
+/**
+ * One step as tfjs's LSTMCell.call computes it (same order; training =
+ * false, so no dropout), from the input projection `xk` = x K.
+ */
+export function lstmForward(cell: LSTMCell, w: CellWeights, xk: tf.Tensor, h: tf.Tensor2D, c: tf.Tensor) {
+  let z = tf.add(xk, tf.matMul(h, w.recurrent));
   if (w.bias) z = tf.add(z, w.bias);
   const [zi, zf, zc, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const i = cell.recurrentActivation.apply(zi);
@@ -51,12 +54,13 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
     const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const { zi, zf, zc, i, f, g, o, c, phiC, zo } = lstmForward(cell, { ...readCellWeights(cell), recurrent }, x, hPrev, cPrev);
-    const jI = activationJacobian(cell.recurrentActivation, zi);
-    const jF = activationJacobian(cell.recurrentActivation, zf);
-    const jG = activationJacobian(cell.activation, zc);
-    const jO = activationJacobian(cell.recurrentActivation, zo);
-    const jC = activationJacobian(cell.activation, c);
+    const weights = { ...readCellWeights(cell), recurrent };
+    const { zi, zf, zc, i, f, g, o, c, phiC, zo } = lstmForward(cell, weights, tf.matMul(x, weights.kernel), hPrev, cPrev);
+    const jI = activationJacobian(cell.recurrentActivation, zi, i);
+    const jF = activationJacobian(cell.recurrentActivation, zf, f);
+    const jG = activationJacobian(cell.activation, zc, g);
+    const jO = activationJacobian(cell.recurrentActivation, zo, o);
+    const jC = activationJacobian(cell.activation, c, phiC);
     Object.assign(kinds, { i: jI.kind, f: jF.kind, g: jG.kind, o: jO.kind, c: jC.kind });
     return {
       i: asFactor(i), f: asFactor(f), g: asFactor(g), o: asFactor(o), cPrev: asFactor(cPrev),
@@ -175,27 +179,31 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
   const n = cell.units;
   const w = readCellWeights(cell);
   const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
-  const step = customStep(([x, h, c], save) => {
-    const s = lstmForward(cell, w, x as tf.Tensor2D, h as tf.Tensor2D, c!);
-    save([c!, s.zi, s.zf, s.zc, s.zo, s.c, s.i, s.f, s.g, s.o, s.phiC]);
+  const project = inputProjection(w.kernel, kernelT);
+  const forward = new ForwardTensors();
+  const step = customStep(([xk, h, c]) => {
+    const s = lstmForward(cell, w, xk!, h as tf.Tensor2D, c!);
+    const [cPrev, zi, zf, zc, zo, cNew, i, f, g, o, phiC] = forward.hold(tf.clone(c!), s.zi, s.zf, s.zc, s.zo, s.c, s.i, s.f, s.g, s.o, s.phiC);
     return {
-      value: tf.concat([s.h, s.c], 1),
-      gradFunc: (dy, saved) => {
-        const [cPrev, zi, zf, zc, zo, cNew, i, f, g, o, phiC] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      value: tf.concat([s.h, cNew], 1),
+      gradFunc: (dy) => {
         const [dh, dc] = tf.split(dy, 2, 1) as [tf.Tensor, tf.Tensor];
-        const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), derivative(act, cNew)));
+        const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), derivative(act, cNew, phiC)));
         const dz = tf.concat([
-          tf.mul(tf.mul(cTotal, g), derivative(rec, zi)),
-          tf.mul(tf.mul(cTotal, cPrev), derivative(rec, zf)),
-          tf.mul(tf.mul(cTotal, i), derivative(act, zc)),
-          tf.mul(tf.mul(dh, phiC), derivative(rec, zo)),
+          tf.mul(tf.mul(cTotal, g), derivative(rec, zi, i)),
+          tf.mul(tf.mul(cTotal, cPrev), derivative(rec, zf, f)),
+          tf.mul(tf.mul(cTotal, i), derivative(act, zc, g)),
+          tf.mul(tf.mul(dh, phiC), derivative(rec, zo, o)),
         ], 1) as tf.Tensor2D;
-        return [tf.matMul(dz, kernelT), tf.matMul(dz, recurrentT), tf.mul(cTotal, f)];
+        return [dz, tf.matMul(dz, recurrentT), tf.mul(cTotal, f)];
       },
     };
   });
   return {
-    step: (input, states) => tf.split(step(input, states[0]!, states[1]!), [n, n], 1),
-    dispose: () => tf.dispose([kernelT, recurrentT]),
+    step: (input, states) => tf.split(step(project(input), states[0]!, states[1]!), [n, n], 1),
+    dispose: () => {
+      forward.dispose();
+      tf.dispose([kernelT, recurrentT]);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -13,9 +13,12 @@ import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, t
  * the transpose v ↦ (v ⊙ φ'(a_t)) Rᵀ.
  */
 
-/** The pre-activation a = x K + b + h R, in SimpleRNNCell.call's order (training = false: no dropout). */
-export function simpleRNNPreActivation(w: CellWeights, x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor {
-  let a = tf.matMul(x, w.kernel);
+/**
+ * The pre-activation a = x K + b + h R from the input projection `xk` = x K,
+ * in SimpleRNNCell.call's order (training = false: no dropout).
+ */
+export function simpleRNNPreActivation(w: CellWeights, xk: tf.Tensor, h: tf.Tensor2D): tf.Tensor {
+  let a = xk;
   if (w.bias) a = tf.add(a, w.bias);
   return tf.add(a, tf.matMul(h, w.recurrent));
 }
@@ -31,7 +34,8 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
   const recurrentT = tf.transpose(recurrent); // see rowsTimes: no transposed matMul
   let kind: ReturnType<typeof activationJacobian>['kind'] = 'diagonal';
   const factors = tf.tidy(() => {
-    const a = simpleRNNPreActivation({ ...readCellWeights(cell), recurrent }, x, hPrev);
+    const weights = { ...readCellWeights(cell), recurrent };
+    const a = simpleRNNPreActivation(weights, tf.matMul(x, weights.kernel), hPrev);
     const jac = activationJacobian(cell.activation, a);
     kind = jac.kind;
     return { dAct: asFactor(jac.data) };
@@ -93,19 +97,25 @@ export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
   if (!closedForm(cell.activation)) return null;
   const w = readCellWeights(cell);
   const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
-  const step = customStep(([x, h], save) => {
-    const a = simpleRNNPreActivation(w, x as tf.Tensor2D, h as tf.Tensor2D);
-    save([a]);
+  const project = inputProjection(w.kernel, kernelT);
+  const forward = new ForwardTensors();
+  const step = customStep(([xk, h]) => {
+    const a = simpleRNNPreActivation(w, xk!, h as tf.Tensor2D);
+    // The output too (the new state, which nothing else keeps past the pass): φ' of tanh and sigmoid comes from it.
+    const [held, y] = forward.hold(a, cell.activation.apply(a));
     return {
-      value: cell.activation.apply(a),
-      gradFunc: (dy, saved) => {
-        const da = tf.mul(dy, derivative(cell.activation, saved[0]!)) as tf.Tensor2D;
-        return [tf.matMul(da, kernelT), tf.matMul(da, recurrentT)];
+      value: y,
+      gradFunc: (dy) => {
+        const da = tf.mul(dy, derivative(cell.activation, held, y)) as tf.Tensor2D;
+        return [da, tf.matMul(da, recurrentT)];
       },
     };
   });
   return {
-    step: (input, states) => [step(input, states[0]!)],
-    dispose: () => tf.dispose([kernelT, recurrentT]),
+    step: (input, states) => [step(project(input), states[0]!)],
+    dispose: () => {
+      forward.dispose();
+      tf.dispose([kernelT, recurrentT]);
+    },
   };
 }
