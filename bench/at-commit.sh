@@ -14,6 +14,8 @@ scratch="${TMPDIR:-/tmp}/gradscope-at-$(git -C "$root" rev-parse --short "$commi
 rm -rf "$scratch" && mkdir -p "$scratch/node_modules/@gradscope"
 git -C "$root" archive "$commit" packages/core packages/tfjs tsconfig.base.json | tar -x -C "$scratch"
 cp -r "$root/bench" "$scratch/bench"
+# Benchmark 8 finds Chromium through the dashboard's script: the harness is this checkout's, and so is that.
+ln -s "$root/dashboard" "$scratch/dashboard"
 for dir in "$root"/node_modules/* "$root"/node_modules/.bin; do
   name="$(basename "$dir")"
   [ "$name" = "@gradscope" ] || ln -s "$dir" "$scratch/node_modules/$name"
