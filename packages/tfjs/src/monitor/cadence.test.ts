@@ -26,4 +26,19 @@ describe('Cadence', () => {
     expect(step).toBe(83);
     expect(c.overhead).toBeCloseTo(210 / 8200, 6);
   });
+
+  it('takes a refund off the monitor time, never below zero, and ignores nonsense', () => {
+    const c = new Cadence(1, 0.05);
+    c.measured(0, 0);
+    c.addTraining(1000);
+    c.addMonitor(60);
+    expect(c.overhead).toBeCloseTo(0.06, 12);
+    c.refund(20);
+    expect(c.overhead).toBeCloseTo(0.04, 12);
+    c.refund(Number.NaN);
+    c.refund(-5);
+    expect(c.overhead).toBeCloseTo(0.04, 12);
+    c.refund(1000);
+    expect(c.overhead).toBe(0);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * When to measure. A measurement is due when at least `every` steps have
  * passed since the last one and the monitor's total time (with a worker,
- * also the training thread's wait for a core while the worker measured),
+ * also the training thread's wait for a core while the worker measured;
+ * less training's collections that ran in its yields, see refund()),
  * plus the expected cost of this measurement (the last one's; with a
  * worker, the snapshot's), stays within `budget` of the training time so
  * far. The first step is always measured: it is the baseline every later
@@ -38,6 +39,11 @@ export class Cadence {
     const waived = Math.min(ms, this.forgiven);
     this.forgiven -= waived;
     this.monitorMs += ms - waived;
+  }
+
+  /** Takes `ms` back off the monitor's time: work it was charged for that was not its own (see yield-collections.ts). */
+  refund(ms: number): void {
+    if (ms > 0 && Number.isFinite(ms)) this.monitorMs = Math.max(0, this.monitorMs - ms);
   }
 
   isDue(step: number): boolean {

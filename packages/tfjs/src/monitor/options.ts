@@ -31,7 +31,9 @@ export interface GradscopeOptions {
    * snapshot and the handling of results, not the measurement, and (on
    * Linux, where the kernel records it) the time it waits for a core while
    * the worker measures, up to the worker's own CPU time per measurement:
-   * past that, snapshots are spaced out. The first
+   * past that, snapshots are spaced out. In Node, garbage collections of
+   * training's own that V8 runs in the monitor's yields to the event loop
+   * are not charged (see yield-collections.ts). The first
    * measurement (at the first step) always runs. Values above 1 let the
    * monitor take longer than training itself (for debugging, or to make
    * `every` the only limit).

@@ -13,6 +13,7 @@ import { stopOnNaNReason } from './nan-policy.js';
 import type { ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
 import { RunQueueCharge } from './run-queue-charge.js';
+import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
@@ -57,6 +58,8 @@ export class RunSession {
   private owed = false;
   /** The training thread's wait for a core while the worker measures, charged to the budget. */
   private readonly waitCharge = new RunQueueCharge(() => platform().runQueueWaitMs());
+  /** Collections of training's garbage that ran in the periodic yields: not the monitor's time. */
+  private readonly yieldCollections = new YieldCollections(platform().watchGcPauses);
 
   private constructor(
     private readonly plan: RunPlan,
@@ -129,11 +132,13 @@ export class RunSession {
         if (!sent) await this.measure(model);
         this.cadence.measured(this.stepIndex, now() - t0);
       }
-      await this.pace.maybeYield();
+      const yieldStart = now();
+      if (await this.pace.maybeYield()) this.yieldCollections.yielded(yieldStart, now());
     } catch (err) {
       this.reportFailure('recording the training step', err);
     } finally {
       this.cadence.addMonitor(now() - started);
+      this.cadence.refund(this.yieldCollections.take());
       this.waitCharge.mark(this.route?.measuringWarm ?? false);
       this.stepIndex++;
     }
@@ -165,6 +170,7 @@ export class RunSession {
     else if (this.owed) await this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
     const stream = this.stream;
     this.stream = null;
+    this.yieldCollections.close();
     this.untap();
     this.untap = () => {};
     this.pendingReports = [];

@@ -50,9 +50,11 @@ export class PeriodicYield {
     private readonly clock: () => number = now,
   ) {}
 
-  async maybeYield(): Promise<void> {
-    if (this.clock() - this.last < this.everyMs) return;
+  /** Whether it yielded. */
+  async maybeYield(): Promise<boolean> {
+    if (this.clock() - this.last < this.everyMs) return false;
     this.last = this.clock();
     await yieldToEventLoop(); // let sockets connect, send and receive acks
+    return true;
   }
 }

@@ -32,4 +32,6 @@ export const browserPlatform: Platform = {
   startMeasureWorker: startBrowserMeasureWorker,
   // A page is not told how long its main thread waited for a CPU.
   runQueueWaitMs: () => null,
+  // Nor of its collections: every yield stays charged in full.
+  watchGcPauses: null,
 };

@@ -2,6 +2,7 @@
 import type { EventSink, RunLog } from '../monitor/sinks.js';
 import type { SocketFactory } from '../monitor/publisher-socket.js';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import type { WatchPauses } from '../monitor/yield-collections.js';
 
 export interface Platform {
   readonly name: 'node' | 'browser';
@@ -21,4 +22,6 @@ export interface Platform {
   startMeasureWorker(): Promise<MeasureWorkerLink>;
   /** The calling thread's time runnable but waiting for a CPU so far (ms), where the OS tells (Linux); null elsewhere. */
   runQueueWaitMs(): number | null;
+  /** Reports the calling thread's garbage-collection pauses (Node); null where none are reported (a page). */
+  readonly watchGcPauses: WatchPauses;
 }

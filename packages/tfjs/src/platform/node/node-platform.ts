@@ -10,6 +10,7 @@ import type { Platform } from '../platform-interface.js';
 import { embeddedServerSink, importServer, serveForever } from './embedded-server.js';
 import { LogdirSink } from './logdir-sink.js';
 import { startNodeMeasureWorker } from './node-measure-worker.js';
+import { watchGcPauses } from './gc-pauses.js';
 import { runQueueWaitMs } from './thread-schedstat.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
@@ -41,4 +42,5 @@ export const nodePlatform: Platform = {
   },
   startMeasureWorker: startNodeMeasureWorker,
   runQueueWaitMs,
+  watchGcPauses,
 };

@@ -1,0 +1,65 @@
+/**
+ * The main thread's garbage collections that ran while the monitor's
+ * periodic yield let the event loop turn: refunded to the budget, because
+ * they collect training's garbage, not the monitor's.
+ *
+ * Why: V8 runs part of its collection as tasks on the event loop (a
+ * scavenge once the young generation is 80% full, incremental marking
+ * steps), and a training loop only reaches the event loop in the monitor's
+ * yields, so those tasks run there and the yields' wall time, charged to
+ * the budget, carried them. Measured on SimpleRNN n = 64, T = 50 with
+ * `every: 1` (300 steps, 2 cores): the yields took 0.4–0.6 ms of the
+ * training thread's CPU each, 100–140 ms a run, a fifth to a third of all
+ * the monitor's charged time; with V8's collection tasks turned off
+ * (--no-minor-gc-task --no-incremental-marking-task, an experiment) 17–32
+ * ms, and the worker made 67–88 measurements a run instead of 46–52.
+ *
+ * Only collections inside a yield are refunded. One that interrupts the
+ * monitor's own work elsewhere (an allocation of its hook, a measurement on
+ * the thread, whose pauses yield too but collect the measurement's own
+ * garbage) stays charged: there the monitor may have caused it.
+ *
+ * The pauses are reported after the fact (Node delivers its 'gc'
+ * performance entries on a later turn of the event loop), so a pause is
+ * matched against the last WINDOWS yields, not only the current one, and
+ * refunded at the first hook after it is reported.
+ */
+export type PauseReport = (startMs: number, durationMs: number) => void;
+/** Starts reporting the thread's collection pauses to `report`; returns the stop. null where the platform cannot tell (a page). */
+export type WatchPauses = ((report: PauseReport) => () => void) | null;
+
+/** Yield windows a late report is matched against: several steps' worth at 50 ms between yields. */
+const WINDOWS = 32;
+
+export class YieldCollections {
+  private readonly windows: [start: number, end: number][] = [];
+  private refund = 0;
+  private readonly stop: () => void;
+
+  constructor(watch: WatchPauses) {
+    this.stop = watch ? watch((start, duration) => this.paused(start, duration)) : () => {};
+  }
+
+  /** A yield ran from `start` to `end` (ms, the clock of the pauses' reports). */
+  yielded(start: number, end: number): void {
+    this.windows.push([start, end]);
+    if (this.windows.length > WINDOWS) this.windows.shift();
+  }
+
+  /** Collection time found inside yields since the last call (ms). */
+  take(): number {
+    const ms = this.refund;
+    this.refund = 0;
+    return ms;
+  }
+
+  close(): void {
+    this.stop();
+  }
+
+  private paused(start: number, duration: number): void {
+    if (!(duration > 0)) return;
+    const end = start + duration;
+    for (const [from, to] of this.windows) this.refund += Math.max(0, Math.min(end, to) - Math.max(start, from));
+  }
+}
