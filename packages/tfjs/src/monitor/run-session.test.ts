@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { gradscope } from './monitor.js';
+import { installPlatform } from '../platform/platform.js';
+import { nodePlatform } from '../platform/node/node-platform.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -61,5 +65,41 @@ describe('one monitor, two runs', () => {
     expect(lossAlerts(b).map((e) => e.step)).toEqual([0]);
     expect(ofType(b, 'run-end')[0]!.totals).toMatchObject({ steps: 4, epochs: 1, measurements: 2 });
     tf.dispose([xs, ys]);
+  });
+});
+
+// The watch of the thread's collections (yield-collections.ts) is a Node
+// PerformanceObserver, held by Node until stopped: a run that cannot open
+// is never ended, so it must not have started one.
+describe('a run that cannot open', () => {
+  it('leaves no collection watch running, however often it is retried', async () => {
+    let started = 0;
+    let stopped = 0;
+    installPlatform({
+      ...nodePlatform,
+      watchGcPauses: (report) => {
+        started++;
+        const stop = nodePlatform.watchGcPauses!(report);
+        return () => {
+          stopped++;
+          stop();
+        };
+      },
+    });
+    const { dir, remove } = tempLogdir();
+    cleanup.push(remove, () => installPlatform(nodePlatform));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const model = tf.sequential();
+    model.add(tf.layers.simpleRNN({ units: 2, inputShape: [T, 1] }));
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const xs = tf.zeros([2, T, 1]);
+    const ys = tf.zeros([2, 2]);
+    cleanup.push(() => tf.dispose([xs, ys]));
+    // A logdir under a file cannot be created: the run's sinks fail to open.
+    const monitor = gradscope({ probe: { xs, ys }, logdir: join(file, 'runs'), console: false, serve: false, worker: false });
+    for (let i = 0; i < 3; i++) await expect(monitor.step(model, { loss: 1 })).rejects.toThrow();
+    await monitor.close();
+    expect(started - stopped).toBe(0);
   });
 });

@@ -58,8 +58,12 @@ export class RunSession {
   private owed = false;
   /** The training thread's wait for a core while the worker measures, charged to the budget. */
   private readonly waitCharge = new RunQueueCharge(() => platform().runQueueWaitMs());
-  /** Collections of training's garbage that ran in the periodic yields: not the monitor's time. */
-  private readonly yieldCollections = new YieldCollections(platform().watchGcPauses);
+  /**
+   * Collections of training's garbage that ran in the periodic yields: not
+   * the monitor's time. Watched from the end of open() on: a run that fails
+   * to open is never ended, and a watch started before would never stop.
+   */
+  private yieldCollections = new YieldCollections(null);
 
   private constructor(
     private readonly plan: RunPlan,
@@ -80,6 +84,7 @@ export class RunSession {
     session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms);
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
+    session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     return session;
   }
 
