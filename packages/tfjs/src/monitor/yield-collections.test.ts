@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { watchGcPauses } from '../platform/node/gc-pauses.js';
 import { yieldToEventLoop } from './yield-to-event-loop.js';
@@ -40,6 +42,30 @@ describe('YieldCollections: collection pauses inside the periodic yields, refund
     expect(ledger.take()).toBeCloseTo(2, 12);
     ledger.close();
     expect(stopped()).toBe(true);
+  });
+
+  it('stops watching once it is dropped unclosed (a run never ended): the watch does not keep it, nor its run, alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let report: PauseReport = () => {};
+    let stopped = false;
+    let ref: WeakRef<YieldCollections> | null = null;
+    (() => {
+      const ledger = new YieldCollections((r) => {
+        report = r;
+        return () => (stopped = true);
+      });
+      ledger.yielded(0, 10);
+      ref = new WeakRef(ledger);
+    })();
+    for (let i = 0; i < 10 && ref!.deref(); i++) {
+      await yieldToEventLoop(); // a WeakRef's target is kept until the end of the current job
+      gc();
+    }
+    expect(ref!.deref()).toBeUndefined();
+    expect(stopped).toBe(false);
+    report(5, 1); // the next collection reported
+    expect(stopped).toBe(true);
   });
 
   it('without a platform report (a page), refunds nothing', () => {

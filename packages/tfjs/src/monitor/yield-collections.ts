@@ -37,7 +37,23 @@ export class YieldCollections {
   private readonly stop: () => void;
 
   constructor(watch: WatchPauses) {
-    this.stop = watch ? watch((start, duration) => this.paused(start, duration)) : () => {};
+    if (!watch) {
+      this.stop = () => {};
+      return;
+    }
+    // The report reaches the ledger through a WeakRef: Node holds a watching
+    // PerformanceObserver (and what its callback holds) until it is stopped,
+    // so a run that is never ended (its fit threw, its monitor was dropped)
+    // would be kept forever with its model. Once the ledger is collected,
+    // the next report stops the watch.
+    const ledger = new WeakRef(this);
+    let stop = () => {};
+    stop = watch((start, duration) => {
+      const self = ledger.deref();
+      if (self) self.paused(start, duration);
+      else stop();
+    });
+    this.stop = stop;
   }
 
   /** A yield ran from `start` to `end` (ms, the clock of the pauses' reports). */
