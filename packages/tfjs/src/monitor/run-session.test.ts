@@ -7,6 +7,7 @@ import { ofType, readRuns, tempLogdir } from '../test-helpers/runs.js';
 import { gradscope } from './monitor.js';
 import { installPlatform } from '../platform/platform.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
+import { YieldCollections } from './yield-collections.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -101,5 +102,44 @@ describe('a run that cannot open', () => {
     for (let i = 0; i < 3; i++) await expect(monitor.step(model, { loss: 1 })).rejects.toThrow();
     await monitor.close();
     expect(started - stopped).toBe(0);
+  });
+});
+
+// A collection in the yield right after a measurement on the thread is
+// mostly that measurement's garbage: that yield is not refunded (yield-collections.ts).
+describe('the yields of hooks that measured on the thread', () => {
+  it('are not offered for a refund; the others are', async () => {
+    const noted: number[] = [];
+    const original = YieldCollections.prototype.yielded;
+    YieldCollections.prototype.yielded = function (start: number, end: number) {
+      noted.push(start);
+      return original.call(this, start, end);
+    };
+    cleanup.push(() => (YieldCollections.prototype.yielded = original));
+    const { dir, remove } = tempLogdir();
+    cleanup.push(remove);
+    const model = tf.sequential();
+    model.add(tf.layers.simpleRNN({ units: 2, inputShape: [T, 1] }));
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const xs = tf.randomNormal([2, T, 1], 0, 1, 'float32', 5);
+    const ys = tf.zeros([2, 2]);
+    cleanup.push(() => tf.dispose([xs, ys]));
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 60)); // past the 50 ms between periodic yields
+    // budget 1000: every step measures on the thread; none of its yields is noted.
+    const always = gradscope({ probe: { xs, ys }, logdir: dir, console: false, serve: false, worker: false, every: 1, budget: 1000 });
+    for (let i = 0; i < 4; i++) {
+      await pause();
+      await always.step(model, { loss: 1 }, 1);
+    }
+    await always.close();
+    expect(noted).toEqual([]);
+    // every 1000: only step 0 measures; the yields of the three after it are noted.
+    const rarely = gradscope({ probe: { xs, ys }, logdir: dir, console: false, serve: false, worker: false, every: 1000 });
+    for (let i = 0; i < 4; i++) {
+      await pause();
+      await rarely.step(model, { loss: 1 }, 1);
+    }
+    await rarely.close();
+    expect(noted).toHaveLength(3);
   });
 });

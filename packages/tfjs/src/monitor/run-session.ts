@@ -130,15 +130,20 @@ export class RunSession {
       }
       this.route?.take();
       // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue.
+      let measuredHere = false;
       if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true)) {
         this.owed = false;
         const t0 = now();
         const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
-        if (!sent) await this.measure(model);
+        if (!sent) {
+          await this.measure(model);
+          measuredHere = true;
+        }
         this.cadence.measured(this.stepIndex, now() - t0);
       }
+      // Right after a measurement on this thread, a collection in the yield is mostly the measurement's garbage: charged.
       const yieldStart = now();
-      if (await this.pace.maybeYield()) this.yieldCollections.yielded(yieldStart, now());
+      if ((await this.pace.maybeYield()) && !measuredHere) this.yieldCollections.yielded(yieldStart, now());
     } catch (err) {
       this.reportFailure('recording the training step', err);
     } finally {
