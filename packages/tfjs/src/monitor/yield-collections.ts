@@ -9,8 +9,8 @@
  * yields, so those tasks run there and the yields' wall time, charged to
  * the budget, carried them. Measured on SimpleRNN n = 64, T = 50 with
  * `every: 1` (300 steps, 2 cores): the yields took 0.4–0.6 ms of the
- * training thread's CPU each, 100–140 ms a run, a fifth to a third of all
- * the monitor's charged time; with V8's collection tasks turned off
+ * training thread's CPU each, 100–140 ms a run, and the collections in them
+ * were 30–44% of the time charged for the hooks; with V8's collection tasks turned off
  * (--no-minor-gc-task --no-incremental-marking-task, an experiment) 17–32
  * ms, and the worker made 67–88 measurements a run instead of 46–52.
  *
