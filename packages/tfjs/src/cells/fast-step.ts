@@ -13,13 +13,14 @@ import type { Activation } from '../tfjs-internals.js';
  * LSTM's gradient pass went into ∂L/∂R, which nobody asked for. A fast step
  * is tfjs's own forward arithmetic (the cell's `forward`, in tfjs's order,
  * training = false: no dropout) under a tf.customGrad whose backward returns
- * only ∂/∂input and ∂/∂states, with pre-transposed weights. Gate derivatives
- * come from activationJacobian, the closed forms the analytic Jacobians use.
+ * only ∂/∂(x K) and ∂/∂states, with pre-transposed weights; x K itself is an
+ * InputProjection of its own. Gate derivatives come from activationJacobian,
+ * the closed forms the analytic Jacobians use.
  */
 export interface FastCell {
   /** The new states ([h'] or, for LSTM, [h', c']) from the input and the previous states; differentiable. */
   step(input: tf.Tensor, states: tf.Tensor[]): tf.Tensor[];
-  /** Frees the weight copies the step holds (transposes, blocks). Call after the gradient pass. */
+  /** Frees the weight copies the step holds (transposes, blocks) and the forward's kept tensors. Call after the gradient pass. */
   dispose(): void;
 }
 
@@ -79,17 +80,29 @@ export class ForwardTensors {
 }
 
 /**
- * x ↦ x K as a differentiable op of its own, with the pre-transposed Kᵀ in
- * its backward. Why apart from the step: the probe's inputs do not depend
- * on the state perturbations, so tfjs's gradient pass leaves this op out,
- * and the step's backward returns ∂/∂(x K) (its dz) for nothing instead of
- * a dz Kᵀ product per step that nobody reads. A stacked cell's input does
- * depend on them, and then this op's backward gives ∂/∂x.
+ * x ↦ x K as a differentiable op of its own, with Kᵀ (pre-transposed, held
+ * here) in its backward. Why apart from the step: the probe's inputs do not
+ * depend on the state perturbations, so tfjs's gradient pass leaves this op
+ * out, and the step's backward returns ∂/∂(x K) (its dz) for nothing
+ * instead of a dz Kᵀ product per step that nobody reads. A stacked cell's
+ * input does depend on them, and then this op's backward gives ∂/∂x.
  */
-export function inputProjection(kernel: tf.Tensor2D, kernelT: tf.Tensor2D): (x: tf.Tensor) => tf.Tensor {
-  const project = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.matMul(args[0] as tf.Tensor2D, kernel),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul((Array.isArray(dy) ? dy[0]! : dy) as tf.Tensor2D, kernelT),
-  }));
-  return (x) => project(x);
+export class InputProjection {
+  private readonly kernelT: tf.Tensor2D;
+  /** x K, differentiable. */
+  readonly apply: (x: tf.Tensor) => tf.Tensor;
+
+  constructor(kernel: tf.Tensor2D) {
+    const kernelT = tf.transpose(kernel);
+    this.kernelT = kernelT;
+    const project = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: tf.matMul(args[0] as tf.Tensor2D, kernel),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul((Array.isArray(dy) ? dy[0]! : dy) as tf.Tensor2D, kernelT),
+    }));
+    this.apply = (x) => project(x);
+  }
+
+  dispose(): void {
+    this.kernelT.dispose();
+  }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -164,8 +164,8 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
   if (!closedForm(act, rec)) return null;
   const w = readCellWeights(cell);
   const r = splitRecurrent(w.recurrent, cell.units);
-  const [kernelT, rzrT, rhT] = [tf.transpose(w.kernel), tf.transpose(r.rzr), tf.transpose(r.rh)];
-  const project = inputProjection(w.kernel, kernelT);
+  const [rzrT, rhT] = [tf.transpose(r.rzr), tf.transpose(r.rh)];
+  const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
   const step = customStep(([xk, h]) => {
     const s = gruForward(cell, w, r, xk!, h as tf.Tensor2D);
@@ -184,10 +184,11 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
     };
   });
   return {
-    step: (input, states) => [step(project(input), states[0]!)],
+    step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {
       forward.dispose();
-      tf.dispose([r.rzr, r.rh, kernelT, rzrT, rhT]);
+      projection.dispose();
+      tf.dispose([r.rzr, r.rh, rzrT, rhT]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
 import { splitColumns } from './split-columns.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -178,8 +178,8 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
   if (!closedForm(act, rec)) return null;
   const n = cell.units;
   const w = readCellWeights(cell);
-  const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
-  const project = inputProjection(w.kernel, kernelT);
+  const recurrentT = tf.transpose(w.recurrent);
+  const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
   const step = customStep(([xk, h, c]) => {
     const s = lstmForward(cell, w, xk!, h as tf.Tensor2D, c!);
@@ -200,10 +200,11 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
     };
   });
   return {
-    step: (input, states) => tf.split(step(project(input), states[0]!, states[1]!), [n, n], 1),
+    step: (input, states) => tf.split(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
     dispose: () => {
       forward.dispose();
-      tf.dispose([kernelT, recurrentT]);
+      projection.dispose();
+      recurrentT.dispose();
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, inputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -96,8 +96,8 @@ function structuralStart(dAct: tf.Tensor3D, recurrentT: tf.Tensor2D): tf.Tensor3
 export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
   if (!closedForm(cell.activation)) return null;
   const w = readCellWeights(cell);
-  const [kernelT, recurrentT] = [tf.transpose(w.kernel), tf.transpose(w.recurrent)];
-  const project = inputProjection(w.kernel, kernelT);
+  const recurrentT = tf.transpose(w.recurrent);
+  const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
   const step = customStep(([xk, h]) => {
     const a = simpleRNNPreActivation(w, xk!, h as tf.Tensor2D);
@@ -112,10 +112,11 @@ export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
     };
   });
   return {
-    step: (input, states) => [step(project(input), states[0]!)],
+    step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {
       forward.dispose();
-      tf.dispose([kernelT, recurrentT]);
+      projection.dispose();
+      recurrentT.dispose();
     },
   };
 }
