@@ -32,6 +32,8 @@ export async function lanczosCheck(run: {
   active: number[];
   taken: number;
   tolerance: number;
+  /** The residual rule's bound (see LanczosCoefficients.settle); undefined: the move between checks. */
+  residual?: number | undefined;
   leaveAfter: number;
   last: boolean;
   canCompact: boolean;
@@ -39,7 +41,7 @@ export async function lanczosCheck(run: {
   const { coefficients, history, active, taken, leaveAfter } = run;
   await coefficients.read(run.pending, taken, active);
   for (const t of run.pending) if (t !== run.inUse) t.dispose();
-  coefficients.settle(taken, active, run.tolerance);
+  coefficients.settle(taken, active, run.tolerance, run.residual);
   const settled = (b: number) => (coefficients.streak[b] as number) >= leaveAfter;
   if (run.last || active.every(settled)) {
     history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bidiagonalGram, bidiagonalTopSingularValue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, lastEigenvectorEntry, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
 
 /**
  * What the coefficients are: 'bidiagonal', Golub–Kahan's α, β of J itself
@@ -66,28 +66,46 @@ export class LanczosCoefficients {
 
   /**
    * Updates σ of every active map from its first `taken` coefficients and
-   * returns, per active row, whether it has settled: moved by at most
-   * tolerance·σ since the previous check (NaN counts as settled: more steps
-   * cannot repair it). Ritz values only grow with the Krylov space and
+   * returns, per active row, whether it has settled (NaN counts as settled:
+   * more steps cannot repair it).
+   *
+   * Without `residual`: settled when σ moved by at most tolerance·σ since
+   * the previous check. Ritz values only grow with the Krylov space and
    * converge geometrically, so a small move between checks a few steps
    * apart bounds the remaining error by a small multiple of it.
+   *
+   * With `residual` (a warm start, see WARM_RESIDUAL in lanczos.ts):
+   * settled when the top Ritz pair (θ = σ², x) of JᵀJ (of J Jᵀ in the
+   * 'tridiagonal' form) has ‖JᵀJ x − θ x‖ ≤ residual·θ. The residual is the
+   * next off-diagonal of the tridiagonal times the last entry of its top
+   * eigenvector (Paige; lastEigenvectorEntry), so it costs no device work; it needs that
+   * off-diagonal, which every step but a run's last one has recorded.
    */
-  settle(taken: number, active: number[], tolerance: number): boolean[] {
+  settle(taken: number, active: number[], tolerance: number, residual?: number): boolean[] {
     return active.map((b) => {
       const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
       // The first check compares with two steps earlier, so that a map
       // started near its answer (a warm start) can have two quiet checks,
       // and leave, after 8 steps rather than 12.
       let previous = this.sigma[b] as number;
-      if (Number.isNaN(previous) && taken > 2) previous = topValue(this.form, alpha, beta, taken - 2);
+      if (residual === undefined && Number.isNaN(previous) && taken > 2) previous = topValue(this.form, alpha, beta, taken - 2);
       // The previous value is a lower bound (interlacing): the search starts there.
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      const settled = Number.isNaN(value) || Math.abs(value - previous) <= tolerance * value;
+      const settled = Number.isNaN(value) || (residual === undefined ? Math.abs(value - previous) <= tolerance * value : this.residual(b, taken, value) <= residual * value * value);
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
     });
+  }
+
+  /** ‖A x − θ x‖ of the top Ritz pair of map b after `taken` steps (A = JᵀJ, or J Jᵀ in the 'tridiagonal' form), θ = σ². */
+  private residual(b: number, taken: number, sigma: number): number {
+    const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
+    const { d, e } = this.form === 'bidiagonal' ? bidiagonalGram(alpha, beta, taken) : { d: alpha, e: beta };
+    // Golub–Kahan: JᵀJ V_k = V_k B_kᵀB_k + α_k β_k v_{k+1} e_kᵀ; on J Jᵀ the next β alone.
+    const next = this.form === 'bidiagonal' ? (alpha[taken - 1] as number) * (beta[taken - 1] as number) : (beta[taken - 1] as number);
+    return Math.abs(next) * lastEigenvectorEntry(d, e, taken, sigma * sigma);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bidiagonalGram, bidiagonalTopSingularValue, sturmCount, topEigenvalue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
+import { bidiagonalGram, bidiagonalTopSingularValue, lastEigenvectorEntry, sturmCount, topEigenvalue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
 import { jacobiSingularValues, normalSource } from './test-helpers/linalg64.js';
 
 /** Dense row-major copy of the tridiagonal (d, e). */
@@ -122,6 +122,58 @@ describe('tridiagonal eigenproblems (float64)', () => {
       expect(residual, name).toBeLessThanOrEqual(1e-13 * Math.max(norm, 1e-300));
       expect(Math.abs(length - 1), name).toBeLessThan(1e-14);
     }
+  });
+
+  it('last entry of the top eigenvector: a dense inverse iteration\'s to 1e-9 relative, or 1e-7 absolute for tiny entries (a converged Lanczos)', () => {
+    /** |x_m| of the unit eigenvector for λ: dense inverse iteration, Gaussian elimination with partial pivoting on T − λ(1 + 1e-12)I. */
+    const inverseLast = (d: Float64Array, e: Float64Array, lambda: number) => {
+      const m = d.length;
+      let x = Float64Array.from({ length: m }, (_, i) => 1 + 0.1 * i);
+      for (let sweep = 0; sweep < 3; sweep++) {
+        const a = dense(d, e);
+        for (let i = 0; i < m; i++) a[i * m + i] -= lambda * (1 + 1e-12);
+        const b = Float64Array.from(x);
+        for (let c = 0; c < m; c++) {
+          let p = c;
+          for (let r = c + 1; r < m; r++) if (Math.abs(a[r * m + c]!) > Math.abs(a[p * m + c]!)) p = r;
+          for (let k = 0; k < m; k++) [a[c * m + k], a[p * m + k]] = [a[p * m + k]!, a[c * m + k]!];
+          [b[c], b[p]] = [b[p]!, b[c]!];
+          for (let r = c + 1; r < m; r++) {
+            const f = a[r * m + c]! / a[c * m + c]!;
+            for (let k = c; k < m; k++) a[r * m + k]! -= f * a[c * m + k]!;
+            b[r]! -= f * b[c]!;
+          }
+        }
+        for (let r = m - 1; r >= 0; r--) {
+          let s = b[r]!;
+          for (let k = r + 1; k < m; k++) s -= a[r * m + k]! * x[k]!;
+          x[r] = s / a[r * m + r]!;
+        }
+        const len = Math.hypot(...x);
+        x = x.map((v) => v / len);
+      }
+      return Math.abs(x[m - 1]!);
+    };
+    const cases: [string, Float64Array, Float64Array][] = [];
+    for (const seed of [1, 2, 3]) {
+      const { alpha, beta } = randomBidiagonal(10 + 4 * seed, seed);
+      const { d, e } = bidiagonalGram(alpha, beta, alpha.length);
+      cases.push([`random BᵀB, seed ${seed}`, d, e]);
+    }
+    // A converged Lanczos tridiagonal: the off-diagonals fall towards the bottom, so the top eigenvector barely reaches it.
+    const m = 16;
+    cases.push(['decaying off-diagonal', Float64Array.from({ length: m }, (_, i) => 2 - i / m), Float64Array.from({ length: m - 1 }, (_, i) => 0.5 * 0.3 ** i)]);
+    cases.push(['2×2 by hand', new Float64Array([3, 1]), new Float64Array([2])]);
+    for (const [name, d, e] of cases) {
+      const lambda = topEigenvalue(d, e, d.length);
+      const expected = inverseLast(d, e, lambda);
+      // Relative 1e-9 where the entry is not tiny; about √ε absolute below (λ's rounding), plenty for a residual test at 1e-4.
+      expect(Math.abs(lastEigenvectorEntry(d, e, d.length, lambda) - expected), name).toBeLessThan(1e-9 * expected + 1e-7);
+    }
+    // 2×2 [[3, 2], [2, 1]]: λ = 2 + √5, x ∝ (2, λ − 3), so |x₂| = (λ − 3) / √(4 + (λ − 3)²).
+    const l = 2 + Math.sqrt(5);
+    expect(lastEigenvectorEntry(new Float64Array([3, 1]), new Float64Array([2]), 2, l)).toBeCloseTo((l - 3) / Math.sqrt(4 + (l - 3) ** 2), 14);
+    expect(lastEigenvectorEntry(new Float64Array([1, 2]), new Float64Array([0.5]), 2, NaN)).toBeNaN();
   });
 
   it('non-finite entries give NaN', () => {
