@@ -133,7 +133,7 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
 
       if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
       // The same checks and rule as Golub–Kahan's (see lanczos-check.ts).
-      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, residual: settings.residual, leaveAfter, last, canCompact });
+      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, warmStop: settings.warmStop, leaveAfter, last, canCompact });
       pending = [];
       if (outcome.end) break;
       const keep = outcome.keep;

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { RitzHistory } from './ritz-history.js';
+import type { WarmStop } from './warm-stop.js';
 
 /** Fraction of the running maps that must have settled before they are dropped (a select costs about one step). */
 export const COMPACT_FRACTION = 1 / 8;
@@ -32,8 +33,8 @@ export async function lanczosCheck(run: {
   active: number[];
   taken: number;
   tolerance: number;
-  /** The residual rule's bound (see LanczosCoefficients.settle); undefined: the move between checks. */
-  residual?: number | undefined;
+  /** The warm rule (see LanczosCoefficients.settle); undefined: the move between checks. */
+  warmStop?: WarmStop | undefined;
   leaveAfter: number;
   last: boolean;
   canCompact: boolean;
@@ -41,7 +42,7 @@ export async function lanczosCheck(run: {
   const { coefficients, history, active, taken, leaveAfter } = run;
   await coefficients.read(run.pending, taken, active);
   for (const t of run.pending) if (t !== run.inUse) t.dispose();
-  coefficients.settle(taken, active, run.tolerance, run.residual);
+  coefficients.settle(taken, active, run.tolerance, run.warmStop);
   const settled = (b: number) => (coefficients.streak[b] as number) >= leaveAfter;
   if (run.last || active.every(settled)) {
     history?.finish(active, coefficients.ritzCoefficients(active, taken), taken);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { WarmStop } from './warm-stop.js';
 import { bidiagonalGram, bidiagonalTopSingularValue, lastEigenvectorEntry, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
 
 /**
@@ -74,29 +75,43 @@ export class LanczosCoefficients {
    * converge geometrically, so a small move between checks a few steps
    * apart bounds the remaining error by a small multiple of it.
    *
-   * With `residual` (a warm start, see WARM_RESIDUAL in lanczos.ts):
-   * settled when the top Ritz pair (θ = σ², x) of JᵀJ (of J Jᵀ in the
-   * 'tridiagonal' form) has ‖JᵀJ x − θ x‖ ≤ residual·θ. The residual is the
+   * With `warm` (a warm start, see warm-stop.ts): settled from step
+   * warm.minSteps on, when σ moved by at most tolerance·σ over the last
+   * warm.quietSpan steps and the top Ritz pair (θ = σ², x) of JᵀJ (of
+   * J Jᵀ in the 'tridiagonal' form) has ‖JᵀJ x − θ x‖ ≤ warm.residual·θ. The residual is the
    * next off-diagonal of the tridiagonal times the last entry of its top
    * eigenvector (Paige; lastEigenvectorEntry), so it costs no device work; it needs that
    * off-diagonal, which every step but a run's last one has recorded.
    */
-  settle(taken: number, active: number[], tolerance: number, residual?: number): boolean[] {
+  settle(taken: number, active: number[], tolerance: number, warm?: WarmStop): boolean[] {
     return active.map((b) => {
       const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
       // The first check compares with two steps earlier, so that a map
-      // started near its answer (a warm start) can have two quiet checks,
-      // and leave, after 8 steps rather than 12.
+      // started near its answer (a start from the map's structure) can
+      // have its quiet checks, and leave, four steps sooner.
       let previous = this.sigma[b] as number;
-      if (residual === undefined && Number.isNaN(previous) && taken > 2) previous = topValue(this.form, alpha, beta, taken - 2);
+      if (warm === undefined && Number.isNaN(previous) && taken > 2) previous = topValue(this.form, alpha, beta, taken - 2);
       // The previous value is a lower bound (interlacing): the search starts there.
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      const settled = Number.isNaN(value) || (residual === undefined ? Math.abs(value - previous) <= tolerance * value : this.residual(b, taken, value) <= residual * value * value);
+      const settled = Number.isNaN(value) || (warm === undefined ? Math.abs(value - previous) <= tolerance * value : this.warmSettled(b, taken, value, tolerance, warm));
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
     });
+  }
+
+  /**
+   * The warm rule (see warm-stop.ts): from step minSteps, the residual
+   * within residual·σ², and σ moved by at most tolerance·σ over the last
+   * quietSpan steps (recomputed from the coefficients, only for a map
+   * whose residual passed).
+   */
+  private warmSettled(b: number, taken: number, value: number, tolerance: number, warm: WarmStop): boolean {
+    if (taken < warm.minSteps || !(this.residual(b, taken, value) <= warm.residual * value * value)) return false;
+    if (warm.quietSpan <= 0 || taken <= warm.quietSpan) return warm.quietSpan <= 0;
+    const earlier = topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan);
+    return Math.abs(value - earlier) <= tolerance * value;
   }
 
   /** ‖A x − θ x‖ of the top Ritz pair of map b after `taken` steps (A = JᵀJ, or J Jᵀ in the 'tridiagonal' form), θ = σ². */

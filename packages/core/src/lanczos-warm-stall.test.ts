@@ -1,8 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, expect, it } from 'vitest';
-import { batchedLanczos, WARM_MIX } from './lanczos.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX } from './lanczos.js';
 import { denseOperator } from './operator.js';
+import { spectralNormSettings } from './spectral-norm.js';
 import { matmul64, maxRelativeError, normalSource, randomOrthogonal, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
 
 beforeAll(async () => {
@@ -12,15 +13,16 @@ beforeAll(async () => {
 /**
  * A warm start that is (almost) a second singular vector: what a previous
  * run hands on when its estimate paused on σ₂ and it stopped there. The
- * maps are U·diag(σ)·Vᵀ with σ₁ = 1, σ₂ = 0.99 and the rest in [0.1, 0.9];
- * the start is v₂ plus 1e-2·v₁₁ (a paused Ritz vector is not exact: an
- * exact singular vector would break the recurrence down, and the restart
- * from a fresh vector would find σ₁) plus 1e-7·v₁ (below float32
- * resolution of a unit vector: nothing of v₁ survives). n = 64 > 32 steps: the plain three-term
- * recurrence, as measureModel runs it. The reference is a float64 Jacobi
- * SVD of the float32 matrices, not the Lanczos.
+ * maps are U·diag(σ)·Vᵀ with σ₁ = 1, σ₂ given and the rest spread evenly
+ * over [0.1, 0.85]; the start is v₂ plus 1e-2·v₁₁ (a paused Ritz
+ * vector is not exact: an exact singular vector would break the recurrence
+ * down, and the restart from a fresh vector would find σ₁) plus 1e-7·v₁
+ * (below float32 resolution of a unit vector: nothing of v₁ survives, only
+ * the 1% random share of WARM_MIX carries it). n = 64 > 32 steps: the plain
+ * three-term recurrence, as measureModel runs it. The reference is a
+ * float64 Jacobi SVD of the float32 matrices, not the Lanczos.
  */
-it('a warm start almost orthogonal to the top singular vector still finds σ₁, not the paused σ₂', async () => {
+function pausedStart(sigma2: number) {
   const [batch, n] = [4, 64];
   const next = normalSource(31);
   const mats: Float64Array[] = [];
@@ -28,7 +30,7 @@ it('a warm start almost orthogonal to the top singular vector still finds σ₁,
   for (let b = 0; b < batch; b++) {
     const u = randomOrthogonal(n, next);
     const v = randomOrthogonal(n, next);
-    const sigma = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? 0.99 : 0.9 - (0.8 * (i - 2)) / (n - 3)));
+    const sigma = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? sigma2 : 0.85 - (0.75 * (i - 2)) / (n - 3)));
     // U·diag(σ), then ·Vᵀ: column i of V is the right-singular vector for σ_i.
     const us = Float64Array.from(u, (x, k) => x * (sigma[k % n] as number));
     const vt = Float64Array.from({ length: n * n }, (_, k) => v[(k % n) * n + Math.floor(k / n)] as number);
@@ -37,14 +39,32 @@ it('a warm start almost orthogonal to the top singular vector still finds σ₁,
   }
   const flat = new Float32Array(batch * n * n);
   mats.forEach((m, i) => flat.set(m, i * n * n));
-  const t = tf.tensor3d(flat, [batch, n, n]);
-  const start = tf.tensor3d(starts, [batch, 1, n]);
-  const exact = mats.map((m) => topSingularValue(m, n, n));
-  const before = tf.memory().numTensors;
-  const result = await batchedLanczos(denseOperator(t), { iterations: 32, tolerance: 1e-6, checkEvery: 4, vectors: 'none', seed: 1, start, startMix: WARM_MIX });
-  expect(tf.memory().numTensors).toBe(before);
-  // Settling on σ₂ would be 1e-2 off (the code before WARM_MIX and the
-  // two-check exit ended at step 4 there); float32 limits σ₁ to ~1e-6.
-  expect(maxRelativeError(Array.from(result.sigma), exact)).toBeLessThan(1e-5);
-  tf.dispose([t, start]);
+  return { maps: tf.tensor3d(flat, [batch, n, n]), start: tf.tensor3d(starts, [batch, 1, n]), exact: mats.map((m) => topSingularValue(m, n, n)) };
+}
+
+describe('a warm start almost orthogonal to the top singular vector (a paused σ₂ handed on)', () => {
+  it('four quiet checks find σ₁ even 1% below it', async () => {
+    const { maps, start, exact } = pausedStart(0.99);
+    const before = tf.memory().numTensors;
+    const result = await batchedLanczos(denseOperator(maps), { iterations: 32, tolerance: 1e-6, checkEvery: 4, quietChecks: COLD_QUIET_CHECKS, vectors: 'none', seed: 1, start, startMix: WARM_MIX });
+    expect(tf.memory().numTensors).toBe(before);
+    // Settling on σ₂ would be 1e-2 off (the code before WARM_MIX and the
+    // two-check exit ended at step 4 there); float32 limits σ₁ to ~1e-6.
+    expect(maxRelativeError(Array.from(result.sigma), exact)).toBeLessThan(1e-5);
+    tf.dispose([maps, start]);
+  });
+
+  it('the warm rule (residual, from step 8, σ quiet over 4 steps) finds σ₁ 3% below it; the residual alone stops on σ₂ there', async () => {
+    const { maps, start, exact } = pausedStart(0.97);
+    const op = denseOperator(maps);
+    const settings = spectralNormSettings('test', op, { start }, 'none');
+    const before = tf.memory().numTensors;
+    const warm = await batchedLanczos(op, settings);
+    // The residual rule without its floor and span: two of the four maps stop on σ₂, 3e-2 short.
+    const bare = await batchedLanczos(op, { ...settings, warmStop: { ...settings.warmStop!, minSteps: 0, quietSpan: 0 } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxRelativeError(Array.from(warm.sigma), exact)).toBeLessThan(1e-5);
+    expect(maxRelativeError(Array.from(bare.sigma), exact)).toBeGreaterThan(1e-2);
+    tf.dispose([maps, start]);
+  });
 });

@@ -103,7 +103,7 @@ describe('analyzeSequence with warm starts', () => {
     expect(maxRelativeError(warm.stepNorm.flat(), cold.stepNorm.flat())).toBeLessThan(BOUND);
     // For k < n the product is a lower bound that depends on its first
     // direction, J_1's Ritz vector, to first order: a warm run stops once
-    // that vector's residual is 1e-4·σ² (see WARM_GAP in lanczos.ts), so
+    // that vector's residual is 1e-4·σ² (see warm-stop.ts), so
     // the vectors, and the bound after t = 1, differ by about that much
     // (a random first direction moves it by ~1). At t = 1 both are ‖J_1‖.
     const coldProduct = cold.logProduct.flat();

@@ -4,6 +4,7 @@ import { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
+import type { WarmStop } from './warm-stop.js';
 import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, selectRows, stepScale, unitRows } from './rows.js';
 
 /**
@@ -68,12 +69,12 @@ export interface LanczosSettings {
    */
   quietChecks?: number;
   /**
-   * The residual rule instead of the move between checks: a map has
-   * settled at a check where its top Ritz pair's residual is at most
-   * residual·σ² (see LanczosCoefficients.settle); spectralNorm passes
-   * warmResidual(tolerance) for a warm start. Undefined: the move rule.
+   * The warm rule instead of the move between checks: a map has settled
+   * at a check where its top Ritz pair's residual is small (see
+   * warm-stop.ts and LanczosCoefficients.settle); spectralNorm passes
+   * warmStop(tolerance) for a warm start. Undefined: the move rule.
    */
-  residual?: number;
+  warmStop?: WarmStop;
   /** Start vectors [B, 1, n]; zero or non-finite rows fall back to the seeded random vector. */
   start?: tf.Tensor3D | undefined;
   /**
@@ -117,39 +118,6 @@ export interface LanczosResult {
  * four cost a cold run 20–30% more operator work than two.
  */
 export const COLD_QUIET_CHECKS = 4;
-/**
- * A warm start's stopping rule is the residual of the top Ritz pair (θ = σ²,
- * x) rather than the move between checks: a map leaves at the first check
- * (every WARM_CHECK_EVERY steps) where ‖JᵀJ x − θ x‖ ≤ warmResidual(tol)·θ.
- * Why: a warm start is already close, and the move rule still waits for two
- * quiet checks, 8 steps at least; the residual says at once how far θ can
- * be from the eigenvalue it approximates: at most r²/g, g the gap to the
- * next one (Kato–Temple). The bound is √(2·tol·WARM_GAP)·θ, so the error
- * stays within tol·σ wherever σ₁² is at least WARM_GAP·σ₁² above σ₂².
- * Measured on 800 maps each (n = 128, T = 100, S = 8, after 30 training
- * steps and one more, warm from the measurement before it, against a
- * 256-step run; both rules replayed on one 48-step run's coefficients):
- * steps per map and worst relative error, move rule (checks every 4, two
- * quiet) → residual rule — LSTM 18.1, 5.9e-7 → 13.2, 6.0e-7; GRU 12.6,
- * 2.4e-5 → 10.4, 1.1e-6 (checks every 2); SimpleRNN on J Jᵀ 18.0, 2.7e-5 →
- * 18.5, 4.4e-7 (every 4). The move rule's two misses were maps paused on σ₂
- * for two checks; their residual was still above the bound.
- */
-export const WARM_GAP = 0.005;
-/**
- * Steps between a warm Golub–Kahan run's checks: the residual rule needs
- * one check, so checks two steps apart end a map sooner. A check costs
- * ~2 µs of JavaScript per map (σ and the residual from its coefficients),
- * a Golub–Kahan step of an LSTM n = 128 ~17 µs of device work per map; a
- * step on J Jᵀ of a SimpleRNN n = 128 costs about as much as a check, and
- * its warm runs keep checks four steps apart (see spectralNormSettings).
- */
-export const WARM_CHECK_EVERY = 2;
-/** The residual bound (relative to σ²) that keeps a warm start's error within `tolerance` (see WARM_GAP); 0 for tolerance 0. */
-export function warmResidual(tolerance: number): number {
-  return Math.sqrt(2 * tolerance * WARM_GAP);
-}
-
 /**
  * Weight of the seeded pool vector added to a warm start (then normalised).
  * Why: a start vector carries nothing of a singular direction it is
@@ -270,7 +238,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       }
 
       if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
-      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, residual: settings.residual, leaveAfter, last, canCompact });
+      const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, warmStop: settings.warmStop, leaveAfter, last, canCompact });
       pending = [];
       if (outcome.end) break;
       const keep = outcome.keep;

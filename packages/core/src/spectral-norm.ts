@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchedLanczos, COLD_QUIET_CHECKS, WARM_CHECK_EVERY, WARM_MIX, warmResidual, type LanczosSettings } from './lanczos.js';
+import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX, type LanczosSettings } from './lanczos.js';
+import { WARM_CHECK_EVERY, warmStop } from './warm-stop.js';
 import { canRunOnGram, runLanczos } from './gram-lanczos.js';
 import { denseOperator, type BatchedOperator } from './operator.js';
 import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './validate.js';
@@ -12,7 +13,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * | option     | default          | meaning |
  * |------------|------------------|---------|
  * | iterations | min(size, 32)    | maximum Lanczos steps (Golub–Kahan's: one apply + one applyTranspose each; on J Jᵀ: one applyOuter, see gram-lanczos.ts); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the maps still running at step 32 may take up to 64 steps (see lanczos.ts); an explicit `iterations` is a hard cap |
- * | tolerance  | 1e-6             | relative: from a cold start a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at four checks in a row (see COLD_QUIET_CHECKS in lanczos.ts); from a warm start, at the first check (every 2 steps) where its Ritz residual bounds the error by tolerance·σ for a gap of 0.5% below σ² (see WARM_GAP); 0 runs all `iterations` |
+ * | tolerance  | 1e-6             | relative: from a cold start a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at four checks in a row (see COLD_QUIET_CHECKS in lanczos.ts); from a warm start, at the first check (every 2 steps) where its Ritz residual bounds the error by tolerance·σ for a gap of 0.5% below σ², from step 8 on and once σ moved by ≤ tolerance·σ over 4 steps (see warm-stop.ts); 0 runs all `iterations` |
  * | start      | seeded random    | start vectors [B, 1, n]; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
  * | warm       | true with start  | whether `start` is a warm start (the previous call's vectors on slightly changed maps: the residual rule ends a map) or a cold guess, e.g. from the map's structure (four quiet checks, as from a random start) |
  * | seed       | 1                | seed of the start and restart vectors |
@@ -93,11 +94,10 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
   const warm = options.start !== undefined && options.warm !== false;
   const base = { iterations, stragglerIterations, tolerance, seed, ...start, vectors };
   if (!warm) return { ...base, checkEvery: CHECK_EVERY, quietChecks: COLD_QUIET_CHECKS };
-  // A warm start stops on the residual of its Ritz pair (see WARM_GAP in
-  // lanczos.ts), checked every WARM_CHECK_EVERY steps where a step costs
+  // A warm start stops on the residual of its Ritz pair (see warm-stop.ts), checked every WARM_CHECK_EVERY steps where a step costs
   // more than a check; on J Jᵀ (gram-lanczos.ts) every CHECK_EVERY.
   const checkEvery = canRunOnGram(op, { ...base, checkEvery: CHECK_EVERY }) ? CHECK_EVERY : WARM_CHECK_EVERY;
-  return { ...base, checkEvery, quietChecks: 1, residual: warmResidual(tolerance) };
+  return { ...base, checkEvery, quietChecks: 1, warmStop: warmStop(tolerance) };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;

@@ -131,7 +131,7 @@ describe('tridiagonal eigenproblems (float64)', () => {
       let x = Float64Array.from({ length: m }, (_, i) => 1 + 0.1 * i);
       for (let sweep = 0; sweep < 3; sweep++) {
         const a = dense(d, e);
-        for (let i = 0; i < m; i++) a[i * m + i] -= lambda * (1 + 1e-12);
+        for (let i = 0; i < m; i++) a[i * m + i] = a[i * m + i]! - lambda * (1 + 1e-12);
         const b = Float64Array.from(x);
         for (let c = 0; c < m; c++) {
           let p = c;
