@@ -70,7 +70,7 @@ export class LanczosCoefficients {
    * returns, per active row, whether it has settled (NaN counts as settled:
    * more steps cannot repair it).
    *
-   * Without `residual`: settled when σ moved by at most tolerance·σ since
+   * Without `warm`: settled when σ moved by at most tolerance·σ since
    * the previous check. Ritz values only grow with the Krylov space and
    * converge geometrically, so a small move between checks a few steps
    * apart bounds the remaining error by a small multiple of it.

@@ -58,7 +58,7 @@ export interface LanczosSettings {
    * Default: `iterations`.
    */
   stragglerIterations?: number;
-  /** A map has settled when its σ moved by at most tolerance·σ between two checks. */
+  /** Relative accuracy: a map has settled when its σ moved by at most tolerance·σ between two checks (with `warmStop`, see warm-stop.ts). */
   tolerance: number;
   /** Steps between convergence checks (each check is one download of the new α, β). */
   checkEvery: number;

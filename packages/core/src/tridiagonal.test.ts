@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bidiagonalGram, bidiagonalTopSingularValue, lastEigenvectorEntry, sturmCount, topEigenvalue, topEigenvalueAbove, tridiagonalEigenvector } from './tridiagonal.js';
 import { jacobiSingularValues, normalSource } from './test-helpers/linalg64.js';
+import { ZERO_PIVOT } from './test-helpers/zero-pivot.js';
 
 /** Dense row-major copy of the tridiagonal (d, e). */
 function dense(d: Float64Array, e: Float64Array): Float64Array {
@@ -174,6 +175,18 @@ describe('tridiagonal eigenproblems (float64)', () => {
     const l = 2 + Math.sqrt(5);
     expect(lastEigenvectorEntry(new Float64Array([3, 1]), new Float64Array([2]), 2, l)).toBeCloseTo((l - 3) / Math.sqrt(4 + (l - 3) ** 2), 14);
     expect(lastEigenvectorEntry(new Float64Array([1, 2]), new Float64Array([0.5]), 2, NaN)).toBeNaN();
+  });
+
+  it('last entry where the last pivot rounds to zero: inverse iteration\'s, not 0 (found by review)', () => {
+    // The pivot is clamped to −pivmin (~2e-308) there; q_m'/q_m overflowed
+    // the sum and read x_m as 0. Tridiagonals from 64×64 Lanczos runs (16 of 7,280 did this).
+    for (const [name, d, e] of ZERO_PIVOT) {
+      const m = d.length;
+      const lambda = topEigenvalue(d, e, m);
+      const expected = Math.abs(tridiagonalEigenvector(d, e, m, lambda)[m - 1]!);
+      expect(expected, name).toBeGreaterThan(0.2);
+      expect(Math.abs(lastEigenvectorEntry(d, e, m, lambda) - expected), name).toBeLessThan(1e-6);
+    }
   });
 
   it('non-finite entries give NaN', () => {

@@ -269,13 +269,13 @@ export function tridiagonalEigenvector(
  * `lambda`, without forming x: x_m² = χ_{m−1}(λ) / χ'_m(λ) (Paige), where
  * χ_j is the characteristic polynomial of T's leading j×j block. The LDLᵀ
  * pivots q_i of T − λI give both at once: χ_m/χ_{m−1} = q_m and
- * χ'_m/χ_m = Σ q_i'/q_i, so x_m² = 1 / |q_m Σ q_i'/q_i|. One pass over
+ * χ'_m/χ_m = Σ q_i'/q_i, so x_m² = 1 / |q_m' + q_m Σ_{i<m} q_i'/q_i|. One pass over
  * the pivots and their derivatives, as a Newton step (~0.1 µs at m = 30),
  * where inverse iteration (tridiagonalEigenvector) factorises and solves
  * three times: the Lanczos residual β_m |x_m| is wanted at every check of
- * every map. λ's rounding limits it to about √ε (1e-8) absolute: a
- * converged map's 1e-18 reads as 1e-8, plenty for a residual compared
- * with 1e-4·λ. NaN if λ or an entry is not finite.
+ * every map. λ's rounding limits it to about 1e-8–5e-7 absolute (λ from
+ * bisection is good to 1e-13): a converged map's 1e-18 reads as that,
+ * plenty for a residual compared with 1e-4·λ. NaN if λ or an entry is not finite.
  */
 export function lastEigenvectorEntry(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lambda: number): number {
   if (!Number.isFinite(lambda)) return NaN;
@@ -284,16 +284,19 @@ export function lastEigenvectorEntry(d: ArrayLike<number>, e: ArrayLike<number>,
   let q = (d[0] as number) - lambda;
   if (Math.abs(q) < pivmin) q = -pivmin;
   let dq = -1;
-  let sum = dq / q;
+  // Σ_{i<m} q_i'/q_i; the last term enters as q_m·(q_m'/q_m) = q_m', which
+  // stays finite where the last pivot rounds to 0 (clamped to −pivmin,
+  // q_m'/q_m would overflow and read x_m as 0).
+  let before = 0;
   for (let i = 1; i < m; i++) {
+    before += dq / q;
     const off = e[i - 1] as number;
     const ratio = (off * off) / q;
     dq = -1 + (ratio / q) * dq;
     q = (d[i] as number) - lambda - ratio;
     if (Math.abs(q) < pivmin) q = -pivmin;
-    sum += dq / q;
   }
-  return Math.min(1, 1 / Math.sqrt(Math.abs(q * sum)));
+  return Math.min(1, 1 / Math.sqrt(Math.abs(dq + q * before)));
 }
 
 /** The tridiagonal BᵀB of the j×j upper bidiagonal B = bidiag(α; β), in float64. */
