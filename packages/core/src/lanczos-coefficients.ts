@@ -34,6 +34,8 @@ export class LanczosCoefficients {
   readonly taken: Int32Array;
   /** Consecutive checks at which each map had settled. */
   readonly streak: Int32Array;
+  /** σ per map at each check's step (NaN between checks): the warm rule's span reads it instead of recomputing. */
+  private readonly checked: Float64Array[];
 
   constructor(batch: number, steps: number, private readonly form: CoefficientForm = 'bidiagonal') {
     this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
@@ -41,6 +43,7 @@ export class LanczosCoefficients {
     this.sigma = new Float64Array(batch).fill(NaN);
     this.taken = new Int32Array(batch);
     this.streak = new Int32Array(batch);
+    this.checked = Array.from({ length: batch }, () => new Float64Array(steps + 1).fill(NaN));
   }
 
   /**
@@ -95,6 +98,7 @@ export class LanczosCoefficients {
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
+      (this.checked[b] as Float64Array)[taken] = value;
       const settled = Number.isNaN(value) || (warm === undefined ? Math.abs(value - previous) <= tolerance * value : this.warmSettled(b, taken, value, tolerance, warm));
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
@@ -110,7 +114,8 @@ export class LanczosCoefficients {
   private warmSettled(b: number, taken: number, value: number, tolerance: number, warm: WarmStop): boolean {
     if (taken < warm.minSteps || !(this.residual(b, taken, value) <= warm.residual * value * value)) return false;
     if (warm.quietSpan <= 0 || taken <= warm.quietSpan) return warm.quietSpan <= 0;
-    const earlier = topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan);
+    const checked = (this.checked[b] as Float64Array)[taken - warm.quietSpan] as number;
+    const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
     return Math.abs(value - earlier) <= tolerance * value;
   }
 
