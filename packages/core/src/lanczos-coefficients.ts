@@ -34,16 +34,15 @@ export class LanczosCoefficients {
   readonly taken: Int32Array;
   /** Consecutive checks at which each map had settled. */
   readonly streak: Int32Array;
-  /** σ per map at each check's step (NaN between checks): the warm rule's span reads it instead of recomputing. */
-  private readonly checked: Float64Array[];
+  /** σ per map at each check's step (NaN between checks), for the warm rule's span to read instead of recomputing; made by its first check. */
+  private checked: Float64Array[] | null = null;
 
-  constructor(batch: number, steps: number, private readonly form: CoefficientForm = 'bidiagonal') {
+  constructor(batch: number, private readonly steps: number, private readonly form: CoefficientForm = 'bidiagonal') {
     this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
     this.beta = Array.from({ length: batch }, () => new Float64Array(steps));
     this.sigma = new Float64Array(batch).fill(NaN);
     this.taken = new Int32Array(batch);
     this.streak = new Int32Array(batch);
-    this.checked = Array.from({ length: batch }, () => new Float64Array(steps + 1).fill(NaN));
   }
 
   /**
@@ -87,6 +86,8 @@ export class LanczosCoefficients {
    * off-diagonal, which every step but a run's last one has recorded.
    */
   settle(taken: number, active: number[], tolerance: number, warm?: WarmStop): boolean[] {
+    if (warm && !this.checked) this.checked = Array.from({ length: this.sigma.length }, () => new Float64Array(this.steps + 1).fill(NaN));
+    const checked = this.checked;
     return active.map((b) => {
       const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
       // The first check compares with two steps earlier, so that a map
@@ -98,7 +99,7 @@ export class LanczosCoefficients {
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      (this.checked[b] as Float64Array)[taken] = value;
+      if (checked) (checked[b] as Float64Array)[taken] = value;
       const settled = Number.isNaN(value) || (warm === undefined ? Math.abs(value - previous) <= tolerance * value : this.warmSettled(b, taken, value, tolerance, warm));
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
@@ -108,13 +109,13 @@ export class LanczosCoefficients {
   /**
    * The warm rule (see warm-stop.ts): from step minSteps, the residual
    * within residual·σ², and σ moved by at most tolerance·σ over the last
-   * quietSpan steps (recomputed from the coefficients, only for a map
-   * whose residual passed).
+   * quietSpan steps (σ as the check on that step recorded it; recomputed
+   * from the coefficients where no check fell on it).
    */
   private warmSettled(b: number, taken: number, value: number, tolerance: number, warm: WarmStop): boolean {
     if (taken < warm.minSteps || !(this.residual(b, taken, value) <= warm.residual * value * value)) return false;
     if (warm.quietSpan <= 0 || taken <= warm.quietSpan) return warm.quietSpan <= 0;
-    const checked = (this.checked[b] as Float64Array)[taken - warm.quietSpan] as number;
+    const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
     const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
     return Math.abs(value - earlier) <= tolerance * value;
   }
