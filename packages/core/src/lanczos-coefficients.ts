@@ -80,10 +80,11 @@ export class LanczosCoefficients {
    * With `warm` (a warm start, see warm-stop.ts): settled from step
    * warm.minSteps on, when σ moved by at most tolerance·σ over the last
    * warm.quietSpan steps and the top Ritz pair (θ = σ², x) of JᵀJ (of
-   * J Jᵀ in the 'tridiagonal' form) has ‖JᵀJ x − θ x‖ ≤ warm.residual·θ. The residual is the
-   * next off-diagonal of the tridiagonal times the last entry of its top
-   * eigenvector (Paige; lastEigenvectorEntry), so it costs no device work; it needs that
-   * off-diagonal, which every step but a run's last one has recorded.
+   * J Jᵀ in the 'tridiagonal' form) has ‖JᵀJ x − θ x‖ ≤ warm.residual·θ.
+   * The residual is the next off-diagonal of the tridiagonal times the
+   * last entry of its top eigenvector (Paige; lastEigenvectorEntry), so it
+   * costs no device work; it needs that off-diagonal, which every step but
+   * a run's last one has recorded.
    */
   settle(taken: number, active: number[], tolerance: number, warm?: WarmStop): boolean[] {
     if (warm && !this.checked) this.checked = Array.from({ length: this.sigma.length }, () => new Float64Array(this.steps + 1).fill(NaN));
@@ -114,7 +115,8 @@ export class LanczosCoefficients {
    */
   private warmSettled(b: number, taken: number, value: number, tolerance: number, warm: WarmStop): boolean {
     if (taken < warm.minSteps || !(this.residual(b, taken, value) <= warm.residual * value * value)) return false;
-    if (warm.quietSpan <= 0 || taken <= warm.quietSpan) return warm.quietSpan <= 0;
+    if (warm.quietSpan <= 0) return true;
+    if (taken <= warm.quietSpan) return false;
     const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
     const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
     return Math.abs(value - earlier) <= tolerance * value;

@@ -94,8 +94,9 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
   const warm = options.start !== undefined && options.warm !== false;
   const base = { iterations, stragglerIterations, tolerance, seed, ...start, vectors };
   if (!warm) return { ...base, checkEvery: CHECK_EVERY, quietChecks: COLD_QUIET_CHECKS };
-  // A warm start stops on the residual of its Ritz pair (see warm-stop.ts), checked every WARM_CHECK_EVERY steps where a step costs
-  // more than a check; on J Jᵀ (gram-lanczos.ts) every CHECK_EVERY.
+  // A warm start stops on the residual of its Ritz pair (see warm-stop.ts),
+  // checked every WARM_CHECK_EVERY steps where a step costs more than a
+  // check; on J Jᵀ (gram-lanczos.ts), whose steps are cheap, every CHECK_EVERY.
   const checkEvery = canRunOnGram(op, { ...base, checkEvery: CHECK_EVERY }) ? CHECK_EVERY : WARM_CHECK_EVERY;
   return { ...base, checkEvery, quietChecks: 1, warmStop: warmStop(tolerance) };
 }

@@ -269,13 +269,14 @@ export function tridiagonalEigenvector(
  * `lambda`, without forming x: x_m² = χ_{m−1}(λ) / χ'_m(λ) (Paige), where
  * χ_j is the characteristic polynomial of T's leading j×j block. The LDLᵀ
  * pivots q_i of T − λI give both at once: χ_m/χ_{m−1} = q_m and
- * χ'_m/χ_m = Σ q_i'/q_i, so x_m² = 1 / |q_m' + q_m Σ_{i<m} q_i'/q_i|. One pass over
- * the pivots and their derivatives, as a Newton step (~0.1 µs at m = 30),
- * where inverse iteration (tridiagonalEigenvector) factorises and solves
- * three times: the Lanczos residual β_m |x_m| is wanted at every check of
- * every map. λ's rounding limits it to about 1e-8–5e-7 absolute (λ from
- * bisection is good to 1e-13): a converged map's 1e-18 reads as that,
- * plenty for a residual compared with 1e-4·λ. NaN if λ or an entry is not finite.
+ * χ'_m/χ_m = Σ q_i'/q_i, so x_m² = 1 / |q_m' + q_m Σ_{i<m} q_i'/q_i|.
+ * One pass over the pivots and their derivatives, as a Newton step (~0.1 µs
+ * at m = 30), where inverse iteration (tridiagonalEigenvector) factorises
+ * and solves three times: the Lanczos residual β_m |x_m| is wanted at every
+ * check of every map. λ's rounding limits it to about 1e-8–5e-7 absolute
+ * (λ from bisection is good to 1e-13): a converged map's 1e-18 reads as
+ * that, plenty for a residual compared with 1e-4·λ. NaN if λ or an entry
+ * is not finite.
  */
 export function lastEigenvectorEntry(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lambda: number): number {
   if (!Number.isFinite(lambda)) return NaN;
