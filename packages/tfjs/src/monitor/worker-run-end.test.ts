@@ -139,8 +139,10 @@ describe('the end of a run measured in a worker', () => {
     const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.posted() >= 1 && ++after > 3);
     const steps = ofType(run.events, 'train-step').length;
     const measured = ofType(run.events, 'measurement');
-    // None answered: snapshots stop at MAX_UNANSWERED posted, and the newest of them is measured.
-    expect(worker.posted()).toBeLessThanOrEqual(MAX_UNANSWERED);
+    // No measurement answered: snapshots stop at MAX_UNANSWERED unanswered, and the newest of them is
+    // measured. A snapshot the worker skipped for a newer one is answered ('skipped'), and frees its slot:
+    // whether it skips one depends on when it reads its channel (on a busy machine, 4 were posted).
+    expect(worker.posted() - worker.skipped()).toBeLessThanOrEqual(MAX_UNANSWERED);
     expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[worker.lastPosted(), 'thread']]);
     expect(worker.lastPosted()).toBeLessThan(steps);
     await expectMeasuredAt(run, measured[0]!);

@@ -49,12 +49,13 @@ function until(ready: () => boolean): Promise<void> {
 /**
  * holdFirstStepForWorker's parts: the callback, whether a worker was
  * started, how many snapshots the monitor has posted to it (and the step of
- * the last) and how many measurements it has replied with so far (held back
- * or not).
+ * the last), how many measurements it has replied with so far (held back
+ * or not) and how many snapshots it skipped (each reply frees its slot).
  */
-export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; posted(): number; lastPosted(): number | null } {
+export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; skipped(): number; posted(): number; lastPosted(): number | null } {
   const pass = options.passMeasured ?? Infinity;
   let measured = 0;
+  let skipped = 0;
   let posted = 0;
   let lastPosted: number | null = null;
   let started = false;
@@ -71,6 +72,7 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
         for (let r = real.poll(); r; r = real.poll()) {
           // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
           if (r.type === 'measured' && ++measured > pass) continue;
+          if (r.type === 'skipped') skipped++;
           if (r.type === 'ready' && options.withholdReady) continue;
           if (r.type === 'measured' && options.claimCpuMs !== undefined) r.cpuMs = options.claimCpuMs;
           early.push(r);
@@ -127,5 +129,5 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
       }
     },
   });
-  return { holdFirstStep, started: () => started, measured: () => measured, posted: () => posted, lastPosted: () => lastPosted };
+  return { holdFirstStep, started: () => started, measured: () => measured, skipped: () => skipped, posted: () => posted, lastPosted: () => lastPosted };
 }
