@@ -64,8 +64,8 @@ export interface LanczosSettings {
   checkEvery: number;
   /**
    * Settled checks in a row before a map may leave the batch (and before
-   * the run may end): default COLD_QUIET_CHECKS; spectralNorm passes 1
-   * with the residual rule for a warm start.
+   * the run may end) under the move rule: default COLD_QUIET_CHECKS. With
+   * `warmStop` one check decides and this is not read.
    */
   quietChecks?: number;
   /**

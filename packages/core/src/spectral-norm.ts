@@ -98,7 +98,7 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
   // checked every WARM_CHECK_EVERY steps where a step costs more than a
   // check; on J Jᵀ (gram-lanczos.ts), whose steps are cheap, every CHECK_EVERY.
   const checkEvery = canRunOnGram(op, { ...base, checkEvery: CHECK_EVERY }) ? CHECK_EVERY : WARM_CHECK_EVERY;
-  return { ...base, checkEvery, quietChecks: 1, warmStop: warmStop(tolerance) };
+  return { ...base, checkEvery, warmStop: warmStop(tolerance) };
 }
 
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;
