@@ -12,9 +12,7 @@ export type CoefficientForm = 'bidiagonal' | 'tridiagonal';
 /** σ from the first j coefficients of either form; `lower` a σ known to be at or below it. */
 function topValue(form: CoefficientForm, alpha: Float64Array, beta: Float64Array, j: number, lower = NaN): number {
   if (form === 'bidiagonal') return bidiagonalTopSingularValue(alpha, beta, j, lower);
-  for (let i = 0; i < j; i++) {
-    if (!Number.isFinite(alpha[i] as number) || (i < j - 1 && !Number.isFinite(beta[i] as number))) return NaN;
-  }
+  // A non-finite α_i or β_i gives NaN: topEigenvalueAbove checks the same entries before it searches.
   return Math.sqrt(Math.max(0, topEigenvalueAbove(alpha, beta, j, lower * lower)));
 }
 
@@ -114,12 +112,17 @@ export class LanczosCoefficients {
    * from the coefficients where no check fell on it).
    */
   private warmSettled(b: number, taken: number, value: number, tolerance: number, warm: WarmStop): boolean {
-    if (taken < warm.minSteps || !(this.residual(b, taken, value) <= warm.residual * value * value)) return false;
-    if (warm.quietSpan <= 0) return true;
-    if (taken <= warm.quietSpan) return false;
-    const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
-    const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
-    return Math.abs(value - earlier) <= tolerance * value;
+    if (taken < warm.minSteps) return false;
+    // The quiet span first: it is a lookup where a check fell on that step,
+    // and most maps that fail do so here, before the residual's pass over
+    // the pivots (and, for Golub–Kahan, the Gram it builds).
+    if (warm.quietSpan > 0) {
+      if (taken <= warm.quietSpan) return false;
+      const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
+      const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
+      if (!(Math.abs(value - earlier) <= tolerance * value)) return false;
+    }
+    return this.residual(b, taken, value) <= warm.residual * value * value;
   }
 
   /** ‖A x − θ x‖ of the top Ritz pair of map b after `taken` steps (A = JᵀJ, or J Jᵀ in the 'tridiagonal' form), θ = σ². */
