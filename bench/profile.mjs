@@ -103,11 +103,17 @@ async function profile({ cell, units, steps }) {
 }
 
 const args = process.argv.slice(2);
-const at = args.indexOf('--trained');
-const trained = at < 0 ? 0 : Number(args[at + 1]);
-if (at >= 0) {
-  if (!Number.isInteger(trained) || trained < 0) throw new Error(`bench/profile: --trained takes a number of training steps (an integer >= 0), got '${args[at + 1] ?? ''}'`);
-  args.splice(at, 2);
+let trained = 0;
+let seen = false;
+for (let i = args.findIndex((a) => a.startsWith('--')); i >= 0; i = args.findIndex((a) => a.startsWith('--'))) {
+  const [flag, inline] = args[i].split('=', 2);
+  const value = inline ?? args[i + 1];
+  if (flag !== '--trained') throw new Error(`bench/profile: unknown option '${flag}' (known: --trained N)`);
+  if (seen) throw new Error('bench/profile: --trained given twice');
+  seen = true;
+  if (!/^\d+$/.test(value ?? '')) throw new Error(`bench/profile: --trained takes a number of training steps (an integer >= 0), got '${value ?? ''}'`);
+  trained = Number(value);
+  args.splice(i, inline === undefined ? 2 : 1);
 }
 const configs = (args.length > 0 ? args : DEFAULT).map(parse);
 console.log(`backend ${await useBackend('wasm')}, tfjs ${tf.version.tfjs}; one warm measurement (S = 8, a MeasureCache one training step old) per model, after ${trained + 6} training steps`);

@@ -36,6 +36,25 @@ describe('LanczosCoefficients.settle on non-finite coefficients', () => {
     expect(c.sigma[0]).toBeNaN();
   });
 
+  it('a −∞ diagonal entry after a finite check gives NaN, where the search alone would return a finite σ', () => {
+    // Without topEigenvalueAbove's finiteness check the pivots pass −∞ by
+    // and σ comes out finite (1.444 here): NaN propagation alone does not catch it.
+    const c = new LanczosCoefficients(1, 8, 'tridiagonal');
+    c.alpha[0]!.set([2, 1, 1, -Infinity]);
+    c.beta[0]!.set([0.3, 0.2, 0.1, 0.05]);
+    c.settle(2, [0], 1e-6);
+    expect(c.settle(4, [0], 1e-6)).toEqual([true]);
+    expect(c.sigma[0]).toBeNaN();
+  });
+
+  it('a warm rule whose span is not a number keeps the span test (never quiet), as before the quiet test moved ahead of the residual', () => {
+    const c = new LanczosCoefficients(1, 8, 'tridiagonal');
+    // A diagonal map: every residual is 0, so only the span can hold it back.
+    c.alpha[0]!.set([1, 0.5, 0.25, 0.125]);
+    expect(c.settle(4, [0], 1e-6, { residual: 1e-4, minSteps: 0, quietSpan: NaN })).toEqual([false]);
+    expect(c.settle(4, [0], 1e-6, { residual: 1e-4, minSteps: 0, quietSpan: 0 })).toEqual([true]);
+  });
+
   it('a single step: σ = √α₁, and NaN for a NaN α₁', () => {
     const c = new LanczosCoefficients(2, 8, 'tridiagonal');
     c.alpha[0]![0] = 2.25;

@@ -116,7 +116,7 @@ export class LanczosCoefficients {
     // The quiet span first: it is a lookup where a check fell on that step,
     // and most maps that fail do so here, before the residual's pass over
     // the pivots (and, for Golub–Kahan, the Gram it builds).
-    if (warm.quietSpan > 0) {
+    if (!(warm.quietSpan <= 0)) {
       if (taken <= warm.quietSpan) return false;
       const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
       const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
