@@ -32,8 +32,12 @@ export class LanczosCoefficients {
   readonly taken: Int32Array;
   /** Consecutive checks at which each map had settled. */
   readonly streak: Int32Array;
-  /** σ per map at each check's step (NaN between checks), for the warm rule's span to read instead of recomputing; made by its first check. */
-  private checked: Float64Array[] | null = null;
+  /**
+   * σ per map at each check's step (NaN between checks), map b's step t at
+   * b·(steps + 1) + t, for the warm rule's span to read instead of
+   * recomputing; made by its first check, one array for the whole batch.
+   */
+  private checked: Float64Array | null = null;
 
   constructor(batch: number, private readonly steps: number, private readonly form: CoefficientForm = 'bidiagonal') {
     this.alpha = Array.from({ length: batch }, () => new Float64Array(steps));
@@ -85,8 +89,9 @@ export class LanczosCoefficients {
    * a run's last one has recorded.
    */
   settle(taken: number, active: number[], tolerance: number, warm?: WarmStop): boolean[] {
-    if (warm && !this.checked) this.checked = Array.from({ length: this.sigma.length }, () => new Float64Array(this.steps + 1).fill(NaN));
+    if (warm && !this.checked) this.checked = new Float64Array(this.sigma.length * (this.steps + 1)).fill(NaN);
     const checked = this.checked;
+    const row = this.steps + 1;
     return active.map((b) => {
       const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
       // The first check compares with two steps earlier, so that a map
@@ -98,7 +103,7 @@ export class LanczosCoefficients {
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      if (checked) (checked[b] as Float64Array)[taken] = value;
+      if (checked) checked[b * row + taken] = value;
       const settled = Number.isNaN(value) || (warm === undefined ? Math.abs(value - previous) <= tolerance * value : this.warmSettled(b, taken, value, tolerance, warm));
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
@@ -118,7 +123,7 @@ export class LanczosCoefficients {
     // the pivots (and, for Golub–Kahan, the Gram it builds).
     if (!(warm.quietSpan <= 0)) {
       if (taken <= warm.quietSpan) return false;
-      const checked = this.checked?.[b]?.[taken - warm.quietSpan] ?? NaN;
+      const checked = this.checked?.[b * (this.steps + 1) + taken - warm.quietSpan] ?? NaN;
       const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
       if (!(Math.abs(value - earlier) <= tolerance * value)) return false;
     }
