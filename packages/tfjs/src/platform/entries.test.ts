@@ -1,6 +1,6 @@
 // The package's two entries: the default one (what a bundler sees for a
 // page) reaches no Node-only module; the `node` one adds exactly those.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -44,7 +44,11 @@ describe('entries by runtime', () => {
     expect([...external].filter((s) => NODE_ONLY.test(s))).toEqual([]);
     expect(files.has('measure-worker/measure-handler.ts')).toBe(true);
     expect(readFileSync(join(src, 'platform/browser-measure-worker.ts'), 'utf8')).toContain("new Worker(new URL('../measure-worker/browser-entry.js', import.meta.url), { type: 'module'");
-    expect(importGraph('index.ts').files.has('measure-worker/node-entry.ts')).toBe(false);
+    const defaultEntry = importGraph('index.ts').files;
+    for (const nodeOnly of ['measure-worker/node-relay-entry.ts', 'measure-worker/node-process-entry.ts', 'measure-worker/lowest-priority.ts']) {
+      expect(existsSync(join(src, nodeOnly)), nodeOnly).toBe(true);
+      expect(defaultEntry.has(nodeOnly), nodeOnly).toBe(false);
+    }
   });
 
   it('the node entry adds the Node platform and its modules', () => {
