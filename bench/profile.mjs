@@ -8,8 +8,8 @@
 // Why kernels as well as milliseconds: on wasm a tfjs kernel costs a fixed
 // ~10–40 µs of dispatch besides its arithmetic, and each allocates ~4 KB of
 // short-lived objects. A small model's measurement is mostly that fixed
-// cost, and its garbage is collected by the measurement process's own
-// helper threads (packages/tfjs/src/measure-worker/node-process-entry.ts).
+// cost, and beside training the worker's garbage is collected on threads
+// training shares (packages/tfjs/src/monitor/run-queue-charge.ts).
 //
 // Phases are cut at measureModel's `pause` points: the probe re-run, then
 // per cell its Jacobian operators, the analysis (per-step Lanczos and the

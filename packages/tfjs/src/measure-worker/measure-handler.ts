@@ -1,7 +1,7 @@
 /**
  * The measurement worker's logic, whatever carries its messages (Node's
- * measurement process, or a page's Web Worker: see node-process-entry.ts
- * and browser-entry.ts). It holds its own tfjs, a copy of the model rebuilt from
+ * worker_threads or a page's Web Worker: see node-entry.ts and
+ * browser-entry.ts). It holds its own tfjs, a copy of the model rebuilt from
  * its topology, the probe, and a MeasureCache so each measurement starts
  * from the previous one's vectors as on the training thread. For each
  * snapshot it sets the weights, measures, and replies with the records, the

@@ -40,10 +40,9 @@ export interface GradscopeOptions {
    */
   budget?: number;
   /**
-   * Measure in a worker beside training (in Node a separate process at the
-   * lowest priority, through a worker_threads relay; a Web Worker in a
-   * page), from a copy of the weights taken at the step: the training
-   * thread pays for the copy only. Default true. false measures on the training thread. A model
+   * Measure in a worker beside training (worker_threads in Node), from a
+   * copy of the weights taken at the step: the training thread pays for the
+   * copy only. Default true. false measures on the training thread. A model
    * a worker cannot rebuild (a custom layer or cell, a loss function rather
    * than a loss name), or no worker here, measures on the thread and says
    * so once.

@@ -6,16 +6,12 @@
  * training slows beside it. Read from the kernel's per-thread records over
  * whole runs (SimpleRNN n = 64, T = 50, `every: 1`, 2 cores), the training
  * thread's CPU time stayed that of plain training while its wait for a core
- * grew from 0.3–0.6% of the run to 6–8% with a worker thread, whose garbage
- * V8 collected on helper threads the whole process shares, at training's
- * priority. The measurement now runs in a process of its own at the lowest
- * priority (measure-worker/node-process-entry.ts), and the wait grew to
- * 3–4.7%: training's own helpers (V8 collects training's garbage on them,
- * 2 s of CPU in a 10 s run) otherwise run on the core the worker takes, and
- * on 2 cores they then sometimes queue beside training. Charging the wait
- * keeps the budget's meaning — the training thread's share — with a worker
- * too: when the worker costs more than the budget allows, snapshots are
- * spaced out and the worker rests.
+ * grew from 0.3–0.6% of the run to 6–8%: V8 collects the worker's garbage
+ * on helper threads the whole process shares, at training's priority (with
+ * the helpers' collection turned off, `--single-threaded-gc`, the steady
+ * wait fell to 0–1%). Charging the wait keeps the budget's meaning — the
+ * training thread's share — with a worker too: when the worker costs more
+ * than the budget allows, snapshots are spaced out and the worker rests.
  *
  * What is charged, and why no more:
  * - only intervals that begin with a snapshot in the worker's hands, past

@@ -1,10 +1,8 @@
 /**
  * gradscope() falling back to measuring on the training thread, with a real
- * Node measurement worker (a relay thread and a measurement process): a
- * model the worker cannot rebuild (a custom layer, a loss function), a
- * worker that dies mid-run, one CPU core. Each says so once, naming the
- * reason. (A measurement process that dies is a dead worker to the
- * training thread: node-measure-worker.test.ts.)
+ * worker_threads worker: a model the worker cannot rebuild (a custom
+ * layer, a loss function), a worker that dies mid-run, one CPU core. Each
+ * says so once, naming the reason.
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 /**
- * gradscope() measuring in a real Node measurement worker (the default: a
- * relay thread and a measurement process): the events a run records, the newest-snapshot policy, NaN weights, and the
+ * gradscope() measuring in a real worker_threads worker (the default): the
+ * events a run records, the newest-snapshot policy, NaN weights, and the
  * worker ending with the run. The fallbacks: worker-fallback.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,12 +1,9 @@
 /**
  * Starts the measurement worker in Node: a worker_threads Worker running
- * measure-worker/node-relay-entry.js, which starts the measurement process
- * (measure-worker/node-process-entry.js, its own tfjs, at the lowest
- * priority) and relays between it and this thread. Replies come over a
+ * measure-worker/node-entry.js with its own tfjs. Replies come over a
  * MessageChannel the thread reads with receiveMessageOnPort, synchronously
  * between training steps (see ../../measure-worker/link.ts). The worker is
- * unref'd: a script that never closes its monitor still exits, and the
- * process ends with the channel to it.
+ * unref'd: a script that never closes its monitor still exits.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -21,20 +18,12 @@ import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
  * the entry is the built one in dist/, which the test task builds first.
  */
 export function nodeWorkerEntry(): URL {
-  const beside = new URL('../../measure-worker/node-relay-entry.js', import.meta.url);
+  const beside = new URL('../../measure-worker/node-entry.js', import.meta.url);
   if (existsSync(fileURLToPath(beside)) || !import.meta.url.endsWith('.ts')) return beside;
-  const built = new URL('../../../dist/measure-worker/node-relay-entry.js', import.meta.url);
+  const built = new URL('../../../dist/measure-worker/node-entry.js', import.meta.url);
   if (!existsSync(fileURLToPath(built))) throw new Error(`the worker entry ${fileURLToPath(built)} is not built: run \`npm run build\` in packages/tfjs`);
   return built;
 }
-
-/**
- * How long the run's end waits for the relay to end the measurement process
- * and exit before it ends the relay itself (a process that then has not
- * ended yet ends when it next reads its closed channel). Ending and reaping
- * a process takes milliseconds.
- */
-const RELAY_EXIT_MS = 2000;
 
 let live = 0;
 /** Measurement workers started and not yet ended (the run's end ends its worker). */
@@ -50,7 +39,6 @@ export function liveMeasureWorkers(): number {
 export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
   if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
   const { port1, port2 } = new MessageChannel();
-  // The measurement process's id, written by the relay (0: none running).
   // execArgv []: the training process's flags are not the worker's, which runs this package's built JavaScript
   // (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
   const worker = new Worker(nodeWorkerEntry(), { workerData: { port: port2 }, transferList: [port2], execArgv: [] });
@@ -66,10 +54,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   worker.on('error', (err) => {
     died ??= err;
   });
-  let exited!: () => void;
-  const exit = new Promise<void>((resolve) => (exited = resolve));
   worker.on('exit', (code) => {
-    exited();
     uncount();
     if (!ended) died ??= new Error(`the worker exited with code ${code}`);
   });
@@ -87,16 +72,6 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
     },
     async terminate() {
       ended = true;
-      // The relay ends the measurement process at once, mid-measurement too, reaps it and exits: a process
-      // ended from here would stay a zombie, with no event loop left to reap it.
-      try {
-        port1.postMessage({ type: 'close' } satisfies ToWorker);
-      } catch {
-        // the channel is closed already
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, RELAY_EXIT_MS)))]);
-      clearTimeout(timer);
       port1.close();
       await worker.terminate();
       uncount();

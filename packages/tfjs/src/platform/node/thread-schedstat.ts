@@ -30,10 +30,10 @@ export function threadCpuMs(): number | null {
  * null where the kernel does not tell.
  *
  * Why the monitor reads it: a worker measuring beside training costs the
- * training thread no CPU time of its own, but it takes the core where
- * training's own helper threads (V8's garbage collection) would run, and
- * on a machine with few cores training then waits for one. That wait is
- * the worker's cost to training, and the budget charges it
+ * training thread no CPU time of its own, but V8 collects the worker's
+ * garbage on helper threads the whole process shares, at training's
+ * priority, and on a machine with few cores training then waits for one.
+ * That wait is the worker's cost to training, and the budget charges it
  * (monitor/run-queue-charge.ts).
  */
 export function runQueueWaitMs(): number | null {
