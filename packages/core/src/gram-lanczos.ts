@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
-import { batchedLanczos, COLD_QUIET_CHECKS, type LanczosResult, type LanczosSettings } from './lanczos.js';
+import { batchedLanczos, checksToLeave, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
@@ -66,7 +66,7 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   const { batch, size } = op;
   const regular = Math.min(settings.iterations, size);
   const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
-  const leaveAfter = settings.quietChecks ?? COLD_QUIET_CHECKS;
+  const leaveAfter = checksToLeave(settings);
   const canCompact = typeof op.select === 'function';
   const pool = tf.tensor3d(unitRows(gaussianArray((steps + 1) * size, settings.seed), size), [steps + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;

@@ -33,15 +33,14 @@ export async function lanczosCheck(run: {
   active: number[];
   taken: number;
   tolerance: number;
-  /** The warm rule (see LanczosCoefficients.settle), which replaces `leaveAfter`; undefined: the move between checks. */
+  /** The warm rule (see LanczosCoefficients.settle); undefined: the move between checks. */
   warmStop?: WarmStop | undefined;
+  /** Settled checks in a row before a map may leave: checksToLeave(settings). */
   leaveAfter: number;
   last: boolean;
   canCompact: boolean;
 }): Promise<CheckOutcome> {
-  const { coefficients, history, active, taken } = run;
-  // The warm rule decides at one check (its floor and span look back for it); the move rule needs `leaveAfter` in a row.
-  const leaveAfter = run.warmStop ? 1 : run.leaveAfter;
+  const { coefficients, history, active, taken, leaveAfter } = run;
   await coefficients.read(run.pending, taken, active);
   for (const t of run.pending) if (t !== run.inUse) t.dispose();
   coefficients.settle(taken, active, run.tolerance, run.warmStop);

@@ -91,7 +91,6 @@ export class LanczosCoefficients {
   settle(taken: number, active: number[], tolerance: number, warm?: WarmStop): boolean[] {
     if (warm && !this.checked) this.checked = new Float64Array(this.sigma.length * (this.steps + 1)).fill(NaN);
     const checked = this.checked;
-    const row = this.steps + 1;
     return active.map((b) => {
       const [alpha, beta] = [this.alpha[b] as Float64Array, this.beta[b] as Float64Array];
       // The first check compares with two steps earlier, so that a map
@@ -103,11 +102,16 @@ export class LanczosCoefficients {
       const value = topValue(this.form, alpha, beta, taken, previous);
       this.sigma[b] = value;
       this.taken[b] = taken;
-      if (checked) checked[b * row + taken] = value;
+      if (checked) checked[this.slot(b, taken)] = value;
       const settled = Number.isNaN(value) || (warm === undefined ? Math.abs(value - previous) <= tolerance * value : this.warmSettled(b, taken, value, tolerance, warm));
       this.streak[b] = settled ? (this.streak[b] as number) + 1 : 0;
       return settled;
     });
+  }
+
+  /** Where map b's σ at step t sits in `checked`. */
+  private slot(b: number, t: number): number {
+    return b * (this.steps + 1) + t;
   }
 
   /**
@@ -123,7 +127,7 @@ export class LanczosCoefficients {
     // the pivots (and, for Golub–Kahan, the Gram it builds).
     if (!(warm.quietSpan <= 0)) {
       if (taken <= warm.quietSpan) return false;
-      const checked = this.checked?.[b * (this.steps + 1) + taken - warm.quietSpan] ?? NaN;
+      const checked = this.checked?.[this.slot(b, taken - warm.quietSpan)] ?? NaN;
       const earlier = Number.isNaN(checked) ? topValue(this.form, this.alpha[b] as Float64Array, this.beta[b] as Float64Array, taken - warm.quietSpan) : checked;
       if (!(Math.abs(value - earlier) <= tolerance * value)) return false;
     }

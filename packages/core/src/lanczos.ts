@@ -118,6 +118,15 @@ export interface LanczosResult {
  * four cost a cold run 20–30% more operator work than two.
  */
 export const COLD_QUIET_CHECKS = 4;
+
+/**
+ * Settled checks in a row before a map may leave (and the run may end):
+ * one under the warm rule, which decides at a single check (its floor and
+ * quiet span look back for it); `quietChecks` under the move rule.
+ */
+export function checksToLeave(settings: Pick<LanczosSettings, 'quietChecks' | 'warmStop'>): number {
+  return settings.warmStop ? 1 : (settings.quietChecks ?? COLD_QUIET_CHECKS);
+}
 /**
  * Weight of the seeded pool vector added to a warm start (then normalised).
  * Why: a start vector carries nothing of a singular direction it is
@@ -141,7 +150,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   const regular = Math.min(settings.iterations, size);
   const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
   const keepBasis = settings.vectors === 'exact' || regular >= size;
-  const leaveAfter = settings.quietChecks ?? COLD_QUIET_CHECKS;
+  const leaveAfter = checksToLeave(settings);
   // Dropping maps needs select(); with full bases the problem is small (n ≤ iterations) anyway.
   const canCompact = !keepBasis && typeof op.select === 'function';
   // Fresh start and restart directions: seeded, shared by the whole batch
