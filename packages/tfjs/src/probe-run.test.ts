@@ -17,7 +17,7 @@ beforeAll(async () => {
  * steps before t (returnSequences) do not depend on s_t and are held fixed.
  * Works for the first recurrent layer of a Sequential [rnn, ...rest].
  */
-function referenceGradNorms(model: tf.Sequential, x: tf.Tensor3D, y: tf.Tensor, lossFn: (y: tf.Tensor, p: tf.Tensor) => tf.Tensor): number[][] {
+function referenceGradNorms(model: tf.Sequential, x: tf.Tensor3D, y: tf.Tensor, lossFn: (y: tf.Tensor, p: tf.Tensor) => tf.Tensor, outputIsState = true): number[][] {
   const [rnn, ...rest] = model.layers as any[];
   const steps = x.shape[1];
   const stateSizes: number[] = Array.isArray(rnn.cell.stateSize) ? rnn.cell.stateSize : [rnn.cell.stateSize];
@@ -50,9 +50,12 @@ function referenceGradNorms(model: tf.Sequential, x: tf.Tensor3D, y: tf.Tensor, 
           // Outputs 1..t−1 are fixed; y_t is h_t = s_t itself (a direct term of
           // ∂L/∂s_t); outputs t+1..T come from the restarted loop.
           const parts: tf.Tensor[] = [];
-          if (rnn.returnSequences) {
+          if (rnn.returnSequences && outputIsState) {
             if (t > 1) parts.push(before!.slice([0, 0, 0], [-1, t - 1, -1]));
             if (t > 0) parts.push(tf.expandDims(init[0]!, 1));
+          } else if (rnn.returnSequences && t > 0) {
+            // An output the cell computed beside s_t (not s_t itself) is fixed too: the re-run perturbs states only.
+            parts.push(before!);
           }
           if (tail) parts.push(call(tail, { initialState: init }, rnn.returnSequences, false) as tf.Tensor);
           const seqOut = rnn.returnSequences ? tf.concat(parts, 1) : tail ? parts[0]! : init[0]!;
@@ -73,8 +76,23 @@ function referenceGradNorms(model: tf.Sequential, x: tf.Tensor3D, y: tf.Tensor, 
 }
 
 describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
+  // A cell gradscope does not know, whose output is computed from its new
+  // state (h·1) rather than being the state itself: the state then has a
+  // second reader in the tape, and tfjs adds the two gradients, disposing
+  // the first, which the re-run's tap must not be keeping. The re-run
+  // perturbs the states a cell returns, not the output it computed beside
+  // them, so its ∂L/∂s_t holds y_t fixed, as the reference is told to.
+  const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;
+  class ReadsItsStateCell extends SimpleRNNCellClass {
+    static className = 'ReadsItsStateCell';
+    call(inputs: tf.Tensor[], kwargs: any) {
+      const [, h] = super.call(inputs, kwargs) as tf.Tensor[];
+      return [tf.mul(h!, 1), h];
+    }
+  }
   const cases = [
     { name: 'SimpleRNN, returnSequences false', layer: () => tf.layers.simpleRNN({ units: 5, inputShape: [6, 3] }) },
+    { name: 'a custom cell whose output reads its new state, returnSequences true', layer: () => tf.layers.rnn({ cell: new (ReadsItsStateCell as any)({ units: 4 }), inputShape: [6, 3], returnSequences: true }), outputIsState: false },
     { name: 'LSTM (joint h, c), returnSequences false', layer: () => tf.layers.lstm({ units: 4, inputShape: [6, 3] }) },
     { name: 'GRU, returnSequences true (direct term each step)', layer: () => tf.layers.gru({ units: 4, inputShape: [6, 3], returnSequences: true }) },
     { name: 'LSTM, returnSequences true', layer: () => tf.layers.lstm({ units: 3, inputShape: [6, 3], returnSequences: true }) },
@@ -90,13 +108,15 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
       const y = tf.randomNormal([3, 2], 0, 1, 'float32', 4);
       const loss = compiledLoss(model, { xs: x, ys: y })!;
       const [[record]] = probeRun(model, findRecurrentLayers(model), x, loss) as any;
-      const expected = referenceGradNorms(model, x, y, tf.losses.meanSquaredError as any);
+      const expected = referenceGradNorms(model, x, y, tf.losses.meanSquaredError as any, c.outputIsState ?? true);
       // Relative: gradient norms span orders of magnitude over t.
       const got = record.gradNorm as number[][];
       expect(got.length).toBe(3);
       expect(got[0]!.length).toBe(7);
       let worst = 0;
-      got.forEach((row, s) => row.forEach((v, t) => (worst = Math.max(worst, Math.abs(v - expected[s]![t]!) / expected[s]![t]!))));
+      // An adjoint that is exactly 0 (the last state of a cell whose outputs are all held fixed) must be 0.
+      const error = (v: number, e: number) => (e === 0 ? Math.abs(v) : Math.abs(v - e) / e);
+      got.forEach((row, s) => row.forEach((v, t) => (worst = Math.max(worst, error(v, expected[s]![t]!)))));
       expect(worst).toBeLessThan(1e-4);
       disposeRecord(record);
       tf.dispose([x, y]);

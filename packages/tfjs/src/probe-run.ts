@@ -102,14 +102,19 @@ function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: Ce
  * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].
  */
 function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], lossOfRun: () => tf.Scalar): number[][][] {
-  // The cotangent each tap passed on, kept (a clone shares the data): [cell][t] → one per state of the step.
+  // The cotangent each tap passed on, kept: [cell][t] → one per state of the step.
   const cotangents: tf.Tensor[][][] = [];
   const cellBase = targets.map((_, l) => targets.slice(0, l).reduce((n, t) => n + t.cells.length, 0));
-  const tap = (cell: number, t: number) => tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  // Whether the tap may keep the cotangent it hands on as it is, or must keep a clone (which shares the data
+  // but costs an Identity kernel per state and step). tfjs adds a second gradient of a tensor into the first
+  // and disposes the first: a cell's own call may read its new state again (a custom cell's output computed
+  // from it), and then the tap's input receives a second gradient and the one kept would be disposed. A fast
+  // cell's states (and the initial states' `+ z`) are read by the tap alone, so no second gradient comes.
+  const tap = (cell: number, t: number, alone: boolean) => tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.clone(args[0] as tf.Tensor),
     gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
       const g = Array.isArray(dy) ? dy[0]! : dy;
-      ((cotangents[cell] ??= [])[t] ??= []).push(tf.keep(tf.clone(g)));
+      ((cotangents[cell] ??= [])[t] ??= []).push(tf.keep(alone ? g : tf.clone(g)));
       return g;
     },
   }));
@@ -126,7 +131,7 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
             states = states.map((s) => tf.add(s, zero));
           }
           steps[cell] = t;
-          const through = tap(cell, t);
+          const through = tap(cell, t, t === 0 || fast[l]![i] != null);
           return states.map((s) => through(s) as tf.Tensor);
         };
         // 0·z: the loss stays a function of z even if no state reached it.
