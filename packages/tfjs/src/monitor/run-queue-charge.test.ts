@@ -5,6 +5,7 @@
  * beside the real worker — snapshots stop once the wait is charged. The
  * kernel's own readings are tested in platform/node/thread-schedstat.test.ts.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodePlatform } from '../platform/node/node-platform.js';
@@ -99,7 +100,7 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const { xs, ys } = data(240);
     const watch = watchWorker({ untilMeasured: 2, claimCpuMs });
     let reads = 0;
-    installPlatform({ ...platform(), runQueueWaitMs: () => 1e9 * ++reads });
+    installPlatform({ ...platform(), openRunQueueClock: () => ({ waitMs: () => 1e9 * ++reads, close: () => {} }) });
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
     await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
@@ -122,13 +123,37 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     expect(uncharged.posted).toBeGreaterThanOrEqual(3);
   });
 
+  it.runIf(process.platform === 'linux')('keeps the training thread\'s record open for the run, and closes it at the run\'s end', async () => {
+    // The descriptors of this process open on a schedstat file (the clock's: /proc/thread-self resolves to the task's).
+    const open = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).endsWith('/schedstat');
+        } catch {
+          return false; // the directory's own descriptor, gone by now
+        }
+      }).length;
+    const before = open();
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(40);
+    const during: number[] = [];
+    const count = new tf.CustomCallback({ onBatchEnd: async () => void during.push(open()) });
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: logdir(), console: false, every: 1 });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, count], verbose: 0 });
+    await monitor.close();
+    expect(Math.min(...during)).toBe(before + 1);
+    expect(open()).toBe(before);
+    tf.dispose([xs, ys]);
+  });
+
   it('reads no wait when measuring on the training thread', async () => {
     const dir = logdir();
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(40);
     let reads = 0;
-    installPlatform({ ...nodePlatform, runQueueWaitMs: () => ++reads });
+    installPlatform({ ...nodePlatform, openRunQueueClock: () => ({ waitMs: () => ++reads, close: () => {} }) });
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, worker: false });
     await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
     expect(reads).toBe(0);

@@ -12,6 +12,7 @@ import type { LiveAlert } from './live-sinks.js';
 import { stopOnNaNReason } from './nan-policy.js';
 import type { ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
+import type { RunQueueClock } from '../platform/platform-interface.js';
 import { RunQueueCharge } from './run-queue-charge.js';
 import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
@@ -56,8 +57,15 @@ export class RunSession {
    * instead, or at the run's end, so the run keeps its baseline.
    */
   private owed = false;
+  /**
+   * The training thread's wait for a core, on a clock the training thread
+   * opens (a run opens at its first step) at the end of open(), as the
+   * collections' watch: a run that fails to open is never ended, and an
+   * open clock would never be closed.
+   */
+  private runQueue: RunQueueClock = { waitMs: () => null, close: () => {} };
   /** The training thread's wait for a core while the worker measures, charged to the budget. */
-  private readonly waitCharge = new RunQueueCharge(() => platform().runQueueWaitMs());
+  private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
   /**
    * Collections of training's garbage that ran in the periodic yields: not
    * the monitor's time. Watched from the end of open() on: a run that fails
@@ -85,6 +93,7 @@ export class RunSession {
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
+    session.runQueue = platform().openRunQueueClock();
     return session;
   }
 
@@ -181,6 +190,7 @@ export class RunSession {
     const stream = this.stream;
     this.stream = null;
     this.yieldCollections.close();
+    this.runQueue.close();
     this.untap();
     this.untap = () => {};
     this.pendingReports = [];

@@ -31,7 +31,7 @@ export const browserPlatform: Platform = {
   },
   startMeasureWorker: startBrowserMeasureWorker,
   // A page is not told how long its main thread waited for a CPU.
-  runQueueWaitMs: () => null,
+  openRunQueueClock: () => ({ waitMs: () => null, close: () => {} }),
   // Nor of its collections: every yield stays charged in full.
   watchGcPauses: null,
 };

@@ -4,6 +4,14 @@ import type { SocketFactory } from '../monitor/publisher-socket.js';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import type { WatchPauses } from '../monitor/yield-collections.js';
 
+/** The calling thread's run-queue wait, read again and again (Platform.openRunQueueClock). */
+export interface RunQueueClock {
+  /** The wait so far (ms); null where the OS does not tell. */
+  waitMs(): number | null;
+  /** Closes what the clock holds open; waitMs() is null after. */
+  close(): void;
+}
+
 export interface Platform {
   readonly name: 'node' | 'browser';
   /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */
@@ -20,8 +28,12 @@ export interface Platform {
   selectWasm(): Promise<string | null>;
   /** Starts a measurement worker beside training (worker_threads in Node, a Web Worker in a page); throws saying why it cannot. */
   startMeasureWorker(): Promise<MeasureWorkerLink>;
-  /** The calling thread's time runnable but waiting for a CPU so far (ms), where the OS tells (Linux); null elsewhere. */
-  runQueueWaitMs(): number | null;
+  /**
+   * A clock of the calling thread's time runnable but waiting for a CPU
+   * (ms), where the OS tells (Linux); its readings are null elsewhere.
+   * Close it when done.
+   */
+  openRunQueueClock(): RunQueueClock;
   /** Reports the calling thread's garbage-collection pauses (Node); null where none are reported (a page). */
   readonly watchGcPauses: WatchPauses;
 }

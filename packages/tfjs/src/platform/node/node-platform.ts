@@ -11,7 +11,7 @@ import { embeddedServerSink, importServer, serveForever } from './embedded-serve
 import { LogdirSink } from './logdir-sink.js';
 import { startNodeMeasureWorker } from './node-measure-worker.js';
 import { watchGcPauses } from './gc-pauses.js';
-import { runQueueWaitMs } from './thread-schedstat.js';
+import { openRunQueueClock } from './thread-schedstat.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
   try {
@@ -41,6 +41,6 @@ export const nodePlatform: Platform = {
     return (await tf.setBackend('wasm')) ? null : 'wasm failed to initialise';
   },
   startMeasureWorker: startNodeMeasureWorker,
-  runQueueWaitMs,
+  openRunQueueClock,
   watchGcPauses,
 };

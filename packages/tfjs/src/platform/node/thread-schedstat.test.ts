@@ -1,5 +1,5 @@
 /**
- * runQueueWaitMs and threadCpuMs read the kernel's record of this thread's
+ * openRunQueueClock and threadCpuMs read the kernel's record of this thread's
  * wait for a CPU and time on one.
  * The real thing: this thread and two spinning processes are put on one
  * CPU, where each can run a third of the time, and the wait this thread
@@ -7,8 +7,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { runQueueWaitMs, threadCpuMs } from './thread-schedstat.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRunQueueClock, threadCpuMs } from './thread-schedstat.js';
 
 const hasTaskset = (() => {
   try {
@@ -30,7 +30,12 @@ function spin(ms: number): void {
   while (Date.now() < end);
 }
 
-describe.runIf(process.platform === 'linux')('runQueueWaitMs and threadCpuMs', () => {
+describe.runIf(process.platform === 'linux')('openRunQueueClock and threadCpuMs', () => {
+  // One clock for the tests below, opened on this thread (the one they measure).
+  const clock = openRunQueueClock();
+  const runQueueWaitMs = () => clock.waitMs();
+  afterAll(() => clock.close());
+
   it('are finite, non-decreasing numbers of ms', () => {
     const [wait0, cpu0] = [runQueueWaitMs(), threadCpuMs()];
     spin(20);
@@ -39,6 +44,20 @@ describe.runIf(process.platform === 'linux')('runQueueWaitMs and threadCpuMs', (
     expect(wait0!).toBeGreaterThanOrEqual(0);
     expect(wait1!).toBeGreaterThanOrEqual(wait0!);
     expect(cpu1!).toBeGreaterThan(cpu0!);
+  });
+
+  it('a clock reads the file it keeps open afresh each time, and reads null once closed', () => {
+    const own = openRunQueueClock();
+    const first = own.waitMs();
+    // Its reading is this thread's, as a fresh read of the file gives it: between the two, the fresh read's.
+    const fresh = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+    const second = own.waitMs();
+    expect(first).not.toBeNull();
+    expect(first!).toBeLessThanOrEqual(fresh);
+    expect(second!).toBeGreaterThanOrEqual(fresh);
+    own.close();
+    expect(own.waitMs()).toBeNull();
+    own.close(); // twice is harmless
   });
 
   it.runIf(hasTaskset)('grows by the time this thread waited while two other processes shared its only CPU', async () => {
