@@ -36,6 +36,23 @@ function threeCells(): tf.LayersModel {
   return model;
 }
 
+/** Counts the kernels tfjs runs from now until stop(). */
+function countingKernels(): { stop(): number } {
+  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
+  const original = engine.runKernel;
+  let count = 0;
+  engine.runKernel = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  return {
+    stop: () => {
+      engine.runKernel = original;
+      return count;
+    },
+  };
+}
+
 async function nextMeasured(measurer: WorkerMeasurer): Promise<MeasuredReply> {
   const { replies } = await measurer.settle();
   const measured = replies.filter((r): r is MeasuredReply => r.type === 'measured');
@@ -63,7 +80,11 @@ describe('measuring in a worker', () => {
         const moved = model.getWeights().map((w, i) => tf.tidy(() => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', 10 * round + i))));
         model.setWeights(moved);
         tf.dispose(moved);
+        const kernels = countingKernels();
         await measurer.snapshot(round, 0, [1, 2, 3]);
+        // Once the worker is ready (after the first snapshot's reply), wasm's weights are read at once: no clone kernels.
+        if (round > 0) expect(kernels.stop()).toBe(0);
+        else kernels.stop();
         const reply = await nextMeasured(measurer);
         expect(reply.step).toBe(round);
         workerTensors.push(reply.numTensors);

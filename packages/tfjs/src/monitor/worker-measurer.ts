@@ -4,7 +4,7 @@ import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
 import type { TensorValues } from '../measure-worker/messages.js';
-import { cloneWeights, disposeClones, layersNeeded, readClones, type WeightClones } from './weight-snapshot.js';
+import { cloneWeights, disposeClones, layersNeeded, readClones, readsAtOnce, readWeightsNow, type WeightClones } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -142,13 +142,24 @@ export class WorkerMeasurer {
   }
 
   /**
-   * Copies out the needed weights as of `step` and posts them. Before the
-   * worker is ready, the copy is held (a clone shares the weights' data, so
-   * holding it costs nothing) and posted when the worker is: the first
-   * step does not wait for the worker to load.
+   * Copies out the needed weights as of `step` and posts them: at once
+   * where a read blocks nothing (wasm, cpu: see readsAtOnce), else through
+   * clones read back asynchronously. Before the worker is ready, the copy is
+   * held (a clone shares the weights' data, so holding it costs nothing)
+   * and posted when the worker is: the first step does not wait for the
+   * worker to load.
    */
   async snapshot(step: number, epoch: number, gradNormHistory: readonly number[]): Promise<void> {
-    const held = { clones: cloneWeights(this.needed), step, epoch, gradNormHistory: [...gradNormHistory] };
+    const history = [...gradNormHistory];
+    if (this.ready && readsAtOnce()) {
+      try {
+        this.send(readWeightsNow(this.needed), { step, epoch, gradNormHistory: history });
+      } catch (err) {
+        this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step };
+      }
+      return;
+    }
+    const held = { clones: cloneWeights(this.needed), step, epoch, gradNormHistory: history };
     if (!this.ready) {
       if (this.early) disposeClones(this.early.clones);
       this.early = held;
@@ -300,22 +311,31 @@ export class WorkerMeasurer {
     await this.link.terminate();
   }
 
-  /** Reads the clones back (disposing them) and posts the values, keeping a copy of the newest until its reply; a failure is handed out by the next take(). */
+  /** Reads the clones back (disposing them) and sends the values; a failure is handed out by the next take(). */
   private async post(held: HeldSnapshot, first = false): Promise<void> {
-    const { clones, step, epoch, gradNormHistory } = held;
+    const { clones, ...at } = held;
     this.reading = true;
     try {
-      const { weights, transfer } = await readClones(clones);
+      const read = await readClones(clones);
       if (this.closed) return;
-      // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
-      const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
-      this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
-      this.unanswered.add(step);
-      this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
+      this.send(read, at, first);
     } catch (err) {
-      this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step };
+      this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step: at.step };
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Posts a snapshot's values, keeping a copy of the newest until its reply. */
+  private send(
+    { weights, transfer }: Awaited<ReturnType<typeof readClones>>,
+    { step, epoch, gradNormHistory }: Omit<HeldSnapshot, 'clones'>,
+    first = false,
+  ): void {
+    // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
+    const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
+    this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
+    this.unanswered.add(step);
+    this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
   }
 }
