@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gradientNorms } from './gradient-norms.js';
 import { AutoClipHistory, checkAutoClip, type AutoClipOptions } from './auto-clip.js';
 import { rejectUnknownOptions } from '@gradscope/protocol';
 
@@ -82,12 +83,6 @@ export function namedGradients(variableGradients: tf.NamedTensorMap | NamedTenso
   return named.filter((g) => g.tensor != null);
 }
 
-/** ‖g‖ of every gradient, in one download. */
-export function gradientNorms(present: NamedTensor[]): Float32Array {
-  if (present.length === 0) return new Float32Array(0);
-  return tf.tidy(() => tf.sqrt(tf.stack(present.map((g) => tf.sum(tf.square(g.tensor))))).dataSync() as Float32Array);
-}
-
 /** √Σ v². */
 export const globalNorm = (norms: ArrayLike<number>, scales?: number[]) =>
   Math.sqrt(Array.from(norms).reduce((s, v, i) => s + (v * (scales?.[i] ?? 1)) ** 2, 0));
@@ -143,7 +138,7 @@ export class ClippingOptimizer extends tf.Optimizer {
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const present = namedGradients(variableGradients);
-    const norms = gradientNorms(present);
+    const norms = gradientNorms(present.map((g) => g.tensor));
     const perTensor: Record<string, number> = {};
     present.forEach((g, i) => (perTensor[g.name] = norms[i]!));
     const globalBefore = globalNorm(norms);

@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ClippingOptimizer, globalNorm, gradientNorms, learningRateOf, namedGradients, type ClipListener, type NamedTensor } from '../with-clipping.js';
+import { gradientNorms } from '../gradient-norms.js';
+import { now } from './clock.js';
+import { ClippingOptimizer, globalNorm, learningRateOf, namedGradients, type ClipListener, type NamedTensor } from '../with-clipping.js';
 
 /**
  * Sees every optimizer step of a model and reports its gradient norms.
@@ -7,8 +9,14 @@ import { ClippingOptimizer, globalNorm, gradientNorms, learningRateOf, namedGrad
  * other optimizer gets its instance's applyGradients wrapped, record-only,
  * until the returned function undoes it. LayersModel.fit, fitDataset and
  * trainOnBatch all go through applyGradients.
+ *
+ * `charge` receives the time the wrapper itself took at each step (the
+ * norms and the report, not the optimizer's update): it runs inside the
+ * training step, where the monitor's step clock counts it as training, yet
+ * it is the monitor's work. A withClipping optimizer computes its norms to
+ * clip, which is training's work: nothing is charged for it.
  */
-export function tapGradients(optimizer: tf.Optimizer | null | undefined, listener: ClipListener, measureUnwrapped: boolean): () => void {
+export function tapGradients(optimizer: tf.Optimizer | null | undefined, listener: ClipListener, measureUnwrapped: boolean, charge: (ms: number) => void = () => {}): () => void {
   if (!optimizer) return () => {};
   if (optimizer instanceof ClippingOptimizer) return optimizer.onStep(listener);
   if (!measureUnwrapped) return () => {};
@@ -16,9 +24,10 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
   const original = optimizer.applyGradients;
   const wrapped = function (this: tf.Optimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]) {
     let report: Parameters<ClipListener>[0] | null = null;
+    const started = now();
     try {
       const present = namedGradients(variableGradients);
-      const norms = gradientNorms(present);
+      const norms = gradientNorms(present.map((g) => g.tensor));
       const g = globalNorm(norms);
       report = {
         iteration: optimizer.iterations,
@@ -33,6 +42,7 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
     } catch (err) {
       console.warn(`gradscope: could not measure gradient norms: ${(err as Error).message}`);
     }
+    charge(now() - started);
     original.call(this, variableGradients);
     if (report) listener(report);
   };

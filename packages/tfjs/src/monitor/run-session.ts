@@ -89,7 +89,7 @@ export class RunSession {
     const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
     session.stream = new EventStream(plan.runId, sinks);
     session.runStart = Date.now();
-    session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms);
+    session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms, (ms) => session.cadence.addMonitor(ms));
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
