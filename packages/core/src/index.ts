@@ -7,6 +7,7 @@
  */
 export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence, type SelectedOperator } from './operator.js';
 export { selectRows } from './rows.js';
+export { readsAtOnce } from './reads-at-once.js';
 export { spectralNorm, spectralNormWithVector, spectralNormWithWarmVector, type SpectralNormOptions, type SpectralNormWithVector } from './spectral-norm.js';
 export { denseSpectralNorm } from './dense-spectral-norm.js';
 export { spectralRadius, type SpectralRadiusOptions } from './spectral-radius.js';

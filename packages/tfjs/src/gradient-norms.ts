@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 
 /**
  * Below this many gradient entries in all, on a backend whose synchronous
@@ -12,9 +13,6 @@ import * as tf from '@tensorflow/tfjs';
  */
 export const HOST_NORMS_MAX_ENTRIES = 65_536;
 
-/** Backends whose dataSync() is a copy made on the spot (wasm's heap, cpu's arrays): reading blocks nothing. */
-const READ_AT_ONCE = new Set(['wasm', 'cpu']);
-
 /**
  * ‖g‖₂ of every gradient, in one download on the device, or summed on the
  * host (in float64, rounded to float32 at the end) where that is cheaper:
@@ -24,7 +22,7 @@ const READ_AT_ONCE = new Set(['wasm', 'cpu']);
 export function gradientNorms(gradients: tf.Tensor[]): Float32Array {
   if (gradients.length === 0) return new Float32Array(0);
   const entries = gradients.reduce((n, g) => n + g.size, 0);
-  if (entries <= HOST_NORMS_MAX_ENTRIES && READ_AT_ONCE.has(tf.getBackend())) return hostNorms(gradients);
+  if (entries <= HOST_NORMS_MAX_ENTRIES && readsAtOnce()) return hostNorms(gradients);
   return tf.tidy(() => tf.sqrt(tf.stack(gradients.map((g) => tf.sum(tf.square(g))))).dataSync() as Float32Array);
 }
 

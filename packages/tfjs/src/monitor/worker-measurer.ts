@@ -4,7 +4,8 @@ import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
 import type { TensorValues } from '../measure-worker/messages.js';
-import { cloneWeights, disposeClones, layersNeeded, readClones, readsAtOnce, readWeightsNow, type WeightClones } from './weight-snapshot.js';
+import { readsAtOnce } from '@gradscope/core';
+import { cloneWeights, disposeClones, layersNeeded, readClones, readWeightsNow, type WeightClones } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
