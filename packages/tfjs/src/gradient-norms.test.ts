@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradientNorms, HOST_NORMS_MAX_ENTRIES } from './gradient-norms.js';
 import { useTestBackend } from './test-helpers/backend.js';
+import { countingKernels } from './test-helpers/kernel-count.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -9,17 +10,12 @@ beforeAll(async () => {
 
 /** The kernels tfjs runs while `f` does. */
 function kernelsDuring<T>(f: () => T): { result: T; kernels: number } {
-  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
-  const original = engine.runKernel;
-  let kernels = 0;
-  engine.runKernel = function (this: unknown, ...args: unknown[]) {
-    kernels++;
-    return original.apply(this, args);
-  };
+  const counter = countingKernels();
   try {
-    return { result: f(), kernels };
+    const result = f();
+    return { result, kernels: counter.stop() };
   } finally {
-    engine.runKernel = original;
+    counter.stop(); // restores tfjs if f threw; a second stop changes nothing
   }
 }
 

@@ -15,6 +15,7 @@ import { measureModel } from '../measure-model.js';
 import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { countingKernels } from '../test-helpers/kernel-count.js';
 import { worstRelative } from '../test-helpers/records.js';
 import { layersNeeded } from './weight-snapshot.js';
 import { MAX_UNANSWERED, WorkerMeasurer } from './worker-measurer.js';
@@ -34,23 +35,6 @@ function threeCells(): tf.LayersModel {
   model.add(tf.layers.dense({ units: 1 }));
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
   return model;
-}
-
-/** Counts the kernels tfjs runs from now until stop(). */
-function countingKernels(): { stop(): number } {
-  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
-  const original = engine.runKernel;
-  let count = 0;
-  engine.runKernel = function (this: unknown, ...args: unknown[]) {
-    count++;
-    return original.apply(this, args);
-  };
-  return {
-    stop: () => {
-      engine.runKernel = original;
-      return count;
-    },
-  };
 }
 
 async function nextMeasured(measurer: WorkerMeasurer): Promise<MeasuredReply> {
