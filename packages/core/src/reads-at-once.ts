@@ -5,13 +5,14 @@ const READ_AT_ONCE = new Set(['wasm', 'cpu']);
 
 /**
  * Whether a synchronous read (dataSync) on the current backend blocks
- * nothing: the values are a copy made on the spot. There dataSync() skips
+ * nothing: the values are in this thread's memory. There dataSync() skips
  * data()'s promise chain (60–100 µs a read on wasm against ~25 µs), which
  * matters to code that reads at every step; on a GPU backend it would stall
  * the thread until the GPU is done, and data() stays the way.
  *
- * The cpu backend's dataSync() returns its own array, not a copy: a caller
- * that keeps or transfers the values copies them first.
+ * wasm's dataSync() is a copy of its heap; the cpu backend's is its own
+ * array, not a copy: a caller that keeps, writes or transfers the values
+ * copies them first.
  */
 export function readsAtOnce(): boolean {
   return READ_AT_ONCE.has(tf.getBackend());

@@ -53,6 +53,22 @@ describe('gradientNorms', () => {
     tf.dispose([...padded, ...odd]);
   });
 
+  it('overflows and underflows as the device does, so that clipping and stopOnNaN see the same norm on either path', () => {
+    const huge = [tf.fill([4], 1e20)]; // squares past float32's range
+    const tiny = [tf.fill([4], 1e-25), tf.fill([1], 3)]; // squares below float32's smallest denormal
+    const padding = tf.zeros([HOST_NORMS_MAX_ENTRIES]); // past the threshold: the device path
+    const onDevice = (gradients: tf.Tensor[]) => gradientNorms([...gradients, padding]);
+    expect(gradientNorms(huge)[0]).toBe(Infinity);
+    expect(onDevice(huge)[0]).toBe(Infinity);
+    expect(Array.from(gradientNorms(tiny))).toEqual([0, 3]);
+    expect(Array.from(onDevice(tiny)).slice(0, 2)).toEqual([0, 3]);
+    // 3e18 squared is 9e36, in range: both finite, and equal to float32 rounding.
+    const large = [tf.fill([4], 3e18)];
+    expect(gradientNorms(large)[0]).toBeCloseTo(6e18, -13);
+    expect(onDevice(large)[0]).toBeCloseTo(6e18, -13);
+    tf.dispose([...huge, ...tiny, ...large, padding]);
+  });
+
   it('is empty for no gradients', () => {
     expect(gradientNorms([]).length).toBe(0);
   });

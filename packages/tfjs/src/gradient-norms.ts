@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readsAtOnce } from '@gradscope/core';
 
 /**
- * Below this many gradient entries in all, on a backend whose synchronous
+ * Up to this many gradient entries in all, on a backend whose synchronous
  * read blocks nothing, the norms are summed on the host. Why: on the device
  * they cost a Square and a Sum per gradient, a Stack, a Sqrt and a download,
  * a fixed ~0.25 ms on wasm whatever the size; on the host each gradient is
@@ -15,9 +15,15 @@ export const HOST_NORMS_MAX_ENTRIES = 65_536;
 
 /**
  * ‖g‖₂ of every gradient, in one download on the device, or summed on the
- * host (in float64, rounded to float32 at the end) where that is cheaper:
- * see HOST_NORMS_MAX_ENTRIES. The training thread pays for this at every
- * step, monitored or clipped.
+ * host where that is cheaper (see HOST_NORMS_MAX_ENTRIES). The training
+ * thread pays for this at every step, monitored or clipped.
+ *
+ * The host squares each entry in float32 as the device does (Math.fround)
+ * and adds the squares in float64: where they overflow float32 (an entry
+ * past ~1.8e19) the norm is ∞ on both paths, and where they underflow
+ * (below ~1e-23) they count as 0 on both, so a step is stopped (stopOnNaN),
+ * clipped or zeroed alike whatever the model's size or backend; in between
+ * the host's sum is the more accurate.
  */
 export function gradientNorms(gradients: tf.Tensor[]): Float32Array {
   if (gradients.length === 0) return new Float32Array(0);
@@ -33,9 +39,10 @@ function hostNorms(gradients: tf.Tensor[]): Float32Array {
     let sum = 0;
     for (let j = 0; j < values.length; j++) {
       const v = values[j] as number;
-      sum += v * v;
+      sum += Math.fround(v * v);
     }
-    norms[i] = Math.sqrt(sum);
+    // A total past float32's range is ∞, as the device's float32 sum would be.
+    norms[i] = Math.sqrt(Math.fround(sum));
   });
   return norms;
 }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 import { gradientNorms } from '../gradient-norms.js';
 import { now } from './clock.js';
 import { ClippingOptimizer, globalNorm, learningRateOf, namedGradients, type ClipListener, type NamedTensor } from '../with-clipping.js';
@@ -13,8 +14,12 @@ import { ClippingOptimizer, globalNorm, learningRateOf, namedGradients, type Cli
  * `charge` receives the time the wrapper itself took at each step (the
  * norms and the report, not the optimizer's update): it runs inside the
  * training step, where the monitor's step clock counts it as training, yet
- * it is the monitor's work. A withClipping optimizer computes its norms to
- * clip, which is training's work: nothing is charged for it.
+ * it is the monitor's work. Only where a synchronous read blocks nothing
+ * (readsAtOnce: wasm, cpu): on a GPU backend the norms' download waits for
+ * the GPU to finish the step's queued work, training's own, and charging
+ * that wait would hold measurements back for it. A withClipping optimizer
+ * computes its norms to clip, which is training's work: nothing is charged
+ * for it.
  */
 export function tapGradients(optimizer: tf.Optimizer | null | undefined, listener: ClipListener, measureUnwrapped: boolean, charge: (ms: number) => void = () => {}): () => void {
   if (!optimizer) return () => {};
@@ -42,7 +47,7 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
     } catch (err) {
       console.warn(`gradscope: could not measure gradient norms: ${(err as Error).message}`);
     }
-    charge(now() - started);
+    if (readsAtOnce()) charge(now() - started);
     original.call(this, variableGradients);
     if (report) listener(report);
   };

@@ -61,7 +61,8 @@ export class RunSession {
    * The training thread's wait for a core, on a clock the training thread
    * opens (a run opens at its first step) at the end of open(), as the
    * collections' watch: a run that fails to open is never ended, and an
-   * open clock would never be closed.
+   * open clock would never be closed. Only with a worker: nothing else
+   * reads it.
    */
   private runQueue: RunQueueClock = { waitMs: () => null, close: () => {} };
   /** The training thread's wait for a core while the worker measures, charged to the budget. */
@@ -93,7 +94,7 @@ export class RunSession {
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
-    session.runQueue = platform().openRunQueueClock();
+    if (session.route) session.runQueue = platform().openRunQueueClock();
     return session;
   }
 
