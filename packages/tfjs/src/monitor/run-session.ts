@@ -12,7 +12,7 @@ import type { LiveAlert } from './live-sinks.js';
 import { stopOnNaNReason } from './nan-policy.js';
 import type { ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
-import type { RunQueueClock } from '../platform/platform-interface.js';
+import { SILENT_CLOCK, type RunQueueClock } from '../platform/platform-interface.js';
 import { RunQueueCharge } from './run-queue-charge.js';
 import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
@@ -64,7 +64,7 @@ export class RunSession {
    * open clock would never be closed. Only with a worker: nothing else
    * reads it.
    */
-  private runQueue: RunQueueClock = { waitMs: () => null, close: () => {} };
+  private runQueue: RunQueueClock = SILENT_CLOCK;
   /** The training thread's wait for a core while the worker measures, charged to the budget. */
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
   /**

@@ -5,7 +5,7 @@
  */
 import type { SocketFactory, SocketLike } from '../monitor/publisher-socket.js';
 import { startBrowserMeasureWorker } from './browser-measure-worker.js';
-import type { Platform } from './platform-interface.js';
+import { SILENT_CLOCK, type Platform } from './platform-interface.js';
 
 const NO_SERVER = 'in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option';
 
@@ -31,7 +31,7 @@ export const browserPlatform: Platform = {
   },
   startMeasureWorker: startBrowserMeasureWorker,
   // A page is not told how long its main thread waited for a CPU.
-  openRunQueueClock: () => ({ waitMs: () => null, close: () => {} }),
+  openRunQueueClock: () => SILENT_CLOCK,
   // Nor of its collections: every yield stays charged in full.
   watchGcPauses: null,
 };

@@ -12,6 +12,9 @@ export interface RunQueueClock {
   close(): void;
 }
 
+/** The clock where the OS does not tell (a page, macOS, Windows), or nothing is to be read. */
+export const SILENT_CLOCK: RunQueueClock = { waitMs: () => null, close: () => {} };
+
 export interface Platform {
   readonly name: 'node' | 'browser';
   /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import type { RunQueueClock } from '../platform-interface.js';
+import { SILENT_CLOCK, type RunQueueClock } from '../platform-interface.js';
 
 /**
  * The calling thread's record in the Linux kernel's scheduler statistics
@@ -31,9 +31,6 @@ export function threadCpuMs(): number | null {
   const record = schedstat();
   return record ? record[0] / 1e6 : null;
 }
-
-/** A clock that never tells (not Linux, or the file cannot be opened). */
-const SILENT_CLOCK: RunQueueClock = { waitMs: () => null, close: () => {} };
 
 /**
  * A clock of the calling thread's time runnable but waiting for a CPU so
