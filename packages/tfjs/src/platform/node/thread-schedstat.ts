@@ -1,16 +1,17 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { SILENT_CLOCK, type RunQueueClock } from '../platform-interface.js';
 
+const FILE = '/proc/thread-self/schedstat';
+
 /**
  * The calling thread's record in the Linux kernel's scheduler statistics
  * (/proc/thread-self/schedstat, proc(5): ns on a CPU, ns runnable but
  * waiting on the run queue, timeslices); null elsewhere (macOS, Windows)
  * or where the kernel keeps no such record. Nanoseconds, where
  * /proc/thread-self/stat counts CPU time in 10 ms ticks: a measurement of a
- * small model takes less than one. One read is ~10 µs.
+ * small model takes less than one. One read opens the file: 10–15 µs on an
+ * idle machine (see openRunQueueClock for reads at every step).
  */
-const FILE = '/proc/thread-self/schedstat';
-
 function schedstat(): [onCpuNs: number, waitNs: number] | null {
   if (process.platform !== 'linux') return null;
   try {
