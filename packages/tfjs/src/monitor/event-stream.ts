@@ -44,4 +44,24 @@ export class EventStream {
   async close(): Promise<void> {
     await Promise.all(this.sinks.map((s) => s.close().catch((err) => console.warn(`gradscope: closing ${s.name} failed: ${(err as Error).message}`))));
   }
+
+  /** The process may be ending: every sink that can writes what it holds, synchronously (EventSink.flushNow). */
+  flushNow(): void {
+    this.atEnd('flushing', (s) => s.flushNow?.());
+  }
+
+  /** The process exits: every sink that can writes what it holds and closes, synchronously (EventSink.closeAtExit). */
+  closeAtExit(): void {
+    this.atEnd('closing', (s) => s.closeAtExit?.());
+  }
+
+  private atEnd(doing: string, call: (sink: EventSink) => void): void {
+    for (const sink of this.sinks) {
+      try {
+        call(sink);
+      } catch (err) {
+        console.warn(`gradscope: ${doing} ${sink.name} as the process ends failed: ${(err as Error).message}`);
+      }
+    }
+  }
 }

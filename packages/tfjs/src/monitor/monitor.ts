@@ -35,6 +35,8 @@ export class GradscopeMonitor extends tf.Callback {
   /** When the last step() returned: custom loops train between two calls. */
   private lastStepEnd: number | null = null;
   private readonly pace = new PeriodicYield();
+  /** Between a fit()'s onTrainBegin and its onTrainEnd: still true at the next onTrainBegin when that fit() threw. */
+  private fitting = false;
 
   constructor(options: GradscopeOptions = {}) {
     super();
@@ -45,6 +47,9 @@ export class GradscopeMonitor extends tf.Callback {
   // ---- tf.Callback hooks (fit, fitDataset) --------------------------------
 
   override async onTrainBegin(): Promise<void> {
+    // tfjs calls no hook when fit() throws: the run it left open ends here, failed, and this fit() starts its own.
+    if (this.fitting) await this.end('its fit() did not finish (it threw); the next fit() started a new run', true);
+    this.fitting = true;
     // With tap(), the first batch (the probe) is drawn after this hook.
     if (!this.probes.probe && this.probes.tapped) return;
     await this.start(this.model);
@@ -70,6 +75,7 @@ export class GradscopeMonitor extends tf.Callback {
   }
 
   override async onTrainEnd(): Promise<void> {
+    this.fitting = false;
     const stopped = stopTrainingRequested(this.model as tf.LayersModel | null);
     await this.end(stopped ? 'stopped by a callback' : null);
   }
@@ -106,6 +112,7 @@ export class GradscopeMonitor extends tf.Callback {
 
   /** Ends the current run (if any) and flushes and closes every sink. */
   async close(): Promise<void> {
+    this.fitting = false;
     await this.end(null);
     this.probes.release();
   }
@@ -123,10 +130,10 @@ export class GradscopeMonitor extends tf.Callback {
     return this.session;
   }
 
-  private async end(otherReason: string | null): Promise<void> {
+  private async end(otherReason: string | null, failed = false): Promise<void> {
     const session = this.session;
     this.session = null;
-    await session?.end(otherReason);
+    await session?.end(otherReason, failed);
   }
 }
 

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { RunStatus } from '@gradscope/protocol';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import type { ClipReport } from '../with-clipping.js';
@@ -73,6 +74,8 @@ export class RunSession {
    * to open is never ended, and a watch started before would never stop.
    */
   private yieldCollections = new YieldCollections(null);
+  /** Stops the run's watch of the process's end (endAtExit), started at the end of open() for the same reason. */
+  private unwatchExit: () => void = () => {};
 
   private constructor(
     private readonly plan: RunPlan,
@@ -95,6 +98,7 @@ export class RunSession {
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route) session.runQueue = platform().openRunQueueClock();
+    session.unwatchExit = platform().watchExit({ uncaught: () => session.stream?.flushNow(), exit: (uncaught) => session.endAtExit(uncaught) });
     return session;
   }
 
@@ -177,8 +181,9 @@ export class RunSession {
   }
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
-  async end(otherReason: string | null): Promise<void> {
+  async end(otherReason: string | null, failed = false): Promise<void> {
     if (!this.stream) return;
+    this.unwatchExit();
     let unmeasured: UnmeasuredSnapshot | null = null;
     try {
       unmeasured = (await this.route?.end()) ?? null;
@@ -196,18 +201,31 @@ export class RunSession {
     this.untap = () => {};
     this.pendingReports = [];
     this.cache.dispose();
-    stream.emit(
-      {
-        type: 'run-end',
-        status: this.stopReason ? 'stopped' : 'completed',
-        reason: this.stopReason ?? otherReason,
-        totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart },
-      },
-      Math.max(0, this.stepIndex - 1),
-      this.epochIndex,
-    );
+    stream.emit(this.runEnd(this.stopReason ? 'stopped' : failed ? 'failed' : 'completed', this.stopReason ?? otherReason), Math.max(0, this.stepIndex - 1), this.epochIndex);
     await stream.flush();
     await stream.close();
+  }
+
+  /**
+   * The process is exiting with the run still open (its fit() threw, or a
+   * custom loop never called close()): run-end says so, and every sink that
+   * can writes what it holds, synchronously — nothing asynchronous runs
+   * after a process's 'exit'. A measurement the worker had in hand is lost
+   * with the worker.
+   */
+  private endAtExit(uncaught: Error | null): void {
+    const stream = this.stream;
+    if (!stream) return;
+    this.stream = null;
+    const reason = uncaught
+      ? `the process ended on an uncaught error during training: ${uncaught.message}`
+      : 'the process exited during training: its fit() did not finish (it threw), or a custom loop did not call monitor.close()';
+    stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepIndex - 1), this.epochIndex);
+    stream.closeAtExit();
+  }
+
+  private runEnd(status: RunStatus, reason: string | null): EventDraft {
+    return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart } };
   }
 
   /** Measures `model` on this thread (warm-started from the run's cache unless `at.cold`); the event belongs to `at.step` (default: the current step). */

@@ -10,6 +10,15 @@ export interface EventSink {
   write(event: GradscopeEvent): void;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The process may be ending (Platform.watchExit): write what is buffered,
+   * synchronously, where the sink can (the logdir file). A sink without it
+   * loses what it has not sent (a socket: the server marks the run
+   * incomplete).
+   */
+  flushNow?(): void;
+  /** The process exits: flushNow(), and close what the sink holds (the file, its writer lock), synchronously. */
+  closeAtExit?(): void;
 }
 
 /**

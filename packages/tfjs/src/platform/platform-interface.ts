@@ -4,6 +4,14 @@ import type { SocketFactory } from '../monitor/publisher-socket.js';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import type { WatchPauses } from '../monitor/yield-collections.js';
 
+/** What an open run does when the process is ending (Platform.watchExit). */
+export interface ExitWatcher {
+  /** An uncaught error is being raised; the process may end at once, or go on. */
+  uncaught(err: Error): void;
+  /** The process exits, after `uncaught` if an uncaught error ends it. Synchronous work only. */
+  exit(uncaught: Error | null): void;
+}
+
 /** The calling thread's run-queue wait, read again and again (Platform.openRunQueueClock). */
 export interface RunQueueClock {
   /** The wait so far (ms); null where the OS does not tell. */
@@ -39,4 +47,11 @@ export interface Platform {
   openRunQueueClock(): RunQueueClock;
   /** Reports the calling thread's garbage-collection pauses (Node); null where none are reported (a page). */
   readonly watchGcPauses: WatchPauses;
+  /**
+   * Tells an open run that the process is ending (Node; see
+   * node/process-exit.ts): `uncaught` as an uncaught error is raised (write
+   * what is buffered), `exit` at the 'exit' event (end the run,
+   * synchronously). Returns the function that stops watching. A page: never.
+   */
+  watchExit(watcher: ExitWatcher): () => void;
 }

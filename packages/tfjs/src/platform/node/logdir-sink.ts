@@ -114,7 +114,16 @@ export class LogdirSink implements RunLog {
     this.writer.flush();
   }
 
+  flushNow(): void {
+    this.writer.flush();
+  }
+
   async close(): Promise<void> {
+    this.closeAtExit();
+  }
+
+  /** Flushes, syncs and closes the file (and releases its writer lock), synchronously: also what close() does. */
+  closeAtExit(): void {
     this.writer.close();
     if (this.writer.dropped > 0) {
       console.warn(`gradscope: ${this.writer.dropped} events could not be written to ${this.writer.file} (the disk kept failing)`);

@@ -11,6 +11,7 @@ import { embeddedServerSink, importServer, serveForever } from './embedded-serve
 import { LogdirSink } from './logdir-sink.js';
 import { startNodeMeasureWorker } from './node-measure-worker.js';
 import { watchGcPauses } from './gc-pauses.js';
+import { watchProcessExit } from './process-exit.js';
 import { openRunQueueClock } from './thread-schedstat.js';
 
 async function nodeSocketFactory(): Promise<SocketFactory> {
@@ -43,4 +44,5 @@ export const nodePlatform: Platform = {
   startMeasureWorker: startNodeMeasureWorker,
   openRunQueueClock,
   watchGcPauses,
+  watchExit: watchProcessExit,
 };

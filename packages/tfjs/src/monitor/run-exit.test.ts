@@ -1,0 +1,133 @@
+/**
+ * A run that training leaves open: tfjs calls no hook when fit() throws,
+ * so the run ends when the process exits (its buffered events written, a
+ * run-end saying why) or when the same monitor's next fit() begins. Real
+ * child Node processes on the built package, real files.
+ */
+import '../test-helpers/node-platform.js';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { watchProcessExit } from '../platform/node/process-exit.js';
+import { useTestBackend } from '../test-helpers/backend.js';
+import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
+import { data, rnn } from '../test-helpers/worker-models.js';
+import { gradscope } from './monitor.js';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+const logdir = tempLogdirsPerTest();
+
+/**
+ * A script that fits 8 batches of one sample with the monitor, then a
+ * callback that throws after the monitor has recorded the fifth; `after`
+ * runs where the error lands (a top-level await: uncaught).
+ */
+function throwingFit(dir: string, around: (fit: string) => string, backend: 'best' | 'cpu' = 'best'): string {
+  const fit = `await model.fit(xs, ys, { epochs: 1, batchSize: 1, verbose: 0, callbacks: [
+    gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false }),
+    new tf.CustomCallback({ onBatchEnd: async (batch) => { if (batch === 4) throw new Error('a bug in the user callback at batch 4'); } }),
+  ] });`;
+  return tinyGruScript(around(fit), backend);
+}
+
+/** The one run in `dir`, as its events; also whether its writer lock is gone. */
+function onlyRun(dir: string) {
+  const runs = [...readRuns(dir)];
+  expect(runs.length).toBe(1);
+  const [runId, events] = runs[0]!;
+  return { events, unlocked: !existsSync(join(dir, runId, 'writer.lock')), files: readdirSync(join(dir, runId)) };
+}
+
+describe('a run that fit() leaves open', () => {
+  /** Runs the script, which must fail; its exit code and error output. */
+  const failing = (script: string) =>
+    runModuleScript(script).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: Error & { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }),
+    );
+
+  it('is ended by an uncaught error that ends the process: every recorded step is written, and run-end is failed, naming the error', async () => {
+    const dir = logdir();
+    // On cpu (the wasm backend never loaded), Node handles the error itself and emits 'exit'.
+    // The whole run takes well under the writer's one-second flush: without the exit's write the file would be empty.
+    const { code, stderr } = await failing(throwingFit(dir, (fit) => fit, 'cpu'));
+    expect(code).toBe(1);
+    expect(stderr).toContain('a bug in the user callback at batch 4');
+    const { events, unlocked, files } = onlyRun(dir);
+    expect(ofType(events, 'train-step').map((e) => e.step)).toEqual([0, 1, 2, 3, 4]);
+    const end = ofType(events, 'run-end');
+    expect(end.length).toBe(1);
+    expect(end[0]!.status).toBe('failed');
+    expect(end[0]!.reason).toBe('the process ended on an uncaught error during training: a bug in the user callback at batch 4');
+    expect(end[0]!.totals.steps).toBe(5);
+    expect(events.at(-1)!.type).toBe('run-end');
+    expect(unlocked, `files: ${files.join(', ')}`).toBe(true);
+  });
+
+  it('keeps every recorded step when the wasm backend ends the process on an uncaught error without an exit event', async () => {
+    const dir = logdir();
+    // tfjs's wasm backend throws the error again from its own handler: Node exits with code 7 and emits no 'exit'.
+    const { code, stderr } = await failing(throwingFit(dir, (fit) => fit));
+    expect(code).toBe(7);
+    expect(stderr).toContain('a bug in the user callback at batch 4');
+    const { events } = onlyRun(dir);
+    expect(ofType(events, 'train-step').map((e) => e.step)).toEqual([0, 1, 2, 3, 4]);
+    // No run-end: nothing runs after that exit; a server shows the run as incomplete.
+    expect(ofType(events, 'run-end')).toEqual([]);
+  });
+
+  it('is ended when a script that caught the error exits: run-end is failed and says the fit did not finish', async () => {
+    const dir = logdir();
+    await runModuleScript(throwingFit(dir, (fit) => `try { ${fit} } catch (err) { console.log('caught: ' + err.message); }`));
+    const { events, unlocked } = onlyRun(dir);
+    expect(ofType(events, 'train-step').length).toBe(5);
+    const end = ofType(events, 'run-end');
+    expect(end.map((e) => e.status)).toEqual(['failed']);
+    expect(end[0]!.reason).toContain('its fit() did not finish (it threw)');
+    expect(unlocked).toBe(true);
+  });
+
+  it("is ended by the same monitor's next fit(), which starts a run of its own", async () => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(6);
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, worker: false });
+    const thrower = new tf.CustomCallback({
+      onBatchEnd: async (batch) => {
+        if (batch === 1) throw new Error('first fit fails');
+      },
+    });
+    try {
+      await expect(model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [monitor, thrower] })).rejects.toThrow('first fit fails');
+      const first = monitor.runId;
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [monitor] });
+      expect(monitor.runId).not.toBe(first);
+      const runs = readRuns(dir);
+      const [a, b] = [runs.get(first!)!, runs.get(monitor.runId!)!];
+      expect(ofType(a, 'train-step').length).toBe(2);
+      expect(ofType(a, 'run-end').map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); the next fit() started a new run']]);
+      expect(ofType(b, 'train-step').length).toBe(3);
+      expect(ofType(b, 'run-end').map((e) => e.status)).toEqual(['completed']);
+    } finally {
+      await monitor.close();
+      model.dispose();
+      tf.dispose([xs, ys]);
+    }
+  });
+
+  it('leaves no process listener once its watch is unregistered', () => {
+    const before = [process.listenerCount('exit'), process.listenerCount('uncaughtExceptionMonitor')];
+    const watcher = () => ({ uncaught: () => {}, exit: () => {} });
+    const stops = [watchProcessExit(watcher()), watchProcessExit(watcher())];
+    expect(process.listenerCount('exit')).toBe(before[0]! + 1);
+    stops.forEach((stop) => stop());
+    stops[0]!(); // twice: no effect
+    expect([process.listenerCount('exit'), process.listenerCount('uncaughtExceptionMonitor')]).toEqual(before);
+  });
+});

@@ -1,0 +1,63 @@
+import type { ExitWatcher } from '../platform-interface.js';
+
+/**
+ * Tells a run when this process is ending while it is still open (a fit()
+ * that threw, a custom loop that never called close()), so that it can
+ * write what it holds: the writer flushes once a second, and its last
+ * second is what shows how training failed.
+ *
+ * - `uncaught(err)`: an uncaught error is being raised (an exception, or a
+ *   rejected `await model.fit(...)` at a module's top level), read through
+ *   'uncaughtExceptionMonitor', which observes without changing what Node
+ *   does with it. The process may end without an 'exit' event: tfjs's wasm
+ *   backend installs an 'uncaughtException' handler that throws again, and
+ *   Node then exits with code 7 at once. Or it may go on, where a handler
+ *   of the program's own catches the error. So the run writes what is
+ *   buffered, and nothing more.
+ * - `exit(uncaught)`: 'exit' (the script ended, process.exit(), or an
+ *   uncaught error Node handled itself), with the uncaught error if one
+ *   was seen. Only synchronous work runs after it.
+ *
+ * A process killed by a signal (Ctrl-C, SIGKILL) gets neither: its run
+ * keeps what the last flush wrote, and a server shows it as incomplete.
+ * Process listeners are installed while at least one run watches, so a
+ * finished run leaves none behind.
+ */
+
+const watchers = new Set<ExitWatcher>();
+let lastUncaught: Error | null = null;
+
+/** Calls `call` on every watcher; one watcher's failure must not keep the others from writing. */
+function each(call: (w: ExitWatcher) => void): void {
+  for (const watcher of [...watchers]) {
+    try {
+      call(watcher);
+    } catch {
+      // The process is ending: nothing to tell, nowhere to tell it.
+    }
+  }
+}
+
+function onUncaught(err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  lastUncaught = error;
+  each((w) => w.uncaught(error));
+}
+
+function onExit(): void {
+  each((w) => w.exit(lastUncaught));
+}
+
+/** Watches this process's end for one run until the returned function is called. */
+export function watchProcessExit(watcher: ExitWatcher): () => void {
+  if (watchers.size === 0) {
+    process.on('exit', onExit);
+    process.on('uncaughtExceptionMonitor', onUncaught);
+  }
+  watchers.add(watcher);
+  return () => {
+    if (!watchers.delete(watcher) || watchers.size > 0) return;
+    process.off('exit', onExit);
+    process.off('uncaughtExceptionMonitor', onUncaught);
+  };
+}
