@@ -112,8 +112,10 @@ export class GradscopeMonitor extends tf.Callback {
 
   /** Ends the current run (if any) and flushes and closes every sink. */
   async close(): Promise<void> {
+    // After a fit() that threw (in a `finally`, say), the run it left open ends as what it is.
+    const threw = this.fitting;
     this.fitting = false;
-    await this.end(null);
+    await this.end(threw ? 'its fit() did not finish (it threw); monitor.close() ended the run' : null, threw);
     this.probes.release();
   }
 

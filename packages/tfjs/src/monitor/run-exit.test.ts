@@ -23,16 +23,17 @@ beforeAll(async () => {
 const logdir = tempLogdirsPerTest();
 
 /**
- * A script that fits 8 batches of one sample with the monitor, then a
- * callback that throws after the monitor has recorded the fifth; `after`
- * runs where the error lands (a top-level await: uncaught).
+ * A script that fits 8 batches of one sample with `monitor`, then a
+ * callback that throws after the monitor has recorded the fifth; `around`
+ * wraps the fit (as it is: a top-level await, the error uncaught).
  */
 function throwingFit(dir: string, around: (fit: string) => string, backend: 'best' | 'cpu' = 'best'): string {
   const fit = `await model.fit(xs, ys, { epochs: 1, batchSize: 1, verbose: 0, callbacks: [
-    gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false }),
+    monitor,
     new tf.CustomCallback({ onBatchEnd: async (batch) => { if (batch === 4) throw new Error('a bug in the user callback at batch 4'); } }),
   ] });`;
-  return tinyGruScript(around(fit), backend);
+  const monitor = `const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false });`;
+  return tinyGruScript(`${monitor}\n${around(fit)}`, backend);
 }
 
 /** The one run in `dir`, as its events; also whether its writer lock is gone. */
@@ -63,7 +64,7 @@ describe('a run that fit() leaves open', () => {
     const end = ofType(events, 'run-end');
     expect(end.length).toBe(1);
     expect(end[0]!.status).toBe('failed');
-    expect(end[0]!.reason).toBe('the process ended on an uncaught error during training: a bug in the user callback at batch 4');
+    expect(end[0]!.reason).toBe('the process ended on an uncaught error while the run was open: a bug in the user callback at batch 4');
     expect(end[0]!.totals.steps).toBe(5);
     expect(events.at(-1)!.type).toBe('run-end');
     expect(unlocked, `files: ${files.join(', ')}`).toBe(true);
@@ -88,7 +89,60 @@ describe('a run that fit() leaves open', () => {
     expect(ofType(events, 'train-step').length).toBe(5);
     const end = ofType(events, 'run-end');
     expect(end.map((e) => e.status)).toEqual(['failed']);
-    expect(end[0]!.reason).toContain('its fit() did not finish (it threw)');
+    expect(end[0]!.reason).toBe('the process exited (code 0) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()');
+    expect(unlocked).toBe(true);
+  });
+
+  it('is ended as failed by monitor.close() in a finally after the fit() threw', async () => {
+    const dir = logdir();
+    await runModuleScript(
+      throwingFit(dir, (fit) => `try { ${fit} } catch (err) { console.log('caught: ' + err.message); } finally { await monitor.close(); }`),
+    );
+    const { events, unlocked } = onlyRun(dir);
+    expect(ofType(events, 'train-step').length).toBe(5);
+    expect(ofType(events, 'run-end').map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); monitor.close() ended the run']]);
+    expect(unlocked).toBe(true);
+  });
+
+  it('does not blame an uncaught error a handler of the program caught when the process later exits cleanly', async () => {
+    const dir = logdir();
+    // A custom loop that never calls close(); an unrelated error thrown in a timer and swallowed by the program's own handler.
+    const script = tinyGruScript(`
+      process.on('uncaughtException', () => {});
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, worker: false });
+      for (let i = 0; i < 3; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss });
+        if (i === 0) await new Promise((resolve) => setTimeout(() => { setImmediate(resolve); throw new Error('unrelated timer error'); }, 0));
+      }
+    `, 'cpu');
+    await runModuleScript(script);
+    const { events, unlocked } = onlyRun(dir);
+    expect(ofType(events, 'train-step').length).toBe(3);
+    expect(ofType(events, 'run-end').map((e) => [e.status, e.reason])).toEqual([
+      ['failed', 'the process exited (code 0) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()'],
+    ]);
+    expect(unlocked).toBe(true);
+  });
+
+  it('writes its end whether the process exits while close() is ending it or after', async () => {
+    const dir = logdir();
+    // The worker's end and the sinks' flush are awaited in close(): an exit can land in them.
+    const script = tinyGruScript(`
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false });
+      for (let i = 0; i < 3; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss });
+      }
+      setTimeout(() => process.exit(0), 5);
+      await monitor.close();
+      process.exit(0);
+    `);
+    await runModuleScript(script);
+    const { events, unlocked } = onlyRun(dir);
+    expect(ofType(events, 'train-step').length).toBe(3);
+    expect(ofType(events, 'run-end').length).toBe(1);
+    expect(events.at(-1)!.type).toBe('run-end');
     expect(unlocked).toBe(true);
   });
 

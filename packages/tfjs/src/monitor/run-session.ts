@@ -76,6 +76,8 @@ export class RunSession {
   private yieldCollections = new YieldCollections(null);
   /** Stops the run's watch of the process's end (endAtExit), started at the end of open() for the same reason. */
   private unwatchExit: () => void = () => {};
+  /** The stream between end()'s run-end and the close of its sinks: an exit then still writes what they hold. */
+  private ending: EventStream | null = null;
 
   private constructor(
     private readonly plan: RunPlan,
@@ -98,7 +100,10 @@ export class RunSession {
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route) session.runQueue = platform().openRunQueueClock();
-    session.unwatchExit = platform().watchExit({ uncaught: () => session.stream?.flushNow(), exit: (uncaught) => session.endAtExit(uncaught) });
+    session.unwatchExit = platform().watchExit({
+      uncaught: () => (session.stream ?? session.ending)?.flushNow(),
+      exit: (code, uncaught) => session.endAtExit(code, uncaught),
+    });
     return session;
   }
 
@@ -183,7 +188,6 @@ export class RunSession {
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
   async end(otherReason: string | null, failed = false): Promise<void> {
     if (!this.stream) return;
-    this.unwatchExit();
     let unmeasured: UnmeasuredSnapshot | null = null;
     try {
       unmeasured = (await this.route?.end()) ?? null;
@@ -201,30 +205,40 @@ export class RunSession {
     this.untap = () => {};
     this.pendingReports = [];
     this.cache.dispose();
-    stream.emit(this.runEnd(this.stopReason ? 'stopped' : failed ? 'failed' : 'completed', this.stopReason ?? otherReason), Math.max(0, this.stepIndex - 1), this.epochIndex);
+    this.ending = stream;
+    stream.emit(this.runEnd(failed ? 'failed' : 'completed', otherReason), Math.max(0, this.stepIndex - 1), this.epochIndex);
     await stream.flush();
     await stream.close();
+    this.ending = null;
+    // Watched to the last: an exit while the worker ends or the sinks flush still writes the run's end.
+    this.unwatchExit();
   }
 
   /**
-   * The process is exiting with the run still open (its fit() threw, or a
-   * custom loop never called close()): run-end says so, and every sink that
-   * can writes what it holds, synchronously — nothing asynchronous runs
-   * after a process's 'exit'. A measurement the worker had in hand is lost
-   * with the worker.
+   * The process is exiting with the run still open (its fit() threw, a
+   * custom loop never called close(), process.exit() from a callback):
+   * run-end says so, and every sink that can writes what it holds,
+   * synchronously — nothing asynchronous runs after a process's 'exit'. A
+   * measurement the worker had in hand is lost with the worker. Exiting
+   * while end() closes the sinks: they write what they hold.
    */
-  private endAtExit(uncaught: Error | null): void {
+  private endAtExit(code: number, uncaught: Error | null): void {
     const stream = this.stream;
-    if (!stream) return;
+    if (!stream) {
+      this.ending?.closeAtExit();
+      return;
+    }
     this.stream = null;
     const reason = uncaught
-      ? `the process ended on an uncaught error during training: ${uncaught.message}`
-      : 'the process exited during training: its fit() did not finish (it threw), or a custom loop did not call monitor.close()';
+      ? `the process ended on an uncaught error while the run was open: ${uncaught.message}`
+      : `the process exited (code ${code}) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()`;
     stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepIndex - 1), this.epochIndex);
     stream.closeAtExit();
   }
 
+  /** The run-end event; stopOnNaN's stop outranks any other ending (its reason is why training stopped). */
   private runEnd(status: RunStatus, reason: string | null): EventDraft {
+    if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
     return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart } };
   }
 

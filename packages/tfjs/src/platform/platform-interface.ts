@@ -8,8 +8,8 @@ import type { WatchPauses } from '../monitor/yield-collections.js';
 export interface ExitWatcher {
   /** An uncaught error is being raised; the process may end at once, or go on. */
   uncaught(err: Error): void;
-  /** The process exits, after `uncaught` if an uncaught error ends it. Synchronous work only. */
-  exit(uncaught: Error | null): void;
+  /** The process exits with `code`; `uncaught`: the uncaught error it ends on, if one does. Synchronous work only. */
+  exit(code: number, uncaught: Error | null): void;
 }
 
 /** The calling thread's run-queue wait, read again and again (Platform.openRunQueueClock). */

@@ -14,9 +14,11 @@ import type { ExitWatcher } from '../platform-interface.js';
  *   Node then exits with code 7 at once. Or it may go on, where a handler
  *   of the program's own catches the error. So the run writes what is
  *   buffered, and nothing more.
- * - `exit(uncaught)`: 'exit' (the script ended, process.exit(), or an
- *   uncaught error Node handled itself), with the uncaught error if one
- *   was seen. Only synchronous work runs after it.
+ * - `exit(code, uncaught)`: 'exit' (the script ended, process.exit(), or
+ *   an uncaught error Node handled itself), with the exit code and, when
+ *   it is not 0, the last uncaught error raised while the run watched (an
+ *   error a handler of the program's own caught, before a clean exit, is
+ *   not why the process ended). Only synchronous work runs after it.
  *
  * A process killed by a signal (Ctrl-C, SIGKILL) gets neither: its run
  * keeps what the last flush wrote, and a server shows it as incomplete.
@@ -24,12 +26,12 @@ import type { ExitWatcher } from '../platform-interface.js';
  * finished run leaves none behind.
  */
 
-const watchers = new Set<ExitWatcher>();
-let lastUncaught: Error | null = null;
+/** Every watching run, with the last uncaught error raised while it watched. */
+const watchers = new Map<ExitWatcher, Error | null>();
 
 /** Calls `call` on every watcher; one watcher's failure must not keep the others from writing. */
 function each(call: (w: ExitWatcher) => void): void {
-  for (const watcher of [...watchers]) {
+  for (const watcher of [...watchers.keys()]) {
     try {
       call(watcher);
     } catch {
@@ -40,12 +42,12 @@ function each(call: (w: ExitWatcher) => void): void {
 
 function onUncaught(err: unknown): void {
   const error = err instanceof Error ? err : new Error(String(err));
-  lastUncaught = error;
+  for (const watcher of watchers.keys()) watchers.set(watcher, error);
   each((w) => w.uncaught(error));
 }
 
-function onExit(): void {
-  each((w) => w.exit(lastUncaught));
+function onExit(code: number): void {
+  each((w) => w.exit(code, code !== 0 ? (watchers.get(w) ?? null) : null));
 }
 
 /** Watches this process's end for one run until the returned function is called. */
@@ -54,7 +56,7 @@ export function watchProcessExit(watcher: ExitWatcher): () => void {
     process.on('exit', onExit);
     process.on('uncaughtExceptionMonitor', onUncaught);
   }
-  watchers.add(watcher);
+  watchers.set(watcher, null);
   return () => {
     if (!watchers.delete(watcher) || watchers.size > 0) return;
     process.off('exit', onExit);
