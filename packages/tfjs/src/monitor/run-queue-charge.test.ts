@@ -16,7 +16,7 @@ import { watchWorker } from '../test-helpers/worker-answered.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { Cadence } from './cadence.js';
 import { gradscope } from './monitor.js';
-import { REST_SAMPLES, RunQueueCharge } from './run-queue-charge.js';
+import { RunQueueCharge } from './run-queue-charge.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -27,19 +27,19 @@ afterEach(() => installPlatform(nodePlatform));
 const logdir = tempLogdirsPerTest();
 
 describe('RunQueueCharge', () => {
-  it('holds the wait of intervals begun with the worker measuring, and charges it at the reply, up to the worker\'s CPU time', () => {
+  it('holds the wait of intervals begun with the worker busy, and charges it at the reply, up to the worker\'s CPU time', () => {
     const readings = [10, 25, 40, 47, 60, 100];
-    const charge = new RunQueueCharge(() => readings.shift() ?? null, () => 0);
+    const charge = new RunQueueCharge(() => readings.shift() ?? null);
     charge.collect(); // no interval begun: reads nothing
-    charge.mark('measuring'); // 10
+    charge.mark(true); // 10
     charge.collect(); // 25: 15 pending
-    charge.mark(null); // warming up (or no worker): reads nothing
+    charge.mark(false); // the worker rests: reads nothing
     charge.collect();
-    charge.mark('measuring'); // 40
+    charge.mark(true); // 40
     charge.collect(); // 47: 22 pending
     expect(charge.settle(100)).toBe(22);
     expect(charge.settle(100)).toBe(0); // settled
-    charge.mark('measuring'); // 60
+    charge.mark(true); // 60
     charge.collect(); // 100: 40 pending
     expect(charge.settle(30)).toBe(30); // a worker that ran 30 ms is charged at most 30 ms; the rest was other load
     expect(charge.settle(30)).toBe(0);
@@ -48,53 +48,17 @@ describe('RunQueueCharge', () => {
 
   it('charges nothing where the OS does not tell or the worker reports no CPU time, and never a negative wait', () => {
     const none = new RunQueueCharge(() => null);
-    none.mark('measuring');
+    none.mark(true);
     none.collect();
     expect(none.settle(50)).toBe(0);
     const readings = [30, 20, 0, 80];
     const odd = new RunQueueCharge(() => readings.shift()!);
-    odd.mark('measuring');
+    odd.mark(true);
     odd.collect(); // backwards: nothing
     expect(odd.settle(50)).toBe(0);
-    odd.mark('measuring');
+    odd.mark(true);
     odd.collect(); // 80 pending
     expect(odd.settle(0)).toBe(0);
-  });
-
-  it('takes off what the training thread waits while the worker rests, once it has seen MIN_REST_MS of rest', () => {
-    let wait = 0;
-    let clock = 0;
-    const charge = new RunQueueCharge(() => wait, () => clock);
-    /** One interval of `ms` in which the thread waited `waited` ms. */
-    const interval = (state: 'measuring' | 'resting', ms: number, waited: number) => {
-      charge.mark(state);
-      clock += ms;
-      wait += waited;
-      charge.collect();
-    };
-    // Too little rest yet (200 ms): the whole wait is charged.
-    interval('resting', 200, 10);
-    expect(charge.baseline).toBe(0);
-    interval('measuring', 100, 20);
-    expect(charge.settle(1000)).toBe(20);
-    // The first resting interval after a measuring one is the worker's (its collections outlast its reply): charged with the next reply.
-    interval('resting', 100, 30);
-    expect(charge.baseline).toBe(0);
-    // 400 ms of rest with 20 ms waited: 5% of any interval is the machine's, not the worker's.
-    interval('resting', 200, 10);
-    expect(charge.baseline).toBeCloseTo(0.05, 12);
-    interval('measuring', 100, 20);
-    interval('measuring', 100, 6);
-    // 30 + 20 + 6 waited in 300 ms charged, less 5% of those 300 ms.
-    expect(charge.settle(1000)).toBeCloseTo(56 - 15, 12);
-    // A wait no greater than the baseline's share charges nothing, never a negative amount.
-    interval('measuring', 100, 4);
-    expect(charge.settle(1000)).toBe(0);
-    // Only the newest REST_SAMPLES resting intervals count: a quiet spell replaces a busy one (the first after the reply is the worker's).
-    for (let i = 0; i <= REST_SAMPLES; i++) interval('resting', 10, 0);
-    expect(charge.baseline).toBe(0);
-    interval('measuring', 100, 7);
-    expect(charge.settle(1000)).toBe(7);
   });
 
   it('a charged wait counts against the budget like the monitor\'s own time', () => {
@@ -148,8 +112,8 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
   it('stops sending snapshots once the wait it charged exceeds the budget', async () => {
     // Replies claim more CPU time than any wait read here, so the whole wait is charged.
     const charged = await runBesideWaitingThread(1e12);
-    // One charged interval (no rest seen yet: nothing taken off), then the worker rested: snapshots 0 and 1, none in the 58 steps after.
-    expect(charged.posted).toBe(2);
+    expect(charged.reads).toBe(2); // one charged interval, then the worker rested
+    expect(charged.posted).toBe(2); // snapshots 0 and 1, none in the 58 steps after the charge
   });
 
   it('charges no more than the worker\'s own CPU time for its measurement: none when it reports none', async () => {

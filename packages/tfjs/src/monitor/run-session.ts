@@ -168,7 +168,7 @@ export class RunSession {
     } finally {
       this.cadence.addMonitor(now() - started);
       this.cadence.refund(this.yieldCollections.take());
-      this.waitCharge.mark(this.route?.warmState ?? null);
+      this.waitCharge.mark(this.route?.measuringWarm ?? false);
       this.stepIndex++;
     }
   }
@@ -182,7 +182,7 @@ export class RunSession {
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
-    this.waitCharge.mark(this.route?.warmState ?? null);
+    this.waitCharge.mark(this.route?.measuringWarm ?? false);
   }
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */

@@ -129,15 +129,12 @@ export class WorkerMeasurer {
   }
 
   /**
-   * Past the worker's warm-up (ready, its first measurement answered):
-   * 'measuring' with a snapshot posted and not yet answered (the worker is
-   * measuring, or about to, and what training waits for a core now is its
-   * cost), 'resting' with none (what training waits for now is not its
-   * doing); null during its start and first, cold, measurement.
+   * Past the worker's warm-up (ready, its first measurement answered) with a
+   * snapshot posted and not yet answered: the worker is measuring, or about
+   * to, and what training waits for a core now is its cost.
    */
-  get warmState(): 'measuring' | 'resting' | null {
-    if (!this.ready || this.measuredCount === 0) return null;
-    return this.unanswered.size > 0 ? 'measuring' : 'resting';
+  get measuringWarm(): boolean {
+    return this.ready && this.measuredCount > 0 && this.unanswered.size > 0;
   }
 
   /** Something posted or held is not answered yet. */

@@ -63,9 +63,9 @@ export class WorkerRoute {
     return this.beside?.idle ?? true;
   }
 
-  /** Past the worker's warm-up, whether it is measuring or resting; null before, or on the thread (see WorkerMeasurer.warmState). */
-  get warmState(): 'measuring' | 'resting' | null {
-    return this.beside?.warmState ?? null;
+  /** The worker has a snapshot to measure, past its warm-up (see WorkerMeasurer.measuringWarm). */
+  get measuringWarm(): boolean {
+    return this.beside?.measuringWarm ?? false;
   }
 
   /** Hands over the replies that have arrived. */
