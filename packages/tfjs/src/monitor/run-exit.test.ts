@@ -8,6 +8,8 @@ import '../test-helpers/node-platform.js';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { watchProcessExit } from '../platform/node/process-exit.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -173,6 +175,31 @@ describe('a run that fit() leaves open', () => {
       model.dispose();
       tf.dispose([xs, ys]);
     }
+  });
+
+  it('is not kept alive by its watch once its monitor and model are dropped, and its watch goes with it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const listeners = process.listenerCount('exit');
+    let ref: WeakRef<object> | null = null;
+    await (async () => {
+      const model = rnn();
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const { xs, ys } = data(2);
+      const monitor = gradscope({ probe: { xs, ys }, logdir: logdir(), console: false, serve: false, worker: false });
+      await monitor.step(model, { loss: 1 }); // a custom loop's run, never closed
+      ref = new WeakRef((monitor as unknown as { session: object }).session);
+      expect(process.listenerCount('exit')).toBe(listeners + 1);
+      model.optimizer.dispose();
+      model.dispose();
+      tf.dispose([xs, ys]);
+    })();
+    for (let i = 0; i < 20 && (ref!.deref() || process.listenerCount('exit') > listeners); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10)); // a WeakRef's target is kept until the end of the job; finalizers run later
+      gc();
+    }
+    expect(ref!.deref()).toBeUndefined();
+    expect(process.listenerCount('exit')).toBe(listeners);
   });
 
   it('leaves no process listener once its watch is unregistered', () => {

@@ -25,6 +25,9 @@ import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
+/** Stops the exit watch of a run that was collected without being ended. */
+const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch());
+
 /**
  * One run: from its run-start event to its run-end. Everything that belongs
  * to a single run lives here and is new for each run — the event stream
@@ -100,11 +103,27 @@ export class RunSession {
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route) session.runQueue = platform().openRunQueueClock();
-    session.unwatchExit = platform().watchExit({
-      uncaught: () => (session.stream ?? session.ending)?.flushNow(),
-      exit: (code, uncaught) => session.endAtExit(code, uncaught),
-    });
+    session.unwatchExit = RunSession.watchExit(new WeakRef(session));
+    DROPPED_RUNS.register(session, session.unwatchExit);
     return session;
+  }
+
+  /**
+   * The run's watch of the process's end. It reaches the run through a
+   * WeakRef, as the collections' watch does: a run never ended (its fit
+   * threw, its monitor was dropped) must not be kept for the life of the
+   * process; once it is collected, DROPPED_RUNS stops its watch. A static
+   * method: closures made inside open() would share its scope, which holds
+   * the run itself.
+   */
+  private static watchExit(run: WeakRef<RunSession>): () => void {
+    return platform().watchExit({
+      uncaught: () => {
+        const open = run.deref();
+        (open?.stream ?? open?.ending)?.flushNow();
+      },
+      exit: (code, uncaught) => run.deref()?.endAtExit(code, uncaught),
+    });
   }
 
   epochBegan(epoch: number): void {
@@ -185,7 +204,7 @@ export class RunSession {
     this.waitCharge.mark(this.route?.measuringWarm ?? false);
   }
 
-  /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN. */
+  /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN; `failed`: its fit() threw. */
   async end(otherReason: string | null, failed = false): Promise<void> {
     if (!this.stream) return;
     let unmeasured: UnmeasuredSnapshot | null = null;
