@@ -25,7 +25,7 @@ import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
-/** Stops the exit watch of a run that was collected without being ended. */
+/** Stops the exit watch of a run that was collected without being ended (an ended run stops its own and leaves). */
 const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch());
 
 /**
@@ -104,7 +104,7 @@ export class RunSession {
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route) session.runQueue = platform().openRunQueueClock();
     session.unwatchExit = RunSession.watchExit(new WeakRef(session));
-    DROPPED_RUNS.register(session, session.unwatchExit);
+    DROPPED_RUNS.register(session, session.unwatchExit, session);
     return session;
   }
 
@@ -231,6 +231,7 @@ export class RunSession {
     this.ending = null;
     // Watched to the last: an exit while the worker ends or the sinks flush still writes the run's end.
     this.unwatchExit();
+    DROPPED_RUNS.unregister(this);
   }
 
   /**

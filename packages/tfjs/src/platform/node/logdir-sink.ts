@@ -111,9 +111,10 @@ export class LogdirSink implements RunLog {
   }
 
   async flush(): Promise<void> {
-    this.writer.flush();
+    this.flushNow();
   }
 
+  /** Writes what is buffered, synchronously: what flush() does, and what a process that may be ending has time for. */
   flushNow(): void {
     this.writer.flush();
   }
