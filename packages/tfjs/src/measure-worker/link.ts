@@ -24,6 +24,6 @@ export interface MeasureWorkerLink {
    * measurement there would block the page, while waiting does not.
    */
   readonly threadTakesOver: boolean;
-  /** Ends the worker at once. */
+  /** Ends the worker at once; resolves when it has exited, or (Node) after EXIT_WAIT_MS when it has not yet. */
   terminate(): Promise<void>;
 }

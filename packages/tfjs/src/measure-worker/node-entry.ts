@@ -20,17 +20,17 @@
  * compilations) to the task queue it shares with the training thread, and
  * when the scheduler takes the core from it while it holds that queue's
  * lock, the training thread sleeps on the lock until this thread runs
- * again (seen with gdb: the training thread in node::TaskQueue::Push). The
- * lower the priority, the longer that sleep: beside three CPU-bound
- * processes on 2 cores, 100 SimpleRNN steps slept 0.3 s at nice 0, 0.7–0.9
- * at 5, 1.7 at 10, 10.7 at 19 (plain training 0.16). On the machine
- * alone, with a core to spare, the higher priorities measured less often (steps per measurement, medians
- * of 5 alternated runs: 3.6 at 19, 4.1 at 10, 4.6 at 5, 7 at 0), so 19 is
- * kept for the machine with a core to spare and the README points the
- * machine without one to `worker: false`. The idle scheduling class
- * (SCHED_IDLE) measured more often still (1.57 steps against 2.31) and
- * slept 22–120 s: not used. Elsewhere (macOS, Windows) the value belongs
- * to the whole process and is left alone.
+ * again (seen with gdb: the training thread in node::TaskQueue::Push).
+ * Beside three CPU-bound processes on 2 cores the training thread slept
+ * 0.3–1.2 s over 100 SimpleRNN steps (plain training: 0.2 s), and the
+ * lower the priority, the longer: in the idle scheduling class (SCHED_IDLE)
+ * one such sleep lasted 116 s. On the machine alone, with a core to spare,
+ * the higher priorities measured less often (steps per measurement, medians
+ * of 5 alternated runs: 3.4 at nice 19, 3.9 at 10, 4.6 at 5, 5.8 at 0; the
+ * idle class 1.57 against 2.31 at 19 in another 8), so 19 is kept for the
+ * machine with a core to spare and the README points the machine without
+ * one to `worker: false`. Elsewhere (macOS, Windows) the value belongs to
+ * the whole process and is left alone.
  */
 import { setPriority } from 'node:os';
 import { workerData, type MessagePort } from 'node:worker_threads';

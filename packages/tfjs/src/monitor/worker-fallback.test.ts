@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MeasureWorkerLink } from '../measure-worker/link.js';
-import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -17,6 +17,7 @@ import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
+import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -58,7 +59,7 @@ describe('gradscope() falling back to the training thread', () => {
     // The first step's snapshot was held for the worker while it started; the thread measures in its place.
     expect(measuredIn.length).toBeGreaterThanOrEqual(1);
     expect(measuredIn).toEqual(measuredIn.map(() => 'thread'));
-    expect(liveMeasureWorkers()).toBe(0);
+    expect(await measureWorkersLeft()).toBe(0);
   });
 
   it('for a loss function: says so once, naming the reason, and measures on the thread', async () => {

@@ -12,13 +12,14 @@ import type { MeasureWorkerLink } from '../measure-worker/link.js';
 import type { FromWorker, MeasuredReply } from '../measure-worker/messages.js';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
-import { liveMeasureWorkers, startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
+import { startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { selectRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { countingKernels } from '../test-helpers/kernel-count.js';
 import { worstRelative } from '../test-helpers/records.js';
 import { layersNeeded } from './weight-snapshot.js';
 import { MAX_UNANSWERED, WorkerMeasurer } from './worker-measurer.js';
+import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -86,7 +87,7 @@ describe('measuring in a worker', () => {
       await measurer.close();
       model.dispose();
     }
-    expect(liveMeasureWorkers()).toBe(0);
+    expect(await measureWorkersLeft()).toBe(0);
   });
 
   it('without targets (no loss) sends the measured layers and those upstream, Bidirectional and stacked cells included, and agrees with the thread', async () => {

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -14,6 +13,7 @@ import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
+import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -32,7 +32,7 @@ describe('gradscope() measuring in a worker', () => {
     const { xs, ys } = data(40);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 3, budget: 1000 });
     await model.fit(xs, ys, { epochs: 2, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: 1 })], verbose: 0 });
-    expect(liveMeasureWorkers()).toBe(0);
+    expect(await measureWorkersLeft()).toBe(0);
     const events = readRuns(dir).get(monitor.runId!)!;
     const steps = ofType(events, 'train-step').map((e) => e.step);
     const measured = ofType(events, 'measurement');
@@ -86,7 +86,7 @@ describe('gradscope() measuring in a worker', () => {
     expect(at[0]).toBe(0);
     expect(at.length).toBeLessThan(40);
     expect(at.slice(1).every((s, i) => s > at[i]!)).toBe(true);
-    expect(liveMeasureWorkers()).toBe(0);
+    expect(await measureWorkersLeft()).toBe(0);
     tf.dispose([xs, ys]);
   });
 

@@ -15,7 +15,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureModel } from '../measure-model.js';
-import { liveMeasureWorkers } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -25,6 +24,7 @@ import { watchWorker } from '../test-helpers/worker-answered.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 import { MAX_UNANSWERED } from './worker-measurer.js';
+import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -90,8 +90,8 @@ async function expectMeasuredAt(run: Awaited<ReturnType<typeof monitoredRun>>, r
   twin.dispose();
 }
 
-function expectCleanEnd(run: Awaited<ReturnType<typeof monitoredRun>>, steps: number, measurements: number): void {
-  expect(liveMeasureWorkers()).toBe(0);
+async function expectCleanEnd(run: Awaited<ReturnType<typeof monitoredRun>>, steps: number, measurements: number): Promise<void> {
+  expect(await measureWorkersLeft()).toBe(0);
   expect(run.events.at(-1)!.type).toBe('run-end');
   expect(ofType(run.events, 'run-end')[0]!.totals).toMatchObject({ steps, measurements });
   expect(ofType(run.events, 'alert').filter((a) => a.kind === 'measured-on-thread' || a.kind === 'measurement-error')).toEqual([]);
@@ -108,7 +108,7 @@ describe('the end of a run measured in a worker', () => {
     const measured = ofType(run.events, 'measurement');
     expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[0, 'thread']]);
     await expectMeasuredAt(run, measured[0]!);
-    expectCleanEnd(run, 2, 1);
+    await expectCleanEnd(run, 2, 1);
     run.dispose();
   });
 
@@ -129,7 +129,7 @@ describe('the end of a run measured in a worker', () => {
     expect(last! > second!).toBe(true);
     await expectMeasuredAt(run, measured[0]!);
     await expectMeasuredAt(run, measured[2]!);
-    expectCleanEnd(run, steps, 3);
+    await expectCleanEnd(run, steps, 3);
     run.dispose();
   });
 
@@ -146,7 +146,7 @@ describe('the end of a run measured in a worker', () => {
     expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[worker.lastPosted(), 'thread']]);
     expect(worker.lastPosted()).toBeLessThan(steps);
     await expectMeasuredAt(run, measured[0]!);
-    expectCleanEnd(run, steps, 1);
+    await expectCleanEnd(run, steps, 1);
     run.dispose();
   });
 });

@@ -3,11 +3,11 @@
  * it: read from the kernel's own per-thread records (/proc/self/task), not
  * from anything the worker reports.
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { nodeWorkerEntry, startNodeMeasureWorker } from './node-measure-worker.js';
+import { EXIT_WAIT_MS, liveMeasureWorkers, nodeWorkerEntry, startNodeMeasureWorker } from './node-measure-worker.js';
 
 /** thread id → nice value, for every thread of this process. */
 function threadNiceValues(): Map<string, number> {
@@ -25,6 +25,21 @@ function threadNiceValues(): Map<string, number> {
   return out;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The threads of this process that are at nice 19 and were not in `before`: the worker's, once it has lowered itself (at most 60 s). */
+async function loweredThreads(before: Map<string, number>, link: { died: Error | null }): Promise<string[]> {
+  // The worker sets its priority as its entry module runs (after loading tfjs): wait for it.
+  const deadline = Date.now() + 60_000;
+  let lowered: string[] = [];
+  while (Date.now() < deadline) {
+    lowered = [...threadNiceValues()].filter(([tid, nice]) => nice === 19 && !before.has(tid)).map(([tid]) => tid);
+    if (lowered.length > 0 || link.died) break;
+    await sleep(50);
+  }
+  return lowered;
+}
+
 // A process already at nice 19 could not tell the worker's thread from the others.
 describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node measurement worker', () => {
   it('lowers its own thread to nice 19 and leaves the training thread and the others as they were', async () => {
@@ -32,14 +47,7 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
     const ownNice = getPriority();
     const link = await startNodeMeasureWorker(2);
     try {
-      // The worker sets its priority as its entry module runs (after loading tfjs): wait for it.
-      const deadline = Date.now() + 60_000;
-      let lowered: string[] = [];
-      while (Date.now() < deadline) {
-        lowered = [...threadNiceValues()].filter(([tid, nice]) => nice === 19 && !before.has(tid)).map(([tid]) => tid);
-        if (lowered.length > 0 || link.died) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const lowered = await loweredThreads(before, link);
       expect(link.died).toBeNull();
       expect(lowered).toHaveLength(1);
       expect(getPriority()).toBe(ownNice);
@@ -48,6 +56,39 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
     } finally {
       await link.terminate();
     }
+  });
+
+  // A worker starved of CPU, as on a machine with more runnable work than cores: its thread is pinned to one
+  // core beside two CPU-bound processes there, in the idle scheduling class (util-linux's taskset and chrt),
+  // where it runs only when nothing else on that core does. (The training thread and the rest of this process
+  // are left where they were.)
+  const tools = ['/usr/bin/taskset', '/usr/bin/chrt', '/usr/bin/timeout'];
+  it.runIf(tools.every((tool) => existsSync(tool)))('does not hold the end of a run for a worker that cannot exit yet, and starts no second while it is exiting', async () => {
+    const before = threadNiceValues();
+    const link = await startNodeMeasureWorker(2);
+    const [tid] = await loweredThreads(before, link);
+    expect(tid).toBeDefined();
+    // Ended by `timeout` whatever happens here, so a failing test leaves nothing spinning.
+    const spinners = [0, 1].map(() => spawn('/usr/bin/timeout', ['60', '/usr/bin/taskset', '-c', '0', process.execPath, '-e', 'for(;;);'], { stdio: 'ignore' }));
+    try {
+      execFileSync('/usr/bin/taskset', ['-p', '-c', '0', tid!], { stdio: 'ignore' });
+      execFileSync('/usr/bin/chrt', ['-i', '-p', '0', tid!], { stdio: 'ignore' });
+      await sleep(500); // the spinners' Node has started and spins
+      const t0 = performance.now();
+      await link.terminate();
+      const waited = performance.now() - t0;
+      expect(waited).toBeGreaterThanOrEqual(EXIT_WAIT_MS - 20);
+      expect(waited).toBeLessThan(EXIT_WAIT_MS + 2000);
+      expect(liveMeasureWorkers()).toBe(1); // still exiting
+      await expect(startNodeMeasureWorker(2)).rejects.toThrow(/an earlier run's worker has not exited 1 s after it was ended \(the machine has more runnable work than cores\)/);
+      expect(liveMeasureWorkers()).toBe(1); // and no second started
+    } finally {
+      for (const spinner of spinners) spinner.kill('SIGTERM'); // timeout passes it on to the spinner
+    }
+    // Given the core back, it exits.
+    const deadline = Date.now() + 30_000;
+    while (liveMeasureWorkers() > 0 && Date.now() < deadline) await sleep(20);
+    expect(liveMeasureWorkers()).toBe(0);
   });
 });
 

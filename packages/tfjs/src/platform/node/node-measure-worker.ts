@@ -26,9 +26,30 @@ export function nodeWorkerEntry(): URL {
 }
 
 let live = 0;
-/** Measurement workers started and not yet ended (the run's end ends its worker). */
+/** Measurement workers started whose thread has not exited yet (the run's end ends its worker). */
 export function liveMeasureWorkers(): number {
   return live;
+}
+
+/**
+ * How long ending a worker waits for its thread to exit. On a machine with
+ * a core to spare that takes 10–60 ms. Its thread runs at the lowest
+ * priority, and on a machine with more runnable work than cores it gets
+ * almost no CPU: beside three CPU-bound processes on 2 cores the run's end
+ * waited 11–13 s for it (after 100 steps that took 7 s), the training
+ * thread idle meanwhile. Past this wait the thread exits when the machine
+ * lets it; the run does not wait for it.
+ */
+export const EXIT_WAIT_MS = 1000;
+
+/** The exits of workers ended and not yet gone. */
+const exiting = new Set<Promise<void>>();
+
+/** Resolves when `done` settles or after `ms`, whichever is first. */
+function settledWithin(done: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([done.then(() => {}), late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -38,6 +59,9 @@ export function liveMeasureWorkers(): number {
  */
 export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
   if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
+  // One worker still exiting at most: a machine busy enough to hold one back would otherwise gather one per run.
+  if (exiting.size > 0) await settledWithin(Promise.all(exiting), EXIT_WAIT_MS);
+  if (exiting.size > 0) throw new Error(`an earlier run's worker has not exited ${EXIT_WAIT_MS / 1000} s after it was ended (the machine has more runnable work than cores)`);
   const { port1, port2 } = new MessageChannel();
   // execArgv []: the training process's flags are not the worker's, which runs this package's built JavaScript
   // (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
@@ -73,8 +97,10 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
     async terminate() {
       ended = true;
       port1.close();
-      await worker.terminate();
-      uncount();
+      const exit = worker.terminate().then(uncount, uncount);
+      exiting.add(exit);
+      void exit.then(() => exiting.delete(exit));
+      await settledWithin(exit, EXIT_WAIT_MS);
     },
   };
 }
