@@ -207,14 +207,14 @@ export class RunSession {
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN; `failed`: its fit() threw. */
   async end(otherReason: string | null, failed = false): Promise<void> {
     if (!this.stream) return;
-    let unmeasured: UnmeasuredSnapshot | null = null;
+    let unmeasured: UnmeasuredSnapshot[] = [];
     try {
-      unmeasured = (await this.route?.end()) ?? null;
+      unmeasured = (await this.route?.end()) ?? [];
     } catch (err) {
       this.reportFailure('ending the measurement worker', err);
     }
     this.route = null;
-    if (unmeasured) await this.measureUnmeasured(unmeasured);
+    if (unmeasured.length > 0) await this.measureUnmeasured(unmeasured);
     else if (this.owed) await this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
     const stream = this.stream;
     this.stream = null;
@@ -285,20 +285,21 @@ export class RunSession {
   }
 
   /**
-   * Measures, on this thread, a snapshot the worker did not (a run that
-   * ended before the worker started, or a worker far slower than usual), on
-   * a copy of the model rebuilt as the worker rebuilds it: the model being
-   * trained is never touched, whatever else reads it meanwhile. When no copy
-   * can be built, the final weights are measured instead, at the last step.
+   * Measures, on this thread, the snapshots the worker did not (a run that
+   * ended before the worker started, or a worker far slower than usual), in
+   * step order, on a copy of the model rebuilt as the worker rebuilds it:
+   * the model being trained is never touched, whatever else reads it
+   * meanwhile. When no copy can be built, the final weights are measured
+   * instead, once, at the last step.
    */
-  private async measureUnmeasured(snapshot: UnmeasuredSnapshot): Promise<void> {
+  private async measureUnmeasured(snapshots: UnmeasuredSnapshot[]): Promise<void> {
     const model = this.plan.model;
     let copy: tf.LayersModel | null = null;
     try {
       const found = this.plan.probe.ys != null ? serialisableLoss(model) : { loss: null };
       if ('reason' in found) throw new Error(found.reason);
       copy = await rebuildModel(model.toJSON(null, true) as string, found.loss);
-      setLayerWeights(copy, snapshot.weights);
+      for (const snapshot of snapshots) setLayerWeights(copy, snapshot.weights); // each fits: checked before any is measured
     } catch {
       copy?.dispose();
       copy = null;
@@ -308,7 +309,10 @@ export class RunSession {
       return;
     }
     try {
-      await this.measure(copy, { ...snapshot, cold: true });
+      for (const snapshot of snapshots) {
+        setLayerWeights(copy, snapshot.weights);
+        await this.measure(copy, { ...snapshot, cold: true });
+      }
     } finally {
       copy.dispose();
     }

@@ -69,6 +69,12 @@ export class WorkerMeasurer {
    * for, the thread measures this snapshot instead.
    */
   private newest: (UnmeasuredSnapshot & { postedAt: number }) | null = null;
+  /**
+   * The run's first snapshot, its values copied until its reply: every run
+   * has its first step measured, and a worker that lost its core before
+   * answering it leaves it to the thread at the run's end too.
+   */
+  private first: UnmeasuredSnapshot | null = null;
   /** When the worker last answered (a measurement ends, the next begins). */
   private lastReplyAt = 0;
   private closed = false;
@@ -196,6 +202,7 @@ export class WorkerMeasurer {
       if ('step' in r && r.step !== undefined) {
         this.unanswered.delete(r.step);
         if (this.newest?.step === r.step) this.newest = null;
+        if (this.first?.step === r.step) this.first = null;
       } else {
         this.forgetPosted(); // the worker cannot measure at all
       }
@@ -256,14 +263,17 @@ export class WorkerMeasurer {
    * 2 s before it has a usual cost. A worker slower than that has lost its
    * core (in Node it runs at the lowest priority, and the machine is busy):
    * its snapshot is handed back as `unfinished`, for the thread to measure
-   * at about that cost, rather than the run's end waiting for it.
+   * at about that cost, rather than the run's end waiting for it — with
+   * the run's first snapshot before it when that too is unanswered (the
+   * worker measures the first before any other, so it is unanswered only
+   * when the newest is).
    */
-  async finish(): Promise<{ replies: FromWorker[]; unfinished: UnmeasuredSnapshot | null; gaveUpAfterMs: number | null }> {
+  async finish(): Promise<{ replies: FromWorker[]; unfinished: UnmeasuredSnapshot[]; gaveUpAfterMs: number | null }> {
     await this.posting;
     const replies = this.take();
     if (!this.link.threadTakesOver) {
       const settled = await this.settle();
-      return { replies: [...replies, ...settled.replies], unfinished: null, gaveUpAfterMs: settled.gaveUpAfterMs };
+      return { replies: [...replies, ...settled.replies], unfinished: [], gaveUpAfterMs: settled.gaveUpAfterMs };
     }
     const patience = this.patienceMs();
     // The newest snapshot waits for the measurement before it: its time counts from when that one ended.
@@ -278,18 +288,20 @@ export class WorkerMeasurer {
       replies.push(...this.take());
     }
     if (this.newest) {
-      const { postedAt: _postedAt, ...unfinished } = this.newest;
+      const { postedAt: _postedAt, ...newest } = this.newest;
+      const unfinished = this.first && this.first.step !== newest.step ? [this.first, newest] : [newest];
       this.forgetPosted();
       return { replies, unfinished, gaveUpAfterMs: null };
     }
     // The newest has landed; an older one still in flight is not waited for (the newest supersedes it).
     this.forgetPosted();
-    return { replies, unfinished: null, gaveUpAfterMs: null };
+    return { replies, unfinished: [], gaveUpAfterMs: null };
   }
 
   private forgetPosted(): void {
     this.unanswered.clear();
     this.newest = null;
+    this.first = null;
   }
 
   private patienceMs(): number {
@@ -338,5 +350,6 @@ export class WorkerMeasurer {
     this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
     this.unanswered.add(step);
     this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
+    if (first) this.first = { step, epoch, gradNormHistory, weights: kept };
   }
 }

@@ -97,18 +97,19 @@ export class WorkerRoute {
   /**
    * At the run's end: the measurement in flight lands, then the worker ends.
    * A worker still starting, or slower than it usually is, is not waited
-   * for: the snapshot it was to measure is returned, for the thread to
-   * measure.
+   * for: the snapshots it was to measure are returned (the newest, and the
+   * run's first when that too is unanswered), for the thread to measure.
    */
-  async end(): Promise<UnmeasuredSnapshot | null> {
+  async end(): Promise<UnmeasuredSnapshot[]> {
     const beside = this.beside;
-    let unmeasured: UnmeasuredSnapshot | null = null;
+    let unmeasured: UnmeasuredSnapshot[] = [];
     try {
       if (beside) {
         // A 'ready' that has arrived posts the held snapshot, which is then in flight.
         this.handle(beside.take());
-        if (this.beside === beside) unmeasured = await beside.releaseHeld();
-        if (!unmeasured && this.beside === beside) {
+        const held = this.beside === beside ? await beside.releaseHeld() : null;
+        if (held) unmeasured = [held];
+        else if (this.beside === beside) {
           const finished = await beside.finish();
           this.landed(finished);
           unmeasured = finished.unfinished;

@@ -4,7 +4,8 @@
  * small model; the worker loads tfjs for about a second), and a worker
  * whose measurement in flight takes far longer than its usual (it runs at
  * the lowest priority and has lost its core). Either way the snapshot it
- * was to measure is measured on the training thread at the run's end —
+ * was to measure (and the run's first, when the worker never answered it)
+ * is measured on the training thread at the run's end —
  * with that step's weights, not the final ones, which are put back after —
  * and the worker is not waited for (in Node; a page waits, where measuring
  * on its thread would block it). The worker is real; the tests hold back
@@ -133,7 +134,7 @@ describe('the end of a run measured in a worker', () => {
     run.dispose();
   });
 
-  it('with no measurement finished yet: measures the newest snapshot on the thread after 2 s', async () => {
+  it('with no measurement finished yet: measures the first step\'s snapshot and the newest on the thread after 2 s', async () => {
     const worker = watchWorker({ passMeasured: 0 });
     let after = 0;
     const run = await monitoredRun(5000, [worker.holdFirstStep], () => worker.posted() >= 1 && ++after > 3);
@@ -143,10 +144,16 @@ describe('the end of a run measured in a worker', () => {
     // measured. A snapshot the worker skipped for a newer one is answered ('skipped'), and frees its slot:
     // whether it skips one depends on when it reads its channel (on a busy machine, 4 were posted).
     expect(worker.posted() - worker.skipped()).toBeLessThanOrEqual(MAX_UNANSWERED);
-    expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([[worker.lastPosted(), 'thread']]);
+    // The run's first step is measured whatever happens to the worker: its snapshot too is left to the thread.
+    expect(worker.lastPosted()).toBeGreaterThan(0);
     expect(worker.lastPosted()).toBeLessThan(steps);
+    expect(measured.map((m) => [m.step, m.measuredIn])).toEqual([
+      [0, 'thread'],
+      [worker.lastPosted(), 'thread'],
+    ]);
     await expectMeasuredAt(run, measured[0]!);
-    await expectCleanEnd(run, steps, 1);
+    await expectMeasuredAt(run, measured[1]!);
+    await expectCleanEnd(run, steps, 2);
     run.dispose();
   });
 });
