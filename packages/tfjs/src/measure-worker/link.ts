@@ -1,5 +1,8 @@
 import type { FromWorker, ToWorker } from './messages.js';
 
+/** A worker not started, by choice rather than failure: its message says why, whole, to the user. */
+export class WorkerDeclined extends Error {}
+
 /**
  * The training thread's end of a measurement worker, whatever runs it
  * (worker_threads in Node, a Web Worker in a page; see the platforms).

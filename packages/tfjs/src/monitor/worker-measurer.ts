@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import { WorkerDeclined, type MeasureWorkerLink } from '../measure-worker/link.js';
 import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
@@ -117,7 +117,8 @@ export class WorkerMeasurer {
     try {
       link = await launch();
     } catch (err) {
-      throw new WorkerUnusable(`no worker could start here (${(err as Error).message.split('\n')[0]})`);
+      const why = (err as Error).message.split('\n')[0];
+      throw new WorkerUnusable(err instanceof WorkerDeclined ? why : `no worker could start here (${why})`);
     }
     link.post({ ...described.init, backend: link.backend }, described.transfer);
     return new WorkerMeasurer(link, layersNeeded(model, targets, probe));

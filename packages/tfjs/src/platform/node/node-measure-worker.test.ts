@@ -7,6 +7,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { WorkerDeclined } from '../../measure-worker/link.js';
+import { measureWorkersLeft } from '../../test-helpers/measure-workers-left.js';
 import { EXIT_WAIT_MS, liveMeasureWorkers, nodeWorkerEntry, startNodeMeasureWorker } from './node-measure-worker.js';
 
 /** thread id → nice value, for every thread of this process. */
@@ -61,16 +63,17 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
   // A worker starved of CPU, as on a machine with more runnable work than cores: its thread is pinned to one
   // core beside two CPU-bound processes there, in the idle scheduling class (util-linux's taskset and chrt),
   // where it runs only when nothing else on that core does. (The training thread and the rest of this process
-  // are left where they were.)
+  // are left where they were.) The spinners are children of this process, in its session: with the kernel's
+  // autogroup scheduling, processes of another session share one group's weight and would hardly starve it.
   const tools = ['/usr/bin/taskset', '/usr/bin/chrt', '/usr/bin/timeout'];
   it.runIf(tools.every((tool) => existsSync(tool)))('does not hold the end of a run for a worker that cannot exit yet, and starts no second while it is exiting', async () => {
     const before = threadNiceValues();
     const link = await startNodeMeasureWorker(2);
-    const [tid] = await loweredThreads(before, link);
-    expect(tid).toBeDefined();
-    // Ended by `timeout` whatever happens here, so a failing test leaves nothing spinning.
+    // Ended by `timeout` whatever happens here, so a test killed midway leaves nothing spinning for long.
     const spinners = [0, 1].map(() => spawn('/usr/bin/timeout', ['60', '/usr/bin/taskset', '-c', '0', process.execPath, '-e', 'for(;;);'], { stdio: 'ignore' }));
     try {
+      const [tid] = await loweredThreads(before, link);
+      expect(tid).toBeDefined();
       execFileSync('/usr/bin/taskset', ['-p', '-c', '0', tid!], { stdio: 'ignore' });
       execFileSync('/usr/bin/chrt', ['-i', '-p', '0', tid!], { stdio: 'ignore' });
       await sleep(500); // the spinners' Node has started and spins
@@ -80,15 +83,28 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
       expect(waited).toBeGreaterThanOrEqual(EXIT_WAIT_MS - 20);
       expect(waited).toBeLessThan(EXIT_WAIT_MS + 2000);
       expect(liveMeasureWorkers()).toBe(1); // still exiting
-      await expect(startNodeMeasureWorker(2)).rejects.toThrow(/an earlier run's worker has not exited 1 s after it was ended \(the machine has more runnable work than cores\)/);
-      expect(liveMeasureWorkers()).toBe(1); // and no second started
+      // Declined at once, saying why; no second worker started.
+      const t1 = performance.now();
+      const declined = await startNodeMeasureWorker(2).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(performance.now() - t1).toBeLessThan(500);
+      expect(declined).toBeInstanceOf(WorkerDeclined);
+      expect((declined as Error).message).toMatch(
+        /^an earlier run's worker is still exiting, \d+\.\d s after it was ended; its thread, at the lowest priority, gets little CPU when the machine has more runnable work than cores\. A later run measures in a worker again once it has gone$/,
+      );
+      expect(liveMeasureWorkers()).toBe(1);
+      // A second terminate waits on the same exit, not another EXIT_WAIT_MS.
+      const t2 = performance.now();
+      await link.terminate();
+      expect(performance.now() - t2).toBeLessThan(200);
     } finally {
       for (const spinner of spinners) spinner.kill('SIGTERM'); // timeout passes it on to the spinner
+      await link.terminate();
     }
     // Given the core back, it exits.
-    const deadline = Date.now() + 30_000;
-    while (liveMeasureWorkers() > 0 && Date.now() < deadline) await sleep(20);
-    expect(liveMeasureWorkers()).toBe(0);
+    expect(await measureWorkersLeft()).toBe(0);
   });
 });
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { MeasureWorkerLink } from '../../measure-worker/link.js';
+import { WorkerDeclined, type MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
 
 /**
@@ -38,12 +38,14 @@ export function liveMeasureWorkers(): number {
  * almost no CPU: beside three CPU-bound processes on 2 cores the run's end
  * waited 11–13 s for it (after 100 steps that took 7 s), the training
  * thread idle meanwhile. Past this wait the thread exits when the machine
- * lets it; the run does not wait for it.
+ * lets it; the run does not wait for it. The process does: Node ends no
+ * process before its worker threads have finished, so a script that ends
+ * right after training still ends only once the worker has exited.
  */
 export const EXIT_WAIT_MS = 1000;
 
-/** The exits of workers ended and not yet gone. */
-const exiting = new Set<Promise<void>>();
+/** Workers ended and not yet gone: their exits, and when each was ended. */
+const exiting = new Map<Promise<void>, number>();
 
 /** Resolves when `done` settles or after `ms`, whichever is first. */
 function settledWithin(done: Promise<unknown>, ms: number): Promise<void> {
@@ -59,9 +61,15 @@ function settledWithin(done: Promise<unknown>, ms: number): Promise<void> {
  */
 export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
   if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
-  // One worker still exiting at most: a machine busy enough to hold one back would otherwise gather one per run.
-  if (exiting.size > 0) await settledWithin(Promise.all(exiting), EXIT_WAIT_MS);
-  if (exiting.size > 0) throw new Error(`an earlier run's worker has not exited ${EXIT_WAIT_MS / 1000} s after it was ended (the machine has more runnable work than cores)`);
+  // While one is still exiting, no other: a machine busy enough to hold one back would otherwise gather one per run
+  // (each with its own tfjs and wasm memory). Declined at once: the training's first step does not wait.
+  if (exiting.size > 0) {
+    const endedMsAgo = Date.now() - Math.min(...exiting.values());
+    throw new WorkerDeclined(
+      `an earlier run's worker is still exiting, ${(endedMsAgo / 1000).toFixed(1)} s after it was ended; its thread, at the lowest priority, ` +
+        'gets little CPU when the machine has more runnable work than cores. A later run measures in a worker again once it has gone',
+    );
+  }
   const { port1, port2 } = new MessageChannel();
   // execArgv []: the training process's flags are not the worker's, which runs this package's built JavaScript
   // (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
@@ -70,6 +78,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   live++;
   let died: Error | null = null;
   let ended = false;
+  let ending: Promise<void> | null = null;
   let counted = true;
   const uncount = () => {
     if (counted) live--;
@@ -94,13 +103,17 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
     get died() {
       return died;
     },
-    async terminate() {
-      ended = true;
-      port1.close();
-      const exit = worker.terminate().then(uncount, uncount);
-      exiting.add(exit);
-      void exit.then(() => exiting.delete(exit));
-      await settledWithin(exit, EXIT_WAIT_MS);
+    terminate() {
+      // Once: a second call waits on the same exit, not another EXIT_WAIT_MS.
+      if (!ending) {
+        ended = true;
+        port1.close();
+        const exit = worker.terminate().then(uncount, uncount);
+        exiting.set(exit, Date.now());
+        void exit.then(() => exiting.delete(exit));
+        ending = settledWithin(exit, EXIT_WAIT_MS);
+      }
+      return ending;
     },
   };
 }
