@@ -10,7 +10,6 @@ installPlatform(nodePlatform);
 // A run's end waits only so long for its worker to exit, and a run started while one is still exiting measures on
 // the training thread (node-measure-worker.ts): on a busy machine one test's worker could decide where the next
 // test's run measures. Each test starts once the workers before it have gone.
-// (Its own timeout: a hook registered here does not take the config's hookTimeout.)
 afterEach(async () => {
   await measureWorkersLeft();
-}, 60_000);
+});
