@@ -4,14 +4,15 @@ import type { FromWorker, ToWorker } from './messages.js';
 export class WorkerDeclined extends Error {}
 
 /**
- * The training thread's end of a measurement worker, whatever runs it
- * (worker_threads in Node, a Web Worker in a page; see the platforms).
- * Replies are polled between training steps rather than pushed to a
- * listener: a training loop that only awaits microtasks would never let a
- * listener run.
+ * The training thread's end of a measurement worker, whatever runs it (a
+ * child process in Node, a Web Worker in a page; see the platforms).
+ * Replies are polled between training steps: they arrive while the
+ * training thread's event loop runs (the monitor lets it, every
+ * YIELD_EVERY_MS of training, since a training loop that only awaits
+ * microtasks never would) and wait for the next poll.
  */
 export interface MeasureWorkerLink {
-  /** Posts a message, handing over the buffers in `transfer` (they become unusable here). */
+  /** Posts a message; a page's worker is handed the buffers in `transfer` (they become unusable here), a process gets a copy. */
   post(msg: ToWorker, transfer?: ArrayBuffer[]): void;
   /** The oldest reply not yet taken, or undefined when none has arrived. */
   poll(): FromWorker | undefined;

@@ -1,6 +1,6 @@
 /**
  * The measurement worker's logic, whatever carries its messages (Node's
- * worker_threads or a page's Web Worker: see node-entry.ts and
+ * child process or a page's Web Worker: see node-entry.ts and
  * browser-entry.ts). It holds its own tfjs, a copy of the model rebuilt from
  * its topology, the probe, and a MeasureCache so each measurement starts
  * from the previous one's vectors as on the training thread. For each

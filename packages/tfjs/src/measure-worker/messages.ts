@@ -68,7 +68,7 @@ export interface MeasuredReply {
   layers: LayerMeasurement[];
   durationMs: number;
   /**
-   * The CPU time the worker's thread spent on it, where the platform tells
+   * The CPU time the worker's measuring thread spent on it, where the platform tells
    * (Linux); less than durationMs when the worker waited for a core. What
    * the training thread would pay to measure the same snapshot.
    */

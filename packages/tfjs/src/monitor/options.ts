@@ -40,7 +40,7 @@ export interface GradscopeOptions {
    */
   budget?: number;
   /**
-   * Measure in a worker beside training (worker_threads in Node), from a
+   * Measure in a worker beside training (a child process in Node), from a
    * copy of the weights taken at the step: the training thread pays for the
    * copy only. Default true. false measures on the training thread. A model
    * a worker cannot rebuild (a custom layer or cell, a loss function rather

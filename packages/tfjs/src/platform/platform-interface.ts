@@ -37,7 +37,7 @@ export interface Platform {
   serveForever(): Promise<void>;
   /** Registers and selects the wasm backend; resolves to why not when it cannot (null: selected). */
   selectWasm(): Promise<string | null>;
-  /** Starts a measurement worker beside training (worker_threads in Node, a Web Worker in a page); throws saying why it cannot. */
+  /** Starts a measurement worker beside training (a child process in Node, a Web Worker in a page); throws saying why it cannot. */
   startMeasureWorker(): Promise<MeasureWorkerLink>;
   /**
    * A clock of the calling thread's time runnable but waiting for a CPU

@@ -1,7 +1,7 @@
 /**
  * The measurement workers still running, once those ended have exited.
- * Ending a worker waits for its thread to exit only EXIT_WAIT_MS (a starved
- * worker's can take seconds on a busy machine; see node-measure-worker.ts),
+ * Ending a worker waits for its process to exit only EXIT_WAIT_MS (a starved
+ * one can take seconds on a busy machine; see node-measure-worker.ts),
  * so a test that checks nothing is left waits for the exit itself: up to
  * 30 s, then returns the count as it is.
  */

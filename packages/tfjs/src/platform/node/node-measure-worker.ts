@@ -1,46 +1,60 @@
 /**
- * Starts the measurement worker in Node: a worker_threads Worker running
- * measure-worker/node-entry.js with its own tfjs. Replies come over a
- * MessageChannel the thread reads with receiveMessageOnPort, synchronously
- * between training steps (see ../../measure-worker/link.ts). The worker is
- * unref'd: a script that never closes its monitor still exits.
+ * Starts the measurement worker in Node: a child process with its own tfjs
+ * (../../measure-worker/node-entry.ts), over Node's IPC channel in V8's
+ * serialisation (weights travel as typed arrays). Replies arrive when the
+ * training thread lets its event loop run — the monitor yields to it every
+ * YIELD_EVERY_MS of training (../../monitor/yield-to-event-loop.ts) — and
+ * wait in a queue for the next poll between steps.
+ *
+ * Why no thread between them: a worker thread relaying the messages would
+ * let the training thread read replies synchronously, but any thread of
+ * the training process shares its V8 platform's locks. Beside three
+ * CPU-bound processes on 2 cores, with such a relay (at training's
+ * priority), the training thread slept 1.1 s per 100 SimpleRNN steps on
+ * them (plain training: 0.1 s); with the measuring thread itself at the
+ * lowest priority, 9.7 s.
+ *
+ * The process and its channel are unref'd: a script that never closes its
+ * monitor still exits, and the process, its channel gone, exits too.
  */
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { WorkerDeclined, type MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
+import { childNodeOptions } from './child-node-options.js';
 
 /**
- * The worker's entry file. Node runs only JavaScript in a worker; when this
- * module itself runs from its TypeScript source (the package's own tests),
- * the entry is the built one in dist/, which the test task builds first.
+ * A built entry file of this package, by its path in src/ (the measurement
+ * process's). Node runs only JavaScript in a child process; when this
+ * module itself runs from its
+ * TypeScript source (the package's own tests), the entry is the built one
+ * in dist/, which the test task builds first.
  */
-export function nodeWorkerEntry(): URL {
-  const beside = new URL('../../measure-worker/node-entry.js', import.meta.url);
+export function builtEntry(fromSrc: string): URL {
+  const beside = new URL(`../../${fromSrc}`, import.meta.url);
   if (existsSync(fileURLToPath(beside)) || !import.meta.url.endsWith('.ts')) return beside;
-  const built = new URL('../../../dist/measure-worker/node-entry.js', import.meta.url);
+  const built = new URL(`../../../dist/${fromSrc}`, import.meta.url);
   if (!existsSync(fileURLToPath(built))) throw new Error(`the worker entry ${fileURLToPath(built)} is not built: run \`npm run build\` in packages/tfjs`);
   return built;
 }
 
 let live = 0;
-/** Measurement workers started whose thread has not exited yet (the run's end ends its worker). */
+/** Measurement processes started and not reaped yet (the run's end ends its worker). */
 export function liveMeasureWorkers(): number {
   return live;
 }
 
 /**
- * How long ending a worker waits for its thread to exit. On a machine with
- * a core to spare that takes 10–60 ms. Its thread runs at the lowest
- * priority, and on a machine with more runnable work than cores it gets
- * almost no CPU: beside three CPU-bound processes on 2 cores the run's end
- * waited 11–13 s for it (after 100 steps that took 7 s), the training
- * thread idle meanwhile. Past this wait the thread exits when the machine
- * lets it; the run does not wait for it. The process does: Node ends no
- * process before its worker threads have finished, so a script that ends
- * right after training still ends only once the worker has exited.
+ * How long ending a worker waits for it to be gone. On a machine with a
+ * core to spare the process is killed and reaped in 10–60 ms. It runs at
+ * the lowest priority, and on a machine with more runnable work than cores
+ * it gets almost no CPU, even to die: a worker at that priority has taken
+ * 11–13 s to exit beside three CPU-bound processes on 2 cores. Past this
+ * wait the run goes on; the process is reaped when it has died, and the
+ * training process's own exit does not wait for that (an orphan is reaped
+ * by the system).
  */
 export const EXIT_WAIT_MS = 1000;
 
@@ -66,39 +80,57 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   if (exiting.size > 0) {
     const endedMsAgo = Date.now() - Math.min(...exiting.values());
     throw new WorkerDeclined(
-      `an earlier run's worker is still exiting, ${(endedMsAgo / 1000).toFixed(1)} s after it was ended; its thread, at the lowest priority, ` +
-        'gets little CPU when the machine has more runnable work than cores. A later run measures in a worker again once it has gone',
+      `an earlier run's measurement process is still exiting, ${(endedMsAgo / 1000).toFixed(1)} s after it was ended; at the lowest priority, ` +
+        'it gets little CPU when the machine has more runnable work than cores. A later run measures in a worker again once it has gone',
     );
   }
-  const { port1, port2 } = new MessageChannel();
-  // execArgv []: the training process's flags are not the worker's, which runs this package's built JavaScript
-  // (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
-  const worker = new Worker(nodeWorkerEntry(), { workerData: { port: port2 }, transferList: [port2], execArgv: [] });
-  worker.unref();
+  const env = { ...process.env };
+  const nodeOptions = childNodeOptions(env['NODE_OPTIONS']);
+  if (nodeOptions === undefined) delete env['NODE_OPTIONS'];
+  else env['NODE_OPTIONS'] = nodeOptions;
+  // execArgv []: the training process's flags are not the measurement process's, which runs this package's built
+  // JavaScript (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
+  const child = fork(fileURLToPath(builtEntry('measure-worker/node-entry.js')), [], {
+    execArgv: [],
+    env,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.unref();
+  child.channel?.unref();
   live++;
+  const replies: FromWorker[] = [];
   let died: Error | null = null;
   let ended = false;
   let ending: Promise<void> | null = null;
-  let counted = true;
-  const uncount = () => {
-    if (counted) live--;
-    counted = false;
-  };
-  worker.on('error', (err) => {
-    died ??= err;
+  let sendError: Error | null = null;
+  const exit = new Promise<void>((resolve) => {
+    let counted = true;
+    const gone = (why: string | null) => {
+      if (counted) live--;
+      counted = false;
+      if (!ended && why) died ??= new Error(why);
+      resolve();
+    };
+    child.once('exit', (code, signal) =>
+      gone(`the measurement process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${sendError ? ` (${sendError.message})` : ''}`),
+    );
+    child.on('error', (err) => {
+      // A process that never started has no exit to wait for; otherwise 'exit' says what happened.
+      if (child.pid === undefined) gone(`the measurement process did not start: ${err.message}`);
+      else sendError ??= err;
+    });
   });
-  worker.on('exit', (code) => {
-    uncount();
-    if (!ended) died ??= new Error(`the worker exited with code ${code}`);
-  });
+  child.on('message', (reply: FromWorker) => replies.push(reply));
   return {
     backend: null,
     threadTakesOver: true,
-    post(msg: ToWorker, transfer: ArrayBuffer[] = []) {
-      port1.postMessage(msg, transfer);
+    post(msg: ToWorker) {
+      // Only while the channel is open; a send that fails (the process died meanwhile) is told by its exit.
+      if (child.connected) child.send(msg, (err) => void (err && (sendError ??= err)));
     },
     poll() {
-      return receiveMessageOnPort(port1)?.message as FromWorker | undefined;
+      return replies.shift();
     },
     get died() {
       return died;
@@ -107,8 +139,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
       // Once: a second call waits on the same exit, not another EXIT_WAIT_MS.
       if (!ending) {
         ended = true;
-        port1.close();
-        const exit = worker.terminate().then(uncount, uncount);
+        child.kill('SIGKILL');
         exiting.set(exit, Date.now());
         void exit.then(() => exiting.delete(exit));
         ending = settledWithin(exit, EXIT_WAIT_MS);

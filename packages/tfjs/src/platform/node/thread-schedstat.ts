@@ -38,10 +38,9 @@ export function threadCpuMs(): number | null {
  * far (ms); its readings are null where the kernel does not tell.
  *
  * Why the monitor reads it: a worker measuring beside training costs the
- * training thread no CPU time of its own, but V8 collects the worker's
- * garbage on helper threads the whole process shares, at training's
- * priority, and on a machine with few cores training then waits for one.
- * That wait is the worker's cost to training, and the budget charges it
+ * training thread no CPU time of its own, but on a machine with few cores
+ * work on the other core makes training wait for one. That wait is the
+ * worker's cost to training, and the budget charges it
  * (monitor/run-queue-charge.ts).
  *
  * Why a clock: the monitor reads it twice a training step, so the file is
