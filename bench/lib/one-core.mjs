@@ -17,8 +17,8 @@ export function oneCoreUnavailable() {
 /**
  * Runs benchmark `id` again in a child process pinned to CPU 0
  * (`taskset -c 0 node run.mjs --only id --one-core --raw file`), so that the
- * process and every thread it starts (a measurement worker, tfjs's) share one
- * core. `env`: variables added to the child's environment. Its log lines are
+ * process and everything it starts share one core (a measurement worker
+ * declines to start there). `env`: variables added to the child's environment. Its log lines are
  * passed to `log`, indented; returns the child's raw result of that
  * benchmark, or { unavailable: reason }.
  */

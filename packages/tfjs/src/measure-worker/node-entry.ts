@@ -21,7 +21,7 @@
  *
  * Priority: it loads tfjs and rebuilds the model at the priority it was
  * started with (training's), so a busy machine does not stall its start,
- * then lowers every thread it has to the lowest (lower-priority.ts) and
+ * then lowers every thread it has to nice 19 (lower-priority.ts) and
  * measures with what training and the rest of the machine leave.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -46,8 +46,9 @@ async function selectBackend(init: InitMessage): Promise<string> {
 const post = (reply: FromWorker) => {
   // Lowered before it says it is ready: every measurement it makes is at the lowest priority.
   if (reply.type === 'ready') lowerThisProcess();
-  // Only while the channel is open: a reply racing the run's end is dropped, not an EPIPE.
-  if (process.connected) process.send!(reply);
+  // Only while the channel is open. A reply racing the run's end (or the training process's) is dropped: the
+  // callback takes the write's failure (EPIPE), which would otherwise be an uncaught error printed to the user.
+  if (process.connected) process.send!(reply, () => {});
 };
 const cpuKnown = threadCpuMs() !== null;
 const handle = measureHandler({ selectBackend, post, ...(cpuKnown ? { cpuMs: () => threadCpuMs() ?? 0 } : {}) });
@@ -59,3 +60,6 @@ process.on('message', (msg: ToWorker) => {
 });
 // The training process is gone, or ended the run: nothing is left to measure for.
 process.on('disconnect', () => process.exit(0));
+// It is in the training process's process group: Ctrl-C, a closed terminal or a SIGTERM to the group is meant for
+// training, which may handle it and train on. This process ends with its channel instead (above), or by SIGKILL.
+for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) process.on(signal, () => {});

@@ -8,10 +8,9 @@
  * thread's CPU time stayed that of plain training while its wait for a core
  * grew from 0.3–0.6% of the run to 6–8% when the worker was a thread whose
  * garbage V8 collected on the training process's helpers, at training's
- * priority. A measurement process, every thread of it in the idle
- * scheduling class, still leaves a wait of 3–6% (SimpleRNN runs of 400
- * steps): V8 wakes training's own collection helpers all the time, and
- * with the other core busy they take training's. Charging the wait keeps the budget's meaning — the
+ * priority. A measurement process of its own, every thread of it lowered,
+ * still leaves a wait: V8 wakes training's own collection helpers all the
+ * time, and with the other core busy they take training's. Charging the wait keeps the budget's meaning — the
  * training thread's share — with a worker too: when the worker costs more
  * than the budget allows, snapshots are spaced out and the worker rests.
  *

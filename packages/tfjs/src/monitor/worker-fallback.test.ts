@@ -1,6 +1,6 @@
 /**
  * gradscope() falling back to measuring on the training thread, with a real
- * worker_threads worker: a model the worker cannot rebuild (a custom
+ * worker process: a model the worker cannot rebuild (a custom
  * layer, a loss function), a worker that dies mid-run, one CPU core. Each
  * says so once, naming the reason.
  */

@@ -1,6 +1,6 @@
 /**
  * The measurement worker against the training thread, with a real
- * worker_threads worker on the wasm backend: the same weights give the same
+ * worker process on the wasm backend: the same weights give the same
  * records in both (to 1e-5), NaN weights still give a record, nothing
  * leaks on either side, and the worker rebuilds the model from its
  * topology rather than borrowing the thread's.

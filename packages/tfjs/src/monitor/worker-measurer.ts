@@ -311,7 +311,7 @@ export class WorkerMeasurer {
     return Math.max(250, 3 * sorted[Math.floor((sorted.length - 1) / 2)]!);
   }
 
-  /** Ends the worker (it disposes its tensors first when it can). */
+  /** Ends the worker: a page's disposes its tensors first when it can; a Node process is killed at once, the system reclaiming its memory. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.early) disposeClones(this.early.clones);

@@ -1,5 +1,5 @@
 /**
- * gradscope() measuring in a real worker_threads worker (the default): the
+ * gradscope() measuring in a real worker (in Node a child process; the default): the
  * events a run records, the newest-snapshot policy, NaN weights, and the
  * worker ending with the run. The fallbacks: worker-fallback.test.ts.
  */
@@ -142,5 +142,30 @@ describe('gradscope() measuring in a worker', () => {
     `);
     const { stdout } = await runModuleScript(script);
     expect(stdout).toContain('trained');
+  });
+
+  it('a script that ends while its worker measures prints nothing more: the worker’s last reply is dropped, not an error', async () => {
+    // 200 steps of a custom loop that never closes its monitor, on the cpu backend, where a measurement never
+    // yields to the worker's event loop: the worker, measuring when the script ends, replies before it has seen
+    // its channel close. Its stderr is the script's (inherited), and the script's output is collected until the
+    // worker has exited too (it holds the pipe): a reply it failed to send would print a stack trace there.
+    const dir = logdir();
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { gradscope } from './dist/node.js';
+      await tf.setBackend('cpu');
+      const model = tf.sequential({ layers: [tf.layers.lstm({ units: 8, inputShape: [10, 2], recurrentInitializer: 'glorotNormal' }), tf.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const xs = tf.randomNormal([4, 10, 2]), ys = tf.randomNormal([4, 1]);
+      const monitor = gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, every: 1, budget: 1000 });
+      for (let i = 0; i < 200; i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
+      console.log('trained');
+    `;
+    const { stdout, stderr } = await runModuleScript(script);
+    expect(stdout).toContain('trained');
+    expect(stderr).not.toMatch(/EPIPE|Error|ERR_/);
+    const [events] = [...readRuns(dir).values()];
+    const measuredIn = ofType(events!, 'measurement').map((e) => e.measuredIn);
+    expect(measuredIn).toContain('worker'); // it did measure (and was measuring when the script ended)
   });
 });

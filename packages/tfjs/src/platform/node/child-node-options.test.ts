@@ -7,6 +7,7 @@ describe('childNodeOptions', () => {
     expect(childNodeOptions('--inspect --cpu-prof --cpu-prof-dir /tmp/p --heap-prof-name h.heapprofile --enable-source-maps')).toBe('--enable-source-maps');
     expect(childNodeOptions('--inspect-port 9300 --debug-port=9301 --prof --conditions=dev')).toBe('--conditions=dev');
     expect(childNodeOptions('--require "./with space.cjs" --inspect')).toBe('--require "./with space.cjs"');
+    expect(childNodeOptions('--require "/tmp/a\\"b c.cjs" --inspect=127.0.0.1:0')).toBe('--require "/tmp/a\\"b c.cjs"');
   });
 
   it('is undefined when nothing is left or nothing was given', () => {

@@ -14,7 +14,8 @@ const VALUE_NEXT = /^--(inspect-port|debug-port|cpu-prof-dir|cpu-prof-name|cpu-p
 /** `nodeOptions` without the one-process flags; undefined when nothing is left. */
 export function childNodeOptions(nodeOptions: string | undefined): string | undefined {
   if (!nodeOptions) return undefined;
-  const words = nodeOptions.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
+  // Words as Node splits them: a quoted part, with backslash escapes inside double quotes, belongs to its word.
+  const words = nodeOptions.match(/(?:[^\s"']+|"(?:[^"\\]|\\.)*"|'[^']*')+/g) ?? [];
   const kept: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
