@@ -7,12 +7,12 @@
  * wait in a queue for the next poll between steps.
  *
  * Why no thread between them: a worker thread relaying the messages would
- * let the training thread read replies synchronously, but any thread of
- * the training process shares its V8 platform's locks. Beside three
- * CPU-bound processes on 2 cores, with such a relay (at training's
- * priority), the training thread slept 1.1 s per 100 SimpleRNN steps on
- * them (plain training: 0.1 s); with the measuring thread itself at the
- * lowest priority, 9.7 s.
+ * let the training thread read replies synchronously, but it would be one
+ * more isolate sharing the training process's V8 platform and its locks
+ * (the measuring thread this replaced, at the lowest priority, held them
+ * while starved: beside three CPU-bound processes on 2 cores the training
+ * thread slept 8.9–9.7 s over 100 SimpleRNN steps and the run's end), for replies that now
+ * wait at most the 50 ms between the monitor's yields.
  *
  * The process and its channel are unref'd: a script that never closes its
  * monitor still exits, and the process, its channel gone, exits too.
