@@ -145,9 +145,9 @@ describe('gradscope() measuring in a worker', () => {
   });
 
   it('a script that ends while its worker measures prints nothing more: the worker’s last reply is dropped, not an error', async () => {
-    // 200 steps of a custom loop that never closes its monitor, on the cpu backend, where a measurement never
-    // yields to the worker's event loop: the worker, measuring when the script ends, replies before it has seen
-    // its channel close. Its stderr is the script's (inherited), and the script's output is collected until the
+    // 200 steps or more (until the worker has measured) of a custom loop that never closes its monitor, on the
+    // cpu backend, where a measurement never yields to the worker's event loop: the worker, measuring when the
+    // script ends, replies before it has seen its channel close. Its stderr is the script's (inherited), and the script's output is collected until the
     // worker has exited too (it holds the pipe): a reply it failed to send would print a stack trace there.
     const dir = logdir();
     const script = `
@@ -158,7 +158,11 @@ describe('gradscope() measuring in a worker', () => {
       model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
       const xs = tf.randomNormal([4, 10, 2]), ys = tf.randomNormal([4, 1]);
       const monitor = gradscope({ probe: { xs, ys }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, every: 1, budget: 1000 });
-      for (let i = 0; i < 200; i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
+      // Until the worker has measured (the run's file is written at least once a second; at most 60 s), then on.
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const inWorker = () => readdirSync(${JSON.stringify(dir)}).some((run) => readFileSync(${JSON.stringify(dir)} + '/' + run + '/events.jsonl', 'utf8').includes('"measuredIn":"worker"'));
+      const deadline = Date.now() + 60_000;
+      for (let i = 0; i < 200 || (Date.now() < deadline && (i % 20 !== 0 || !inWorker())); i++) await monitor.step(model, { loss: await model.trainOnBatch(xs, ys) });
       console.log('trained');
     `;
     const { stdout, stderr } = await runModuleScript(script);
