@@ -16,7 +16,7 @@ import type { FromWorker } from '../../measure-worker/messages.js';
 import { workerInit } from '../../monitor/worker-init.js';
 import { measureWorkersLeft } from '../../test-helpers/measure-workers-left.js';
 import { data, rnn } from '../../test-helpers/worker-models.js';
-import { builtEntry, EXIT_WAIT_MS, liveMeasureWorkers, startNodeMeasureWorker } from './node-measure-worker.js';
+import { EXIT_WAIT_MS, liveMeasureWorkers, nodeWorkerEntry, startNodeMeasureWorker } from './node-measure-worker.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -206,8 +206,8 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
 
   it.runIf(tools.every((tool) => existsSync(tool)))('a training process that ends does not wait for its starved measurement process, which ends too', async () => {
     // A training process of its own, which ends (returns from its script) once told to on stdin.
-    const platform = new URL('../platform/node/node-measure-worker.js', builtEntry('measure-worker/node-entry.js')).href;
-    const init = new URL('../monitor/worker-init.js', builtEntry('measure-worker/node-entry.js')).href;
+    const platform = new URL('../platform/node/node-measure-worker.js', nodeWorkerEntry()).href;
+    const init = new URL('../monitor/worker-init.js', nodeWorkerEntry()).href;
     const script = [
       "import * as tf from '@tensorflow/tfjs';",
       `import { startNodeMeasureWorker } from ${JSON.stringify(platform)};`,
@@ -221,7 +221,7 @@ describe.runIf(process.platform === 'linux' && getPriority() < 19)('the Node mea
       'console.log(JSON.stringify(reply));',
       "process.stdin.once('data', () => { process.stdin.destroy(); });",
     ].join('\n');
-    const training = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', builtEntry('measure-worker/node-entry.js'))), stdio: ['pipe', 'pipe', 'inherit'] });
+    const training = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', nodeWorkerEntry())), stdio: ['pipe', 'pipe', 'inherit'] });
     let spinners: ChildProcess[] = [];
     try {
       const ready = await new Promise<string>((resolve) => training.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString())));
@@ -251,7 +251,7 @@ describe('the Node measurement worker, started from a training process run with 
     // A training process of its own: this test's runs without such flags. It posts an init whose topology
     // is not a model; the answer is a rebuild failure, which only a worker that started can give. The
     // measurement process's NODE_OPTIONS are read from the kernel (/proc/<pid>/environ).
-    const platform = new URL('../platform/node/node-measure-worker.js', builtEntry('measure-worker/node-entry.js')).href;
+    const platform = new URL('../platform/node/node-measure-worker.js', nodeWorkerEntry()).href;
     const script = [
       "import { readdirSync, readFileSync } from 'node:fs';",
       `import { startNodeMeasureWorker } from ${JSON.stringify(platform)};`,

@@ -11,8 +11,8 @@
  * more isolate sharing the training process's V8 platform and its locks
  * (the measuring thread this replaced, at the lowest priority, held them
  * while starved: beside three CPU-bound processes on 2 cores the training
- * thread slept 8.9–9.7 s over 100 SimpleRNN steps and the run's end), for replies that now
- * wait at most the 50 ms between the monitor's yields.
+ * thread slept 8.9–9.7 s over 100 SimpleRNN steps and the run's end), for
+ * replies that now wait at most the 50 ms between the monitor's yields.
  *
  * The process and its channel are unref'd: a script that never closes its
  * monitor still exits, and the process, its channel gone, exits too.
@@ -26,16 +26,15 @@ import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
 import { childNodeOptions } from './child-node-options.js';
 
 /**
- * A built entry file of this package, by its path in src/ (the measurement
- * process's). Node runs only JavaScript in a child process; when this
- * module itself runs from its
- * TypeScript source (the package's own tests), the entry is the built one
- * in dist/, which the test task builds first.
+ * The measurement process's entry file. Node runs only JavaScript in a
+ * child process; when this module itself runs from its TypeScript source
+ * (the package's own tests), the entry is the built one in dist/, which the
+ * test task builds first.
  */
-export function builtEntry(fromSrc: string): URL {
-  const beside = new URL(`../../${fromSrc}`, import.meta.url);
+export function nodeWorkerEntry(): URL {
+  const beside = new URL('../../measure-worker/node-entry.js', import.meta.url);
   if (existsSync(fileURLToPath(beside)) || !import.meta.url.endsWith('.ts')) return beside;
-  const built = new URL(`../../../dist/${fromSrc}`, import.meta.url);
+  const built = new URL('../../../dist/measure-worker/node-entry.js', import.meta.url);
   if (!existsSync(fileURLToPath(built))) throw new Error(`the worker entry ${fileURLToPath(built)} is not built: run \`npm run build\` in packages/tfjs`);
   return built;
 }
@@ -90,7 +89,7 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   else env['NODE_OPTIONS'] = nodeOptions;
   // execArgv []: the training process's flags are not the measurement process's, which runs this package's built
   // JavaScript (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
-  const child = fork(fileURLToPath(builtEntry('measure-worker/node-entry.js')), [], {
+  const child = fork(fileURLToPath(nodeWorkerEntry()), [], {
     execArgv: [],
     env,
     serialization: 'advanced',
@@ -106,10 +105,10 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   let sendError: Error | null = null;
   const exit = new Promise<void>((resolve) => {
     let counted = true;
-    const gone = (why: string | null) => {
+    const gone = (why: string) => {
       if (counted) live--;
       counted = false;
-      if (!ended && why) died ??= new Error(why);
+      if (!ended) died ??= new Error(why);
       resolve();
     };
     child.once('exit', (code, signal) =>
