@@ -53,12 +53,12 @@ const post = (reply: FromWorker) => {
 const cpuKnown = threadCpuMs() !== null;
 const handle = measureHandler({ selectBackend, post, ...(cpuKnown ? { cpuMs: () => threadCpuMs() ?? 0 } : {}) });
 // In order; a snapshot only lands in the handler's mailbox (measure-handler.ts), so the next message is read at once.
+// No exit on 'close': the run's end kills this process right after sending it (node-measure-worker.ts).
 let chain = Promise.resolve();
 process.on('message', (msg: ToWorker) => {
   chain = chain.then(() => handle(msg));
-  if (msg.type === 'close') void chain.then(() => process.exit(0));
 });
-// The training process is gone, or ended the run: nothing is left to measure for.
+// The training process is gone: nothing is left to measure for.
 process.on('disconnect', () => process.exit(0));
 // It is in the training process's process group: Ctrl-C, a closed terminal or a SIGTERM to the group is meant for
 // training, which may handle it and train on. This process ends with its channel instead (above), or by SIGKILL.

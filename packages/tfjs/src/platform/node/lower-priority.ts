@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /** The lowest nice value a process can give itself. */
-export const LOWEST_NICE = 19;
+const LOWEST_NICE = 19;
 
 /**
  * Lowers every thread of the calling process to nice 19. On Linux a nice
@@ -10,9 +10,8 @@ export const LOWEST_NICE = 19;
  * process's garbage) were started with the process, at its priority: each
  * is lowered by its id (/proc/self/task), and threads started later inherit
  * the value of the thread that starts them. Elsewhere (macOS, Windows) the
- * value belongs to the process. Returns whether it could: where the system
- * forbids it (a sandbox), the process measures at the priority it was
- * started with.
+ * value belongs to the process. Where the system forbids it (a sandbox),
+ * the process measures at the priority it was started with.
  *
  * Not the idle scheduling class (SCHED_IDLE), though beside training on an
  * otherwise idle machine it measured more often (2.1–2.8 steps per
@@ -23,17 +22,14 @@ export const LOWEST_NICE = 19;
  * training run) it measured nothing for 60 s, and an unprivileged process
  * cannot leave the class again.
  */
-export function lowerThisProcess(): boolean {
-  let lowered = false;
+export function lowerThisProcess(): void {
   for (const id of process.platform === 'linux' ? taskIds() : [0]) {
     try {
       setPriority(id, LOWEST_NICE);
-      lowered = true;
     } catch {
       // gone since listed, or not allowed
     }
   }
-  return lowered;
 }
 
 function taskIds(): number[] {
