@@ -1,6 +1,6 @@
 /**
- * The training thread's wait for a core, charged to the budget while the
- * worker measures (run-queue-charge.ts): the charge itself on scripted
+ * The training thread's wait for a core, charged to the budget's second
+ * account while the worker measures (run-queue-charge.ts): the charge itself on scripted
  * readings, and a real run whose platform reports a wait no budget covers,
  * beside the real worker — snapshots stop once the wait is charged. The
  * kernel's own readings are tested in platform/node/thread-schedstat.test.ts.
@@ -61,22 +61,44 @@ describe('RunQueueCharge', () => {
     expect(odd.settle(0)).toBe(0);
   });
 
-  it('a charged wait counts against the budget like the monitor\'s own time', () => {
+  it('a charged wait is held within the budget on its own account, apart from the monitor\'s own time', () => {
     const c = new Cadence(1, 0.05);
     c.measured(0, 0);
     c.addTraining(100);
     expect(c.isDue(1)).toBe(true);
     c.measured(1, 1); // a snapshot: 1 ms
     c.addMonitor(1);
-    c.addMonitor(20); // the training thread waited 20 ms for a core while the worker measured (as RunSession charges it)
-    // 21 ms charged (+1 expected): due again once 0.05 × training ≥ 22 ms, i.e. at 440 ms of training.
+    c.addWait(20); // the training thread waited 20 ms for a core while the worker measured (as RunSession charges it)
+    // The wait's account: 20 ms charged, +20 expected for the next measurement: due once 0.05 × training ≥ 40 ms, at
+    // 800 ms of training. The monitor's (2 ms with the next snapshot) alone would allow it at 40 ms.
     let step = 2;
     while (!c.isDue(step)) {
       c.addTraining(10);
       step++;
     }
-    expect(step).toBe(2 + 34); // 100 + 34 × 10 = 440
-    expect(c.overhead).toBeCloseTo(21 / 440, 9);
+    expect(step).toBe(2 + 70); // 100 + 70 × 10 = 800
+    expect(c.waitShare).toBeCloseTo(20 / 800, 9);
+    expect(c.overhead).toBeCloseTo(1 / 800, 9);
+  });
+
+  it('either account past the budget holds a measurement back; together they may reach twice it', () => {
+    const c = new Cadence(1, 0.05);
+    c.measured(0, 0);
+    c.addTraining(1000);
+    c.measured(1, 10);
+    c.addMonitor(30); // with the next 10: 40 ≤ 50
+    c.addWait(5); // with the next 5: 10 ≤ 50
+    expect(c.isDue(2)).toBe(true); // 35 ms charged in all, 45 with the next: each account within 50
+    c.addWait(40); // 45, with the next 40: 85 > 50
+    expect(c.isDue(2)).toBe(false);
+    c.addTraining(700); // 0.05 × 1700 = 85
+    expect(c.isDue(2)).toBe(true);
+    c.addMonitor(50); // 80 + 10 > 85
+    expect(c.isDue(2)).toBe(false);
+    expect(c.overhead + c.waitShare).toBeCloseTo((80 + 45) / 1700, 9); // above the budget: the two accounts together
+    c.addWait(Number.NaN); // ignored, as a negative or infinite one is
+    c.addWait(-1);
+    expect(c.waitShare).toBeCloseTo(45 / 1700, 9);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The training thread's run-queue wait while the measurement worker works,
- * which the budget charges like the monitor's own time.
+ * which the budget holds to its fraction of training time on an account of
+ * its own, apart from the monitor's time on the thread (cadence.ts).
  *
  * Why: a worker costs the training thread no CPU time of its own, yet
  * training slows beside it. Read from the kernel's per-thread records over
@@ -10,9 +11,9 @@
  * garbage V8 collected on the training process's helpers, at training's
  * priority. A measurement process of its own, every thread of it lowered,
  * still leaves a wait: V8 wakes training's own collection helpers all the
- * time, and with the other core busy they take training's. Charging the wait keeps the budget's meaning — the
- * training thread's share — with a worker too: when the worker costs more
- * than the budget allows, snapshots are spaced out and the worker rests.
+ * time, and with the other core busy they take training's. Charging the wait bounds what the worker costs
+ * training, not only what the monitor does on the thread: when the wait
+ * exceeds the budget, snapshots are spaced out and the worker rests.
  *
  * What is charged, and why no more:
  * - only intervals that begin with a snapshot in the worker's hands, past

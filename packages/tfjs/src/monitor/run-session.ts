@@ -69,7 +69,7 @@ export class RunSession {
    * reads it.
    */
   private runQueue: RunQueueClock = SILENT_CLOCK;
-  /** The training thread's wait for a core while the worker measures, charged to the budget. */
+  /** The training thread's wait for a core while the worker measures, held to the budget on an account of its own (cadence.ts). */
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
   /**
    * Collections of training's garbage that ran in the periodic yields: not
@@ -323,7 +323,7 @@ export class RunSession {
     return {
       measured: (reply) => {
         // The training thread's wait while the worker measured, up to the worker's own CPU time for it (run-queue-charge.ts).
-        this.cadence.addMonitor(this.waitCharge.settle(reply.cpuMs ?? 0));
+        this.cadence.addWait(this.waitCharge.settle(reply.cpuMs ?? 0));
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
