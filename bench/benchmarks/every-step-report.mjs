@@ -9,10 +9,10 @@ import { formatRange, summary } from '../lib/stats.mjs';
 const DONE_WHEN = { ratio: 1.1, interval: 2 };
 
 /**
- * The target row's extra variant: the worker with budget 0.1. Since the
- * training thread's wait for a core while the worker measures is charged
- * to the budget, the default 0.05 buys fewer measurements on 2 busy cores
- * than the worker could make; this says what the issue's cadence costs.
+ * The target row's extra variant: the worker with budget 0.1, each of the
+ * budget's accounts (the monitor's time on the training thread, and the
+ * thread's wait for a core while the worker measures) doubled: what more
+ * measurements cost on 2 cores, beside what the default buys.
  */
 export const FOCUS_EXTRA = { name: 'workerBudget10', options: { worker: true, budget: 0.1 } };
 

@@ -6,7 +6,7 @@
  * Why a process and not a worker thread: a thread shares the training
  * process's V8 platform. Its garbage was collected on helper threads at
  * training's priority, which took training's core (the run-queue wait the
- * budget charges), and it posted its background tasks to the task queue
+ * budget holds), and it posted its background tasks to the task queue
  * the training thread posts to: starved of CPU while holding that queue's
  * lock, a thread at the lowest priority put the training thread to sleep
  * (0.3–1.2 s per 100 SimpleRNN steps beside three CPU-bound processes on

@@ -10,13 +10,15 @@
  *   measured (run-queue-charge.ts).
  * Why two: the budget is the training thread's share, and the wait is not
  * work the thread does but what the worker's core costs it; each is held
- * to the budget on its own, so a run with a worker may slow by up to
- * twice the budget where cores are few. Side by side on 2 cores
+ * to the budget on its own, so a run with a worker may slow by about
+ * twice the budget where cores are few (more where the wait charged falls
+ * short of the wait: see run-queue-charge.ts). Side by side on 2 cores
  * (SimpleRNN n = 64, T = 50, `every: 1`, 400 steps, six runs each; the
  * sixteenth round of bench/RESULTS.md): charged to one account, the wait
  * and the hooks together allowed one measurement per 2.1–3.8 steps; held
  * apart, one per 1.7–1.8, at the same wall time over plain training
- * (medians 1.09 and 1.09, runs 1.04–1.14 either way).
+ * (medians 1.09 and 1.09; runs 1.04–1.14 with two accounts, 1.04–1.54
+ * with one, whose worst met a busy host).
  * The first step is always measured: it is the baseline every later
  * measurement is compared with. It is also not charged
  * to the budget nor taken as the expected cost: it carries one-time warm-up

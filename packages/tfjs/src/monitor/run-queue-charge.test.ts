@@ -7,7 +7,7 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform, platform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
@@ -87,18 +87,22 @@ describe('RunQueueCharge', () => {
     c.addTraining(1000);
     c.measured(1, 10);
     c.addMonitor(30); // with the next 10: 40 ≤ 50
-    c.addWait(5); // with the next 5: 10 ≤ 50
-    expect(c.isDue(2)).toBe(true); // 35 ms charged in all, 45 with the next: each account within 50
-    c.addWait(40); // 45, with the next 40: 85 > 50
-    expect(c.isDue(2)).toBe(false);
-    c.addTraining(700); // 0.05 × 1700 = 85
+    c.addWait(20); // with the next 20: 40 ≤ 50
+    // 50 ms charged in all, 80 with the next measurement: past 0.05 × 1000 together, within it each.
     expect(c.isDue(2)).toBe(true);
-    c.addMonitor(50); // 80 + 10 > 85
+    c.addWait(25); // 45, with the next 25: 70 > 50
     expect(c.isDue(2)).toBe(false);
-    expect(c.overhead + c.waitShare).toBeCloseTo((80 + 45) / 1700, 9); // above the budget: the two accounts together
+    c.addTraining(400); // 0.05 × 1400 = 70
+    expect(c.isDue(2)).toBe(true);
+    c.addMonitor(25); // 55, with the next 10: 65 ≤ 70
+    expect(c.isDue(2)).toBe(true);
+    c.addMonitor(10); // 65 + 10 > 70
+    expect(c.isDue(2)).toBe(false);
+    expect(c.overhead + c.waitShare).toBeCloseTo((65 + 45) / 1400, 9); // 7.9%: the two accounts together, past the budget
     c.addWait(Number.NaN); // ignored, as a negative or infinite one is
     c.addWait(-1);
-    expect(c.waitShare).toBeCloseTo(45 / 1700, 9);
+    c.addWait(Number.POSITIVE_INFINITY);
+    expect(c.waitShare).toBeCloseTo(45 / 1400, 9);
   });
 });
 
@@ -123,12 +127,21 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const watch = watchWorker({ untilMeasured: 2, claimCpuMs });
     let reads = 0;
     installPlatform({ ...platform(), openRunQueueClock: () => ({ waitMs: () => 1e9 * ++reads, close: () => {} }) });
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
-    const events = readRuns(dir).get(monitor.runId!)!;
-    expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(60);
-    tf.dispose([xs, ys]);
-    return { posted: watch.posted(), reads, measured: watch.measured() };
+    // Which of the cadence's accounts each charge reaches.
+    const waits = vi.spyOn(Cadence.prototype, 'addWait');
+    const own = vi.spyOn(Cadence.prototype, 'addMonitor');
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
+      const events = readRuns(dir).get(monitor.runId!)!;
+      expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(60);
+      const charged = (spy: typeof waits) => spy.mock.calls.map(([ms]) => ms);
+      return { posted: watch.posted(), reads, measured: watch.measured(), waits: charged(waits), own: charged(own) };
+    } finally {
+      waits.mockRestore();
+      own.mockRestore();
+      tf.dispose([xs, ys]);
+    }
   }
 
   it('stops sending snapshots once the wait it charged exceeds the budget', async () => {
@@ -136,11 +149,15 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const charged = await runBesideWaitingThread(1e12);
     expect(charged.reads).toBe(2); // one charged interval, then the worker rested
     expect(charged.posted).toBe(2); // snapshots 0 and 1, none in the 58 steps after the charge
+    // The interval's 10⁹ ms went to the wait's own account, none of it to the monitor's.
+    expect(charged.waits).toContain(1e9);
+    expect(Math.max(...charged.own)).toBeLessThan(1e6);
   });
 
   it('charges no more than the worker\'s own CPU time for its measurement: none when it reports none', async () => {
     const uncharged = await runBesideWaitingThread(0);
     expect(uncharged.reads).toBeGreaterThanOrEqual(2);
+    expect(uncharged.waits.every((ms) => ms === 0)).toBe(true);
     // Nothing charged: snapshot 2 goes out at the step the reply lands, and more after it.
     expect(uncharged.posted).toBeGreaterThanOrEqual(3);
   });

@@ -40,8 +40,8 @@ export function threadCpuMs(): number | null {
  * Why the monitor reads it: a worker measuring beside training costs the
  * training thread no CPU time of its own, but on a machine with few cores
  * work on the other core makes training wait for one. That wait is the
- * worker's cost to training, and the budget charges it
- * (monitor/run-queue-charge.ts).
+ * worker's cost to training, and the budget holds it, on an account of
+ * its own (monitor/run-queue-charge.ts).
  *
  * Why a clock: the monitor reads it twice a training step, so the file is
  * kept open and read again from its start (the kernel writes the record
