@@ -115,7 +115,8 @@ export class RunState {
     return {
       runId: this.runId,
       name: this.name,
-      status: this.live > 0 ? 'live' : (this.ended ?? 'incomplete'),
+      // A stored run-end decides: its publisher's socket closes a moment after sending it, and the run is over by then.
+      status: this.ended ?? (this.live > 0 ? 'live' : 'incomplete'),
       startTime: this.startTime,
       lastTime: this.lastTime,
       lastSeq: this.lastSeq,

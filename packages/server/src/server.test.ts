@@ -42,6 +42,29 @@ describe('gradscope server', () => {
     sub.ws.close();
   });
 
+  it('says a run has ended as soon as its run-end is stored, while its publisher is still connected', async () => {
+    // A page's publisher closes its socket a moment after run-end is acknowledged: the run is over by then.
+    const events = makeRun('run-ending', 20);
+    const ws = new WebSocket(wsUrl(server.url, '/ws/publish'));
+    await new Promise((r) => ws.once('open', r));
+    const welcome = nextMessage(ws, (m) => m.type === 'welcome');
+    ws.send(JSON.stringify({ type: 'hello', runId: 'run-ending' }));
+    await welcome;
+    const send = async (from: number, to: number) => {
+      const ack = nextMessage(ws, (m) => m.type === 'ack');
+      ws.send(JSON.stringify({ type: 'events', events: events.slice(from, to) }));
+      return (await ack).lastSeq;
+    };
+    expect(await send(0, 19)).toBe(18);
+    expect((await get('/api/runs/run-ending')).body.status).toBe('live');
+    expect(await send(19, 20)).toBe(19); // run-end
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect((await get('/api/runs/run-ending')).body.status).toBe('completed');
+    ws.close();
+    await closed(ws);
+    expect((await get('/api/runs/run-ending')).body.status).toBe('completed');
+  });
+
   it('replays history then live events, nothing missing and nothing twice, from any since', async () => {
     const events = makeRun('run-b', 200);
     const first = new WebSocket(wsUrl(server.url, '/ws/publish'));
