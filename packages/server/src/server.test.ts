@@ -23,6 +23,24 @@ const get = async (path: string) => {
   return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text(), headers: res.headers };
 };
 
+/**
+ * A publisher's raw socket that has said hello for `runId`: its welcome's
+ * lastSeq, and send(from, to), which posts events.slice(from, to) and
+ * resolves with the ack's lastSeq.
+ */
+const helloPublisher = async (runId: string, events: object[]) => {
+  const ws = await open(wsUrl(server.url, '/ws/publish'));
+  const welcome = nextMessage(ws, (m) => m.type === 'welcome');
+  ws.send(JSON.stringify({ type: 'hello', runId }));
+  const welcomeSeq: number = (await welcome).lastSeq;
+  const send = async (from: number, to: number): Promise<number> => {
+    const ack = nextMessage(ws, (m) => m.type === 'ack');
+    ws.send(JSON.stringify({ type: 'events', events: events.slice(from, to) }));
+    return (await ack).lastSeq;
+  };
+  return { ws, welcomeSeq, send };
+};
+
 describe('gradscope server', () => {
   it('stores, broadcasts in order and serves the same events over REST', async () => {
     const sub = await Collector.connect(server.url, { runs: '*' });
@@ -44,17 +62,7 @@ describe('gradscope server', () => {
 
   it('says a run has ended as soon as its run-end is stored, while its publisher is still connected', async () => {
     // A page's publisher closes its socket a moment after run-end is acknowledged: the run is over by then.
-    const events = makeRun('run-ending', 20);
-    const ws = new WebSocket(wsUrl(server.url, '/ws/publish'));
-    await new Promise((r) => ws.once('open', r));
-    const welcome = nextMessage(ws, (m) => m.type === 'welcome');
-    ws.send(JSON.stringify({ type: 'hello', runId: 'run-ending' }));
-    await welcome;
-    const send = async (from: number, to: number) => {
-      const ack = nextMessage(ws, (m) => m.type === 'ack');
-      ws.send(JSON.stringify({ type: 'events', events: events.slice(from, to) }));
-      return (await ack).lastSeq;
-    };
+    const { ws, send } = await helloPublisher('run-ending', makeRun('run-ending', 20));
     expect(await send(0, 19)).toBe(18);
     expect((await get('/api/runs/run-ending')).body.status).toBe('live');
     expect(await send(19, 20)).toBe(19); // run-end
@@ -66,17 +74,8 @@ describe('gradscope server', () => {
   });
 
   it('replays history then live events, nothing missing and nothing twice, from any since', async () => {
-    const events = makeRun('run-b', 200);
-    const first = new WebSocket(wsUrl(server.url, '/ws/publish'));
-    await new Promise((r) => first.once('open', r));
-    const welcome = nextMessage(first, (m) => m.type === 'welcome');
-    first.send(JSON.stringify({ type: 'hello', runId: 'run-b' }));
-    expect((await welcome).lastSeq).toBe(-1);
-    const send = async (from: number, to: number) => {
-      const ack = nextMessage(first, (m) => m.type === 'ack');
-      first.send(JSON.stringify({ type: 'events', events: events.slice(from, to) }));
-      return (await ack).lastSeq;
-    };
+    const { ws: first, welcomeSeq, send } = await helloPublisher('run-b', makeRun('run-b', 200));
+    expect(welcomeSeq).toBe(-1);
     expect(await send(0, 80)).toBe(79);
     const late = await Collector.connect(server.url, { runs: ['run-b'] });
     const resumed = await Collector.connect(server.url, { runs: ['run-b'], since: { 'run-b': 49 } });
