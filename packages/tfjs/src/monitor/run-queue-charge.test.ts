@@ -119,7 +119,7 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
    * snapshot 1 and an interval charged from there, its reply — which
    * settles the charge. Returns the snapshots posted and the readings.
    */
-  async function runBesideWaitingThread(claimCpuMs: number): Promise<{ posted: number; reads: number; measured: number }> {
+  async function runBesideWaitingThread(claimCpuMs: number): Promise<{ posted: number; reads: number; measured: number; waits: number[]; own: number[] }> {
     const dir = logdir();
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
