@@ -174,6 +174,16 @@ export interface RunTotals {
   alerts: number;
   /** Wall time from run start to run end. */
   durationMs: number;
+  /**
+   * What the monitor cost training, as shares of training time: its own
+   * time on the training thread (hooks, snapshots, measurements made
+   * there; the budget's first account), and the training thread's wait
+   * for a core while the measurement worker measured, as charged (the
+   * second; null where it is not read: no worker, a page, macOS, Windows).
+   * Absent from callbacks before they were reported.
+   */
+  monitorShare?: number;
+  waitShare?: number | null;
 }
 
 export interface RunEndEvent extends EventEnvelope {

@@ -192,7 +192,7 @@ export function exampleEvents(): GradscopeEvent[] {
       ...envelope('run-end', 5, 0, 501),
       status: 'completed',
       reason: null,
-      totals: { steps: 1, epochs: 1, measurements: 1, clips: 1, alerts: 1, durationMs: 501 },
+      totals: { steps: 1, epochs: 1, measurements: 1, clips: 1, alerts: 1, durationMs: 501, monitorShare: 0.031, waitShare: null },
     },
   ];
 }

@@ -125,6 +125,14 @@ export function finiteNonNegative(o: Obj, key: string, path: string): number {
   wrong(v, `${path}.${key}`, 'a finite number ≥ 0');
 }
 
+/** Absent, or a finite number ≥ 0; with `nullable`, null too. */
+export function optionalFiniteNonNegative(o: Obj, key: string, path: string, nullable = false): void {
+  if (o[key] === undefined || (nullable && o[key] === null)) return;
+  const v = o[key];
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return;
+  wrong(v, `${path}.${key}`, `a finite number ≥ 0${nullable ? ' or null' : ''}, or no field`);
+}
+
 /** An integer ≥ 0 (counts, indices, sizes). */
 export function count(o: Obj, key: string, path: string): number {
   const v = o[key];

@@ -3,7 +3,7 @@
  * tails, test failure messages). Numbers are shown with 3 significant digits;
  * non-finite ones as NaN/Infinity, never hidden.
  */
-import type { GradscopeEvent } from './events.js';
+import type { GradscopeEvent, RunTotals } from './events.js';
 import type { LayerMeasurement } from './measurement.js';
 
 /** 3 significant digits, exponent form outside [1e-3, 1e4). */
@@ -27,6 +27,18 @@ function layerLine(m: LayerMeasurement): string {
   return parts.join(' ');
 }
 
+/**
+ * What a run's monitor cost training, from its run-end totals, e.g. `; the
+ * monitor took 2.9% of training time on its thread, and training waited
+ * 4.1% for a core beside the measurement worker`; empty when not reported.
+ */
+export function formatRunCost(t: RunTotals): string {
+  if (t.monitorShare === undefined) return '';
+  const percent = (share: number) => `${formatNumber(100 * share)}%`;
+  const wait = t.waitShare == null ? '' : `, and training waited ${percent(t.waitShare)} for a core beside the measurement worker`;
+  return `; the monitor took ${percent(t.monitorShare)} of training time on its thread${wait}`;
+}
+
 /** e.g. `step 120 ep 1 measurement lstm_1 stable λ₁ -0.012 β 0.98 g₀/g_T 0.41 | simple_rnn_1 vanishing …` */
 export function formatEvent(e: GradscopeEvent): string {
   const head = `step ${e.step} ep ${e.epoch} ${e.type}`;
@@ -48,6 +60,6 @@ export function formatEvent(e: GradscopeEvent): string {
     case 'alert':
       return `${head} [${e.severity}] ${e.kind}${e.layer ? ` ${e.layer}` : ''}: ${e.message}`;
     case 'run-end':
-      return `${head} ${e.status}${e.reason ? ` (${e.reason})` : ''} after ${e.totals.steps} steps, ${e.totals.measurements} measurements, ${e.totals.alerts} alerts`;
+      return `${head} ${e.status}${e.reason ? ` (${e.reason})` : ''} after ${e.totals.steps} steps, ${e.totals.measurements} measurements, ${e.totals.alerts} alerts${formatRunCost(e.totals)}`;
   }
 }

@@ -67,7 +67,7 @@ export type { DecodedLine, LineError, ParsedEvents } from './jsonl.js';
 export { EventSequencer } from './sequencer.js';
 export type { SequencerOptions } from './sequencer.js';
 export { assertValidRunId, isValidRunId, makeRunId, MAX_RUN_ID_LENGTH, runIdProblem, slugify } from './run-id.js';
-export { formatEvent, formatNumber } from './format.js';
+export { formatEvent, formatNumber, formatRunCost } from './format.js';
 
 // The options-checking idiom of every gradscope package.
 export { checkOptions, rejectUnknownOptions, showValue, type OptionCheck } from './options.js';

@@ -175,6 +175,9 @@ describe('validateEvent: errors name the field and the problem', () => {
     ['run-end', 'run-end.totals: expected an object, got null', (e) => (e.totals = null)],
     ['run-end', 'run-end.totals.alerts: expected an integer ≥ 0, got "none"', (e) => (e.totals.alerts = 'none')],
     ['run-end', 'run-end.totals.durationMs: missing, expected a finite number ≥ 0', (e) => delete e.totals.durationMs],
+    ['run-end', 'run-end.totals.monitorShare: expected a finite number ≥ 0, or no field, got -0.1', (e) => (e.totals.monitorShare = -0.1)],
+    ['run-end', 'run-end.totals.monitorShare: expected a finite number ≥ 0, or no field, got null', (e) => (e.totals.monitorShare = null)],
+    ['run-end', 'run-end.totals.waitShare: expected a finite number ≥ 0 or null, or no field, got "4%"', (e) => (e.totals.waitShare = '4%')],
   ];
 
   it.each(cases)('%s → %s', (type, message, mutate) => {

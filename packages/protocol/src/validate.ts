@@ -40,6 +40,7 @@ import {
   numRecord,
   obj,
   oneOf,
+  optionalFiniteNonNegative,
   optionalNum,
   optionalStr,
   plainJson,
@@ -161,6 +162,8 @@ function runEnd(e: Obj, p: string): void {
   count(totals, 'clips', tp);
   count(totals, 'alerts', tp);
   finiteNonNegative(totals, 'durationMs', tp);
+  optionalFiniteNonNegative(totals, 'monitorShare', tp);
+  optionalFiniteNonNegative(totals, 'waitShare', tp, true);
 }
 
 const BODY: Record<EventType, (e: Obj, path: string) => void> = {

@@ -1,5 +1,5 @@
 import { describeHorizon, gradientRatio } from '@gradscope/core';
-import type { GradscopeEvent, LayerMeasurement } from '@gradscope/protocol';
+import { formatRunCost, type GradscopeEvent, type LayerMeasurement } from '@gradscope/protocol';
 import type { EventSink } from './sinks.js';
 
 const num = (x: number | undefined, digits = 3) =>
@@ -47,7 +47,7 @@ export class ConsoleSink implements EventSink {
         this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
         break;
       case 'run-end':
-        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps${event.reason ? ` (${event.reason})` : ''}`);
+        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);
         break;
       default:
         break;

@@ -119,7 +119,7 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
    * snapshot 1 and an interval charged from there, its reply — which
    * settles the charge. Returns the snapshots posted and the readings.
    */
-  async function runBesideWaitingThread(claimCpuMs: number): Promise<{ posted: number; reads: number; measured: number; waits: number[]; own: number[] }> {
+  async function runBesideWaitingThread(claimCpuMs: number): Promise<{ posted: number; reads: number; measured: number; waits: number[]; own: number[]; wallMs: number; totals: Record<string, unknown> }> {
     const dir = logdir();
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
@@ -132,11 +132,14 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const own = vi.spyOn(Cadence.prototype, 'addMonitor');
     try {
       const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
+      const started = performance.now();
       await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep], verbose: 0 });
+      const wallMs = performance.now() - started;
       const events = readRuns(dir).get(monitor.runId!)!;
-      expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(60);
+      const { totals } = ofType(events, 'run-end')[0]!;
+      expect(totals.steps).toBe(60);
       const charged = (spy: typeof waits) => spy.mock.calls.map(([ms]) => ms);
-      return { posted: watch.posted(), reads, measured: watch.measured(), waits: charged(waits), own: charged(own) };
+      return { posted: watch.posted(), reads, measured: watch.measured(), waits: charged(waits), own: charged(own), wallMs, totals: { ...totals } };
     } finally {
       waits.mockRestore();
       own.mockRestore();
@@ -152,12 +155,15 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     // The interval's 10⁹ ms went to the wait's own account, none of it to the monitor's.
     expect(charged.waits).toContain(1e9);
     expect(Math.max(...charged.own)).toBeLessThan(1e6);
+    // run-end says so: 10⁹ ms charged over a training time no longer than the run's wall time.
+    expect(charged.totals.waitShare).toBeGreaterThanOrEqual(1e9 / charged.wallMs);
   });
 
   it('charges no more than the worker\'s own CPU time for its measurement: none when it reports none', async () => {
     const uncharged = await runBesideWaitingThread(0);
     expect(uncharged.reads).toBeGreaterThanOrEqual(2);
     expect(uncharged.waits.every((ms) => ms === 0)).toBe(true);
+    expect(uncharged.totals.waitShare).toBe(0);
     // Nothing charged: snapshot 2 goes out at the step the reply lands, and more after it.
     expect(uncharged.posted).toBeGreaterThanOrEqual(3);
   });
@@ -196,7 +202,12 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, worker: false });
     await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
     expect(reads).toBe(0);
-    expect(ofType(readRuns(dir).get(monitor.runId!)!, 'measurement').length).toBeGreaterThanOrEqual(1);
+    const events = readRuns(dir).get(monitor.runId!)!;
+    expect(ofType(events, 'measurement').length).toBeGreaterThanOrEqual(1);
+    // run-end: no wait read, so none reported; the monitor's own share is.
+    const { totals } = ofType(events, 'run-end')[0]!;
+    expect(totals.waitShare).toBeNull();
+    expect(totals.monitorShare).toBeGreaterThan(0);
     tf.dispose([xs, ys]);
   });
 });

@@ -259,7 +259,9 @@ export class RunSession {
   /** The run-end event; stopOnNaN's stop outranks any other ending (its reason is why training stopped). */
   private runEnd(status: RunStatus, reason: string | null): EventDraft {
     if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
-    return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart } };
+    // What the budget's two accounts hold (cadence.ts); the wait only where it was read: with a worker, on Linux.
+    const cost = { monitorShare: this.cadence.overhead, waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare };
+    return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
   }
 
   /** Measures `model` on this thread (warm-started from the run's cache unless `at.cold`); the event belongs to `at.step` (default: the current step). */
