@@ -130,7 +130,8 @@ export type KnownAlertKind =
   | 'non-finite'
   | 'measurement-error'
   | 'dropped-events'
-  | 'measured-on-thread';
+  | 'measured-on-thread'
+  | 'worker-stalled';
 export const KNOWN_ALERT_KINDS: readonly KnownAlertKind[] = [
   'grad-spike',
   'vanishing',
@@ -140,6 +141,7 @@ export const KNOWN_ALERT_KINDS: readonly KnownAlertKind[] = [
   'measurement-error',
   'dropped-events',
   'measured-on-thread',
+  'worker-stalled',
 ];
 /** `string & {}` keeps editor completion for the known kinds while accepting any kebab-case kind. */
 export type AlertKind = KnownAlertKind | (string & {});

@@ -335,6 +335,7 @@ export class RunSession {
         this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
         if (lostSnapshot) this.owed = true;
       },
+      stalled: (message) => this.emitAlerts([{ kind: 'worker-stalled', severity: 'warning', message }]),
     };
   }
 

@@ -77,6 +77,8 @@ export class WorkerMeasurer {
   private first: UnmeasuredSnapshot | null = null;
   /** When the worker last answered (a measurement ends, the next begins). */
   private lastReplyAt = 0;
+  /** Since when the worker has had a snapshot to measure and answered nothing (Date.now()), or null while it has none. */
+  private waitingSince: number | null = null;
   private closed = false;
   /** The snapshot being read back and posted (post() never rejects). */
   private posting: Promise<void> = Promise.resolve();
@@ -202,6 +204,7 @@ export class WorkerMeasurer {
       }
       if ('step' in r && r.step !== undefined) {
         this.unanswered.delete(r.step);
+        this.waitingSince = this.unanswered.size > 0 ? this.lastReplyAt : null;
         if (this.newest?.step === r.step) this.newest = null;
         if (this.first?.step === r.step) this.first = null;
       } else {
@@ -301,14 +304,30 @@ export class WorkerMeasurer {
 
   private forgetPosted(): void {
     this.unanswered.clear();
+    this.waitingSince = null;
     this.newest = null;
     this.first = null;
   }
 
-  private patienceMs(): number {
-    if (this.recentCostMs.length === 0) return 2000;
+  /**
+   * How long the worker, ready and with a snapshot to measure, has answered
+   * nothing (ms; 0 when it has nothing to measure): a worker that gets no
+   * CPU (a busy machine, at its lowest priority) goes on being so.
+   */
+  get stalledMs(): number {
+    return this.ready && this.waitingSince !== null ? Math.max(0, Date.now() - this.waitingSince) : 0;
+  }
+
+  /** The median of the worker's recent measurements' cost (ms), or null before it has one past the cold first. */
+  get usualCostMs(): number | null {
+    if (this.recentCostMs.length === 0) return null;
     const sorted = [...this.recentCostMs].sort((a, b) => a - b);
-    return Math.max(250, 3 * sorted[Math.floor((sorted.length - 1) / 2)]!);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  }
+
+  private patienceMs(): number {
+    const usual = this.usualCostMs;
+    return usual === null ? 2000 : Math.max(250, 3 * usual);
   }
 
   /** Ends the worker: a page's disposes its tensors first when it can; a Node process is killed at once, the system reclaiming its memory. */
@@ -349,6 +368,7 @@ export class WorkerMeasurer {
     // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
     const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
     this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
+    if (this.unanswered.size === 0) this.waitingSince = Date.now();
     this.unanswered.add(step);
     this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
     if (first) this.first = { step, epoch, gradNormHistory, weights: kept };

@@ -12,6 +12,15 @@ function failure(phase: FailedReply['phase'], message: string): string {
   return first;
 }
 
+/**
+ * How long a worker with a snapshot in hand may answer nothing before the
+ * run says it has stalled (at least; ten times its usual measurement when
+ * that is longer). Why: at the lowest priority, a worker on a busy machine
+ * can get no CPU for minutes, and without a word the user sees only
+ * measurements that stopped coming.
+ */
+export const STALL_NOTICE_MS = 30_000;
+
 /** What the run does with the worker's replies. */
 export interface WorkerRouteEvents {
   /** The worker measured the snapshot of reply.step. */
@@ -23,6 +32,8 @@ export interface WorkerRouteEvents {
    * thread measures. `lostSnapshot`: it had a snapshot it never measured.
    */
   fellBack(message: string, lostSnapshot: boolean): void;
+  /** The worker has answered nothing for long (`message` says how long and why, once per run); it is kept. */
+  stalled(message: string): void;
 }
 
 /**
@@ -34,6 +45,8 @@ export interface WorkerRouteEvents {
  */
 export class WorkerRoute {
   private beside: WorkerMeasurer | null = null;
+  /** The run has said the worker stalled (it says so once). */
+  private stallNoticed = false;
   /** A worker given up on, being ended (awaited at the run's end). */
   private closing: Promise<void> = Promise.resolve();
 
@@ -68,9 +81,11 @@ export class WorkerRoute {
     return this.beside?.measuringWarm ?? false;
   }
 
-  /** Hands over the replies that have arrived. */
+  /** Hands over the replies that have arrived, and says once if the worker has stalled. */
   take(): void {
-    if (this.beside) this.handle(this.beside.take());
+    if (!this.beside) return;
+    this.handle(this.beside.take());
+    this.noticeStall();
   }
 
   /**
@@ -134,6 +149,23 @@ export class WorkerRoute {
       else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(`${reply.message} (in the worker, the snapshot of step ${reply.step})`);
       else if (reply.type === 'failed') this.fallBack(new Error(failure(reply.phase, reply.message)), true);
     }
+  }
+
+  private noticeStall(): void {
+    const beside = this.beside;
+    if (!beside || this.stallNoticed) return;
+    const usual = beside.usualCostMs;
+    const stalled = beside.stalledMs;
+    if (stalled < Math.max(STALL_NOTICE_MS, 10 * (usual ?? 0))) return;
+    this.stallNoticed = true;
+    const took = usual === null ? '' : ` (its measurements took ${(usual / 1000).toFixed(1)} s)`;
+    const message =
+      `the measurement worker has answered nothing for ${Math.round(stalled / 1000)} s while training went on${took}: ` +
+      `it runs at the lowest priority (in a page, at the page's), and a busy machine can leave it no CPU. ` +
+      `Its measurements resume when it gets some (in Node the run's end measures its last snapshot on the training thread); ` +
+      `pass worker: false to measure on the training thread, within the budget`;
+    console.warn(`gradscope: ${message}`);
+    this.events.stalled(message);
   }
 
   private fallBack(err: unknown, lostSnapshot = false): void {

@@ -1,0 +1,78 @@
+/**
+ * A worker that stops answering while training goes on (a busy machine
+ * leaves it no CPU, at its lowest priority): the run says so once, as a
+ * `worker-stalled` alert and a console warning, keeps the worker, and
+ * completes. The worker is the real process; its measurements after the
+ * first are held back, as a starved worker's would not come, and the
+ * clock (Date, which the measurer times replies with) is moved on by
+ * STALL_NOTICE_MS and a second rather than waited for.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nodePlatform } from '../platform/node/node-platform.js';
+import { installPlatform } from '../platform/platform.js';
+import { useTestBackend } from '../test-helpers/backend.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
+import { watchWorker } from '../test-helpers/worker-answered.js';
+import { data, rnn } from '../test-helpers/worker-models.js';
+import { gradscope } from './monitor.js';
+import { STALL_NOTICE_MS } from './worker-route.js';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  installPlatform(nodePlatform);
+});
+
+const logdir = tempLogdirsPerTest();
+
+describe('a worker that stops answering', () => {
+  it('is said to have stalled once, as an alert and a warning, after STALL_NOTICE_MS, and the run goes on to its end', async () => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(240);
+    const watch = watchWorker({ passMeasured: 1 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Date runs on with real time, and can be moved on.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    let movedAt: number | null = null;
+    let stalledBefore = 0;
+    const moveClock = new tf.CustomCallback({
+      onBatchEnd: async (batch) => {
+        // Once the worker has answered its first snapshot and has others in hand, unanswered.
+        if (movedAt !== null || batch < 5 || watch.measured() < 2) return;
+        stalledBefore = warn.mock.calls.filter(([m]) => String(m).includes('answered nothing')).length;
+        vi.setSystemTime(Date.now() + STALL_NOTICE_MS + 1000);
+        movedAt = batch;
+      },
+    });
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1 });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, watch.holdFirstStep, moveClock], verbose: 0 });
+      const events = readRuns(dir).get(monitor.runId!)!;
+      expect(movedAt).not.toBeNull();
+      expect(stalledBefore).toBe(0);
+      const stalls = ofType(events, 'alert').filter((a) => a.kind === 'worker-stalled');
+      expect(stalls.length).toBe(1);
+      expect(stalls[0]!.severity).toBe('warning');
+      expect(stalls[0]!.step).toBeGreaterThan(movedAt!);
+      expect(stalls[0]!.message).toMatch(/^the measurement worker has answered nothing for 3\d s while training went on/);
+      expect(stalls[0]!.message).toContain('pass worker: false');
+      expect(warn.mock.calls.filter(([m]) => String(m).startsWith('gradscope: the measurement worker has answered nothing')).length).toBe(1);
+      // The worker was kept (no fallback), and the run completed with every step.
+      expect(ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread')).toEqual([]);
+      const end = ofType(events, 'run-end')[0]!;
+      expect(end.status).toBe('completed');
+      expect(end.totals.steps).toBe(60);
+      expect(ofType(events, 'measurement').some((m) => m.measuredIn === 'worker')).toBe(true);
+    } finally {
+      tf.dispose([xs, ys]);
+      model.dispose();
+    }
+  });
+});
