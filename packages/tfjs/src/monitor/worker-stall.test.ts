@@ -36,7 +36,8 @@ describe('a worker that stops answering', () => {
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     const { xs, ys } = data(240);
-    const watch = watchWorker({ passMeasured: 1 });
+    // Its first measurement comes through (each step waits for it), then nothing at all.
+    const watch = watchWorker({ passMeasured: 1, silentAfterPassed: true, untilMeasured: 1 });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     // Date runs on with real time, and can be moved on.
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
@@ -44,8 +45,8 @@ describe('a worker that stops answering', () => {
     let stalledBefore = 0;
     const moveClock = new tf.CustomCallback({
       onBatchEnd: async (batch) => {
-        // Once the worker has answered its first snapshot and has others in hand, unanswered.
-        if (movedAt !== null || batch < 5 || watch.measured() < 2) return;
+        // Once the worker has answered its first snapshot and has a later one in hand, unanswered.
+        if (movedAt !== null || batch < 5 || watch.measured() < 1 || watch.posted() < 2) return;
         stalledBefore = warn.mock.calls.filter(([m]) => String(m).includes('answered nothing')).length;
         vi.setSystemTime(Date.now() + STALL_NOTICE_MS + 1000);
         movedAt = batch;

@@ -29,6 +29,8 @@ export function holdFirstStepForWorker(options: WatchOptions = {}): tf.CustomCal
 interface WatchOptions {
   /** How many of the worker's measurements reach the monitor (default all); the later ones are held back for good. */
   passMeasured?: number;
+  /** Once `passMeasured` measurements have come through, its skips are held back too: a worker that gets no CPU at all, and answers nothing. */
+  silentAfterPassed?: boolean;
   /** After the first step, hold each step until the worker has replied with this many measurements, or to every snapshot posted when fewer (default 0). */
   untilMeasured?: number;
   /** The worker's 'ready' never reaches the monitor: a worker that has not started yet, for good. */
@@ -73,6 +75,7 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
           // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
           if (r.type === 'measured' && ++measured > pass) continue;
           if (r.type === 'skipped') skipped++;
+          if (r.type === 'skipped' && options.silentAfterPassed && measured >= pass) continue;
           if (r.type === 'ready' && options.withholdReady) continue;
           if (r.type === 'measured' && options.claimCpuMs !== undefined) r.cpuMs = options.claimCpuMs;
           early.push(r);
