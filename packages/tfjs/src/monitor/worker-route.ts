@@ -154,9 +154,11 @@ export class WorkerRoute {
   private noticeStall(): void {
     const beside = this.beside;
     if (!beside || this.stallNoticed) return;
-    const usual = beside.usualCostMs;
+    // At every step: the cheap test first.
     const stalled = beside.stalledMs;
-    if (stalled < Math.max(STALL_NOTICE_MS, 10 * (usual ?? 0))) return;
+    if (stalled < STALL_NOTICE_MS) return;
+    const usual = beside.usualCostMs;
+    if (stalled < 10 * (usual ?? 0)) return;
     this.stallNoticed = true;
     const took = usual === null ? '' : ` (its measurements took ${(usual / 1000).toFixed(1)} s)`;
     const message =
