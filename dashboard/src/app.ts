@@ -11,6 +11,7 @@ import { StepCursor } from './ui/cursor.js';
 import { FrameScheduler } from './ui/frame.js';
 import { LayerView } from './ui/layer-view.js';
 import { ModelView } from './ui/model-view.js';
+import { renderRunEnd } from './ui/run-end.js';
 import { renderRunList } from './ui/run-list.js';
 
 export class App {
@@ -25,7 +26,7 @@ export class App {
   private runsDirty = true;
   private readonly conn: Connection;
 
-  constructor(private readonly root: { runs: HTMLElement; status: HTMLElement; cursor: HTMLElement; model: HTMLElement; layers: HTMLElement; title: HTMLElement }, wsUrl: string) {
+  constructor(private readonly root: { runs: HTMLElement; status: HTMLElement; cursor: HTMLElement; model: HTMLElement; layers: HTMLElement; title: HTMLElement; ending: HTMLElement }, wsUrl: string) {
     this.cursor = new StepCursor(root.cursor, () => this.frames.request());
     const pick = (step: number) => this.cursor.pick(step);
     this.model = new ModelView(root.model, pick, () => this.frames.request());
@@ -101,8 +102,10 @@ export class App {
     const store = this.store(this.primary);
     const compare = this.compare ? this.store(this.compare) : null;
     const summary = this.runs.find((r) => r.runId === this.primary);
-    const live = summary ? summary.status === 'live' : !store.end;
+    // A run-end held decides (the server's run list can say live a moment longer); else the server's status.
+    const live = !store.end && (summary ? summary.status === 'live' : true);
     this.root.title.textContent = `${store.start?.name ?? this.primary}${live ? ' (live)' : store.end ? ` (${store.end.status})` : ''}${store.downsampled ? ' · history downsampled' : ''}`;
+    renderRunEnd(this.root.ending, store.end);
     const step = this.cursor.resolve(store.latestStep());
     const names = store.layerNames();
     if (names.join('\n') !== this.layers.map((l) => l.layer).join('\n')) {

@@ -66,6 +66,11 @@ describe('dashboard in chromium, live training', () => {
       return app.primary != null && app.stores.get(app.primary)?.end != null;
     }, null, { timeout: 10_000 });
     await page.waitForTimeout(300);
+    // Under the title, how the run ended and what the monitor cost (run-end's totals).
+    // The title follows the run-end held, even while the server's run list still says live.
+    expect(await page.locator('#run-title').innerText()).toMatch(/\(completed\)$/);
+    const ending = await page.locator('#run-end').innerText();
+    expect(ending).toMatch(/^Completed after 40 steps: \d+ measurements?, \d+ alerts?, [1-9]\d* clips?, in [\d.]+ s; the monitor took [\d.e+-]+% of training time on its thread/);
     const before = await counts(page);
     expect(before.clips).toBeGreaterThan(0);
     expect(before.markers).toBeGreaterThan(0);
