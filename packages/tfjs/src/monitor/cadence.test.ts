@@ -27,6 +27,18 @@ describe('Cadence', () => {
     expect(c.overhead).toBeCloseTo(210 / 8200, 6);
   });
 
+  it('budget: Infinity measures every `every` steps, also before any training time was recorded', () => {
+    const c = new Cadence(1, Infinity);
+    c.measured(0, 50);
+    c.measured(1, 50); // a custom loop's step() with no training time: trainingMs is still 0
+    c.addMonitor(100);
+    c.addWait(100);
+    expect(c.isDue(2)).toBe(true);
+    c.addTraining(10);
+    c.addMonitor(1e9);
+    expect(c.isDue(3)).toBe(true);
+  });
+
   it('takes a refund off the monitor time, never below zero, and ignores nonsense', () => {
     const c = new Cadence(1, 0.05);
     c.measured(0, 0);

@@ -68,7 +68,8 @@ export class Cadence {
   isDue(step: number): boolean {
     if (this.lastMeasuredStep === null) return true;
     if (step - this.lastMeasuredStep < this.every) return false;
-    const allowed = this.budget * this.trainingMs;
+    // budget: Infinity allows anything, before any training time too (∞ · 0 would be NaN, and nothing would be due).
+    const allowed = this.budget === Infinity ? Infinity : this.budget * this.trainingMs;
     return this.monitorMs + this.lastMeasurementMs <= allowed && this.waitMs + this.lastWaitMs <= allowed;
   }
 

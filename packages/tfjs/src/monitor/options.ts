@@ -38,8 +38,8 @@ export interface GradscopeOptions {
    * training's own that V8 runs in the monitor's yields to the event loop
    * are not charged (see yield-collections.ts). The first
    * measurement (at the first step) always runs. Values above 1 let the
-   * monitor take longer than training itself (for debugging, or to make
-   * `every` the only limit).
+   * monitor take longer than training itself (for debugging); `Infinity`
+   * makes `every` the only limit.
    */
   budget?: number;
   /**
