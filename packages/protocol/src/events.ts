@@ -182,7 +182,8 @@ export interface RunTotals {
    * there; the budget's first account), and the training thread's wait
    * for a core while the measurement worker measured, as charged (the
    * second; null where it is not read: no worker, a page, macOS, Windows).
-   * Absent from callbacks before they were reported.
+   * Absent from callbacks before they were reported, and where no training
+   * time was recorded (a custom loop whose step() calls gave none).
    */
   monitorShare?: number;
   waitShare?: number | null;

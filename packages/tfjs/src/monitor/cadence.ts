@@ -83,6 +83,11 @@ export class Cadence {
     this.lastMeasurementMs = ms;
   }
 
+  /** Whether any training time was recorded (a custom loop may give none): without it the shares below mean nothing. */
+  get trainingRecorded(): boolean {
+    return this.trainingMs > 0;
+  }
+
   /** The monitor's time on the training thread over training time so far (one account the budget bounds). */
   get overhead(): number {
     return this.trainingMs > 0 ? this.monitorMs / this.trainingMs : 0;

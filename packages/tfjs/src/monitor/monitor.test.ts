@@ -220,6 +220,29 @@ describe('gradscope() in other training loops and models', () => {
     expect(ofType(events, 'clip').length).toBeGreaterThan(0);
     expect(ofType(events, 'measurement').map((m) => m.step)).toEqual([0, 2, 4, 5]);
     expect(events.at(-1)!.type).toBe('run-end');
+    // Training time came from the gaps between step() calls: the run-end reports the monitor's share of it.
+    expect(ofType(events, 'run-end')[0]!.totals.monitorShare).toBeGreaterThan(0);
+    tf.dispose([xs, ys]);
+  });
+
+  it('custom loop that gives no training time: run-end reports no share rather than 0%', async () => {
+    const dir = logdir();
+    const model = lstmAndSimpleRNN();
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { xs, ys } = data(4);
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: Infinity, worker: false });
+    for (let i = 0; i < 3; i++) {
+      const loss = (await model.trainOnBatch(xs, ys)) as number;
+      await monitor.step(model, { loss }, 0);
+    }
+    await monitor.close();
+    const events = readRuns(dir).get(monitor.runId!)!;
+    // budget: Infinity measures every step although no training time was recorded.
+    expect(ofType(events, 'measurement').map((m) => m.step)).toEqual([0, 1, 2]);
+    expect(ofType(events, 'run-start')[0]!.options.budget).toBe('Infinity');
+    const { totals } = ofType(events, 'run-end')[0]!;
+    expect(totals.steps).toBe(3);
+    expect('monitorShare' in totals || 'waitShare' in totals).toBe(false);
     tf.dispose([xs, ys]);
   });
 

@@ -260,7 +260,8 @@ export class RunSession {
   private runEnd(status: RunStatus, reason: string | null): EventDraft {
     if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
     // What the budget's two accounts hold (cadence.ts); the wait only where it was read: with a worker, on Linux.
-    const cost = { monitorShare: this.cadence.overhead, waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare };
+    // No training time recorded (a custom loop's step() calls gave none): no share to report, rather than a 0%.
+    const cost = this.cadence.trainingRecorded ? { monitorShare: this.cadence.overhead, waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare } : {};
     return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
   }
 

@@ -18,6 +18,8 @@ describe('run start', () => {
     expect(JSON.stringify(described)).not.toContain('secret-token');
     const tapped = describeOptions(resolveOptions({ logdir: false }), { xs: [xs, xs] });
     expect(tapped).toMatchObject({ token: null, probe: { xs: [[4, 5, 2], [4, 5, 2]], ys: null }, probeSource: 'tap' });
+    // Unbounded is a string, as the protocol asks of run-start options (JSON would write null).
+    expect(describeOptions(resolveOptions({ logdir: false, budget: Infinity }), null)).toMatchObject({ budget: 'Infinity' });
     tf.dispose([xs, ys]);
   });
 

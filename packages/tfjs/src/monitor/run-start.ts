@@ -54,11 +54,16 @@ export function runStartEvent(plan: RunPlan, options: ResolvedOptions): EventDra
   };
 }
 
-/** The effective options as plain JSON: tensors become shapes, the token is never written. */
+/**
+ * The effective options as plain JSON: tensors become shapes, the token is
+ * never written, and a non-finite number (`budget: Infinity`) is written as
+ * the string the protocol uses for it ("Infinity"), not as JSON's null.
+ */
 export function describeOptions(options: ResolvedOptions, probe: Probe | null): JsonObject {
   const shapes = (t: tf.Tensor | tf.Tensor[] | undefined) => (t === undefined ? null : (Array.isArray(t) ? t : [t]).map((x) => x.shape));
   const { probe: given, token, ...rest } = options;
+  const nonFinite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
   return JSON.parse(
-    JSON.stringify({ ...rest, token: token ? '(set)' : null, probe: probe ? { xs: shapes(probe.xs), ys: shapes(probe.ys) } : null, probeSource: given ? 'option' : 'tap' }),
+    JSON.stringify({ ...rest, token: token ? '(set)' : null, probe: probe ? { xs: shapes(probe.xs), ys: shapes(probe.ys) } : null, probeSource: given ? 'option' : 'tap' }, nonFinite),
   ) as JsonObject;
 }
