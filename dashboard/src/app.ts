@@ -102,9 +102,10 @@ export class App {
     const store = this.store(this.primary);
     const compare = this.compare ? this.store(this.compare) : null;
     const summary = this.runs.find((r) => r.runId === this.primary);
-    // A run-end held decides (the server's run list can say live a moment longer); else the server's status.
-    const live = !store.end && (summary ? summary.status === 'live' : true);
-    this.root.title.textContent = `${store.start?.name ?? this.primary}${live ? ' (live)' : store.end ? ` (${store.end.status})` : ''}${store.downsampled ? ' · history downsampled' : ''}`;
+    // A run-end held decides (the server's run list can say live a moment longer); else the server's
+    // status (incomplete: the run ended without a run-end), else, before the list arrives, live.
+    const status = store.end?.status ?? summary?.status ?? 'live';
+    this.root.title.textContent = `${store.start?.name ?? this.primary} (${status})${store.downsampled ? ' · history downsampled' : ''}`;
     renderRunEnd(this.root.ending, store.end);
     const step = this.cursor.resolve(store.latestStep());
     const names = store.layerNames();

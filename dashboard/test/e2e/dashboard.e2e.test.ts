@@ -67,7 +67,7 @@ describe('dashboard in chromium, live training', () => {
     }, null, { timeout: 10_000 });
     await page.waitForTimeout(300);
     // Under the title, how the run ended and what the monitor cost (run-end's totals).
-    // The title follows the run-end held, even while the server's run list still says live.
+    // The title says how the run ended (the race with the server's run list is tested on its own below).
     expect(await page.locator('#run-title').innerText()).toMatch(/\(completed\)$/);
     const ending = await page.locator('#run-end').innerText();
     expect(ending).toMatch(/^Completed after 40 steps: \d+ measurements?, \d+ alerts?, [1-9]\d* clips?, in [\d.]+ s; the monitor took [\d.e+-]+% of training time on its thread/);
@@ -129,6 +129,36 @@ describe('dashboard in chromium, live training', () => {
     expect(await alertText('switch-a')).toContain('alert of run A');
     expect(await alertText('switch-b')).toContain('alert of run B');
     expect(await alertText('switch-a')).toContain('alert of run A');
+    await p.close();
+  });
+
+  it('the title and the run-end line: a run-end held outranks a run list that still says live; an ended run without one says incomplete', async () => {
+    const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await p.goto(server.url);
+    await p.waitForFunction(() => document.getElementById('status')?.dataset.state === 'open');
+    const ended = exampleEvents().map((e, seq) => encodeEvent({ ...e, runId: 'ended-a', seq } as GradscopeEvent));
+    const open = exampleEvents().filter((e) => e.type !== 'run-end').map((e, seq) => encodeEvent({ ...e, runId: 'open-b', seq } as GradscopeEvent));
+    // The server's run list is set by hand (these runs were injected, the server never saw them) and one frame drawn.
+    const shown = (runId: string, status: string) =>
+      p.evaluate(
+        async ({ runId, status, lines }) => {
+          const app = (window as unknown as { __gradscope: { runs: unknown[]; injectEncoded(id: string, l: string[]): void; select(id: string): void; frames: { request(): void } } }).__gradscope;
+          app.injectEncoded(runId, lines);
+          app.runs = [{ runId, name: runId, status, startTime: 0, lastTime: 0, lastSeq: lines.length - 1, step: 0, epoch: 0, loss: null, events: lines.length, layers: [] }];
+          app.select(runId);
+          app.frames.request();
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const ending = document.getElementById('run-end')!;
+          return { title: document.getElementById('run-title')!.textContent, ending: ending.hidden ? null : ending.textContent };
+        },
+        { runId, status, lines: runId === 'ended-a' ? ended : open },
+      );
+    const a = await shown('ended-a', 'live');
+    expect(a.title).toMatch(/\(completed\)$/);
+    expect(a.ending).toBe('Completed after 1 step: 1 measurement, 1 alert, 1 clip, in 501 ms; the monitor took 3.1% of training time on its thread.');
+    const b = await shown('open-b', 'incomplete');
+    expect(b.title).toMatch(/\(incomplete\)$/);
+    expect(b.ending).toBeNull();
     await p.close();
   });
 
