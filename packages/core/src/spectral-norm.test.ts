@@ -2,7 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { denseOperator } from './operator.js';
-import { spectralNorm, spectralNormWithVector } from './spectral-norm.js';
+import { runLanczos } from './gram-lanczos.js';
+import { batchedLanczos } from './lanczos.js';
+import { spectralNorm, spectralNormSettings, spectralNormWithVector, spectralNormWithWarmVector } from './spectral-norm.js';
 import { gaussianMatrix, maxRelativeError, normalSource, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
 
 beforeAll(async () => {
@@ -146,6 +148,34 @@ describe('spectralNorm special matrices', () => {
     expect(Math.abs(norms[0]! - 40) / 40).toBeLessThan(1e-6);
     expect(Math.abs(norms[1]! - 1)).toBeLessThan(1e-6);
     expect(Math.abs(norms[2]! - normA2) / normA2).toBeLessThan(1e-6);
+  });
+
+  it('a cold guess (warm: false) is checked by a run from the seeded start: per map the larger estimate and its vector', async () => {
+    // Few steps, so that the guess and the random start end apart; the guess is the same
+    // vector for every map, good for some and poor for others.
+    const { tensor } = gaussianBatch(12, 24, 91);
+    const op = denseOperator(tensor);
+    const guess = tf.tensor3d(Array.from({ length: 12 * 24 }, (_, k) => (k % 24 === 0 ? 1 : 0)), [12, 1, 24]);
+    const before = tf.memory().numTensors;
+    const options = { start: guess, warm: false, iterations: 3 };
+    const alone = await runLanczos(op, spectralNormSettings('test', op, options, 'approximate'));
+    const seeded = await runLanczos(op, spectralNormSettings('test', op, { iterations: 3 }, 'approximate'));
+    const checked = await spectralNormWithWarmVector(op, options);
+    const winner = Array.from(alone.sigma, (x, b) => (seeded.sigma[b]! > x ? 'seeded' : 'guess'));
+    expect(new Set(winner).size).toBe(2); // each run wins somewhere: the merge is exercised both ways
+    expect(checked.norms).toEqual(Array.from(alone.sigma, (x, b) => Math.max(x, seeded.sigma[b]!)));
+    const [a, s, c] = [alone.vectors!.arraySync(), seeded.vectors!.arraySync(), checked.vectors.arraySync()];
+    winner.forEach((w, b) => expect(c[b]).toEqual(w === 'seeded' ? s[b] : a[b]));
+    // spectralNorm and spectralNormWithVector check the guess too.
+    const plain = await spectralNorm(op, options);
+    expect(plain).toEqual(checked.norms);
+    const exactAlone = await batchedLanczos(op, spectralNormSettings('test', op, options, 'exact'));
+    const exactSeeded = await batchedLanczos(op, spectralNormSettings('test', op, { iterations: 3 }, 'exact'));
+    const exactVectors = await spectralNormWithVector(op, options);
+    expect(exactVectors.norms).toEqual(Array.from(exactAlone.sigma, (x, b) => Math.max(x, exactSeeded.sigma[b]!)));
+    tf.dispose([alone.vectors!, seeded.vectors!, checked.vectors, exactAlone.vectors!, exactSeeded.vectors!, exactVectors.vectors]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([tensor, guess]);
   });
 
   it('few iterations give a lower estimate (Ritz values never exceed σ_max)', async () => {

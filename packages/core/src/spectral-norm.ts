@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX, type LanczosSettings } from './lanczos.js';
+import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import { WARM_CHECK_EVERY, warmStop } from './warm-stop.js';
 import { canRunOnGram, runLanczos } from './gram-lanczos.js';
 import { denseOperator, type BatchedOperator } from './operator.js';
@@ -15,7 +15,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * | iterations | min(size, 32)    | maximum Lanczos steps (Golub–Kahan's: one apply + one applyTranspose each; on J Jᵀ: one applyOuter, see gram-lanczos.ts); at `size` steps the Krylov space is complete and the result exact up to rounding. By default the maps still running at step 32 may take up to 64 steps (see lanczos.ts); an explicit `iterations` is a hard cap |
  * | tolerance  | 1e-6             | relative: from a cold start a map stops once its estimate moved by ≤ tolerance·σ between checks (every 4 steps) at four checks in a row (see COLD_QUIET_CHECKS in lanczos.ts); from a warm start, at the first check (every 2 steps; every 4 on J Jᵀ) where its Ritz residual bounds the error by tolerance·σ for a gap of 0.5% below σ², from step 12 on and once σ moved by ≤ tolerance·σ over 4 steps (see warm-stop.ts); 0 runs all `iterations` on every map whose estimate still moves |
  * | start      | seeded random    | start vectors [B, 1, n]; each is mixed with 1% of the seeded random vector (see WARM_MIX in lanczos.ts) |
- * | warm       | true with start  | whether `start` is a warm start (the previous call's vectors on slightly changed maps: the residual rule ends a map) or a cold guess, e.g. from the map's structure (four quiet checks, as from a random start) |
+ * | warm       | true with start  | whether `start` is a warm start (the previous call's vectors on slightly changed maps: the residual rule ends a map) or a cold guess, e.g. from the map's structure (four quiet checks, as from a random start, and checked against a second run from the seeded random start: see guessChecked) |
  * | seed       | 1                | seed of the start and restart vectors |
  *
  * Accuracy: float32 arithmetic on the device bounds the relative error at a
@@ -101,6 +101,50 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
   return { ...base, checkEvery, warmStop: warmStop(tolerance) };
 }
 
+/**
+ * Runs `lanczos` with the settings for `options`; a cold guess (a start with
+ * `warm: false`) is checked by a second run from the seeded random start,
+ * and per map the larger estimate is kept, with its vector (both are lower
+ * bounds of σ_max).
+ *
+ * Why: a guess can be almost orthogonal to the top singular vector, and
+ * then the run settles on σ₂. One Adam step after an orthogonal SimpleRNN's
+ * initialisation, the unit with the largest φ' (cells/simple-rnn.ts's
+ * structural start) no longer carries σ₁: on benchmark 2's model
+ * (n = 128, T = 100) a map's guess had a component of 1.7e-3 along it, and
+ * its estimate stayed 2.4e-3 short through 64 steps, with more quiet checks
+ * or a floor of 48 steps alike. A random start always has a share of σ₁'s
+ * vector; alone it is slower on the clusters the guess resolves (4e-4 short
+ * on the untrained model). The better of the two left 3.2e-4 one step
+ * after initialisation, 6.2e-6 after two, 5.3e-7 after 28 (the worst of
+ * the per-step largest, smallest and mean ‖J_t‖ over the 8 probe
+ * sequences, against float64; bench/RESULTS.md, seventeenth round); cold runs of a
+ * guessed start cost about twice the operator work (the monitor measures
+ * cold once a run).
+ */
+async function guessChecked(fn: string, op: BatchedOperator, options: SpectralNormOptions, vectors: 'none' | 'exact' | 'approximate', lanczos: (op: BatchedOperator, settings: LanczosSettings) => Promise<LanczosResult>): Promise<LanczosResult> {
+  const first = await lanczos(op, spectralNormSettings(fn, op, options, vectors));
+  if (options.start === undefined || options.warm !== false) return first;
+  const { start: _guess, warm: _warm, ...random } = options;
+  let second: LanczosResult;
+  try {
+    second = await lanczos(op, spectralNormSettings(fn, op, random, vectors));
+  } catch (error) {
+    first.vectors?.dispose();
+    throw error;
+  }
+  const better = Array.from(first.sigma, (x, i) => (second.sigma[i] as number) > x);
+  const sigma = Float64Array.from(first.sigma, (x, i) => (better[i] ? (second.sigma[i] as number) : x));
+  let kept = first.vectors;
+  if (first.vectors && second.vectors) {
+    const [a, b] = [first.vectors, second.vectors];
+    kept = tf.tidy(() => tf.where(tf.tensor3d(better.map(Number), [better.length, 1, 1], 'bool'), b, a)) as tf.Tensor3D;
+    tf.dispose([a, b]);
+  }
+  const result = { sigma, steps: Math.max(first.steps, second.steps), work: first.work + second.work };
+  return kept ? { ...result, vectors: kept } : result;
+}
+
 export function spectralNorm(x: tf.Tensor2D, options?: SpectralNormOptions): Promise<number>;
 export function spectralNorm(x: tf.Tensor3D | BatchedOperator, options?: SpectralNormOptions): Promise<number[]>;
 export function spectralNorm(x: tf.Tensor | BatchedOperator, options?: SpectralNormOptions): Promise<number | number[]>;
@@ -113,7 +157,7 @@ export async function spectralNorm(x: tf.Tensor | BatchedOperator, options: Spec
   const fn = 'spectralNorm';
   const { op, owned, single } = asOperator(fn, x);
   try {
-    const result = await runLanczos(op, spectralNormSettings(fn, op, options, 'none'));
+    const result = await guessChecked(fn, op, options, 'none', runLanczos);
     const norms = Array.from(result.sigma);
     return single ? (norms[0] as number) : norms;
   } finally {
@@ -135,7 +179,7 @@ export async function spectralNormWithVector(
   const fn = 'spectralNormWithVector';
   const { op, owned } = asOperator(fn, x);
   try {
-    const result = await batchedLanczos(op, spectralNormSettings(fn, op, options, 'exact'));
+    const result = await guessChecked(fn, op, options, 'exact', batchedLanczos);
     if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
     return { norms: Array.from(result.sigma), vectors: result.vectors };
   } finally {
@@ -153,7 +197,7 @@ export async function spectralNormWithVector(
 export async function spectralNormWithWarmVector(op: BatchedOperator, options: SpectralNormOptions = {}): Promise<SpectralNormWithVector> {
   const fn = 'spectralNormWithWarmVector';
   asOperator(fn, op);
-  const result = await runLanczos(op, spectralNormSettings(fn, op, options, 'approximate'));
+  const result = await guessChecked(fn, op, options, 'approximate', runLanczos);
   if (!result.vectors) throw new Error(`${fn}: internal error, Lanczos returned no vectors`);
   return { norms: Array.from(result.sigma), vectors: result.vectors };
 }
