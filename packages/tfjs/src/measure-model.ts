@@ -92,18 +92,18 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
           await pause();
           // The previous measurement's vectors, else a start the cell's structure suggests (cold).
           const cached = options.cache?.start(cell.name, samples * steps, size);
-          const structural = cached ? undefined : linearization?.startVectors?.();
-          const stepStart = cached ?? structural;
+          const structural = cached ? undefined : await linearization?.startVectors?.();
+          const stepStart = cached ?? structural?.vectors;
           let analysis;
           try {
             analysis = await analyzeSequence(sequence, {
               ...(options.k === undefined ? {} : { k: options.k }),
               ...(options.cache ? { stepVectors: true } : {}),
-              // A structural start is a guess, checked as strictly as a random one.
-              ...(stepStart ? { stepStart, stepStartWarm: cached !== undefined } : {}),
+              // A structural start that is exact ends as a warm one; a guess is checked as strictly as a random one, and against one (spectralNorm).
+              ...(stepStart ? { stepStart, stepStartWarm: cached !== undefined || structural?.exact === true } : {}),
             });
           } finally {
-            structural?.dispose();
+            structural?.vectors.dispose();
           }
           if (analysis.stepVectors) options.cache!.keep(cell.name, analysis.stepVectors);
           await pause();

@@ -37,10 +37,12 @@ export interface CellLinearization {
   held: tf.Tensor[];
   /**
    * Start vectors [B, 1, n] for a cold per-step Lanczos that know the cell's
-   * structure (see simple-rnn.ts); absent: the seeded random start. The
-   * caller disposes them.
+   * structure (see simple-rnn.ts), and whether they are the exact top
+   * right-singular vectors (then the warm rule may end the run; otherwise
+   * they are a guess, which spectralNorm checks against a random start);
+   * absent: the seeded random start. The caller disposes the vectors.
    */
-  startVectors?(): tf.Tensor3D;
+  startVectors?(): Promise<{ vectors: tf.Tensor3D; exact: boolean }>;
 }
 
 /**

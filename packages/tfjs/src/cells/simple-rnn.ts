@@ -54,7 +54,14 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
       rowsTimes(applyActivationTranspose(kind, factor(f, 'dAct'), v) as tf.Tensor3D, recurrentT),
     ...(gram
       ? {
-          startVectors: () => tf.tidy(() => structuralStart(factors.dAct, recurrentT)),
+          startVectors: async () => {
+            // Exact where R is orthogonal to float32 rounding (tfjs's default initialiser, before any step):
+            // then J Jᵀ = D², and the unit with the largest φ' is the top direction.
+            const deviation = tf.tidy(() => tf.max(tf.abs(tf.sub(gram, tf.eye(gram.shape[0])))));
+            const exact = ((await deviation.data())[0] as number) <= ORTHOGONAL;
+            deviation.dispose();
+            return { vectors: tf.tidy(() => structuralStart(factors.dAct, recurrentT)), exact };
+          },
           // Rows: w ↦ apply(applyTranspose(w)) = (((w ⊙ φ′) Rᵀ) R) ⊙ φ′ = ((w ⊙ φ′)(Rᵀ R)) ⊙ φ′.
           applyOuter: (f: Factors, w: tf.Tensor3D) => {
             const d = factor(f, 'dAct');
@@ -64,6 +71,15 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
       : {}),
   };
 }
+
+/**
+ * Largest |RᵀR − I| entry below which R counts as orthogonal and the
+ * structural start as exact: tfjs's orthogonal initialiser gives about 1e-7
+ * at n = 128 (float32), one Adam step at learning rate 1e-3 moves entries by
+ * about 1e-3 (the seventeenth round of bench/RESULTS.md: there the start is a
+ * trap). NaN (a non-finite R) is not orthogonal.
+ */
+const ORTHOGONAL = 1e-5;
 
 /**
  * Where a cold per-step Lanczos starts for SimpleRNN: the row of Rᵀ of the
