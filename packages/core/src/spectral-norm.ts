@@ -118,13 +118,16 @@ export function spectralNormSettings(fn: string, op: BatchedOperator, options: S
  * on the untrained model). The better of the two left 3.2e-4 one step
  * after initialisation, 6.2e-6 after two, 5.3e-7 after 28 (the worst of
  * the per-step largest, smallest and mean ‖J_t‖ over the 8 probe
- * sequences, against float64; bench/RESULTS.md, seventeenth round); cold runs of a
- * guessed start cost about twice the operator work (the monitor measures
- * cold once a run).
+ * sequences, against float64; bench/RESULTS.md, seventeenth round). Cold
+ * runs of a guessed start cost about twice the operator work; the monitor
+ * measures cold once a run, after the first optimizer step, which is
+ * where the guess fails.
  */
 async function guessChecked(fn: string, op: BatchedOperator, options: SpectralNormOptions, vectors: 'none' | 'exact' | 'approximate', lanczos: (op: BatchedOperator, settings: LanczosSettings) => Promise<LanczosResult>): Promise<LanczosResult> {
-  const first = await lanczos(op, spectralNormSettings(fn, op, options, vectors));
-  if (options.start === undefined || options.warm !== false) return first;
+  const settings = spectralNormSettings(fn, op, options, vectors);
+  const first = await lanczos(op, settings);
+  // A complete Krylov space (iterations ≥ size) is exact whatever the start: nothing to check.
+  if (options.start === undefined || options.warm !== false || settings.iterations >= op.size) return first;
   const { start: _guess, warm: _warm, ...random } = options;
   let second: LanczosResult;
   try {
@@ -133,7 +136,8 @@ async function guessChecked(fn: string, op: BatchedOperator, options: SpectralNo
     first.vectors?.dispose();
     throw error;
   }
-  const better = Array.from(first.sigma, (x, i) => (second.sigma[i] as number) > x);
+  // NaN from either run stays NaN (a non-finite map gives NaN from any start).
+  const better = Array.from(first.sigma, (x, i) => (second.sigma[i] as number) > x || Number.isNaN(second.sigma[i] as number));
   const sigma = Float64Array.from(first.sigma, (x, i) => (better[i] ? (second.sigma[i] as number) : x));
   let kept = first.vectors;
   if (first.vectors && second.vectors) {

@@ -41,6 +41,28 @@ describe('SimpleRNN structural Lanczos start', () => {
   });
 });
 
+describe('SimpleRNN structural start: exact only where R is a multiple of an orthogonal matrix', () => {
+  it('orthogonal with gain 0.5 or 2: exact; Glorot-uniform: a guess', async () => {
+    const exactFor = async (recurrentInitializer: ReturnType<typeof tf.initializers.orthogonal>) => {
+      const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 24, inputShape: [5, 3], recurrentInitializer, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+      const xs = probeInputs(2, 5, 3, 4);
+      const targets = findRecurrentLayers(model);
+      const record = probeRun(model, targets, xs)[0]![0]!;
+      const { sequence, linearization } = buildCellSequence(targets[0]!.cells[0]!, record, 'analytic');
+      disposeRecord(record);
+      const start = await linearization!.startVectors!();
+      start.vectors.dispose();
+      sequence.dispose();
+      xs.dispose();
+      model.dispose();
+      return start.exact;
+    };
+    expect(await exactFor(tf.initializers.orthogonal({ gain: 0.5, seed: 3 }))).toBe(true);
+    expect(await exactFor(tf.initializers.orthogonal({ gain: 2, seed: 3 }))).toBe(true);
+    expect(await exactFor(tf.initializers.glorotUniform({ seed: 3 }))).toBe(false);
+  });
+});
+
 describe('SimpleRNN structural start one Adam step after initialisation', () => {
   it('the guess is checked against a random start: ‖J_t‖ within 1e-3 of the complete Krylov space', async () => {
     // Benchmark 2's model (bench/lib/models.mjs): the unit with the largest φ' no longer carries σ₁ after one
