@@ -11,17 +11,22 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
+/** The first recurrent cell's Jacobian sequence on `xs`, as measureModel builds it, and its structural start. */
+async function structuralStartOf(model: tf.LayersModel, xs: tf.Tensor) {
+  const targets = findRecurrentLayers(model);
+  const record = probeRun(model, targets, xs)[0]![0]!;
+  const { sequence, linearization } = buildCellSequence(targets[0]!.cells[0]!, record, 'analytic');
+  disposeRecord(record);
+  return { sequence, start: await linearization!.startVectors!() };
+}
+
 describe('SimpleRNN structural Lanczos start', () => {
   it('an untrained (orthogonal) SimpleRNN: from it ‖J_t‖ is within 1e-5 of the complete Krylov space (the top unit is the top singular direction)', async () => {
     const n = 96;
     const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: n, inputShape: [12, 8], recurrentInitializer: tf.initializers.orthogonal({ seed: 2 }), kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
     const xs = probeInputs(3, 12, 8, 9);
     const before = tf.memory().numTensors;
-    const targets = findRecurrentLayers(model);
-    const record = probeRun(model, targets, xs)[0]![0]!;
-    const { sequence, linearization } = buildCellSequence(targets[0]!.cells[0]!, record, 'analytic');
-    disposeRecord(record);
-    const { vectors: start, exact: startIsExact } = await linearization!.startVectors!();
+    const { sequence, start: { vectors: start, exact: startIsExact } } = await structuralStartOf(model, xs);
     // R is orthogonal: the start is the top direction itself, and measureModel lets the warm rule end it.
     expect(startIsExact).toBe(true);
     // iterations = n: the Krylov space is complete, the value exact up to rounding; it shares only the operator.
@@ -46,11 +51,7 @@ describe('SimpleRNN structural start: exact only where R is a multiple of an ort
     const exactFor = async (recurrentInitializer: ReturnType<typeof tf.initializers.orthogonal>) => {
       const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 24, inputShape: [5, 3], recurrentInitializer, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
       const xs = probeInputs(2, 5, 3, 4);
-      const targets = findRecurrentLayers(model);
-      const record = probeRun(model, targets, xs)[0]![0]!;
-      const { sequence, linearization } = buildCellSequence(targets[0]!.cells[0]!, record, 'analytic');
-      disposeRecord(record);
-      const start = await linearization!.startVectors!();
+      const { sequence, start } = await structuralStartOf(model, xs);
       start.vectors.dispose();
       sequence.dispose();
       xs.dispose();
@@ -77,11 +78,7 @@ describe('SimpleRNN structural start one Adam step after initialisation', () => 
     await model.trainOnBatch(xs, ys);
     const probe = xs.slice(0, 8);
     const before = tf.memory().numTensors;
-    const targets = findRecurrentLayers(model);
-    const record = probeRun(model, targets, probe)[0]![0]!;
-    const { sequence, linearization } = buildCellSequence(targets[0]!.cells[0]!, record, 'analytic');
-    disposeRecord(record);
-    const { vectors: start, exact: startIsExact } = await linearization!.startVectors!();
+    const { sequence, start: { vectors: start, exact: startIsExact } } = await structuralStartOf(model, probe);
     // R has moved off orthogonal: the start is a guess.
     expect(startIsExact).toBe(false);
     // As measureModel runs a cold measurement: all 800 maps, the guess not trusted (warm: false).
