@@ -58,9 +58,9 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
             // Exact where R is a multiple c of an orthogonal matrix to float32 rounding (tfjs's default
             // initialiser, any gain, before any step): then J Jᵀ = c² D², whose top direction is the unit with the largest φ'.
             const deviation = tf.tidy(() => {
-              const n = gram.shape[0];
-              const c2 = tf.mean(tf.sum(tf.mul(gram, tf.eye(n)), 1));
-              return tf.div(tf.max(tf.abs(tf.sub(gram, tf.mul(tf.eye(n), c2)))), c2);
+              const eye = tf.eye(gram.shape[0]);
+              const c2 = tf.div(tf.sum(tf.mul(gram, eye)), gram.shape[0]); // the mean diagonal entry
+              return tf.div(tf.max(tf.abs(tf.sub(gram, tf.mul(eye, c2)))), c2);
             });
             const exact = ((await deviation.data())[0] as number) <= ORTHOGONAL;
             deviation.dispose();
