@@ -50,9 +50,10 @@ for (const cell of cells) {
     for (let s = 0; s < train; s++) await model.trainOnBatch(data.xs, data.ys);
     const { sequence, linearization, free } = sequenceOf(model, data.xs.slice(0, 8));
     const op = sequence.all();
-    // Cold as measureModel runs it: from the cell's structural start where it has one (SimpleRNN), not trusted as warm.
-    const start = linearization?.startVectors?.();
-    const cold = start ? { start, warm: false } : {};
+    // Cold as measureModel runs it: from the cell's structural start where it has one (SimpleRNN), warm only where it is exact.
+    const structural = await linearization?.startVectors?.();
+    const start = structural?.vectors;
+    const cold = start ? { start, warm: structural.exact } : {};
     const ref = await reference(op);
     const worst = (xs) => worstOf(ref, xs).toExponential(1);
     const first = await stepNorms(sequence, { ...cold, vectors: true });
