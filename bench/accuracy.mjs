@@ -11,6 +11,8 @@
  *   node bench/accuracy.mjs [--before <dir>] [--cells lstm,gru,simpleRNN]
  *     <dir>: a tree made by bench/at-commit.sh, whose spectralNorm is compared as well;
  *     --cells: some of the cells (each takes minutes: 7 reference runs)
+ *     --smoke: n = 8, T = 5, two chain steps, in seconds (npm test runs it, so
+ *       the script keeps working as the internals it imports change)
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -23,7 +25,9 @@ import { buildModel, makeData, useBackend } from './lib/models.mjs';
 
 const i = process.argv.indexOf('--before');
 const before = i > 0 ? await import(pathToFileURL(path.resolve(process.argv[i + 1], 'packages/core/dist/spectral-norm.js')).href) : null;
-const CHAIN = 5;
+const SMOKE = process.argv.includes('--smoke');
+const CHAIN = SMOKE ? 2 : 5;
+const [UNITS, STEPS] = SMOKE ? [8, 5] : [128, 100];
 
 /** The probe's Jacobian sequence of the model's recurrent cell (and its linearisation); free with `free`. */
 function sequenceOf(model, xs) {
@@ -45,8 +49,8 @@ const c = process.argv.indexOf('--cells');
 const cells = c > 0 ? process.argv[c + 1].split(',') : ['lstm', 'gru', 'simpleRNN'];
 for (const cell of cells) {
   for (const train of [0, 30]) {
-    const model = buildModel(cell, 128, 100);
-    const data = makeData(32, 100);
+    const model = buildModel(cell, UNITS, STEPS);
+    const data = makeData(32, STEPS);
     for (let s = 0; s < train; s++) await model.trainOnBatch(data.xs, data.ys);
     const { sequence, linearization, free } = sequenceOf(model, data.xs.slice(0, 8));
     const op = sequence.all();
@@ -76,7 +80,7 @@ for (const cell of cells) {
       next.free();
     }
     vectors.dispose();
-    console.log(`${cell} n=128 T=100 S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${coldWorst}${random}, warm ${worst(warm.stepNorm.flat())}, warm over ${CHAIN} further training steps ${chain.toExponential(1)}${old}`);
+    console.log(`${cell} n=${UNITS} T=${STEPS} S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${coldWorst}${random}, warm ${worst(warm.stepNorm.flat())}, warm over ${CHAIN} further training steps ${chain.toExponential(1)}${old}`);
     model.dispose();
   }
 }
