@@ -11,7 +11,7 @@ import { StepCursor } from './ui/cursor.js';
 import { FrameScheduler } from './ui/frame.js';
 import { LayerView } from './ui/layer-view.js';
 import { ModelView } from './ui/model-view.js';
-import { renderRunEnd } from './ui/run-end.js';
+import { renderCompareEnd, renderRunEnd } from './ui/run-end.js';
 import { renderRunList } from './ui/run-list.js';
 
 export class App {
@@ -26,7 +26,7 @@ export class App {
   private runsDirty = true;
   private readonly conn: Connection;
 
-  constructor(private readonly root: { runs: HTMLElement; status: HTMLElement; cursor: HTMLElement; model: HTMLElement; layers: HTMLElement; title: HTMLElement; ending: HTMLElement }, wsUrl: string) {
+  constructor(private readonly root: { runs: HTMLElement; status: HTMLElement; cursor: HTMLElement; model: HTMLElement; layers: HTMLElement; title: HTMLElement; ending: HTMLElement; compareEnding: HTMLElement }, wsUrl: string) {
     this.cursor = new StepCursor(root.cursor, () => this.frames.request());
     const pick = (step: number) => this.cursor.pick(step);
     this.model = new ModelView(root.model, pick, () => this.frames.request());
@@ -107,6 +107,13 @@ export class App {
     const status = store.end?.status ?? summary?.status ?? 'live';
     this.root.title.textContent = `${store.start?.name ?? this.primary} (${status})${store.downsampled ? ' · history downsampled' : ''}`;
     renderRunEnd(this.root.ending, store.end);
+    const compared = this.compare ? this.runs.find((r) => r.runId === this.compare) : undefined;
+    renderCompareEnd(
+      this.root.compareEnding,
+      compare && this.compare
+        ? { name: compare.start?.name ?? compared?.name ?? this.compare, status: compare.end?.status ?? compared?.status ?? 'live', end: compare.end, step: Math.max(compare.latestStep(), compared?.step ?? 0) || null }
+        : null,
+    );
     const step = this.cursor.resolve(store.latestStep());
     const names = store.layerNames();
     if (names.join('\n') !== this.layers.map((l) => l.layer).join('\n')) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleEvent, type RunEndEvent } from '@gradscope/protocol';
-import { formatDuration, runEndText } from './run-end.js';
+import { formatDuration, REASON_CHARS, runEndText, shortReason } from './run-end.js';
 
 const end = (over: Partial<RunEndEvent>, totals: Partial<RunEndEvent['totals']> = {}): RunEndEvent => {
   const base = exampleEvent('run-end');
@@ -28,6 +28,25 @@ describe('runEndText', () => {
 
   it('a callback that stops training completes the run, with that reason', () => {
     expect(runEndText(end({ status: 'completed', reason: 'stopped by a callback' }, { steps: 5, durationMs: 65_400 }))).toMatch(/^Completed \(stopped by a callback\) after 5 steps: .* in 1 min 5 s;/);
+  });
+});
+
+describe('shortReason', () => {
+  it('keeps a one-line reason as it is', () => {
+    expect(shortReason('stopOnNaN: loss is NaN at step 36')).toBe('stopOnNaN: loss is NaN at step 36');
+  });
+
+  it('shows the first line of a multi-line reason, marked as cut', () => {
+    // endAtExit's reason ends with the uncaught error's message, which tfjs often spreads over lines.
+    const reason = 'the process ended on an uncaught error while the run was open: Error when checking input: expected shape [null,5,3]\nbut got [8,5,4]\n  at checkInputData';
+    expect(shortReason(reason)).toBe('the process ended on an uncaught error while the run was open: Error when checking input: expected shape [null,5,3] …');
+  });
+
+  it('cuts a long first line at REASON_CHARS characters, ellipsis included', () => {
+    const cut = shortReason(`fit() threw: ${'x'.repeat(400)}`);
+    expect(cut.length).toBe(REASON_CHARS);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(runEndText(end({ status: 'failed', reason: `fit() threw: ${'x'.repeat(400)}` }))).toContain(`(${cut})`);
   });
 });
 

@@ -159,6 +159,39 @@ describe('dashboard in chromium, live training', () => {
     const b = await shown('open-b', 'incomplete');
     expect(b.title).toMatch(/\(incomplete\)$/);
     expect(b.ending).toBeNull();
+    // A failed run compared with the incomplete one: its multi-line reason shows cut to one line, whole in the
+    // tooltip; the compared run's line says it ended without a run-end.
+    const reason = 'the process ended on an uncaught error while the run was open: shapes [8,5,3] and [8,5,4]\n  at checkInputData\n  at fit';
+    const failed = exampleEvents().map((e, seq) => encodeEvent({ ...e, ...(e.type === 'run-end' ? { status: 'failed', reason } : {}), runId: 'failed-c', seq } as GradscopeEvent));
+    const compared = await p.evaluate(
+      async ({ lines }) => {
+        type AnyApp = { runs: Record<string, unknown>[]; injectEncoded(id: string, l: string[]): void; select(id: string): void; setCompare(id: string | null): void; frames: { request(): void } };
+        const app = (window as unknown as { __gradscope: AnyApp }).__gradscope;
+        const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        app.injectEncoded('failed-c', lines);
+        app.runs = [
+          { runId: 'failed-c', name: 'failed-c', status: 'failed', startTime: 0, lastTime: 0, lastSeq: lines.length - 1, step: 0, epoch: 0, loss: null, events: lines.length, layers: [] },
+          { ...app.runs[0], runId: 'open-b', name: 'open-b', status: 'incomplete', step: 7 },
+        ];
+        app.select('failed-c');
+        app.setCompare('open-b');
+        await frame();
+        const ending = document.getElementById('run-end')!;
+        const other = document.getElementById('compare-end')!;
+        const withCompare = { ending: ending.textContent, tooltip: ending.title, status: ending.dataset.status, other: other.hidden ? null : other.textContent, otherStatus: other.dataset.status };
+        app.setCompare(null);
+        await frame();
+        return { ...withCompare, otherAfter: other.hidden ? null : other.textContent };
+      },
+      { lines: failed },
+    );
+    expect(compared.ending).toBe('Failed (the process ended on an uncaught error while the run was open: shapes [8,5,3] and [8,5,4] …) after 1 step: 1 measurement, 1 alert, 1 clip, in 501 ms; the monitor took 3.1% of training time on its thread.');
+    expect(compared.tooltip).toBe(reason);
+    expect(compared.status).toBe('failed');
+    // Named as its run-start names it, as the title names the shown run.
+    expect(compared.other).toBe('Compared with adding: LSTM vs SimpleRNN — Ended without a run-end (its process stopped while the run was open), after step 7.');
+    expect(compared.otherStatus).toBe('incomplete');
+    expect(compared.otherAfter).toBeNull();
     await p.close();
   });
 
