@@ -8,11 +8,15 @@
  * measurement, worst over the chain. Not part of npm run bench (a few
  * minutes); the numbers are quoted in RESULTS.md.
  *
- *   node bench/accuracy.mjs [--before <dir>] [--cells lstm,gru,simpleRNN]
+ *   node bench/accuracy.mjs [--before <dir>] [--cells lstm,gru,simpleRNN] [--smoke]
  *     <dir>: a tree made by bench/at-commit.sh, whose spectralNorm is compared as well;
  *     --cells: some of the cells (each takes minutes: 7 reference runs)
- *     --smoke: n = 8, T = 5, two chain steps, in seconds (npm test runs it, so
- *       the script keeps working as the internals it imports change)
+ *     --smoke: n = 40, T = 5, two chain steps, in seconds, and an exit code 1
+ *       where an error passes the bars (cold and chain 1e-3, warm on the same
+ *       maps 1e-5): npm test runs it, so the script keeps working as the
+ *       internals it imports change. Why 40: above the 32 Lanczos steps of
+ *       the default, so the runs take the paths the full script measures
+ *       (no full basis; warm stops, compaction, stragglers, Ritz vectors)
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -27,7 +31,9 @@ const i = process.argv.indexOf('--before');
 const before = i > 0 ? await import(pathToFileURL(path.resolve(process.argv[i + 1], 'packages/core/dist/spectral-norm.js')).href) : null;
 const SMOKE = process.argv.includes('--smoke');
 const CHAIN = SMOKE ? 2 : 5;
-const [UNITS, STEPS] = SMOKE ? [8, 5] : [128, 100];
+const [UNITS, STEPS] = SMOKE ? [40, 5] : [128, 100];
+/** The bars the smoke run holds the errors to (the estimator's 1e-3; warm on the same maps 1e-5). */
+const BARS = { cold: 1e-3, warm: 1e-5, chain: 1e-3 };
 
 /** The probe's Jacobian sequence of the model's recurrent cell (and its linearisation); free with `free`. */
 function sequenceOf(model, xs) {
@@ -80,7 +86,14 @@ for (const cell of cells) {
       next.free();
     }
     vectors.dispose();
-    console.log(`${cell} n=${UNITS} T=${STEPS} S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${coldWorst}${random}, warm ${worst(warm.stepNorm.flat())}, warm over ${CHAIN} further training steps ${chain.toExponential(1)}${old}`);
+    const warmWorst = worst(warm.stepNorm.flat());
+    console.log(`${cell} n=${UNITS} T=${STEPS} S=8, ${train} training steps: worst relative error of ‖J_t‖: cold ${coldWorst}${random}, warm ${warmWorst}, warm over ${CHAIN} further training steps ${chain.toExponential(1)}${old}`);
+    if (SMOKE) {
+      // NaN fails too (!(x <= bar)).
+      const over = Object.entries({ cold: Number(coldWorst), warm: Number(warmWorst), chain }).filter(([k, x]) => !(x <= BARS[k]));
+      for (const [k, x] of over) console.error(`bench/accuracy --smoke: ${cell}, ${train} training steps: ${k} error ${x} is above ${BARS[k]}`);
+      if (over.length) process.exitCode = 1;
+    }
     model.dispose();
   }
 }

@@ -11,7 +11,7 @@ import { StepCursor } from './ui/cursor.js';
 import { FrameScheduler } from './ui/frame.js';
 import { LayerView } from './ui/layer-view.js';
 import { ModelView } from './ui/model-view.js';
-import { renderCompareEnd, renderRunEnd } from './ui/run-end.js';
+import { renderCompareEnd, renderRunEnd, type ComparedRun } from './ui/run-end.js';
 import { renderRunList } from './ui/run-list.js';
 
 export class App {
@@ -93,6 +93,18 @@ export class App {
     this.frames.request();
   }
 
+  /** What the compared run's line says of `store`'s run: the run list's entry and the store, whichever knows more. */
+  private comparedRun(store: RunStore): ComparedRun {
+    const listed = this.runs.find((r) => r.runId === store.runId);
+    const anyEvent = store.lastSeq >= 0;
+    return {
+      name: store.start?.name ?? listed?.name ?? store.runId,
+      status: listed?.status ?? null,
+      end: store.end,
+      step: listed || anyEvent ? Math.max(store.latestStep(), listed?.step ?? 0) : null,
+    };
+  }
+
   private render(): void {
     if (this.runsDirty) {
       renderRunList(this.root.runs, this.runs, this.primary, this.compare, { select: (r) => this.select(r), compare: (r) => this.setCompare(r) });
@@ -107,13 +119,7 @@ export class App {
     const status = store.end?.status ?? summary?.status ?? 'live';
     this.root.title.textContent = `${store.start?.name ?? this.primary} (${status})${store.downsampled ? ' · history downsampled' : ''}`;
     renderRunEnd(this.root.ending, store.end);
-    const compared = this.compare ? this.runs.find((r) => r.runId === this.compare) : undefined;
-    renderCompareEnd(
-      this.root.compareEnding,
-      compare && this.compare
-        ? { name: compare.start?.name ?? compared?.name ?? this.compare, status: compare.end?.status ?? compared?.status ?? 'live', end: compare.end, step: Math.max(compare.latestStep(), compared?.step ?? 0) || null }
-        : null,
-    );
+    renderCompareEnd(this.root.compareEnding, compare ? this.comparedRun(compare) : null);
     const step = this.cursor.resolve(store.latestStep());
     const names = store.layerNames();
     if (names.join('\n') !== this.layers.map((l) => l.layer).join('\n')) {

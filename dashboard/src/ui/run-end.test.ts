@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleEvent, type RunEndEvent } from '@gradscope/protocol';
-import { formatDuration, REASON_CHARS, runEndText, shortReason } from './run-end.js';
+import { compareEndText, formatDuration, REASON_CHARS, runEndText, shortReason } from './run-end.js';
 
 const end = (over: Partial<RunEndEvent>, totals: Partial<RunEndEvent['totals']> = {}): RunEndEvent => {
   const base = exampleEvent('run-end');
@@ -36,17 +36,49 @@ describe('shortReason', () => {
     expect(shortReason('stopOnNaN: loss is NaN at step 36')).toBe('stopOnNaN: loss is NaN at step 36');
   });
 
-  it('shows the first line of a multi-line reason, marked as cut', () => {
+  it('shows the first line of a multi-line reason, marked as cut, whatever ends the line', () => {
     // endAtExit's reason ends with the uncaught error's message, which tfjs often spreads over lines.
-    const reason = 'the process ended on an uncaught error while the run was open: Error when checking input: expected shape [null,5,3]\nbut got [8,5,4]\n  at checkInputData';
-    expect(shortReason(reason)).toBe('the process ended on an uncaught error while the run was open: Error when checking input: expected shape [null,5,3] …');
+    const head = 'the process ended on an uncaught error while the run was open: Error when checking input: expected shape [null,5,3]';
+    for (const br of ['\n', '\r\n', '\r', '\u2028']) expect(shortReason(`${head}${br}but got [8,5,4]${br}  at checkInputData`)).toBe(`${head} …`);
+    expect(shortReason(`\n\n  ${head}  \n`)).toBe(head);
   });
 
-  it('cuts a long first line at REASON_CHARS characters, ellipsis included', () => {
-    const cut = shortReason(`fit() threw: ${'x'.repeat(400)}`);
-    expect(cut.length).toBe(REASON_CHARS);
-    expect(cut.endsWith('…')).toBe(true);
-    expect(runEndText(end({ status: 'failed', reason: `fit() threw: ${'x'.repeat(400)}` }))).toContain(`(${cut})`);
+  it('never exceeds REASON_CHARS characters, ellipsis included, and never splits a character', () => {
+    const lengths = (r: string) => [...shortReason(r)].length;
+    expect(lengths(`fit() threw: ${'x'.repeat(400)}`)).toBe(REASON_CHARS);
+    expect(lengths('x'.repeat(REASON_CHARS))).toBe(REASON_CHARS); // exactly at the cap: kept whole
+    expect(shortReason('x'.repeat(REASON_CHARS))).not.toContain('…');
+    for (const n of [REASON_CHARS - 2, REASON_CHARS - 1, REASON_CHARS]) {
+      const cut = shortReason(`${'x'.repeat(n)}\nmore`);
+      expect([...cut].length).toBeLessThanOrEqual(REASON_CHARS);
+      expect(cut.endsWith('…')).toBe(true);
+    }
+    const emoji = shortReason(`${'x'.repeat(REASON_CHARS - 2)}😀😀😀`);
+    expect(emoji).toBe(`${'x'.repeat(REASON_CHARS - 2)}😀…`);
+    expect(runEndText(end({ status: 'failed', reason: `fit() threw: ${'x'.repeat(400)}` }))).toContain(`(${shortReason(`fit() threw: ${'x'.repeat(400)}`)})`);
+  });
+
+  it('a reason of whitespace alone is no reason', () => {
+    expect(shortReason(' \n ')).toBe('');
+    expect(runEndText(end({ status: 'failed', reason: ' \n ' }, { steps: 2 }))).toMatch(/^Failed after 2 steps:/);
+  });
+});
+
+describe('compareEndText', () => {
+  const base = { name: 'gru run', end: null, step: 12 };
+  it('once its run-end is held, says what the shown run line would', () => {
+    const e = end({ status: 'stopped', reason: 'stopOnNaN: loss is NaN at step 36' }, { steps: 37 });
+    expect(compareEndText({ ...base, status: 'live', end: e })).toBe(`Compared with gru run — ${runEndText(e)}`);
+  });
+
+  it('before that, what the server says, claiming no more than its status means', () => {
+    expect(compareEndText({ ...base, status: 'live' })).toBe('Compared with gru run — Still running, at step 12.');
+    // incomplete: no run-end and no publisher now, which a run written to a logdir without a url also is.
+    expect(compareEndText({ ...base, status: 'incomplete' })).toBe('Compared with gru run — No run-end, and nothing is publishing it now, at step 12.');
+    expect(compareEndText({ ...base, status: 'incomplete', step: 0 })).toBe('Compared with gru run — No run-end, and nothing is publishing it now, at step 0.');
+    expect(compareEndText({ ...base, status: 'completed' })).toBe('Compared with gru run — Completed; its run-end has not arrived yet.');
+    expect(compareEndText({ ...base, status: null })).toBe("Compared with gru run — Not in the server's run list yet, at step 12.");
+    expect(compareEndText({ ...base, status: null, step: null })).toBe('Compared with gru run — No events from it yet.');
   });
 });
 

@@ -151,6 +151,8 @@ describe('comparison in chromium', () => {
     }, null, { timeout: 15_000 });
     await frames(p);
     await p.screenshot({ path: join(OUT, 'compare-1-real-runs.png'), fullPage: true });
+    // Under the shown run's ending, the compared run's, from its own run-end.
+    expect(await p.locator('#compare-end').textContent()).toMatch(/^Compared with compare e2e GRU — Completed after 12 steps: \d+ measurements?, /);
 
     const charts = await chartPixels(p);
     // loss, gradient norm; per layer: product, gradient line, λ, kernel, gates, saturation

@@ -160,7 +160,7 @@ describe('dashboard in chromium, live training', () => {
     expect(b.title).toMatch(/\(incomplete\)$/);
     expect(b.ending).toBeNull();
     // A failed run compared with the incomplete one: its multi-line reason shows cut to one line, whole in the
-    // tooltip; the compared run's line says it ended without a run-end.
+    // tooltip; the compared run's line says what the server's incomplete means.
     const reason = 'the process ended on an uncaught error while the run was open: shapes [8,5,3] and [8,5,4]\n  at checkInputData\n  at fit';
     const failed = exampleEvents().map((e, seq) => encodeEvent({ ...e, ...(e.type === 'run-end' ? { status: 'failed', reason } : {}), runId: 'failed-c', seq } as GradscopeEvent));
     const compared = await p.evaluate(
@@ -189,7 +189,7 @@ describe('dashboard in chromium, live training', () => {
     expect(compared.tooltip).toBe(reason);
     expect(compared.status).toBe('failed');
     // Named as its run-start names it, as the title names the shown run.
-    expect(compared.other).toBe('Compared with adding: LSTM vs SimpleRNN — Ended without a run-end (its process stopped while the run was open), after step 7.');
+    expect(compared.other).toBe('Compared with adding: LSTM vs SimpleRNN — No run-end, and nothing is publishing it now, at step 7.');
     expect(compared.otherStatus).toBe('incomplete');
     expect(compared.otherAfter).toBeNull();
     await p.close();
