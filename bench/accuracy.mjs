@@ -5,18 +5,20 @@
  * against a 256-step run of the same Lanczos (tolerance 0), for freshly
  * initialised models and after 30 training steps; and as the monitor runs
  * it, a chain of CHAIN training steps each measured warm from the previous
- * measurement, worst over the chain. Not part of npm run bench (a few
- * minutes); the numbers are quoted in RESULTS.md.
+ * measurement, worst over the chain. Not part of npm run bench (more than
+ * 10 minutes); the numbers are quoted in RESULTS.md.
  *
  *   node bench/accuracy.mjs [--before <dir>] [--cells lstm,gru,simpleRNN] [--smoke]
  *     <dir>: a tree made by bench/at-commit.sh, whose spectralNorm is compared as well;
- *     --cells: some of the cells (each takes minutes: 7 reference runs)
+ *     --cells: some of the cells (each takes minutes: 12 reference runs, 1 + CHAIN per model)
  *     --smoke: n = 40, T = 5, two chain steps, in seconds, and an exit code 1
  *       where an error passes the bars (cold and chain 1e-3, warm on the same
  *       maps 1e-5): npm test runs it, so the script keeps working as the
  *       internals it imports change. Why 40: above the 32 Lanczos steps of
- *       the default, so the runs take the paths the full script measures
- *       (no full basis; warm stops, compaction, stragglers, Ritz vectors)
+ *       the default, so the regular steps keep no basis and take the warm
+ *       stops, compaction and Ritz vectors the full script measures (the
+ *       stragglers then run to 40, a complete Krylov space, except the
+ *       LSTM's joint state of 80)
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';

@@ -74,9 +74,9 @@ export interface ComparedRun {
  * look like those of a run still training.
  *
  * 'incomplete' is the server's word for a run with no run-end and no
- * publisher connected: its process may have died, or it may be writing
- * to a logdir the server reads without publishing (packages/server/CONTRACT.md),
- * so the line says no more than that.
+ * publisher connected (packages/server/src/run-state.ts, summary): its
+ * process may have died, or it may be writing to a logdir the server
+ * reads without publishing, so the line says no more than that.
  */
 export function compareEndText(run: ComparedRun): string {
   const at = run.step === null ? '' : `, at step ${run.step}`;
