@@ -3,6 +3,8 @@ import { lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import { batchedLanczos, checksToLeave, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
+import { gramSteps } from './gram-step.js';
+import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
 import { BREAKDOWN, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
@@ -13,8 +15,9 @@ import { BREAKDOWN, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } f
  * Lanczos whose tridiagonal T has the eigenvalues σ², so σ_max = √λ_max(T).
  *
  * Why: Golub–Kahan pays an `apply` and an `applyTranspose` per step, two
- * [B, n]·[n, n] products for a SimpleRNN, and about 30 small kernels of
- * bookkeeping; this pays one product and about 15. After j steps from
+ * [B, n]·[n, n] products for a SimpleRNN, and 12 kernels of bookkeeping
+ * (47 where the coefficients stay on the device, see lanczos-scalars.ts);
+ * this pays one product and 9 (21). After j steps from
  * u₁ = J v₁ its Krylov space is J·K_j(JᵀJ, v₁), the space of Golub–Kahan's
  * left vectors from v₁: its top Ritz value is that of B_j B_jᵀ plus a term
  * β_j² e_j e_jᵀ, so at least Golub–Kahan's after the same number of steps,
@@ -60,18 +63,18 @@ function unitOr(w: tf.Tensor3D, fallback: tf.Tensor3D): tf.Tensor3D {
   return tf.add(unit, scaleRows(tf.sub(1, keep) as tf.Tensor3D, fallback)) as tf.Tensor3D;
 }
 
-export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
+/** `scalars`: where the coefficients' arithmetic runs (lanczos-scalars.ts); the default suits the current backend. */
+export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings, scalars: LanczosScalars = defaultLanczosScalars()): Promise<LanczosResult> {
   if (!canRunOnGram(op, settings)) throw new Error('gramLanczos: the operator has no applyOuter, or the run keeps a basis (use batchedLanczos)');
-  const outer = (o: BatchedOperator, u: tf.Tensor3D) => o.applyOuter!(u);
   const { batch, size } = op;
   const regular = Math.min(settings.iterations, size);
-  const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
+  const stepCount = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
   const leaveAfter = checksToLeave(settings);
   const canCompact = typeof op.select === 'function';
-  const pool = tf.tensor3d(unitRows(gaussianArray((steps + 1) * size, settings.seed), size), [steps + 1, 1, size]);
+  const pool = tf.tensor3d(unitRows(gaussianArray((stepCount + 1) * size, settings.seed), size), [stepCount + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
   const spread = (row: tf.Tensor3D, rows: number) => scaleRows(tf.ones([rows, 1, 1]), row);
-  const coefficients = new LanczosCoefficients(batch, steps, 'tridiagonal');
+  const coefficients = new LanczosCoefficients(batch, stepCount, 'tridiagonal');
   const history = settings.vectors === 'approximate' ? new RitzHistory() : null;
 
   let active = range(batch);
@@ -88,47 +91,29 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   });
   let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
   let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
-  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let pending: tf.Tensor3D[] = [];
   let taken = 0;
   let work = 0;
+  const stepper = gramSteps(scalars, batch, coefficients);
   const replace = <T extends tf.Tensor>(old: T, next: T): T => {
     old.dispose();
     return next;
   };
 
   try {
-    for (let j = 0; j < steps; j++) {
-      const last = j === steps - 1;
+    for (let j = 0; j < stepCount; j++) {
+      const last = j === stepCount - 1;
       const rows = active.length;
       history?.push(u, active);
-      const out = tf.tidy(() => {
-        let w = tf.sub(outer(current, u), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
-        const alpha = tf.sum(tf.mul(u, w), -1, true) as tf.Tensor3D;
-        if (last) return { alpha, s: scale };
-        w = tf.sub(w, scaleRows(alpha, u)) as tf.Tensor3D;
-        const beta = tf.sqrt(tf.sum(tf.square(w), -1, true)) as tf.Tensor3D;
-        // The map's scale: the largest α so far (α = uᵀ JJᵀ u ≥ 0 is at most λ_max, and reaches it as the run converges).
-        const s = tf.maximum(scale, alpha) as tf.Tensor3D;
-        // Arithmetic rather than tf.where: fewer kernels per step, and a
-        // NaN β (never ≤ anything) is no breakdown: it divides through and
-        // keeps the row NaN.
-        const broken = tf.cast(tf.lessEqual(beta, tf.mul(s, BREAKDOWN)), 'float32') as tf.Tensor3D;
-        const kept = tf.sub(1, broken) as tf.Tensor3D;
-        const inverse = tf.div(kept, tf.add(beta, broken)) as tf.Tensor3D;
-        const next = tf.add(scaleRows(inverse, w), scaleRows(broken, poolRow(j + 1))) as tf.Tensor3D;
-        return { alpha, s, next, beta: tf.mul(beta, kept) as tf.Tensor3D };
-      });
+      const out = stepper.step({ current, u, uPrev, betaPrev, j, last, active, restart: () => poolRow(j + 1) });
       taken = j + 1;
       work += rows;
-      pending.push(out.alpha);
-      if (out.beta && out.next) {
-        pending.push(out.beta);
-        scale = replace(scale, out.s);
+      pending.push(...out.pending);
+      if (out.next) {
         uPrev = replace(uPrev, u);
-        u = out.next;
+        u = out.next.u;
         if (!pending.includes(betaPrev)) betaPrev.dispose();
-        betaPrev = out.beta;
+        betaPrev = out.next.beta;
       }
 
       if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
@@ -139,7 +124,8 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
       const keep = outcome.keep;
       if (!keep) continue;
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
-      [u, uPrev, betaPrev, scale] = [gather(u), gather(uPrev), gather(betaPrev), gather(scale)];
+      [u, uPrev, betaPrev] = [gather(u), gather(uPrev), gather(betaPrev)];
+      stepper.select(keep);
       active = keep.map((r) => active[r] as number);
       selected?.dispose();
       selected = op.select!(active);
@@ -176,7 +162,8 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
     }
     return vectors ? { sigma, steps: taken, work, vectors } : { sigma, steps: taken, work };
   } finally {
-    for (const t of [pool, u, uPrev, betaPrev, scale, ...pending]) t.dispose();
+    for (const t of [pool, u, uPrev, betaPrev, ...pending]) t.dispose();
+    stepper.dispose();
     selected?.dispose();
     history?.dispose();
   }

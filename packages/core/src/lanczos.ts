@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lanczosCheck } from './lanczos-check.js';
+import { golubKahanSteps } from './golub-kahan-step.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
+import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
 import type { WarmStop } from './warm-stop.js';
-import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, selectRows, stepScale, unitRows } from './rows.js';
+import { rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
 
 /**
  * Batched Golub–Kahan–Lanczos bidiagonalisation: the largest singular value
@@ -145,7 +147,8 @@ export const WARM_MIX = 0.01;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-export async function batchedLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
+/** `scalars`: where the coefficients' arithmetic runs (lanczos-scalars.ts); the default suits the current backend. */
+export async function batchedLanczos(op: BatchedOperator, settings: LanczosSettings, scalars: LanczosScalars = defaultLanczosScalars()): Promise<LanczosResult> {
   const { batch, size } = op;
   const regular = Math.min(settings.iterations, size);
   const steps = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
@@ -179,12 +182,12 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   });
   let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
   let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
-  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let vBasis: tf.Tensor3D | undefined;
   let uBasis: tf.Tensor3D | undefined;
   let pending: tf.Tensor3D[] = [];
   let taken = 0;
   let work = 0;
+  const stepper = golubKahanSteps(scalars, batch, coefficients);
 
   const replace = <T extends tf.Tensor>(old: T | undefined, next: T): T => {
     old?.dispose();
@@ -196,52 +199,17 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       const last = j === steps - 1;
       const rows = active.length;
       history?.push(v, active);
-      const out = tf.tidy(() => {
-        const vb = keepBasis ? (vBasis ? tf.concat([vBasis, v], 1) : tf.clone(v)) : undefined;
-        let p = tf.sub(current.apply(v), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
-        p = orthogonalise(p, uBasis);
-        // The first step knows nothing of the scale (a max-reduction finds
-        // it); later ones divide by the largest coefficient before the step,
-        // for both norms of the step (see StepScale).
-        let a: tf.Tensor3D;
-        let stepScaleOf: ReturnType<typeof stepScale>;
-        if (j === 0) {
-          a = rowNorm(p);
-          stepScaleOf = stepScale(tf.maximum(scale, a) as tf.Tensor3D);
-        } else {
-          stepScaleOf = stepScale(scale);
-          a = scaledRowNorm(p, stepScaleOf);
-        }
-        let s = tf.maximum(scale, a) as tf.Tensor3D;
-        const { unit: u, coefficient: aRec } = normaliseRows(p, a, stepScaleOf, null);
-        const ub = keepBasis ? (uBasis ? tf.concat([uBasis, u], 1) : tf.clone(u)) : undefined;
-        if (last) return { u, aRec, s, vb, ub };
-        let q = tf.sub(current.applyTranspose(u), scaleRows(aRec, v)) as tf.Tensor3D;
-        q = orthogonalise(q, vb);
-        const b = scaledRowNorm(q, stepScaleOf);
-        s = tf.maximum(s, b) as tf.Tensor3D;
-        let restart = poolRow(j + 1);
-        if (vb) {
-          const r = orthogonalise(spread(restart, rows), vb);
-          restart = scaleRows(safeReciprocal(rowNorm(r)), r);
-        }
-        const { unit: vNext, coefficient: bRec } = normaliseRows(q, b, stepScaleOf, restart);
-        return { u, aRec, s, vb, ub, vNext, bRec };
-      });
+      const out = stepper.step({ current, v, uPrev, betaPrev, vBasis, uBasis, keepBasis, j, last, active, restart: () => poolRow(j + 1) });
       taken = j + 1;
       work += rows;
-      // The coefficients [rows, 1, 1] wait for the next check's download; β
-      // also serves the next step as it is (no reshape: a kernel on wasm).
-      pending.push(out.aRec);
-      if (out.bRec) pending.push(out.bRec);
-      scale = replace(scale, out.s);
-      vBasis = out.vb ? replace(vBasis, out.vb) : vBasis;
-      uBasis = out.ub ? replace(uBasis, out.ub) : uBasis;
-      if (out.vNext) {
+      pending.push(...out.pending);
+      vBasis = out.vBasis ? replace(vBasis, out.vBasis) : vBasis;
+      uBasis = out.uBasis ? replace(uBasis, out.uBasis) : uBasis;
+      if (out.next) {
         uPrev = replace(uPrev, out.u);
         if (!pending.includes(betaPrev)) betaPrev.dispose();
-        betaPrev = out.bRec!;
-        v = replace(v, out.vNext);
+        betaPrev = out.next.beta;
+        v = replace(v, out.next.v);
       } else {
         out.u.dispose();
       }
@@ -253,7 +221,8 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
       const keep = outcome.keep;
       if (!keep) continue;
       const gather = <T extends tf.Tensor>(t: T) => replace(t, selectRows(t, keep));
-      [v, uPrev, betaPrev, scale] = [gather(v), gather(uPrev), gather(betaPrev), gather(scale)];
+      [v, uPrev, betaPrev] = [gather(v), gather(uPrev), gather(betaPrev)];
+      stepper.select(keep);
       active = keep.map((r) => active[r] as number);
       selected?.dispose();
       selected = op.select!(active);
@@ -274,7 +243,8 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
     const result = { sigma: coefficients.sigma, steps: taken, work };
     return vectors ? { ...result, vectors } : result;
   } finally {
-    for (const t of [pool, v, uPrev, betaPrev, scale, vBasis, uBasis, ...pending]) t?.dispose();
+    for (const t of [pool, v, uPrev, betaPrev, vBasis, uBasis, ...pending]) t?.dispose();
+    stepper.dispose();
     selected?.dispose();
     history?.dispose();
   }

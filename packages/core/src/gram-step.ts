@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LanczosCoefficients } from './lanczos-coefficients.js';
+import type { BatchedOperator } from './operator.js';
+import { breakdownThreshold, type LanczosScalars } from './lanczos-scalars.js';
+import { BREAKDOWN, scaleRows, selectRows } from './rows.js';
+
+/**
+ * One step of the Lanczos on J Jᵀ (gram-lanczos.ts), in the two forms of
+ * lanczos-scalars.ts, which compute the same numbers:
+ *
+ *   w = JJᵀ u_j − β_{j−1} u_{j−1},  α_j = u_j·w,  w −= α_j u_j,  β_j = ‖w‖,  u_{j+1} = w / β_j
+ *
+ * - 'device': the breakdown test and the division by β are 12 kernels on
+ *   [rows, 1, 1] tensors, α and β wait on the device for the next check.
+ * - 'host': α_j and ‖w‖² are read at every step (two reads) and β_j, the
+ *   breakdown test and 1/β_j are done in JS: 1 kernel instead of 12.
+ */
+export interface GramStepInput {
+  /** The operator on the rows still running. */
+  current: BatchedOperator;
+  u: tf.Tensor3D;
+  uPrev: tf.Tensor3D;
+  /** β_{j−1} per row [rows, 1, 1] (0 at the first step or after a breakdown). */
+  betaPrev: tf.Tensor3D;
+  /** Step index j (0-based). */
+  j: number;
+  /** The run's last step: only α_j is wanted. */
+  last: boolean;
+  /** Original map index of each row. */
+  active: number[];
+  /** The seeded restart direction for this step's breakdowns [1, 1, n]. */
+  restart: () => tf.Tensor3D;
+}
+
+export interface GramStepOutput {
+  /** u_{j+1} and β_j [rows, 1, 1] (the next step's betaPrev); absent at the last step. */
+  next?: { u: tf.Tensor3D; beta: tf.Tensor3D };
+  /** Coefficients still on the device, in the order α_j, β_j, for the next check to read; the host form records them at once. */
+  pending: tf.Tensor3D[];
+}
+
+/** The per-run state of one form: its scale per map, and the step. */
+export interface GramSteps {
+  step(input: GramStepInput): GramStepOutput;
+  /** Keeps rows `keep` (positions in the current rows) of the state after a compaction. */
+  select(keep: number[]): void;
+  dispose(): void;
+}
+
+/** The form `scalars` for a batch of `batch` maps, writing into `coefficients` where it records at once. */
+export function gramSteps(scalars: LanczosScalars, batch: number, coefficients: LanczosCoefficients): GramSteps {
+  return scalars === 'host' ? hostSteps(batch, coefficients) : deviceSteps(batch);
+}
+
+/** α_j and w after the subtractions, the part both forms share. */
+function residual(input: GramStepInput): { alpha: tf.Tensor3D; w: tf.Tensor3D } {
+  const { current, u, uPrev, betaPrev } = input;
+  const w = tf.sub(current.applyOuter!(u), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
+  const alpha = tf.sum(tf.mul(u, w), -1, true) as tf.Tensor3D;
+  return { alpha, w };
+}
+
+function deviceSteps(batch: number): GramSteps {
+  // The map's scale: the largest α so far (α = uᵀ JJᵀ u ≥ 0 is at most λ_max, and reaches it as the run converges).
+  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
+  return {
+    step(input) {
+      const out = tf.tidy(() => {
+        const { alpha, w: raw } = residual(input);
+        if (input.last) return { alpha };
+        const w = tf.sub(raw, scaleRows(alpha, input.u)) as tf.Tensor3D;
+        const beta = tf.sqrt(tf.sum(tf.square(w), -1, true)) as tf.Tensor3D;
+        const s = tf.maximum(scale, alpha) as tf.Tensor3D;
+        // Arithmetic rather than tf.where: fewer kernels per step, and a
+        // NaN β (never ≤ anything) is no breakdown: it divides through and
+        // keeps the row NaN.
+        const broken = tf.cast(tf.lessEqual(beta, tf.mul(s, BREAKDOWN)), 'float32') as tf.Tensor3D;
+        const kept = tf.sub(1, broken) as tf.Tensor3D;
+        const inverse = tf.div(kept, tf.add(beta, broken)) as tf.Tensor3D;
+        const u = tf.add(scaleRows(inverse, w), scaleRows(broken, input.restart())) as tf.Tensor3D;
+        return { alpha, s, u, beta: tf.mul(beta, kept) as tf.Tensor3D };
+      });
+      if (!out.u || !out.beta || !out.s) return { pending: [out.alpha] };
+      scale.dispose();
+      scale = out.s;
+      return { next: { u: out.u, beta: out.beta }, pending: [out.alpha, out.beta] };
+    },
+    select(keep) {
+      const kept = selectRows(scale, keep);
+      scale.dispose();
+      scale = kept;
+    },
+    dispose() {
+      scale.dispose();
+    },
+  };
+}
+
+function hostSteps(batch: number, coefficients: LanczosCoefficients): GramSteps {
+  // The scale per original map (see deviceSteps), in float64: the values are float32 α's, so the maximum is the same.
+  const scale = new Float64Array(batch);
+  return {
+    step(input) {
+      const { j, active } = input;
+      const rows = active.length;
+      const out = tf.tidy(() => {
+        const { alpha, w: raw } = residual(input);
+        if (input.last) return { alpha };
+        const w = tf.sub(raw, scaleRows(alpha, input.u)) as tf.Tensor3D;
+        return { alpha, w, squares: tf.sum(tf.square(w), -1, true) as tf.Tensor3D };
+      });
+      const alpha = out.alpha.dataSync();
+      out.alpha.dispose();
+      for (let r = 0; r < rows; r++) (coefficients.alpha[active[r] as number] as Float64Array)[j] = alpha[r] as number;
+      if (!out.w || !out.squares) return { pending: [] };
+      const squares = out.squares.dataSync();
+      out.squares.dispose();
+      const inverse = new Float32Array(rows);
+      const beta = new Float32Array(rows);
+      let broken: Float32Array | null = null;
+      for (let r = 0; r < rows; r++) {
+        const b = active[r] as number;
+        const a = alpha[r] as number;
+        // tf.maximum's NaN: a NaN α makes the scale NaN, and then nothing is a breakdown (the row stays NaN).
+        const s = Number.isNaN(a) || a > (scale[b] as number) ? a : (scale[b] as number);
+        scale[b] = s;
+        const norm = Math.fround(Math.sqrt(squares[r] as number));
+        if (norm <= breakdownThreshold(s)) {
+          (broken ??= new Float32Array(rows))[r] = 1;
+        } else {
+          inverse[r] = 1 / norm; // NaN stays NaN
+          beta[r] = norm;
+        }
+        (coefficients.beta[b] as Float64Array)[j] = beta[r] as number;
+      }
+      const w = out.w;
+      const u = tf.tidy(() => {
+        const scaled = scaleRows(tf.tensor3d(inverse, [rows, 1, 1]), w);
+        return broken ? (tf.add(scaled, scaleRows(tf.tensor3d(broken, [rows, 1, 1]), input.restart())) as tf.Tensor3D) : scaled;
+      });
+      w.dispose();
+      return { next: { u, beta: tf.tensor3d(beta, [rows, 1, 1]) }, pending: [] };
+    },
+    select() {
+      // The scale is kept by original map index: nothing moves.
+    },
+    dispose() {},
+  };
+}
