@@ -7,6 +7,7 @@ import { selectRows } from './rows.js';
 import { spectralNormSettings } from './spectral-norm.js';
 import { bothForms, expectFormsAgree } from './test-helpers/both-forms.js';
 import { clusteredMaps } from './test-helpers/gram-operator.js';
+import { nearBreakdownMap, nearBreakdownStarts, throwingOperator } from './test-helpers/throwing-operator.js';
 import { gaussianMatrix, maxRelativeError, normalSource, randomOrthogonal, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
 
 beforeAll(async () => {
@@ -93,6 +94,41 @@ describe('the two forms of the Golub–Kahan step (golub-kahan-step.ts, lanczos-
     } finally {
       start.dispose();
       dispose();
+    }
+  });
+
+  // Residuals that are not zero but below BREAKDOWN·scale (1e-12 of it): a breakdown by the threshold, not by an exact zero.
+  it('agree on starts a hair from an invariant subspace (diag(1, 3, 3, …) from e₁ + ε e₂, ε = 3e-11 … 1e-15), and find σ = 3', async () => {
+    const n = 12;
+    const epsilons = [3e-11, 1e-12, 3e-13, 1e-13, 3e-14, 1e-15];
+    const { op, dispose } = maps(epsilons.map(() => nearBreakdownMap(n)), n);
+    const start = nearBreakdownStarts(epsilons, n);
+    try {
+      for (const settings of [
+        { ...spectralNormSettings('test', op, { iterations: 8 }, 'approximate'), start, startMix: 0 },
+        { ...spectralNormSettings('test', op, {}, 'exact'), start, startMix: 0 },
+      ]) {
+        const forms = await bothGolubKahan(op, settings);
+        expectFormsAgree(forms);
+        forms.host.result.sigma.forEach((s) => expect(Math.abs(s - 3) / 3).toBeLessThan(1e-6));
+      }
+    } finally {
+      start.dispose();
+      dispose();
+    }
+  });
+
+  it('leave no tensor behind when apply or applyTranspose throws in the middle of a run, bases kept or not', async () => {
+    for (const scalars of ['host', 'device'] as const) {
+      for (const which of ['apply', 'applyTranspose'] as const) {
+        for (const vectors of ['none', 'exact'] as const) {
+          const { op, dispose } = throwingOperator(8, 3, 3, which);
+          const before = tf.memory().numTensors;
+          await expect(batchedLanczos(op, spectralNormSettings('test', op, { iterations: 6 }, vectors), scalars)).rejects.toThrow(`${which} failed`);
+          expect(tf.memory().numTensors, `left by the ${scalars} form when ${which} throws (vectors ${vectors})`).toBe(before);
+          dispose();
+        }
+      }
     }
   });
 });

@@ -15,10 +15,11 @@ import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, s
  * (see StepScale in rows.ts), the first step's by a max-reduction.
  *
  * - 'device': the step's scale, both norms' square roots, the breakdown
- *   tests and the normalisations are about 25 kernels, most of them on
- *   [rows, 1, 1] tensors; α and β wait on the device for the next check.
+ *   tests and the normalisations are 48 kernels besides the operator's,
+ *   most of them on [rows, 1, 1] tensors (60 at the first step); α and β
+ *   wait on the device for the next check.
  * - 'host': the two sums of squares are read as they are made (two reads a
- *   step) and the rest is done in JS: 2 kernels for the two divisions.
+ *   step) and the rest is done in JS: 12 kernels (25 at the first step).
  */
 export interface GolubKahanInput {
   /** The operator on the rows still running. */
@@ -206,45 +207,42 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GolubKahan
   };
   const column = (values: Float32Array) => tf.tensor3d(values, [values.length, 1, 1]);
   /** Σ (x·inverse)² per row, read at once. */
-  const sumOfSquares = (x: tf.Tensor3D, stepScale: HostStepScale) => tf.tidy(() => tf.sum(tf.square(scaleRows(column(stepScale.inverse), x)), -1, true).dataSync());
+  const sumOfSquares = (x: tf.Tensor3D, stepScale: HostStepScale) => tf.sum(tf.square(scaleRows(column(stepScale.inverse), x)), -1, true).dataSync();
   return {
     step(input) {
-      const { j, active } = input;
-      let stepScale = new HostStepScale(scalesOf(active));
-      const left = tf.tidy(() => {
+      // One tidy for the whole step, reads included (dataSync is synchronous): an operator that throws frees
+      // everything the step made, as the device form's does.
+      const out = tf.tidy(() => {
+        const { j, active } = input;
+        let stepScale = new HostStepScale(scalesOf(active));
         const { p, vb } = leftResidual(input);
-        return { p, vb, first: j === 0 ? rowNorm(p) : undefined };
-      });
-      let a: Float64Array;
-      if (left.first) {
-        // The first step's norm by the max-reduction; the step's scale includes it.
-        a = Float64Array.from(left.first.dataSync());
-        left.first.dispose();
-        raise(active, a);
-        stepScale = new HostStepScale(scalesOf(active));
-      } else {
-        a = stepScale.norms(sumOfSquares(left.p, stepScale));
-        raise(active, a);
-      }
-      const alphaRows = stepScale.normalise(a);
-      // A zero row where α broke down (normaliseRows without a fallback).
-      const u = tf.tidy(() => scaleRows(column(alphaRows.inverse), left.p));
-      left.p.dispose();
-      record(coefficients.alpha, active, j, alphaRows.coefficient);
-      const bases = { ...(left.vb ? { vBasis: left.vb } : {}), ...(input.keepBasis ? { uBasis: tf.tidy(() => appendTo(input.uBasis, u)) } : {}) };
-      if (input.last) return { u, ...bases, pending: [] };
-
-      const q = tf.tidy(() => rightResidual(input, u, column(alphaRows.coefficient), left.vb));
-      const b = stepScale.norms(sumOfSquares(q, stepScale));
-      raise(active, b);
-      const betaRows = stepScale.normalise(b);
-      const v = tf.tidy(() => {
+        let a: Float64Array;
+        if (j === 0) {
+          // The first step's norm by the max-reduction; the step's scale includes it.
+          a = Float64Array.from(rowNorm(p).dataSync());
+          raise(active, a);
+          stepScale = new HostStepScale(scalesOf(active));
+        } else {
+          a = stepScale.norms(sumOfSquares(p, stepScale));
+          raise(active, a);
+        }
+        const alphaRows = stepScale.normalise(a);
+        // A zero row where α broke down (normaliseRows without a fallback).
+        const u = scaleRows(column(alphaRows.inverse), p);
+        record(coefficients.alpha, active, j, alphaRows.coefficient);
+        const ub = input.keepBasis ? appendTo(input.uBasis, u) : undefined;
+        if (input.last) return { u, vb, ub };
+        const q = rightResidual(input, u, column(alphaRows.coefficient), vb);
+        const b = stepScale.norms(sumOfSquares(q, stepScale));
+        raise(active, b);
+        const betaRows = stepScale.normalise(b);
         const scaled = scaleRows(column(betaRows.inverse), q);
-        return betaRows.broken ? (tf.add(scaled, scaleRows(column(betaRows.broken), restartRows(input, left.vb))) as tf.Tensor3D) : scaled;
+        const v = betaRows.broken ? (tf.add(scaled, scaleRows(column(betaRows.broken), restartRows(input, vb))) as tf.Tensor3D) : scaled;
+        record(coefficients.beta, active, j, betaRows.coefficient);
+        return { u, vb, ub, v, beta: column(betaRows.coefficient) };
       });
-      q.dispose();
-      record(coefficients.beta, active, j, betaRows.coefficient);
-      return { u, ...bases, next: { v, beta: column(betaRows.coefficient) }, pending: [] };
+      const bases = { ...(out.vb ? { vBasis: out.vb } : {}), ...(out.ub ? { uBasis: out.ub } : {}) };
+      return out.v && out.beta ? { u: out.u, ...bases, next: { v: out.v, beta: out.beta }, pending: [] } : { u: out.u, ...bases, pending: [] };
     },
     select() {
       // The scale is kept by original map index: nothing moves.

@@ -16,7 +16,7 @@ import { BREAKDOWN, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } f
  *
  * Why: Golub–Kahan pays an `apply` and an `applyTranspose` per step, two
  * [B, n]·[n, n] products for a SimpleRNN, and 12 kernels of bookkeeping
- * (47 where the coefficients stay on the device, see lanczos-scalars.ts);
+ * (48 where the coefficients stay on the device, see lanczos-scalars.ts);
  * this pays one product and 9 (21). After j steps from
  * u₁ = J v₁ its Krylov space is J·K_j(JᵀJ, v₁), the space of Golub–Kahan's
  * left vectors from v₁: its top Ritz value is that of B_j B_jᵀ plus a term
@@ -155,7 +155,7 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
       return !(s >= RANGE[0] && s <= RANGE[1]);
     });
     try {
-      if (outside.length > 0) vectors = await remeasure(op, settings, outside, sigma, vectors);
+      if (outside.length > 0) vectors = await remeasure(op, settings, scalars, outside, sigma, vectors);
     } catch (error) {
       vectors?.dispose(); // remeasure disposes it only when it succeeds
       throw error;
@@ -170,17 +170,17 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
 }
 
 /**
- * Golub–Kahan on the maps `rows` (σ out of the squares' range): their σ is
+ * Golub–Kahan, in the same form (lanczos-scalars.ts), on the maps `rows` (σ out of the squares' range): their σ is
  * written into `sigma`; returns `vectors` with their rows replaced (a new
  * tensor, the old one disposed), or undefined when none were wanted.
  */
-async function remeasure(op: BatchedOperator, settings: LanczosSettings, rows: number[], sigma: Float64Array, vectors: tf.Tensor3D | undefined): Promise<tf.Tensor3D | undefined> {
+async function remeasure(op: BatchedOperator, settings: LanczosSettings, scalars: LanczosScalars, rows: number[], sigma: Float64Array, vectors: tf.Tensor3D | undefined): Promise<tf.Tensor3D | undefined> {
   const subset = op.select ? op.select(rows) : null;
   const picked = subset ? rows : range(op.batch);
   const start = settings.start ? selectRows(settings.start, picked) : undefined;
   try {
     const { start: _start, ...rest } = settings;
-    const result = await batchedLanczos(subset ?? op, { ...rest, ...(start ? { start } : {}), vectors: vectors ? 'approximate' : 'none' });
+    const result = await batchedLanczos(subset ?? op, { ...rest, ...(start ? { start } : {}), vectors: vectors ? 'approximate' : 'none' }, scalars);
     const wanted = new Set(rows);
     picked.forEach((b, i) => {
       if (wanted.has(b)) sigma[b] = result.sigma[i] as number;

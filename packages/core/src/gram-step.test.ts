@@ -8,6 +8,7 @@ import type { BatchedOperator } from './operator.js';
 import { spectralNormSettings } from './spectral-norm.js';
 import { bothForms, expectFormsAgree } from './test-helpers/both-forms.js';
 import { clusteredMaps, gramOperator } from './test-helpers/gram-operator.js';
+import { nearBreakdownMap, nearBreakdownStarts, throwingOperator } from './test-helpers/throwing-operator.js';
 import { gaussianMatrix, maxRelativeError, normalSource, randomOrthogonal, toFloat32 } from './test-helpers/linalg64.js';
 
 beforeAll(async () => {
@@ -75,6 +76,32 @@ describe('the two forms of the J Jᵀ Lanczos step (gram-step.ts, lanczos-scalar
       }
     } finally {
       start.dispose();
+      dispose();
+    }
+  });
+
+  // Residuals that are not zero but below BREAKDOWN·scale (1e-12 of it): a breakdown by the threshold, not by an exact zero.
+  it('agree on starts a hair from an invariant subspace (diag(1, 3, 3, …) from e₁ + ε e₂, ε = 3e-11 … 1e-15), and find σ = 3', async () => {
+    const n = 36;
+    const epsilons = [3e-11, 1e-12, 3e-13, 1e-13, 3e-14, 1e-15];
+    const { op, dispose } = gramOperator(epsilons.map(() => nearBreakdownMap(n)), n);
+    const start = nearBreakdownStarts(epsilons, n);
+    try {
+      const forms = await bothGram(op, { ...spectralNormSettings('test', op, { iterations: 8 }, 'approximate'), start, startMix: 0 });
+      expectFormsAgree(forms);
+      forms.host.result.sigma.forEach((s) => expect(Math.abs(s - 3) / 3).toBeLessThan(1e-6));
+    } finally {
+      start.dispose();
+      dispose();
+    }
+  });
+
+  it('leave no tensor behind when the operator throws in the middle of a run', async () => {
+    for (const scalars of ['host', 'device'] as const) {
+      const { op, dispose } = throwingOperator(40, 3, 3, 'applyOuter');
+      const before = tf.memory().numTensors;
+      await expect(gramLanczos(op, spectralNormSettings('test', op, { iterations: 6 }, 'approximate'), scalars)).rejects.toThrow('applyOuter failed');
+      expect(tf.memory().numTensors, `left by the ${scalars} form`).toBe(before);
       dispose();
     }
   });

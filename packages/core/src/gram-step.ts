@@ -101,45 +101,42 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GramSteps 
   const scale = new Float64Array(batch);
   return {
     step(input) {
-      const { j, active } = input;
-      const rows = active.length;
+      // One tidy for the whole step, reads included (dataSync is synchronous): an operator that throws frees
+      // everything the step made, as the device form's does.
       const out = tf.tidy(() => {
-        const { alpha, w: raw } = residual(input);
-        if (input.last) return { alpha };
-        const w = tf.sub(raw, scaleRows(alpha, input.u)) as tf.Tensor3D;
-        return { alpha, w, squares: tf.sum(tf.square(w), -1, true) as tf.Tensor3D };
-      });
-      const alpha = out.alpha.dataSync();
-      out.alpha.dispose();
-      for (let r = 0; r < rows; r++) (coefficients.alpha[active[r] as number] as Float64Array)[j] = alpha[r] as number;
-      if (!out.w || !out.squares) return { pending: [] };
-      const squares = out.squares.dataSync();
-      out.squares.dispose();
-      const inverse = new Float32Array(rows);
-      const beta = new Float32Array(rows);
-      let broken: Float32Array | null = null;
-      for (let r = 0; r < rows; r++) {
-        const b = active[r] as number;
-        const a = alpha[r] as number;
-        // tf.maximum's NaN: a NaN α makes the scale NaN, and then nothing is a breakdown (the row stays NaN).
-        const s = Number.isNaN(a) || a > (scale[b] as number) ? a : (scale[b] as number);
-        scale[b] = s;
-        const norm = Math.fround(Math.sqrt(squares[r] as number));
-        if (norm <= breakdownThreshold(s)) {
-          (broken ??= new Float32Array(rows))[r] = 1;
-        } else {
-          inverse[r] = 1 / norm; // NaN stays NaN
-          beta[r] = norm;
+        const { j, active } = input;
+        const rows = active.length;
+        const { alpha: alphaTensor, w: raw } = residual(input);
+        const alpha = alphaTensor.dataSync();
+        for (let r = 0; r < rows; r++) (coefficients.alpha[active[r] as number] as Float64Array)[j] = alpha[r] as number;
+        if (input.last) return {};
+        const w = tf.sub(raw, scaleRows(alphaTensor, input.u)) as tf.Tensor3D;
+        const squares = tf.sum(tf.square(w), -1, true).dataSync();
+        const inverse = new Float32Array(rows);
+        const beta = new Float32Array(rows);
+        let broken: Float32Array | null = null;
+        for (let r = 0; r < rows; r++) {
+          const b = active[r] as number;
+          const a = alpha[r] as number;
+          // tf.maximum's NaN: a NaN α makes the scale NaN, and then nothing is a breakdown (the row stays NaN).
+          const s = Number.isNaN(a) || a > (scale[b] as number) ? a : (scale[b] as number);
+          scale[b] = s;
+          const norm = Math.fround(Math.sqrt(squares[r] as number));
+          if (norm <= breakdownThreshold(s)) {
+            (broken ??= new Float32Array(rows))[r] = 1;
+            // β·0, as the device form's β·kept: NaN for an infinite β (α = ∞ makes every β a breakdown).
+            beta[r] = norm * 0;
+          } else {
+            inverse[r] = 1 / norm; // NaN stays NaN
+            beta[r] = norm;
+          }
+          (coefficients.beta[b] as Float64Array)[j] = beta[r] as number;
         }
-        (coefficients.beta[b] as Float64Array)[j] = beta[r] as number;
-      }
-      const w = out.w;
-      const u = tf.tidy(() => {
         const scaled = scaleRows(tf.tensor3d(inverse, [rows, 1, 1]), w);
-        return broken ? (tf.add(scaled, scaleRows(tf.tensor3d(broken, [rows, 1, 1]), input.restart())) as tf.Tensor3D) : scaled;
+        const u = broken ? (tf.add(scaled, scaleRows(tf.tensor3d(broken, [rows, 1, 1]), input.restart())) as tf.Tensor3D) : scaled;
+        return { u, beta: tf.tensor3d(beta, [rows, 1, 1]) };
       });
-      w.dispose();
-      return { next: { u, beta: tf.tensor3d(beta, [rows, 1, 1]) }, pending: [] };
+      return out.u && out.beta ? { next: { u: out.u, beta: out.beta }, pending: [] } : { pending: [] };
     },
     select() {
       // The scale is kept by original map index: nothing moves.

@@ -12,7 +12,7 @@ import { BREAKDOWN } from './rows.js';
  *
  * Kernels per step besides the operator's, counted on dense maps: on J Jᵀ
  * (gram-step.ts) 21 on the device, 9 on the host; Golub–Kahan
- * (golub-kahan-step.ts) 47 and 12. A SimpleRNN's warm measurement at
+ * (golub-kahan-step.ts) 48 and 12. A SimpleRNN's warm measurement at
  * n = 128, T = 100 makes 2,529 kernels instead of 3,166, an LSTM's 10,721
  * instead of 12,034 (bench/profile.mjs).
  *
