@@ -56,12 +56,16 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
         warmRatio: cache ? summary(ratios(times.warm, times.train)) : null,
         beforeColdRatio: old ? summary(ratios(times.beforeCold, times.train)) : null,
         beforeWarmRatio: old ? summary(ratios(times.beforeWarm, times.train)) : null,
+        // Now over before within each repetition: both builds measure the same weights in it, so the training
+        // step's own noise, which both ratios to the step carry, does not enter.
+        coldOverBefore: old ? summary(ratios(times.cold, times.beforeCold)) : null,
+        warmOverBefore: old ? summary(ratios(times.warm, times.beforeWarm)) : null,
         cpuRatio: Object.fromEntries(Object.keys(cpu).filter((k) => k !== 'train').map((k) => [k, summary(ratios(cpu[k], cpu.train))])),
       };
       rows.push(row);
       log(`  ${cell} n=${units} T=${steps}: step ${row.train.toFixed(0)} ms, measurement cold ${row.cold.toFixed(0)} ms (×${row.coldRatio.median.toFixed(2)})` +
         (cache ? `, warm ${row.warm.toFixed(0)} ms (×${row.warmRatio.median.toFixed(2)})` : '') +
-        (old ? `; before: cold ×${row.beforeColdRatio.median.toFixed(2)}, warm ×${row.beforeWarmRatio.median.toFixed(2)}` : '') +
+        (old ? `; before: cold ×${row.beforeColdRatio.median.toFixed(2)}, warm ×${row.beforeWarmRatio.median.toFixed(2)}; now / before: cold ×${row.coldOverBefore.median.toFixed(3)}, warm ×${row.warmOverBefore.median.toFixed(3)}` : '') +
         `; CPU time: ${Object.entries(row.cpuRatio).map(([k, v]) => `${k} ×${v.median.toFixed(2)}`).join(', ')}`);
     } finally {
       cache?.dispose();
@@ -76,9 +80,10 @@ export async function measurementBenchmark({ configs, reps }, log, { before = nu
     ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${r.train.toFixed(0)} | ${r.cold.toFixed(0)} | ${formatRange(r.coldRatio)} | ${Number.isFinite(r.warm) ? r.warm.toFixed(0) : 'n/a'} | ${r.warmRatio ? formatRange(r.warmRatio) : 'n/a'} |`),
   ];
   if (old) {
-    lines.push('', `Before (${path.basename(before)}, a tree made by bench/at-commit.sh), interleaved with the rows above; wall-time ratios, and in the last four columns the same ratios of the process's CPU time:`, '',
-      '| model | cold / step before | cold / step now | warm / step before | warm / step now | CPU: cold before | cold now | warm before | warm now |', '|---|---|---|---|---|---|---|---|---|',
+    lines.push('', `Before (${path.basename(before)}, a tree made by bench/at-commit.sh), interleaved with the rows above; wall-time ratios, then now over before within each repetition (both builds measured the same weights there: the figure to read for a before/after), and in the last four columns the ratios to the step of the process's CPU time:`, '',
+      '| model | cold / step before | cold / step now | warm / step before | warm / step now | cold now / before | warm now / before | CPU: cold before | cold now | warm before | warm now |', '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.cell} n=${r.units} T=${r.steps} | ${formatRange(r.beforeColdRatio)} | ${formatRange(r.coldRatio)} | ${formatRange(r.beforeWarmRatio)} | ${formatRange(r.warmRatio)} | ` +
+        `${formatRange(r.coldOverBefore, 3)} | ${formatRange(r.warmOverBefore, 3)} | ` +
         `${formatRange(r.cpuRatio.beforeCold)} | ${formatRange(r.cpuRatio.cold)} | ${formatRange(r.cpuRatio.beforeWarm)} | ${formatRange(r.cpuRatio.warm)} |`));
   }
   const target = rows.find((r) => r.cell === 'lstm' && r.units === 128 && r.steps === 100);
