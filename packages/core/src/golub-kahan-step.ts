@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanczosCoefficients } from './lanczos-coefficients.js';
-import { breakdownThreshold, type LanczosScalars } from './lanczos-scalars.js';
+import { breakdownThreshold, DeviceScale, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
 import type { BatchedOperator } from './operator.js';
-import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, selectRows, stepScale } from './rows.js';
+import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, stepScale } from './rows.js';
 
 /**
  * One Golub–Kahan step of the batched Lanczos (lanczos.ts), in the two
@@ -53,13 +53,7 @@ export interface GolubKahanOutput {
   pending: tf.Tensor3D[];
 }
 
-/** The per-run state of one form (its scale per map) and the step. */
-export interface GolubKahanSteps {
-  step(input: GolubKahanInput): GolubKahanOutput;
-  /** Keeps rows `keep` (positions in the current rows) of the state after a compaction. */
-  select(keep: number[]): void;
-  dispose(): void;
-}
+export type GolubKahanSteps = LanczosSteps<GolubKahanInput, GolubKahanOutput>;
 
 export function golubKahanSteps(scalars: LanczosScalars, batch: number, coefficients: LanczosCoefficients): GolubKahanSteps {
   return scalars === 'host' ? hostSteps(batch, coefficients) : deviceSteps(batch);
@@ -92,7 +86,7 @@ const appendTo = (basis: tf.Tensor3D | undefined, row: tf.Tensor3D) => (basis ? 
 
 function deviceSteps(batch: number): GolubKahanSteps {
   // The largest coefficient so far per map: the scale both norms of a step divide by.
-  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
+  const scale = new DeviceScale(batch);
   return {
     step(input) {
       const out = tf.tidy(() => {
@@ -102,12 +96,12 @@ function deviceSteps(batch: number): GolubKahanSteps {
         let stepScaleOf: ReturnType<typeof stepScale>;
         if (input.j === 0) {
           a = rowNorm(p);
-          stepScaleOf = stepScale(tf.maximum(scale, a) as tf.Tensor3D);
+          stepScaleOf = stepScale(tf.maximum(scale.value, a) as tf.Tensor3D);
         } else {
-          stepScaleOf = stepScale(scale);
+          stepScaleOf = stepScale(scale.value);
           a = scaledRowNorm(p, stepScaleOf);
         }
-        let s = tf.maximum(scale, a) as tf.Tensor3D;
+        let s = tf.maximum(scale.value, a) as tf.Tensor3D;
         const { unit: u, coefficient: alpha } = normaliseRows(p, a, stepScaleOf, null);
         const ub = input.keepBasis ? appendTo(input.uBasis, u) : undefined;
         if (input.last) return { u, alpha, s, vb, ub };
@@ -117,20 +111,13 @@ function deviceSteps(batch: number): GolubKahanSteps {
         const { unit: v, coefficient: beta } = normaliseRows(q, b, stepScaleOf, restartRows(input, vb));
         return { u, alpha, s, vb, ub, v, beta };
       });
-      scale.dispose();
-      scale = out.s;
+      scale.replace(out.s);
       const bases = { ...(out.vb ? { vBasis: out.vb } : {}), ...(out.ub ? { uBasis: out.ub } : {}) };
       if (!out.v || !out.beta) return { u: out.u, ...bases, pending: [out.alpha] };
       return { u: out.u, ...bases, next: { v: out.v, beta: out.beta }, pending: [out.alpha, out.beta] };
     },
-    select(keep) {
-      const kept = selectRows(scale, keep);
-      scale.dispose();
-      scale = kept;
-    },
-    dispose() {
-      scale.dispose();
-    },
+    select: (keep) => scale.select(keep),
+    dispose: () => scale.dispose(),
   };
 }
 

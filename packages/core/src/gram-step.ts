@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { BatchedOperator } from './operator.js';
-import { breakdownThreshold, type LanczosScalars } from './lanczos-scalars.js';
-import { BREAKDOWN, scaleRows, selectRows } from './rows.js';
+import { breakdownThreshold, DeviceScale, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
+import { BREAKDOWN, scaleRows } from './rows.js';
 
 /**
  * One step of the Lanczos on J Jᵀ (gram-lanczos.ts), in the two forms of
@@ -39,13 +39,7 @@ export interface GramStepOutput {
   pending: tf.Tensor3D[];
 }
 
-/** The per-run state of one form: its scale per map, and the step. */
-export interface GramSteps {
-  step(input: GramStepInput): GramStepOutput;
-  /** Keeps rows `keep` (positions in the current rows) of the state after a compaction. */
-  select(keep: number[]): void;
-  dispose(): void;
-}
+export type GramSteps = LanczosSteps<GramStepInput, GramStepOutput>;
 
 /** The form `scalars` for a batch of `batch` maps, writing into `coefficients` where it records at once. */
 export function gramSteps(scalars: LanczosScalars, batch: number, coefficients: LanczosCoefficients): GramSteps {
@@ -62,7 +56,7 @@ function residual(input: GramStepInput): { alpha: tf.Tensor3D; w: tf.Tensor3D } 
 
 function deviceSteps(batch: number): GramSteps {
   // The map's scale: the largest α so far (α = uᵀ JJᵀ u ≥ 0 is at most λ_max, and reaches it as the run converges).
-  let scale: tf.Tensor3D = tf.zeros([batch, 1, 1]);
+  const scale = new DeviceScale(batch);
   return {
     step(input) {
       const out = tf.tidy(() => {
@@ -70,7 +64,7 @@ function deviceSteps(batch: number): GramSteps {
         if (input.last) return { alpha };
         const w = tf.sub(raw, scaleRows(alpha, input.u)) as tf.Tensor3D;
         const beta = tf.sqrt(tf.sum(tf.square(w), -1, true)) as tf.Tensor3D;
-        const s = tf.maximum(scale, alpha) as tf.Tensor3D;
+        const s = tf.maximum(scale.value, alpha) as tf.Tensor3D;
         // Arithmetic rather than tf.where: fewer kernels per step, and a
         // NaN β (never ≤ anything) is no breakdown: it divides through and
         // keeps the row NaN.
@@ -81,18 +75,11 @@ function deviceSteps(batch: number): GramSteps {
         return { alpha, s, u, beta: tf.mul(beta, kept) as tf.Tensor3D };
       });
       if (!out.u || !out.beta || !out.s) return { pending: [out.alpha] };
-      scale.dispose();
-      scale = out.s;
+      scale.replace(out.s);
       return { next: { u: out.u, beta: out.beta }, pending: [out.alpha, out.beta] };
     },
-    select(keep) {
-      const kept = selectRows(scale, keep);
-      scale.dispose();
-      scale = kept;
-    },
-    dispose() {
-      scale.dispose();
-    },
+    select: (keep) => scale.select(keep),
+    dispose: () => scale.dispose(),
   };
 }
 

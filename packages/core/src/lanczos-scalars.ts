@@ -1,5 +1,6 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { readsAtOnce } from './reads-at-once.js';
-import { BREAKDOWN } from './rows.js';
+import { BREAKDOWN, selectRows } from './rows.js';
 
 /**
  * Where a batched Lanczos run does the arithmetic of its coefficients (the
@@ -34,6 +35,39 @@ export type LanczosScalars = 'host' | 'device';
 /** The form for the current backend (see LanczosScalars). */
 export function defaultLanczosScalars(): LanczosScalars {
   return readsAtOnce() ? 'host' : 'device';
+}
+
+/**
+ * One form's per-run state (its scale per map) and its step: what
+ * gram-step.ts and golub-kahan-step.ts make for a run.
+ */
+export interface LanczosSteps<Input, Output> {
+  step(input: Input): Output;
+  /** Keeps rows `keep` (positions in the current rows) of the state after a compaction. */
+  select(keep: number[]): void;
+  dispose(): void;
+}
+
+/** The device form's running scale per row [rows, 1, 1]: replaced at every step, its rows gathered at every compaction. */
+export class DeviceScale {
+  value: tf.Tensor3D;
+
+  constructor(batch: number) {
+    this.value = tf.zeros([batch, 1, 1]);
+  }
+
+  replace(next: tf.Tensor3D): void {
+    this.value.dispose();
+    this.value = next;
+  }
+
+  select(keep: number[]): void {
+    this.replace(selectRows(this.value, keep));
+  }
+
+  dispose(): void {
+    this.value.dispose();
+  }
 }
 
 const F32_BREAKDOWN = Math.fround(BREAKDOWN);

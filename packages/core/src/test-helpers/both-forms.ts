@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import type { LanczosResult } from '../lanczos.js';
+import type { LanczosResult, LanczosSettings } from '../lanczos.js';
 import type { LanczosScalars } from '../lanczos-scalars.js';
+import type { BatchedOperator } from '../operator.js';
+import { spectralNormSettings } from '../spectral-norm.js';
+import { maxRelativeError } from './linalg64.js';
 
 export interface FormRun {
   result: LanczosResult;
@@ -41,4 +44,23 @@ export function expectFormsAgree(forms: Record<LanczosScalars, FormRun>): void {
   expect(host.result.work).toBe(device.result.work);
   expect(host.vectors === null).toBe(device.vectors === null);
   if (host.vectors && device.vectors) expectSameValues(host.vectors, device.vectors);
+}
+
+/**
+ * A cold run and a run warm-started from its vectors, each in both forms:
+ * the forms agree, and σ is within 2e-6 (cold) and 1e-5 (warm, the warm
+ * bar) of `exact`, a float64 SVD the test made, not either form.
+ */
+export async function expectColdAndWarmAgree(op: BatchedOperator, exact: number[], run: (settings: LanczosSettings, scalars: LanczosScalars) => Promise<LanczosResult>): Promise<void> {
+  const cold = await bothForms((scalars) => run(spectralNormSettings('test', op, {}, 'approximate'), scalars));
+  expectFormsAgree(cold);
+  expect(maxRelativeError(Array.from(cold.host.result.sigma), exact)).toBeLessThan(2e-6);
+  const start = tf.tensor3d(cold.host.vectors!, [op.batch, 1, op.size]);
+  try {
+    const warm = await bothForms((scalars) => run(spectralNormSettings('test', op, { start }, 'approximate'), scalars));
+    expectFormsAgree(warm);
+    expect(maxRelativeError(Array.from(warm.host.result.sigma), exact)).toBeLessThan(1e-5);
+  } finally {
+    start.dispose();
+  }
 }

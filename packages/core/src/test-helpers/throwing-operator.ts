@@ -28,20 +28,3 @@ export function throwingOperator(n: number, batch: number, failAt: number, which
   };
   return { op, dispose: () => maps.dispose() };
 }
-
-/** diag(1, 3, 3, …) [n, n] in float64: from e₁ + ε e₂ the first step's residual is of the order of ε. */
-export function nearBreakdownMap(n: number): Float64Array {
-  const diagonal = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) diagonal[i * n + i] = i === 0 ? 1 : 3;
-  return diagonal;
-}
-
-/** Start rows e₁ + ε e₂ [epsilons.length, 1, n]. */
-export function nearBreakdownStarts(epsilons: number[], n: number): tf.Tensor3D {
-  const rows = new Float32Array(epsilons.length * n);
-  epsilons.forEach((e, b) => {
-    rows[b * n] = 1;
-    rows[b * n + 1] = e;
-  });
-  return tf.tensor3d(rows, [epsilons.length, 1, n]);
-}
