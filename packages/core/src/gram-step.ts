@@ -10,10 +10,13 @@ import { BREAKDOWN, scaleRows } from './rows.js';
  *
  *   w = JJᵀ u_j − β_{j−1} u_{j−1},  α_j = u_j·w,  w −= α_j u_j,  β_j = ‖w‖,  u_{j+1} = w / β_j
  *
- * - 'device': the breakdown test and the division by β are 12 kernels on
- *   [rows, 1, 1] tensors, α and β wait on the device for the next check.
- * - 'host': α_j and ‖w‖² are read at every step (two reads) and β_j, the
- *   breakdown test and 1/β_j are done in JS: 1 kernel instead of 12.
+ * - 'device': β_j's square root, the running scale, the breakdown test,
+ *   1/β_j and the restart are 12 kernels besides the scaling by 1/β_j,
+ *   most on [rows, 1, 1] tensors (the restart's three on rows of n); α
+ *   and β wait on the device for the next check.
+ * - 'host': α_j and ‖w‖² are read at every step (two reads) and the rest
+ *   is done in JS; the scaling by 1/β_j is the step's one kernel after
+ *   ‖w‖², and a breakdown adds the restart's.
  */
 export interface GramStepInput {
   /** The operator on the rows still running. */

@@ -19,9 +19,11 @@ import { BREAKDOWN, selectRows } from './rows.js';
  *
  * Why both: on wasm and the cpu backend a read is a copy of this thread's
  * memory (reads-at-once.ts), ~25 µs, and costs less than the kernels it
- * replaces: on wasm a kernel's fixed cost is 15–40 µs whatever its size. On
- * WebGL or WebGPU a read waits for the GPU to finish, at every step: there
- * the coefficients stay on the device.
+ * replaces: on wasm a kernel's fixed cost is 10–40 µs whatever its size
+ * (bench/profile.mjs). Net, 2–7% of a cold measurement and 0–4% of a warm
+ * one (bench/RESULTS.md, nineteenth round). On WebGL or WebGPU a read
+ * waits for the GPU to finish, at every step: there the coefficients stay
+ * on the device.
  *
  * The two give the same numbers (gram-step.test.ts,
  * golub-kahan-step.test.ts; bitwise but for a vector entry's −0, which the
