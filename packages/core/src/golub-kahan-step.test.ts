@@ -2,33 +2,18 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchedLanczos, type LanczosSettings } from './lanczos.js';
-import { denseOperator, type BatchedOperator, type SelectedOperator } from './operator.js';
-import { selectRows } from './rows.js';
+import type { BatchedOperator } from './operator.js';
 import { spectralNormSettings } from './spectral-norm.js';
+import { denseMaps } from './test-helpers/dense-maps.js';
 import { bothForms, expectColdAndWarmAgree, expectFormsAgree } from './test-helpers/both-forms.js';
 import { clusteredMaps } from './test-helpers/gram-operator.js';
 import { breakdownMaps, breakdownStarts, expectBreakdownSigma, nearBreakdownMap, nearBreakdownStarts } from './test-helpers/breakdown-maps.js';
 import { throwingOperator } from './test-helpers/throwing-operator.js';
-import { gaussianMatrix, normalSource, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
+import { gaussianMatrix, normalSource, toFloat32 } from './test-helpers/linalg64.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Dense maps [B, n, n] as an operator that can select rows (so a run compacts), and their float64 σ_max. */
-function maps(list: Float64Array[], n: number): { op: BatchedOperator; exact: number[]; dispose(): void } {
-  const flat = new Float32Array(list.length * n * n);
-  list.forEach((m, b) => flat.set(m, b * n * n));
-  const all = tf.tensor3d(flat, [list.length, n, n]);
-  const make = (j: tf.Tensor3D): BatchedOperator => ({
-    ...denseOperator(j),
-    select(rows): SelectedOperator {
-      const picked = selectRows(j, rows);
-      return { ...make(picked), dispose: () => picked.dispose() };
-    },
-  });
-  return { op: make(all), exact: list.map((m) => topSingularValue(m, n, n)), dispose: () => all.dispose() };
-}
 
 const bothGolubKahan = (op: BatchedOperator, settings: LanczosSettings) => bothForms((scalars) => batchedLanczos(op, settings, scalars));
 
@@ -37,7 +22,7 @@ describe('the two forms of the Golub–Kahan step (golub-kahan-step.ts, lanczos-
     const next = normalSource(41);
     const n = 44;
     for (const list of [Array.from({ length: 10 }, () => toFloat32(gaussianMatrix(n, n, next))), clusteredMaps(24, n, 6)]) {
-      const { op, exact, dispose } = maps(list, n);
+      const { op, exact, dispose } = denseMaps(list, n);
       try {
         await expectColdAndWarmAgree(op, exact, (settings, scalars) => batchedLanczos(op, settings, scalars));
         // Both bases kept and fully re-orthogonalised; the top vectors formed from them.
@@ -51,7 +36,7 @@ describe('the two forms of the Golub–Kahan step (golub-kahan-step.ts, lanczos-
 
   it('agree through breakdowns (the identity, an orthogonal map, a start in an invariant subspace, a complete Krylov space), a zero map and a NaN map', async () => {
     const n = 12;
-    const { op, dispose } = maps(breakdownMaps(n, 3), n);
+    const { op, dispose } = denseMaps(breakdownMaps(n, 3), n);
     const start = breakdownStarts(n);
     try {
       const runs: LanczosSettings[] = [
@@ -76,7 +61,7 @@ describe('the two forms of the Golub–Kahan step (golub-kahan-step.ts, lanczos-
   it('agree on starts a hair from an invariant subspace (diag(1, 3, 3, …) from e₁ + ε e₂, ε = 3e-11 … 1e-15), and find σ = 3', async () => {
     const n = 12;
     const epsilons = [3e-11, 1e-12, 3e-13, 1e-13, 3e-14, 1e-15];
-    const { op, dispose } = maps(epsilons.map(() => nearBreakdownMap(n)), n);
+    const { op, dispose } = denseMaps(epsilons.map(() => nearBreakdownMap(n)), n);
     const start = nearBreakdownStarts(epsilons, n);
     try {
       for (const settings of [

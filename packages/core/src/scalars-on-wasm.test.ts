@@ -4,13 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gramLanczos } from './gram-lanczos.js';
 import { batchedLanczos } from './lanczos.js';
 import { defaultLanczosScalars } from './lanczos-scalars.js';
-import { denseOperator, type BatchedOperator, type SelectedOperator } from './operator.js';
-import { selectRows } from './rows.js';
 import { spectralNormSettings } from './spectral-norm.js';
+import { denseMaps } from './test-helpers/dense-maps.js';
 import { bothForms, expectColdAndWarmAgree, expectFormsAgree } from './test-helpers/both-forms.js';
 import { breakdownMaps, breakdownStarts, expectBreakdownSigma } from './test-helpers/breakdown-maps.js';
 import { clusteredMaps, gramOperator } from './test-helpers/gram-operator.js';
-import { gaussianMatrix, normalSource, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
+import { gaussianMatrix, normalSource, toFloat32 } from './test-helpers/linalg64.js';
 
 /**
  * The host form is what wasm runs (its reads block nothing), and wasm's
@@ -21,21 +20,6 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
   await tf.ready();
 });
-
-/** Dense maps [B, n, n] as an operator that can select rows, and their float64 σ_max. */
-function denseMaps(list: Float64Array[], n: number): { op: BatchedOperator; exact: number[]; dispose(): void } {
-  const flat = new Float32Array(list.length * n * n);
-  list.forEach((m, b) => flat.set(m, b * n * n));
-  const all = tf.tensor3d(flat, [list.length, n, n]);
-  const make = (j: tf.Tensor3D): BatchedOperator => ({
-    ...denseOperator(j),
-    select(rows): SelectedOperator {
-      const picked = selectRows(j, rows);
-      return { ...make(picked), dispose: () => picked.dispose() };
-    },
-  });
-  return { op: make(all), exact: list.map((m) => topSingularValue(m, n, n)), dispose: () => all.dispose() };
-}
 
 // wasm's matMul sums in another order than the cpu backend's: the clustered maps' cold Golub–Kahan run ends
 // 2.5e-6 short there in either form, past the cpu tests' 2e-6; here the forms' agreement is the point, and
