@@ -7,7 +7,7 @@ import { gramSteps } from './gram-step.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
-import { BREAKDOWN, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
+import { rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
 
 /**
  * The per-step Lanczos on J Jᵀ instead of on J, for operators that can apply
