@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanczosCoefficients } from './lanczos-coefficients.js';
-import { breakdownThreshold, DeviceScale, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
+import { breakdownThreshold, DeviceScale, maximum, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
 import type { BatchedOperator } from './operator.js';
 import { normaliseRows, orthogonalise, rowNorm, safeReciprocal, scaledRowNorm, scaleRows, stepScale } from './rows.js';
 
@@ -68,10 +68,12 @@ function restartRows(input: GolubKahanInput, vb: tf.Tensor3D | undefined): tf.Te
   return scaleRows(safeReciprocal(rowNorm(r)), r);
 }
 
+const appendTo = (basis: tf.Tensor3D | undefined, row: tf.Tensor3D) => (basis ? tf.concat([basis, row], 1) : tf.clone(row));
+
 /** J v_j − β_{j−1} u_{j−1}, orthogonalised against the kept left basis; and the right basis with v_j appended. */
 function leftResidual(input: GolubKahanInput): { p: tf.Tensor3D; vb: tf.Tensor3D | undefined } {
   const { current, v, uPrev, betaPrev, vBasis, uBasis, keepBasis } = input;
-  const vb = keepBasis ? (vBasis ? tf.concat([vBasis, v], 1) : tf.clone(v)) : undefined;
+  const vb = keepBasis ? appendTo(vBasis, v) : undefined;
   const p = tf.sub(current.apply(v), scaleRows(betaPrev, uPrev)) as tf.Tensor3D;
   return { p: orthogonalise(p, uBasis), vb };
 }
@@ -82,7 +84,6 @@ function rightResidual(input: GolubKahanInput, u: tf.Tensor3D, alpha: tf.Tensor3
   return orthogonalise(q, vb);
 }
 
-const appendTo = (basis: tf.Tensor3D | undefined, row: tf.Tensor3D) => (basis ? tf.concat([basis, row], 1) : tf.clone(row));
 
 function deviceSteps(batch: number): GolubKahanSteps {
   // The largest coefficient so far per map: the scale both norms of a step divide by.
@@ -121,8 +122,6 @@ function deviceSteps(batch: number): GolubKahanSteps {
   };
 }
 
-/** Largest of two float32 values as tf.maximum gives it on the cpu backend: NaN if either is NaN. */
-const maximum = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
 
 /**
  * A step's scale per row as StepScale (rows.ts) makes it on the device:
@@ -189,9 +188,6 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GolubKahan
     for (let r = 0; r < active.length; r++) out[r] = scale[active[r] as number] as number;
     return out;
   };
-  const record = (target: Float64Array[], active: number[], j: number, values: Float32Array) => {
-    for (let r = 0; r < active.length; r++) (target[active[r] as number] as Float64Array)[j] = values[r] as number;
-  };
   const column = (values: Float32Array) => tf.tensor3d(values, [values.length, 1, 1]);
   /** Σ (x·inverse)² per row, read at once. */
   const sumOfSquares = (x: tf.Tensor3D, stepScale: HostStepScale) => tf.sum(tf.square(scaleRows(column(stepScale.inverse), x)), -1, true).dataSync();
@@ -216,7 +212,7 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GolubKahan
         const alphaRows = stepScale.normalise(a);
         // A zero row where α broke down (normaliseRows without a fallback).
         const u = scaleRows(column(alphaRows.inverse), p);
-        record(coefficients.alpha, active, j, alphaRows.coefficient);
+        coefficients.write('alpha', active, j, alphaRows.coefficient);
         const ub = input.keepBasis ? appendTo(input.uBasis, u) : undefined;
         if (input.last) return { u, vb, ub };
         const q = rightResidual(input, u, column(alphaRows.coefficient), vb);
@@ -225,7 +221,7 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GolubKahan
         const betaRows = stepScale.normalise(b);
         const scaled = scaleRows(column(betaRows.inverse), q);
         const v = betaRows.broken ? (tf.add(scaled, scaleRows(column(betaRows.broken), restartRows(input, vb))) as tf.Tensor3D) : scaled;
-        record(coefficients.beta, active, j, betaRows.coefficient);
+        coefficients.write('beta', active, j, betaRows.coefficient);
         return { u, vb, ub, v, beta: column(betaRows.coefficient) };
       });
       const bases = { ...(out.vb ? { vBasis: out.vb } : {}), ...(out.ub ? { uBasis: out.ub } : {}) };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanczosCoefficients } from './lanczos-coefficients.js';
 import type { BatchedOperator } from './operator.js';
-import { breakdownThreshold, DeviceScale, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
+import { breakdownThreshold, DeviceScale, maximum, type LanczosScalars, type LanczosSteps } from './lanczos-scalars.js';
 import { BREAKDOWN, scaleRows } from './rows.js';
 
 /**
@@ -98,7 +98,7 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GramSteps 
         const rows = active.length;
         const { alpha: alphaTensor, w: raw } = residual(input);
         const alpha = alphaTensor.dataSync();
-        for (let r = 0; r < rows; r++) (coefficients.alpha[active[r] as number] as Float64Array)[j] = alpha[r] as number;
+        coefficients.write('alpha', active, j, alpha);
         if (input.last) return {};
         const w = tf.sub(raw, scaleRows(alphaTensor, input.u)) as tf.Tensor3D;
         const squares = tf.sum(tf.square(w), -1, true).dataSync();
@@ -109,7 +109,7 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GramSteps 
           const b = active[r] as number;
           const a = alpha[r] as number;
           // tf.maximum's NaN: a NaN α makes the scale NaN, and then nothing is a breakdown (the row stays NaN).
-          const s = Number.isNaN(a) || a > (scale[b] as number) ? a : (scale[b] as number);
+          const s = maximum(scale[b] as number, a);
           scale[b] = s;
           const norm = Math.fround(Math.sqrt(squares[r] as number));
           if (norm <= breakdownThreshold(s)) {
@@ -120,8 +120,8 @@ function hostSteps(batch: number, coefficients: LanczosCoefficients): GramSteps 
             inverse[r] = 1 / norm; // NaN stays NaN
             beta[r] = norm;
           }
-          (coefficients.beta[b] as Float64Array)[j] = beta[r] as number;
         }
+        coefficients.write('beta', active, j, beta);
         const scaled = scaleRows(tf.tensor3d(inverse, [rows, 1, 1]), w);
         const u = broken ? (tf.add(scaled, scaleRows(tf.tensor3d(broken, [rows, 1, 1]), input.restart())) as tf.Tensor3D) : scaled;
         return { u, beta: tf.tensor3d(beta, [rows, 1, 1]) };

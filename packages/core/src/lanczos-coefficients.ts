@@ -60,13 +60,17 @@ export class LanczosCoefficients {
       const values = await stacked.data();
       const rows = active.length;
       for (let r = 0; r < pending.length; r++) {
-        const stepIndex = firstStep + Math.floor(r / 2);
-        const target = r % 2 === 0 ? this.alpha : this.beta;
-        for (let a = 0; a < rows; a++) (target[active[a] as number] as Float64Array)[stepIndex] = values[r * rows + a] as number;
+        this.write(r % 2 === 0 ? 'alpha' : 'beta', active, firstStep + Math.floor(r / 2), values.subarray(r * rows, (r + 1) * rows));
       }
     } finally {
       stacked.dispose();
     }
+  }
+
+  /** Step `step`'s α or β of the active maps, one value per row of `active` (what read() downloads, or a host-form step computed). */
+  write(which: 'alpha' | 'beta', active: number[], step: number, values: ArrayLike<number>): void {
+    const target = which === 'alpha' ? this.alpha : this.beta;
+    for (let r = 0; r < active.length; r++) (target[active[r] as number] as Float64Array)[step] = values[r] as number;
   }
 
   /**

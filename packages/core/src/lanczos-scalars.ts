@@ -72,6 +72,11 @@ export class DeviceScale {
   }
 }
 
+/** The larger of two float32 values as tf.maximum gives it on the cpu backend: NaN if either is NaN (the host forms' running scale). */
+export function maximum(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b;
+}
+
 const F32_BREAKDOWN = Math.fround(BREAKDOWN);
 
 /** BREAKDOWN·scale as the device computes it: the float32 constant times the float32 scale, rounded to float32. */
