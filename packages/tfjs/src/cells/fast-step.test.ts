@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fastCell } from './cell-kinds.js';
+import { StepFactors } from './fast-step.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { maxAbsDiff, probeInputs } from '../test-helpers/compare.js';
 
@@ -68,5 +69,40 @@ describe('fast cell steps (hand-written backward) equal tfjs cell.call and its a
     expect(fastCell(tf.layers.lstmCell({ units: 3, recurrentActivation: 'softmax' }))).toBeNull();
     expect(fastCell(tf.layers.simpleRNNCell({ units: 3, activation: 'elu' }))).toBeNull();
     expect(fastCell({ getClassName: () => 'MyCell' } as never)).toBeNull();
+  });
+});
+
+describe('StepFactors: the forward-only factors of a backward, made for all recorded steps at once', () => {
+  it('makes each batch once, from the steps recorded since the last, with the rows each step gave it; frees its factors', () => {
+    const before = tf.memory().numTensors;
+    const stacks: number[][] = [];
+    // Two factors per step: x + 1, and x·y side by side with x (a wider block).
+    const factors = new StepFactors(([x, y]) => {
+      stacks.push(x!.shape);
+      return [tf.add(x!, 1), tf.concat([tf.mul(x!, y!), x!], 1)];
+    });
+    const step = (t: number, rows: number) => [tf.fill([rows, 3], t + 0.5), tf.fill([rows, 3], -t)] as [tf.Tensor, tf.Tensor];
+    const inputs = [step(0, 2), step(1, 2), step(2, 2)];
+    const index = inputs.map(([x, y]) => factors.add(x, y));
+    expect(index).toEqual([0, 1, 2]);
+    const check = (t: number, [x, y]: [tf.Tensor, tf.Tensor]) => {
+      const [a, b] = factors.get(t);
+      expect(Array.from(a!.dataSync())).toEqual(Array.from(tf.tidy(() => tf.add(x, 1).dataSync())));
+      expect(Array.from(b!.dataSync())).toEqual(Array.from(tf.tidy(() => tf.concat([tf.mul(x, y), x], 1).dataSync())));
+    };
+    check(2, inputs[2]!);
+    check(0, inputs[0]!);
+    expect(stacks).toEqual([[6, 3]]); // one batch, all three steps
+    // A second forward pass (another batch size) adds steps: only they make the next batch.
+    inputs.push(step(3, 1), step(4, 1));
+    factors.add(...inputs[3]!);
+    factors.add(...inputs[4]!);
+    check(4, inputs[4]!);
+    check(3, inputs[3]!);
+    check(1, inputs[1]!);
+    expect(stacks).toEqual([[6, 3], [2, 3]]);
+    factors.dispose();
+    tf.dispose(inputs.flat()); // the inputs stay the caller's
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName } from '../activation-jacobian.js';
 import type { Activation } from '../tfjs-internals.js';
+import { splitRows } from './split-rows.js';
 
 /**
  * What the probe re-run's fast cell steps share (each cell kind writes its
@@ -76,6 +77,72 @@ export class ForwardTensors {
   dispose(): void {
     tf.dispose(this.held);
     this.held = [];
+  }
+}
+
+/**
+ * The factors of a fast step's backward that depend on its forward alone
+ * (the activations' derivatives, 1 − z, …), made for every step of a
+ * forward pass at once when its backward first asks for one.
+ *
+ * Why: a backward step made them itself, on [S, n] blocks where a kernel
+ * costs its dispatch, not its arithmetic: a hardSigmoid derivative is 4
+ * kernels, tanh's 2, and they were 19 of an LSTM backward step's 31. Over
+ * all the steps' rows stacked ([T·S, n]) the same elementwise operations
+ * give the same numbers in a few dozen kernels; each step's rows then come
+ * back as tensors of their own (splitRows: on wasm and cpu one read and an
+ * upload per step). The backward multiplies them in the order it did before,
+ * so its cotangents are unchanged to the bit.
+ *
+ * The forward tensors given to `add` stay the caller's (a ForwardTensors
+ * holds them: the backward reads some of them too); the factors are this
+ * object's, freed by dispose().
+ */
+export class StepFactors {
+  /** Per step, the forward tensors its factors are made of. */
+  private readonly steps: tf.Tensor[][] = [];
+  /** Per step, its factors once made; steps before `made` have theirs. */
+  private readonly factors: tf.Tensor[][] = [];
+  private made = 0;
+
+  /** @param make the factors of stacked steps from their stacked forward tensors (in `add`'s order), elementwise per row */
+  constructor(private readonly make: (stacked: tf.Tensor[]) => tf.Tensor[]) {}
+
+  /** Records one forward step's tensors; returns the step's index for get(). */
+  add(...tensors: tf.Tensor[]): number {
+    this.steps.push(tensors);
+    return this.steps.length - 1;
+  }
+
+  /** Step `index`'s factors, in make's order; the first ask makes those of every step recorded since the last. */
+  get(index: number): tf.Tensor[] {
+    if (index >= this.made) this.makeBatch();
+    return this.factors[index]!;
+  }
+
+  private makeBatch(): void {
+    const batch = this.steps.slice(this.made);
+    const rows = batch.map((parts) => parts[0]!.shape[0]!);
+    const stacked = tf.tidy(() => this.make(batch[0]!.map((_, j) => tf.concat(batch.map((parts) => parts[j]!), 0))));
+    // Kept: the backward asks inside tfjs's gradient scope, which would free them when it ends.
+    const blocks: tf.Tensor[][] = [];
+    try {
+      for (const f of stacked) blocks.push(splitRows(f, rows).map((b) => tf.keep(b)));
+    } catch (err) {
+      tf.dispose(blocks.flat());
+      throw err;
+    } finally {
+      tf.dispose(stacked);
+    }
+    batch.forEach((_, i) => (this.factors[this.made + i] = blocks.map((perStep) => perStep[i]!)));
+    this.made = this.steps.length;
+  }
+
+  dispose(): void {
+    tf.dispose(this.factors.flat());
+    this.factors.length = 0;
+    this.steps.length = 0;
+    this.made = 0;
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -167,17 +167,25 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
   const [rzrT, rhT] = [tf.transpose(r.rzr), tf.transpose(r.rh)];
   const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
+  // Per step: h − ĥ and 1 − z, φ'(a_h), and the z and r gates' derivatives side by side [z | r], as dzr lays them out.
+  const factors = new StepFactors(([hPrev, candidate, z, az, ah, ar, reset]) => [
+    tf.sub(hPrev!, candidate!),
+    tf.sub(1, z!),
+    derivative(act, ah!, candidate),
+    tf.concat([derivative(rec, az!, z), derivative(rec, ar!, reset)], 1),
+  ]);
   const step = customStep(([xk, h]) => {
     const s = gruForward(cell, w, r, xk!, h as tf.Tensor2D);
     const [hPrev, az, ar, ah, z, reset, candidate] = forward.hold(tf.clone(h!), s.az, s.ar, s.ah, s.z, s.r, s.candidate);
+    const index = factors.add(hPrev, candidate, z, az, ah, ar, reset);
     return {
       value: s.h,
       gradFunc: (g) => {
-        const daz = tf.mul(tf.mul(g, tf.sub(hPrev, candidate)), derivative(rec, az, z));
-        const dah = tf.mul(tf.mul(g, tf.sub(1, z)), derivative(act, ah, candidate)) as tf.Tensor2D;
+        const [hMinusCandidate, oneMinusZ, candidateDerivative, gates] = factors.get(index) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const dah = tf.mul(tf.mul(g, oneMinusZ), candidateDerivative) as tf.Tensor2D;
         const q = tf.matMul(dah, rhT); // cotangent of r⊙h
-        const dar = tf.mul(tf.mul(q, hPrev), derivative(rec, ar, reset));
-        const dzr = tf.concat([daz, dar], 1) as tf.Tensor2D;
+        // [daz | dar], each (cotangent ⊙ forward value) ⊙ derivative, in that order as before the factors were batched.
+        const dzr = tf.mul(tf.concat([tf.mul(g, hMinusCandidate), tf.mul(q, hPrev)], 1), gates) as tf.Tensor2D;
         const dh = tf.addN([tf.mul(g, z), tf.mul(q, reset), tf.matMul(dzr, rzrT)]);
         return [tf.concat([dzr, dah], 1), dh];
       },
@@ -186,6 +194,7 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {
+      factors.dispose();
       forward.dispose();
       projection.dispose();
       tf.dispose([r.rzr, r.rh, rzrT, rhT]);

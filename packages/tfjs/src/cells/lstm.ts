@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
 import { splitColumns } from './split-columns.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -181,20 +181,23 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
   const recurrentT = tf.transpose(w.recurrent);
   const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
+  // Per step: the gates' derivatives side by side [i | f | g | o], as dz lays them out, and φ'(c').
+  const factors = new StepFactors(([zi, i, zf, f, zc, g, zo, o, cNew, phiC]) => [
+    tf.concat([derivative(rec, zi!, i), derivative(rec, zf!, f), derivative(act, zc!, g), derivative(rec, zo!, o)], 1),
+    derivative(act, cNew!, phiC),
+  ]);
   const step = customStep(([xk, h, c]) => {
     const s = lstmForward(cell, w, xk!, h as tf.Tensor2D, c!);
     const [cPrev, zi, zf, zc, zo, cNew, i, f, g, o, phiC] = forward.hold(tf.clone(c!), s.zi, s.zf, s.zc, s.zo, s.c, s.i, s.f, s.g, s.o, s.phiC);
+    const index = factors.add(zi, i, zf, f, zc, g, zo, o, cNew, phiC);
     return {
       value: tf.concat([s.h, cNew], 1),
       gradFunc: (dy) => {
+        const [gates, cellDerivative] = factors.get(index) as [tf.Tensor, tf.Tensor];
         const [dh, dc] = tf.split(dy, 2, 1) as [tf.Tensor, tf.Tensor];
-        const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), derivative(act, cNew, phiC)));
-        const dz = tf.concat([
-          tf.mul(tf.mul(cTotal, g), derivative(rec, zi, i)),
-          tf.mul(tf.mul(cTotal, cPrev), derivative(rec, zf, f)),
-          tf.mul(tf.mul(cTotal, i), derivative(act, zc, g)),
-          tf.mul(tf.mul(dh, phiC), derivative(rec, zo, o)),
-        ], 1) as tf.Tensor2D;
+        const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), cellDerivative));
+        // Each block (cotangent ⊙ forward value) ⊙ derivative, in that order as before the factors were batched.
+        const dz = tf.mul(tf.concat([tf.mul(cTotal, g), tf.mul(cTotal, cPrev), tf.mul(cTotal, i), tf.mul(dh, phiC)], 1), gates) as tf.Tensor2D;
         return [dz, tf.matMul(dz, recurrentT), tf.mul(cTotal, f)];
       },
     };
@@ -202,6 +205,7 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
   return {
     step: (input, states) => tf.split(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
     dispose: () => {
+      factors.dispose();
       forward.dispose();
       projection.dispose();
       recurrentT.dispose();

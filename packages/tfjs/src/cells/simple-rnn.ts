@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -121,14 +121,16 @@ export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
   const recurrentT = tf.transpose(w.recurrent);
   const projection = new InputProjection(w.kernel);
   const forward = new ForwardTensors();
+  const factors = new StepFactors(([a, y]) => [derivative(cell.activation, a!, y)]);
   const step = customStep(([xk, h]) => {
     const a = simpleRNNPreActivation(w, xk!, h as tf.Tensor2D);
     // The output too (the new state, which nothing else keeps past the pass): φ' of tanh and sigmoid comes from it.
     const [held, y] = forward.hold(a, cell.activation.apply(a));
+    const index = factors.add(held, y);
     return {
       value: y,
       gradFunc: (dy) => {
-        const da = tf.mul(dy, derivative(cell.activation, held, y)) as tf.Tensor2D;
+        const da = tf.mul(dy, factors.get(index)[0]!) as tf.Tensor2D;
         return [da, tf.matMul(da, recurrentT)];
       },
     };
@@ -136,6 +138,7 @@ export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {
+      factors.dispose();
       forward.dispose();
       projection.dispose();
       recurrentT.dispose();
