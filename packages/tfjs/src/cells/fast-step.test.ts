@@ -101,6 +101,7 @@ describe('StepFactors: the forward-only factors of a backward, made for all reco
     check(3, inputs[3]!);
     check(1, inputs[1]!);
     expect(stacks).toEqual([[6, 3], [2, 3]]);
+    expect(() => factors.get(5)).toThrow(/StepFactors.get: no step 5 was recorded \(5 were\)/);
     factors.dispose();
     tf.dispose(inputs.flat()); // the inputs stay the caller's
     expect(tf.memory().numTensors).toBe(before);

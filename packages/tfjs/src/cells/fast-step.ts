@@ -87,7 +87,8 @@ export class ForwardTensors {
  *
  * Why: a backward step made them itself, on [S, n] blocks where a kernel
  * costs its dispatch, not its arithmetic: a hardSigmoid derivative is 4
- * kernels, tanh's 2, and they were 19 of an LSTM backward step's 31. Over
+ * kernels, tanh's 2, 16 of an LSTM backward step's 32 (it takes 13 now:
+ * the four gate blocks also meet their derivatives in one product). Over
  * all the steps' rows stacked ([T·S, n]) the same elementwise operations
  * give the same numbers in a few dozen kernels; each step's rows then come
  * back as tensors of their own (splitRows: on wasm and cpu one read and an
@@ -116,6 +117,9 @@ export class StepFactors {
 
   /** Step `index`'s factors, in make's order; the first ask makes those of every step recorded since the last. */
   get(index: number): tf.Tensor[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.steps.length) {
+      throw new Error(`StepFactors.get: no step ${index} was recorded (${this.steps.length} were)`);
+    }
     if (index >= this.made) this.makeBatch();
     return this.factors[index]!;
   }

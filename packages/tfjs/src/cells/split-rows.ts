@@ -20,8 +20,10 @@ export function splitRows<T extends tf.Tensor>(t: T, rows: number[]): T[] {
   const source = t.dataSync() as Float32Array;
   let offset = 0;
   return rows.map((r) => {
-    // A copy per block: the cpu backend keeps the array it is given as the tensor's storage.
-    const piece = source.slice(offset * width, (offset + r) * width);
+    // The cpu backend keeps the array it is given as the tensor's storage: a copy of its own there;
+    // wasm copies the values into its heap on upload, so a view is enough.
+    const range: [number, number] = [offset * width, (offset + r) * width];
+    const piece = backend === 'cpu' ? source.slice(...range) : source.subarray(...range);
     offset += r;
     return tf.tensor(piece, [r, ...t.shape.slice(1)], 'float32') as T;
   });
