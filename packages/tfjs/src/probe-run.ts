@@ -22,8 +22,28 @@ export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
 export type ProbeRunnable = Pick<tf.layers.Layer, 'apply'>;
 
 /**
+ * The tensors a layer call computes from: its inputs, initial states and
+ * mask, in order.
+ */
+function callInputs(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined): unknown[] {
+  const mask = kwargs?.mask ?? null;
+  return [...(Array.isArray(inputs) ? inputs : [inputs]), ...(kwargs?.initialState ?? []), ...(Array.isArray(mask) ? mask : [mask])];
+}
+
+const sameTensors = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/**
  * Calls `body` with every target layer's `call` replaced by a re-run that
  * logs and perturbs; restores the original methods whatever happens.
+ *
+ * A layer runs once per pass. tfjs's graph executor applies a layer with
+ * several outputs (returnState: the sequence and the states) once for each
+ * of them that the model reaches, with the same input tensors, and keeps
+ * the first call's tensors: a repeated call with the same inputs gets the
+ * first one's outputs back instead of a second re-run (which would record
+ * the layer twice and tap its states twice). A call on other inputs is a
+ * layer shared between two places in the model, which is refused before it
+ * runs.
  */
 function withRerun<R>(
   targets: LayerTarget[],
@@ -32,15 +52,21 @@ function withRerun<R>(
   recordings: CellRecording[][] | null,
   body: () => R,
 ): R {
+  const first: ({ inputs: unknown[]; output: tf.Tensor | tf.Tensor[] } | undefined)[] = targets.map(() => undefined);
   return withReplacedCalls(targets.map((t) => t.layer), (l) => {
     const target = targets[l]!;
-    const record = recordings
-      ? (cells: CellRecording[]) => {
-          if (recordings[l]!.length) throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass; shared recurrent layers are not supported`);
-          recordings[l]!.push(...cells);
-        }
-      : null;
-    return (inputs, kwargs) => runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
+    const record = recordings ? (cells: CellRecording[]) => void recordings[l]!.push(...cells) : null;
+    return (inputs, kwargs) => {
+      const given = callInputs(inputs, kwargs);
+      const earlier = first[l];
+      if (earlier) {
+        if (sameTensors(earlier.inputs, given)) return earlier.output;
+        throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass, on different inputs; shared recurrent layers are not supported`);
+      }
+      const output = runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
+      first[l] = { inputs: given, output };
+      return output;
+    };
   }, body);
 }
 
