@@ -64,17 +64,30 @@ describe('probe re-run of a layer with several outputs (returnState)', () => {
     alone.dispose();
   });
 
-  // No tensor count here: tfjs's tf.grad keeps the tensors its function made when that function throws (4 for
-  // tf.grad(x => { tf.mul(tf.add(x, 1), 2); throw … }) on tfjs 4.22), and the refusal is thrown inside the probe's gradient pass.
-  it('refuses a recurrent layer applied to two different inputs in one model, naming it', async () => {
+  it('refuses a recurrent layer applied to two different inputs in one model, naming it, and leaves no tensor', async () => {
     const a = tf.input({ shape: [T, D] });
     const shared = tf.layers.lstm({ units: N, ...seeded(11) });
     const twice = tf.layers.add().apply([shared.apply(a) as tf.SymbolicTensor, shared.apply(tf.layers.multiply().apply([a, a]) as tf.SymbolicTensor) as tf.SymbolicTensor]);
     const model = tf.model({ inputs: a, outputs: twice as tf.SymbolicTensor });
     const xs = tf.randomNormal([S, T, D], 0, 1, 'float32', 12);
+    const before = tf.memory().numTensors;
     await expect(measureModel(model, { xs }, { loss: (o) => tf.sum(o[0]!) as tf.Scalar })).rejects.toThrow(
       new RegExp(`layer '${shared.name}' ran twice in one forward pass, on different inputs; shared recurrent layers are not supported`),
     );
+    // tfjs's tf.grad alone would keep the tensors the pass made before the refusal (probe-run.ts ends the pass first).
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(xs);
+    model.dispose();
+  });
+});
+
+describe('probe re-run that fails inside its gradient pass', () => {
+  it('passes on a loss that throws, adding nothing to its message, and leaves no tensor', async () => {
+    const { model } = encoderWithStates();
+    const xs = tf.randomNormal([S, T, D], 0, 1, 'float32', 13);
+    const before = tf.memory().numTensors;
+    await expect(measureModel(model, { xs }, { loss: () => { throw new Error('the loss failed'); } })).rejects.toThrow(/^the loss failed$/);
+    expect(tf.memory().numTensors).toBe(before);
     tf.dispose(xs);
     model.dispose();
   });

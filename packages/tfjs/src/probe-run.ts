@@ -145,6 +145,7 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
     },
   }));
   const z = tf.scalar(0);
+  const failure: { err?: unknown; thrown: boolean } = { thrown: false };
   const steps: number[] = [];
   const samples: number[] = [];
   try {
@@ -160,10 +161,19 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
           const through = tap(cell, t, t === 0 || fast[l]![i] != null);
           return states.map((s) => through(s) as tf.Tensor);
         };
-        // 0·z: the loss stays a function of z even if no state reached it.
-        return tf.add(withRerun(targets, fast, perturbFor, records, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
+        try {
+          // 0·z: the loss stays a function of z even if no state reached it.
+          return tf.add(withRerun(targets, fast, perturbFor, records, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
+        } catch (err) {
+          // tfjs's tf.grad keeps the tensors its function made when the function throws (tfjs 4.22): end the
+          // pass with a loss that reaches no tap, so that they are freed as after any pass, and throw after it.
+          failure.thrown = true;
+          failure.err = err;
+          return tf.mul(zero, 0) as tf.Scalar;
+        }
       })(z);
     });
+    if (failure.thrown) throw failure.err;
     return steps.map((last, cell) => adjointNorms(cotangents[cell] ?? [], last, samples[cell]!));
   } finally {
     z.dispose();
