@@ -64,6 +64,66 @@ describe('probe re-run of a layer with several outputs (returnState)', () => {
     alone.dispose();
   });
 
+  it('measures a Bidirectional layer with returnState (a wrapper whose tidy frees the first call\'s outputs): its forward half as the same LSTM alone', async () => {
+    const input = tf.input({ shape: [T, D] });
+    const bidi = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: N, returnSequences: true, returnState: true, ...seeded(21) }) as tf.layers.RNN });
+    const [seq, hf, , hb] = bidi.apply(input) as tf.SymbolicTensor[];
+    const out = tf.layers.dense({ units: 2 }).apply(tf.layers.concatenate().apply([hf!, hb!])) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [out, seq!] });
+    const xs = tf.randomNormal([S, T, D], 0, 1, 'float32', 22);
+    const before = tf.memory().numTensors;
+    const measured = await measureModel(model, { xs }, { loss });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(measured.map((m) => m.layer)).toEqual([`${bidi.name}/forward`, `${bidi.name}/backward`]);
+    const alone = tf.sequential({ layers: [tf.layers.lstm({ units: N, inputShape: [T, D] })] });
+    alone.layers[0]!.setWeights(bidi.getWeights().slice(0, 3));
+    const [single] = await measureModel(alone, { xs });
+    expect(measured[0]!.stepNorm).toEqual(single!.stepNorm);
+    tf.dispose(xs);
+    model.dispose();
+    alone.dispose();
+  });
+
+  it('measures a layer applied twice to the same input as one layer used twice (same numbers, gradients of both uses)', async () => {
+    const build = (twoNodes: boolean) => {
+      const input = tf.input({ shape: [T, D] });
+      const lstm = tf.layers.lstm({ units: N, ...seeded(31) });
+      const [a, b] = [41, 43].map((seed) => tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
+      const once = lstm.apply(input) as tf.SymbolicTensor;
+      const second = twoNodes ? (lstm.apply(input) as tf.SymbolicTensor) : once;
+      const out = tf.layers.add().apply([a!.apply(once) as tf.SymbolicTensor, b!.apply(second) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: out });
+    };
+    const xs = tf.randomNormal([S, T, D], 0, 1, 'float32', 32);
+    const sumSquares = (o: tf.Tensor[]) => tf.sum(tf.square(o[0]!)) as tf.Scalar;
+    const [twice, reused] = [build(true), build(false)];
+    const before = tf.memory().numTensors;
+    const [[m2], [m1]] = [await measureModel(twice, { xs }, { loss: sumSquares }), await measureModel(reused, { xs }, { loss: sumSquares })];
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m2!.stepNorm).toEqual(m1!.stepNorm);
+    expect(m2!.gradNorm).toEqual(m1!.gradNorm);
+    expect(m1!.gradNorm!.min[T]).toBeGreaterThan(0);
+    tf.dispose(xs);
+    twice.dispose();
+    reused.dispose();
+  });
+
+  it('is not misled by the mask another layer left on the executor\'s shared kwargs', async () => {
+    const input = tf.input({ shape: [T, D] });
+    const a = tf.layers.lstm({ units: N, returnSequences: true, returnState: true, ...seeded(51) });
+    const b = tf.layers.lstm({ units: N, ...seeded(53) });
+    const [aSeq, aH] = a.apply(input) as tf.SymbolicTensor[];
+    const bOut = b.apply(tf.layers.masking({ maskValue: 0 }).apply(input)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [aSeq!, bOut, aH!] });
+    const xs = tf.tidy(() => tf.mul(tf.randomNormal([S, T, D], 0, 1, 'float32', 54), tf.concat([tf.ones([S, T - 2, D]), tf.zeros([S, 2, D])], 1)));
+    const before = tf.memory().numTensors;
+    const measured = await measureModel(model, { xs }, { loss: (o) => tf.addN(o.map((t) => tf.sum(t))) as tf.Scalar });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(measured.map((m) => m.layer)).toEqual([a.name, b.name]);
+    tf.dispose(xs);
+    model.dispose();
+  });
+
   it('refuses a recurrent layer applied to two different inputs in one model, naming it, and leaves no tensor', async () => {
     const a = tf.input({ shape: [T, D] });
     const shared = tf.layers.lstm({ units: N, ...seeded(11) });

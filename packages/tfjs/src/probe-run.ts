@@ -22,15 +22,16 @@ export type ProbeLoss = (outputs: tf.Tensor[]) => tf.Scalar;
 export type ProbeRunnable = Pick<tf.layers.Layer, 'apply'>;
 
 /**
- * The tensors a layer call computes from: its inputs, initial states and
- * mask, in order.
+ * The tensors a layer call computes from: its inputs and initial states.
+ * Not kwargs.mask: tfjs's graph executor sets it on one kwargs object it
+ * shares across layers and never clears, so a repeated call can carry
+ * another layer's mask; a given input tensor has the same mask at every call.
  */
-function callInputs(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined): unknown[] {
-  const mask = kwargs?.mask ?? null;
-  return [...(Array.isArray(inputs) ? inputs : [inputs]), ...(kwargs?.initialState ?? []), ...(Array.isArray(mask) ? mask : [mask])];
+function callInputs(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined): tf.Tensor[] {
+  return [...(Array.isArray(inputs) ? inputs : [inputs]), ...(kwargs?.initialState ?? [])];
 }
 
-const sameTensors = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+const sameTensors = (a: tf.Tensor[], b: tf.Tensor[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 /**
  * Calls `body` with every target layer's `call` replaced by a re-run that
@@ -38,21 +39,25 @@ const sameTensors = (a: unknown[], b: unknown[]) => a.length === b.length && a.e
  *
  * A layer runs once per pass. tfjs's graph executor applies a layer with
  * several outputs (returnState: the sequence and the states) once for each
- * of them that the model reaches, with the same input tensors, and keeps
- * the first call's tensors: a repeated call with the same inputs gets the
- * first one's outputs back instead of a second re-run (which would record
- * the layer twice and tap its states twice). A call on other inputs is a
- * layer shared between two places in the model, which is refused before it
- * runs.
+ * of them that the model reaches, with the same input tensors, and a layer
+ * applied twice to the same input is two such calls too. A repeated call
+ * gets the first one's outputs again instead of a second re-run (which
+ * would record the layer twice and tap its states twice): fresh clones of
+ * copies kept in `held` (the caller frees them after the whole pass), since
+ * by then the executor, or a wrapper's tidy (Bidirectional, a nested
+ * model), may have freed what the first call returned. Gradients reaching
+ * the clones add into the first call's states. A call on other inputs is a
+ * layer shared between two places in the model, refused before it runs.
  */
 function withRerun<R>(
   targets: LayerTarget[],
   fast: (FastCell | null)[][],
   perturbFor: (layer: number) => Perturb,
   recordings: CellRecording[][] | null,
+  held: tf.Tensor[],
   body: () => R,
 ): R {
-  const first: ({ inputs: unknown[]; output: tf.Tensor | tf.Tensor[] } | undefined)[] = targets.map(() => undefined);
+  const first: ({ inputs: tf.Tensor[]; kept: tf.Tensor[]; list: boolean } | undefined)[] = targets.map(() => undefined);
   return withReplacedCalls(targets.map((t) => t.layer), (l) => {
     const target = targets[l]!;
     const record = recordings ? (cells: CellRecording[]) => void recordings[l]!.push(...cells) : null;
@@ -60,11 +65,16 @@ function withRerun<R>(
       const given = callInputs(inputs, kwargs);
       const earlier = first[l];
       if (earlier) {
-        if (sameTensors(earlier.inputs, given)) return earlier.output;
-        throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass, on different inputs; shared recurrent layers are not supported`);
+        if (!sameTensors(earlier.inputs, given)) {
+          throw new Error(`gradscope: layer '${target.name}' ran twice in one forward pass, on different inputs; shared recurrent layers are not supported`);
+        }
+        const again = earlier.kept.map((t) => tf.clone(t));
+        return earlier.list ? again : again[0]!;
       }
       const output = runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
-      first[l] = { inputs: given, output };
+      const kept = asList(output).map((t) => tf.keep(tf.clone(t)));
+      held.push(...kept);
+      first[l] = { inputs: given, kept, list: Array.isArray(output) };
       return output;
     };
   }, body);
@@ -90,11 +100,13 @@ export function probeRun(
 ): CellRecord[][] {
   // Built-in cells re-run with a step whose gradient skips the weights (cells/fast-step.ts).
   const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
+  // Copies of each re-run layer's outputs for repeated calls in the pass (see withRerun), freed after it.
+  const held: tf.Tensor[] = [];
   // A fresh kwargs object per pass: Bidirectional.call writes into the one it gets.
   const run = () => model.apply(xs, { ...kwargs, training: false }) as tf.Tensor | tf.Tensor[];
   const records: CellRecording[][] = targets.map(() => []);
   try {
-    const gradNorms = loss ? differentiate(targets, fast, records, () => loss(asList(run()))) : record(targets, fast, records, run);
+    const gradNorms = loss ? differentiate(targets, fast, records, held, () => loss(asList(run()))) : record(targets, fast, records, held, run);
     targets.forEach((t, l) => {
       if (records[l]!.length !== t.cells.length) {
         throw new Error(`gradscope: layer '${t.name}' did not run when the model was applied to the probe`);
@@ -107,13 +119,14 @@ export function probeRun(
     throw err;
   } finally {
     fast.flat().forEach((f) => f?.dispose());
+    tf.dispose(held);
   }
 }
 
 /** The forward pass alone, recording. */
-function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], run: () => unknown): null {
+function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], held: tf.Tensor[], run: () => unknown): null {
   tf.tidy(() => {
-    withRerun(targets, fast, () => (_i, _t, states) => states, records, () => void run());
+    withRerun(targets, fast, () => (_i, _t, states) => states, records, held, () => void run());
   });
   return null;
 }
@@ -127,7 +140,7 @@ function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: Ce
  *
  * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].
  */
-function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], lossOfRun: () => tf.Scalar): number[][][] {
+function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], held: tf.Tensor[], lossOfRun: () => tf.Scalar): number[][][] {
   // The cotangent each tap passed on, kept: [cell][t] → one per state of the step.
   const cotangents: tf.Tensor[][][] = [];
   const cellBase = targets.map((_, l) => targets.slice(0, l).reduce((n, t) => n + t.cells.length, 0));
@@ -163,7 +176,7 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
         };
         try {
           // 0·z: the loss stays a function of z even if no state reached it.
-          return tf.add(withRerun(targets, fast, perturbFor, records, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
+          return tf.add(withRerun(targets, fast, perturbFor, records, held, lossOfRun), tf.mul(zero, 0)) as tf.Scalar;
         } catch (err) {
           // tfjs's tf.grad keeps the tensors its function made when the function throws (tfjs 4.22): end the
           // pass with a loss that reaches no tap, so that they are freed as after any pass, and throw after it.
