@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 
 /**
  * The per-time-step pieces of a sample-major factor [S·T, 1, w] (row s·T + t):
@@ -13,8 +14,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function stepSlices(t: tf.Tensor3D, samples: number, steps: number): tf.Tensor3D[] {
   const width = t.shape[2];
-  const backend = tf.getBackend();
-  if ((backend !== 'wasm' && backend !== 'cpu') || t.dtype !== 'float32') {
+  if (!readsAtOnce() || t.dtype !== 'float32') {
     return tf.tidy(() => tf.unstack(tf.reshape(t, [samples, steps, 1, width]), 1) as tf.Tensor3D[]);
   }
   const data = t.dataSync() as Float32Array;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 
 /**
  * `t` cut along its last axis into pieces of the given widths, as
@@ -14,12 +15,11 @@ import * as tf from '@tensorflow/tfjs';
  * runs on the device.
  */
 export function splitColumns<T extends tf.Tensor>(t: T, widths: number[]): T[] {
-  const backend = tf.getBackend();
   const rank = t.rank;
   const width = t.shape[rank - 1]!;
   const total = widths.reduce((a, b) => a + b, 0);
   if (total !== width) throw new Error(`splitColumns: widths ${widths.join(' + ')} = ${total} do not add up to the last axis ${width} of shape [${t.shape.join(', ')}]`);
-  if ((backend !== 'wasm' && backend !== 'cpu') || t.dtype !== 'float32') return tf.split(t, widths, rank - 1) as T[];
+  if (!readsAtOnce() || t.dtype !== 'float32') return tf.split(t, widths, rank - 1) as T[];
   const rows = t.size / width;
   const source = t.dataSync() as Float32Array;
   let offset = 0;

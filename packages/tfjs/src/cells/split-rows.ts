@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 
 /**
  * `t` cut along its first axis into consecutive blocks of the given numbers
@@ -14,8 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 export function splitRows<T extends tf.Tensor>(t: T, rows: number[]): T[] {
   const total = rows.reduce((a, b) => a + b, 0);
   if (total !== t.shape[0]) throw new Error(`splitRows: rows ${rows.join(' + ')} = ${total} do not add up to the first axis ${t.shape[0]} of shape [${t.shape.join(', ')}]`);
-  const backend = tf.getBackend();
-  if ((backend !== 'wasm' && backend !== 'cpu') || t.dtype !== 'float32') return tf.split(t, rows, 0) as T[];
+  if (!readsAtOnce() || t.dtype !== 'float32') return tf.split(t, rows, 0) as T[];
   const width = t.size / total;
   const source = t.dataSync() as Float32Array;
   let offset = 0;
@@ -23,7 +23,7 @@ export function splitRows<T extends tf.Tensor>(t: T, rows: number[]): T[] {
     // The cpu backend keeps the array it is given as the tensor's storage: a copy of its own there;
     // wasm copies the values into its heap on upload, so a view is enough.
     const range: [number, number] = [offset * width, (offset + r) * width];
-    const piece = backend === 'cpu' ? source.slice(...range) : source.subarray(...range);
+    const piece = tf.getBackend() === 'cpu' ? source.slice(...range) : source.subarray(...range);
     offset += r;
     return tf.tensor(piece, [r, ...t.shape.slice(1)], 'float32') as T;
   });
