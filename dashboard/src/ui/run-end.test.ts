@@ -10,8 +10,8 @@ const end = (over: Partial<RunEndEvent>, totals: Partial<RunEndEvent['totals']> 
 // The status and reason pairs are the ones the monitor writes (run-session.ts, monitor.ts).
 describe('runEndText', () => {
   it('says why a run stopped on NaN, what it recorded and what the monitor cost', () => {
-    const text = runEndText(end({ status: 'stopped', reason: 'stopOnNaN: loss is NaN at step 36' }, { steps: 37, measurements: 12, alerts: 2, clips: 0, durationMs: 4_130, monitorShare: 0.0342, waitShare: 0.0499 }));
-    expect(text).toBe('Stopped (stopOnNaN: loss is NaN at step 36) after 37 steps: 12 measurements, 2 alerts, 0 clips, in 4.1 s; the monitor took 3.42% of training time on its thread, and training waited 4.99% for a core beside the measurement worker.');
+    const text = runEndText(end({ status: 'stopped', reason: 'stopOnNaN: loss is NaN at step 36' }, { steps: 37, measurements: 12, alerts: 2, clips: 0, durationMs: 4_130, monitorShare: 0.0342, waitShare: 0.0499, slowdownShare: 0.0123 }));
+    expect(text).toBe('Stopped (stopOnNaN: loss is NaN at step 36) after 37 steps: 12 measurements, 2 alerts, 0 clips, in 4.1 s; the monitor took 3.42% of training time on its thread; beside the measurement worker training waited 4.99% for a core, and its steps ran 1.23% longer than while the worker rested.');
   });
 
   it('a plain completion has no reason; one of each is singular; no wait share where none was read', () => {

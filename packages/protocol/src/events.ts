@@ -179,14 +179,18 @@ export interface RunTotals {
   /**
    * What the monitor cost training, as shares of training time: its own
    * time on the training thread (hooks, snapshots, measurements made
-   * there; the budget's first account), and the training thread's wait
-   * for a core while the measurement worker measured, as charged (the
-   * second; null where it is not read: no worker, a page, macOS, Windows).
+   * there; the budget's first account); the training thread's wait
+   * for a core while the measurement worker measured, as charged (null
+   * where it is not read: no worker, a page, macOS, Windows); and how much
+   * longer training steps took while the worker measured than while it
+   * rested, as charged (null without a worker). The budget's second
+   * account holds, per measurement, the larger of the last two.
    * Absent from callbacks before they were reported, and where no training
    * time was recorded (a custom loop whose step() calls gave none).
    */
   monitorShare?: number;
   waitShare?: number | null;
+  slowdownShare?: number | null;
 }
 
 export interface RunEndEvent extends EventEnvelope {

@@ -29,14 +29,19 @@ function layerLine(m: LayerMeasurement): string {
 
 /**
  * What a run's monitor cost training, from its run-end totals, e.g. `; the
- * monitor took 2.9% of training time on its thread, and training waited
- * 4.1% for a core beside the measurement worker`; empty when not reported.
+ * monitor took 2.9% of training time on its thread; beside the measurement
+ * worker training waited 4.1% for a core, and its steps ran 4.6% longer
+ * than while the worker rested`; empty when not reported.
  */
 export function formatRunCost(t: RunTotals): string {
   if (t.monitorShare === undefined) return '';
   const percent = (share: number) => `${formatNumber(100 * share)}%`;
-  const wait = t.waitShare == null ? '' : `, and training waited ${percent(t.waitShare)} for a core beside the measurement worker`;
-  return `; the monitor took ${percent(t.monitorShare)} of training time on its thread${wait}`;
+  const beside = [
+    ...(t.waitShare == null ? [] : [`training waited ${percent(t.waitShare)} for a core`]),
+    ...(t.slowdownShare == null ? [] : [`its steps ran ${percent(t.slowdownShare)} longer than while the worker rested`]),
+  ];
+  const worker = beside.length === 0 ? '' : `; beside the measurement worker ${beside.join(', and ')}`;
+  return `; the monitor took ${percent(t.monitorShare)} of training time on its thread${worker}`;
 }
 
 /** e.g. `step 120 ep 1 measurement lstm_1 stable λ₁ -0.012 β 0.98 g₀/g_T 0.41 | simple_rnn_1 vanishing …` */

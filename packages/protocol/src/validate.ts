@@ -164,6 +164,7 @@ function runEnd(e: Obj, p: string): void {
   finiteNonNegative(totals, 'durationMs', tp);
   optionalFiniteNonNegative(totals, 'monitorShare', tp);
   optionalFiniteNonNegative(totals, 'waitShare', tp, true);
+  optionalFiniteNonNegative(totals, 'slowdownShare', tp, true);
 }
 
 const BODY: Record<EventType, (e: Obj, path: string) => void> = {

@@ -32,7 +32,7 @@ describe('Cadence', () => {
     c.measured(0, 50);
     c.measured(1, 50); // a custom loop's step() with no training time: trainingMs is still 0
     c.addMonitor(100);
-    c.addWait(100);
+    c.addWorkerCost(100);
     expect(c.isDue(2)).toBe(true);
     c.addTraining(10);
     c.addMonitor(1e9);

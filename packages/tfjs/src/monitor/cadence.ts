@@ -6,13 +6,15 @@
  * - the monitor's own time on the training thread: every hook, every
  *   measurement made there (with a worker, the snapshot), less training's
  *   collections that ran in its yields (see refund());
- * - with a worker, the training thread's wait for a core while the worker
- *   measured (run-queue-charge.ts).
- * Why two: the budget is the training thread's share, and the wait is not
- * work the thread does but what the worker's core costs it; each is held
+ * - with a worker, what the worker cost training per measurement: the
+ *   larger of the training thread's wait for a core while it measured
+ *   (run-queue-charge.ts) and how much longer training steps took while it
+ *   measured than while it rested (slowdown-charge.ts). The larger, not the
+ *   sum: a step's wall time holds its wait.
+ * Why two: the budget is the training thread's share, and the worker's cost
+ * is not work the thread does but what the worker's core costs it; each is held
  * to the budget on its own, so a run with a worker may slow by about
- * twice the budget where cores are few (more where the wait charged falls
- * short of the wait: see run-queue-charge.ts). Side by side on 2 cores
+ * twice the budget where cores are few. Side by side on 2 cores
  * (SimpleRNN n = 64, T = 50, `every: 1`, 400 steps, six runs each; the
  * sixteenth round of bench/RESULTS.md): charged to one account, the wait
  * and the hooks together allowed one measurement per 2.1–3.8 steps; held
@@ -29,8 +31,12 @@ export class Cadence {
   private trainingMs = 0;
   private monitorMs = 0;
   private lastMeasurementMs = 0;
+  /** The worker's account: per measurement the larger of the two charges below. */
+  private workerMs = 0;
+  private lastWorkerMs = 0;
+  /** The two charges, summed apart for the run's report. */
   private waitMs = 0;
-  private lastWaitMs = 0;
+  private slowdownMs = 0;
   private lastMeasuredStep: number | null = null;
   /** Time of the baseline measurement, not yet taken off the next addMonitor(). */
   private forgiven = 0;
@@ -53,11 +59,20 @@ export class Cadence {
     this.monitorMs += ms - waived;
   }
 
-  /** The training thread's wait for a core while the worker made one measurement (run-queue-charge.ts): its own account. */
-  addWait(ms: number): void {
-    if (!(ms >= 0 && Number.isFinite(ms))) return;
-    this.waitMs += ms;
-    this.lastWaitMs = ms;
+  /**
+   * What the worker cost training for one measurement: the training thread's
+   * wait for a core (run-queue-charge.ts) and its steps' excess over resting
+   * ones (slowdown-charge.ts), as charged. A figure that is negative or not
+   * finite counts as 0.
+   */
+  addWorkerCost(waitMs: number, slowdownMs = 0): void {
+    const wait = waitMs >= 0 && Number.isFinite(waitMs) ? waitMs : 0;
+    const slowdown = slowdownMs >= 0 && Number.isFinite(slowdownMs) ? slowdownMs : 0;
+    const cost = Math.max(wait, slowdown);
+    this.waitMs += wait;
+    this.slowdownMs += slowdown;
+    this.workerMs += cost;
+    this.lastWorkerMs = cost;
   }
 
   /** Takes `ms` back off the monitor's time: work it was charged for that was not its own (see yield-collections.ts). */
@@ -70,7 +85,7 @@ export class Cadence {
     if (step - this.lastMeasuredStep < this.every) return false;
     // budget: Infinity allows anything, before any training time too (∞ · 0 would be NaN, and nothing would be due).
     const allowed = this.budget === Infinity ? Infinity : this.budget * this.trainingMs;
-    return this.monitorMs + this.lastMeasurementMs <= allowed && this.waitMs + this.lastWaitMs <= allowed;
+    return this.monitorMs + this.lastMeasurementMs <= allowed && this.workerMs + this.lastWorkerMs <= allowed;
   }
 
   measured(step: number, ms: number): void {
@@ -93,8 +108,18 @@ export class Cadence {
     return this.trainingMs > 0 ? this.monitorMs / this.trainingMs : 0;
   }
 
-  /** The training thread's wait beside the worker over training time so far (the other account). */
+  /** The training thread's wait beside the worker, as charged, over training time so far. */
   get waitShare(): number {
     return this.trainingMs > 0 ? this.waitMs / this.trainingMs : 0;
+  }
+
+  /** Training steps' excess beside the measuring worker over resting ones, as charged, over training time so far. */
+  get slowdownShare(): number {
+    return this.trainingMs > 0 ? this.slowdownMs / this.trainingMs : 0;
+  }
+
+  /** The worker's account (per measurement the larger of the two) over training time so far. */
+  get workerShare(): number {
+    return this.trainingMs > 0 ? this.workerMs / this.trainingMs : 0;
   }
 }

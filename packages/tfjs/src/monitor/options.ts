@@ -28,13 +28,16 @@ export interface GradscopeOptions {
    * Fraction of training time the monitor may use on the training thread,
    * default 0.05. The monitor times itself and spaces measurements
    * out to stay within it. With a worker, what the thread pays is the
-   * snapshot and the handling of results, not the measurement; and on
-   * Linux, where the kernel records it, the time it waits for a core while
-   * the worker measures (up to the worker's own CPU time per measurement)
-   * is held to the same fraction on an account of its own, so a run with a
-   * worker may slow by about twice the budget where cores are few (a
-   * little more: the wait charged is an estimate, see run-queue-charge.ts).
-   * Past either, snapshots are spaced out. In Node, garbage collections of
+   * snapshot and the handling of results, not the measurement; and what
+   * the worker costs training is held to the same fraction on an account
+   * of its own: per measurement, the larger of how much longer training
+   * steps took while the worker measured than while it rested
+   * (slowdown-charge.ts: the worker rests a step now and then for that
+   * baseline) and, on Linux, the time the training thread waited for a core
+   * (run-queue-charge.ts), each at most the worker's own time for the
+   * measurement. A run with a worker may so slow by about twice the budget
+   * (a little more: both charges are estimates). Past either account,
+   * snapshots are spaced out. In Node, garbage collections of
    * training's own that V8 runs in the monitor's yields to the event loop
    * are not charged (see yield-collections.ts). The first
    * measurement (at the first step) always runs. Values above 1 let the

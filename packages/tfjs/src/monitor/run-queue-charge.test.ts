@@ -68,7 +68,7 @@ describe('RunQueueCharge', () => {
     expect(c.isDue(1)).toBe(true);
     c.measured(1, 1); // a snapshot: 1 ms
     c.addMonitor(1);
-    c.addWait(20); // the training thread waited 20 ms for a core while the worker measured (as RunSession charges it)
+    c.addWorkerCost(20); // the training thread waited 20 ms for a core while the worker measured (as RunSession charges it)
     // The wait's account: 20 ms charged, +20 expected for the next measurement: due once 0.05 × training ≥ 40 ms, at
     // 800 ms of training. The monitor's (2 ms with the next snapshot) alone would allow it at 40 ms.
     let step = 2;
@@ -87,10 +87,10 @@ describe('RunQueueCharge', () => {
     c.addTraining(1000);
     c.measured(1, 10);
     c.addMonitor(30); // with the next 10: 40 ≤ 50
-    c.addWait(20); // with the next 20: 40 ≤ 50
+    c.addWorkerCost(20); // with the next 20: 40 ≤ 50
     // 50 ms charged in all, 80 with the next measurement: past 0.05 × 1000 together, within it each.
     expect(c.isDue(2)).toBe(true);
-    c.addWait(25); // 45, with the next 25: 70 > 50
+    c.addWorkerCost(25); // 45, with the next 25: 70 > 50
     expect(c.isDue(2)).toBe(false);
     c.addTraining(400); // 0.05 × 1400 = 70
     expect(c.isDue(2)).toBe(true);
@@ -99,9 +99,9 @@ describe('RunQueueCharge', () => {
     c.addMonitor(10); // 65 + 10 > 70
     expect(c.isDue(2)).toBe(false);
     expect(c.overhead + c.waitShare).toBeCloseTo((65 + 45) / 1400, 9); // 7.9%: the two accounts together, past the budget
-    c.addWait(Number.NaN); // ignored, as a negative or infinite one is
-    c.addWait(-1);
-    c.addWait(Number.POSITIVE_INFINITY);
+    c.addWorkerCost(Number.NaN); // ignored, as a negative or infinite one is
+    c.addWorkerCost(-1);
+    c.addWorkerCost(Number.POSITIVE_INFINITY);
     expect(c.waitShare).toBeCloseTo(45 / 1400, 9);
   });
 });
@@ -128,7 +128,7 @@ describe('gradscope() with a worker, charging the training thread\'s wait', () =
     let reads = 0;
     installPlatform({ ...platform(), openRunQueueClock: () => ({ waitMs: () => 1e9 * ++reads, close: () => {} }) });
     // Which of the cadence's accounts each charge reaches.
-    const waits = vi.spyOn(Cadence.prototype, 'addWait');
+    const waits = vi.spyOn(Cadence.prototype, 'addWorkerCost');
     const own = vi.spyOn(Cadence.prototype, 'addMonitor');
     try {
       const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });

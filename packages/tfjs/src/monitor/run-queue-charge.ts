@@ -1,7 +1,10 @@
 /**
  * The training thread's run-queue wait while the measurement worker works,
  * which the budget holds to its fraction of training time on an account of
- * its own, apart from the monitor's time on the thread (cadence.ts).
+ * its own, apart from the monitor's time on the thread (cadence.ts); per
+ * measurement that account takes the larger of this charge and the
+ * training steps' excess over steps while the worker rests
+ * (slowdown-charge.ts), which holds the wait and what else slows training.
  *
  * Why: a worker costs the training thread no CPU time of its own, yet
  * training slows beside it. Read from the kernel's per-thread records over

@@ -15,6 +15,7 @@ import type { ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
 import { SILENT_CLOCK, type RunQueueClock } from '../platform/platform-interface.js';
 import { RunQueueCharge } from './run-queue-charge.js';
+import { SlowdownCharge, type WorkerState } from './slowdown-charge.js';
 import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
@@ -71,6 +72,10 @@ export class RunSession {
   private runQueue: RunQueueClock = SILENT_CLOCK;
   /** The training thread's wait for a core while the worker measures, held to the budget on an account of its own (cadence.ts). */
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
+  /** Whether the run started a measurement worker (one that fell back later still counts): the slowdown share is reported then. */
+  private workerStarted = false;
+  /** Training steps' excess while the worker measures over steps while it rests, on the same account as the wait (slowdown-charge.ts). */
+  private readonly slowdown = new SlowdownCharge();
   /**
    * Collections of training's garbage that ran in the periodic yields: not
    * the monitor's time. Watched from the end of open() on: a run that fails
@@ -103,6 +108,7 @@ export class RunSession {
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route) session.runQueue = platform().openRunQueueClock();
+    session.workerStarted = session.route?.inWorker ?? false;
     session.unwatchExit = RunSession.watchExit(new WeakRef(session));
     DROPPED_RUNS.register(session, session.unwatchExit, session);
     return session;
@@ -137,6 +143,7 @@ export class RunSession {
   /** Training time (not the monitor's) that the measurement budget is a fraction of. */
   addTraining(ms: number): void {
     this.cadence.addTraining(ms);
+    this.slowdown.step(ms);
   }
 
   /**
@@ -167,9 +174,12 @@ export class RunSession {
         }
       }
       this.route?.take();
-      // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue.
+      // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue;
+      // and not when the worker is to rest a step, for the baseline its cost is read against (slowdown-charge.ts;
+      // with no budget to hold, nothing is read against it).
       let measuredHere = false;
-      if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true)) {
+      const rest = !this.owed && this.options.budget !== Infinity && (this.route?.resting ?? false) && this.slowdown.restWanted;
+      if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true) && !rest) {
         this.owed = false;
         const t0 = now();
         const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
@@ -187,7 +197,7 @@ export class RunSession {
     } finally {
       this.cadence.addMonitor(now() - started);
       this.cadence.refund(this.yieldCollections.take());
-      this.waitCharge.mark(this.route?.measuringWarm ?? false);
+      this.markWorker();
       this.stepIndex++;
     }
   }
@@ -201,7 +211,15 @@ export class RunSession {
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
-    this.waitCharge.mark(this.route?.measuringWarm ?? false);
+    this.markWorker();
+  }
+
+  /** What the worker does over the coming training step, for the two charges of its cost. */
+  private markWorker(): void {
+    const measuring = this.route?.measuringWarm ?? false;
+    this.waitCharge.mark(measuring);
+    const state: WorkerState = measuring ? 'measuring' : this.route?.resting ? 'resting' : 'other';
+    this.slowdown.mark(state);
   }
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN; `failed`: its fit() threw. */
@@ -261,7 +279,13 @@ export class RunSession {
     if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
     // What the budget's two accounts hold (cadence.ts); the wait only where it was read: with a worker, on Linux.
     // No training time recorded (a custom loop's step() calls gave none): no share to report, rather than a 0%.
-    const cost = this.cadence.trainingRecorded ? { monitorShare: this.cadence.overhead, waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare } : {};
+    const cost = this.cadence.trainingRecorded
+      ? {
+          monitorShare: this.cadence.overhead,
+          waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare,
+          slowdownShare: this.workerStarted ? this.cadence.slowdownShare : null,
+        }
+      : {};
     return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
   }
 
@@ -325,8 +349,9 @@ export class RunSession {
   private workerEvents(): WorkerRouteEvents {
     return {
       measured: (reply) => {
-        // The training thread's wait while the worker measured, up to the worker's own CPU time for it (run-queue-charge.ts).
-        this.cadence.addWait(this.waitCharge.settle(reply.cpuMs ?? 0));
+        // What the worker cost training, up to its own time for the measurement (run-queue-charge.ts,
+        // slowdown-charge.ts); where its CPU time is unknown (a page), the step excess is capped by its wall time.
+        this.cadence.addWorkerCost(this.waitCharge.settle(reply.cpuMs ?? 0), this.slowdown.settle(reply.cpuMs ?? reply.durationMs));
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);

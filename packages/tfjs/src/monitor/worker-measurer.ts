@@ -146,6 +146,11 @@ export class WorkerMeasurer {
     return this.ready && this.measuredCount > 0 && this.unanswered.size > 0;
   }
 
+  /** Past the worker's warm-up with nothing to measure: a training step now runs beside an idle worker (slowdown-charge.ts). */
+  get resting(): boolean {
+    return this.ready && this.measuredCount > 0 && !this.busy;
+  }
+
   /** Something posted or held is not answered yet. */
   private get busy(): boolean {
     return this.unanswered.size > 0 || this.reading || this.early !== null;

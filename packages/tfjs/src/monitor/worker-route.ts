@@ -81,6 +81,11 @@ export class WorkerRoute {
     return this.beside?.measuringWarm ?? false;
   }
 
+  /** The worker is past its warm-up and has nothing to measure (see WorkerMeasurer.resting). */
+  get resting(): boolean {
+    return this.beside?.resting ?? false;
+  }
+
   /** Hands over the replies that have arrived, and says once if the worker has stalled. */
   take(): void {
     if (!this.beside) return;
