@@ -181,10 +181,11 @@ export interface RunTotals {
    * time on the training thread (hooks, snapshots, measurements made
    * there; the budget's first account); the training thread's wait
    * for a core while the measurement worker measured, as charged (null
-   * where it is not read: no worker, a page, macOS, Windows); and how much
-   * longer training steps took while the worker measured than while it
-   * rested, as charged (null without a worker). The budget's second
-   * account holds, per measurement, the larger of the last two.
+   * where it is not read: no worker started, a page, macOS, Windows); and
+   * the excess of training steps while the worker measured over steps while
+   * it rested, as charged (null when no worker started, or no measuring
+   * step could be read against resting ones). The budget's second account
+   * holds, per measurement, the larger of the last two.
    * Absent from callbacks before they were reported, and where no training
    * time was recorded (a custom loop whose step() calls gave none).
    */

@@ -30,15 +30,16 @@ function layerLine(m: LayerMeasurement): string {
 /**
  * What a run's monitor cost training, from its run-end totals, e.g. `; the
  * monitor took 2.9% of training time on its thread; beside the measurement
- * worker training waited 4.1% for a core, and its steps ran 4.6% longer
- * than while the worker rested`; empty when not reported.
+ * worker training waited 4.1% for a core, and its steps' excess over steps
+ * while the worker rested came to 4.6%` (shares of training time, as
+ * charged); empty when not reported.
  */
 export function formatRunCost(t: RunTotals): string {
   if (t.monitorShare === undefined) return '';
   const percent = (share: number) => `${formatNumber(100 * share)}%`;
   const beside = [
     ...(t.waitShare == null ? [] : [`training waited ${percent(t.waitShare)} for a core`]),
-    ...(t.slowdownShare == null ? [] : [`its steps ran ${percent(t.slowdownShare)} longer than while the worker rested`]),
+    ...(t.slowdownShare == null ? [] : [`its steps' excess over steps while the worker rested came to ${percent(t.slowdownShare)}`]),
   ];
   const worker = beside.length === 0 ? '' : `; beside the measurement worker ${beside.join(', and ')}`;
   return `; the monitor took ${percent(t.monitorShare)} of training time on its thread${worker}`;

@@ -18,7 +18,7 @@
  * (SimpleRNN n = 64, T = 50, `every: 1`, 400 steps, six runs each; the
  * sixteenth round of bench/RESULTS.md): charged to one account, the wait
  * and the hooks together allowed one measurement per 2.1–3.8 steps; held
- * apart, one per 1.7–1.8, at the same wall time over plain training
+ * apart (the wait alone on the worker's account then), one per 1.7–1.8, at the same wall time over plain training
  * (medians 1.09 and 1.09; runs 1.04–1.14 with two accounts, 1.04–1.54
  * with one, whose worst met a busy host).
  * The first step is always measured: it is the baseline every later

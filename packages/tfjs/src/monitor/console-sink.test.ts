@@ -13,7 +13,7 @@ describe('ConsoleSink', () => {
     sink.write({ ...end, totals: { ...end.totals, steps: 400, monitorShare: 0.0291, waitShare: 0.0437, slowdownShare: 0.0512 } });
     sink.write({ ...end, status: 'stopped', reason: 'stopOnNaN: loss is NaN at step 36', totals: { ...end.totals, steps: 37, monitorShare: 0.05, waitShare: null } });
     expect(lines).toEqual([
-      `gradscope: run '${end.runId}' completed after 400 steps; the monitor took 2.91% of training time on its thread; beside the measurement worker training waited 4.37% for a core, and its steps ran 5.12% longer than while the worker rested`,
+      `gradscope: run '${end.runId}' completed after 400 steps; the monitor took 2.91% of training time on its thread; beside the measurement worker training waited 4.37% for a core, and its steps' excess over steps while the worker rested came to 5.12%`,
       `gradscope: run '${end.runId}' stopped after 37 steps (stopOnNaN: loss is NaN at step 36); the monitor took 5% of training time on its thread`,
     ]);
   });

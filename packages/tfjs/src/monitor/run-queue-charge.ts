@@ -29,7 +29,8 @@
  *   worker starved of CPU on a busy machine holds its snapshot for
  *   seconds, and charging the whole wait would hold measurements back long
  *   after the machine is free again.
- * Where the OS does not tell (a page, macOS, Windows), nothing is charged.
+ * Where the OS does not tell (a page, macOS, Windows), no wait is charged
+ * (the steps' excess still is).
  */
 export class RunQueueCharge {
   /** The wait reading at the start of a charged interval, or null. */

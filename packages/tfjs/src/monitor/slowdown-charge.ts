@@ -4,18 +4,18 @@
  * which the budget holds on the same account as the run-queue wait
  * (run-queue-charge.ts, cadence.ts).
  *
- * Why, beside the wait: the wait is one of three ways a worker on another
- * core slows training, and on a shared host not the largest. Read from the
- * kernel's per-thread records over whole runs (SimpleRNN n = 64, T = 50,
- * `every: 1`, 2 cores; bench/RESULTS.md, nineteenth and twentieth rounds):
- * on a busy host the training thread's own CPU time for the same steps rose
- * by a third beside the worker (two cores sharing caches, or one physical
- * core), and with a second process busy on the other core training's wall
- * time rose 5–14% while its wait rose 2–9% (the rest: time blocked on its
- * collector's helper threads, which wait for a core too). The wait alone
- * let such a run slow by 40% at a budget of 5%. The wall time of a step
- * holds all three, and where the OS keeps no per-thread records (a page,
- * macOS, Windows) it is the only figure there is.
+ * Why, beside the wait: the wait is not all a worker on another core costs
+ * training, and on a shared host not the largest part (SimpleRNN n = 64,
+ * T = 50, `every: 1`, 2 cores; bench/RESULTS.md). Over whole runs on a busy
+ * afternoon the training thread's own CPU time for the same steps rose by a
+ * third beside the worker (nineteenth round: the kernel's per-thread
+ * records; they do not tell whether from shared caches, the host taking the
+ * CPU away, which this virtual machine counts as CPU time, or collection),
+ * and such a run read 1.406 of plain training at a budget of 5%. In 8-step
+ * chunks beside a second busy process, training's wall time rose 5–14%
+ * while its wait rose 2–9% (twentieth round). A step's wall time holds all
+ * of it, and where the OS keeps no per-thread records (a page, macOS,
+ * Windows) it is the only figure there is.
  *
  * How: each training step's wall time (onBatchBegin → onBatchEnd, the
  * figure the budget's training time is made of) is filed by what the
@@ -28,10 +28,11 @@
  * one-time work the budget does not charge.
  *
  * Where the worker never rests (a cheap model at `every: 1`, within
- * budget), the baseline would go stale: restWanted asks the cadence for a
- * step of rest after REST_EVERY measuring steps, and until the first
- * MIN_RESTING baseline steps exist. That costs about one measurement in
- * REST_EVERY / (steps per measurement).
+ * budget), the baseline would go stale: restWanted asks RunSession for a
+ * step of rest after REST_EVERY measuring steps without one, and until the
+ * first MIN_RESTING baseline steps exist. Each rest holds the next snapshot
+ * back one step: about one step in REST_EVERY + 1, so about that share of
+ * the measurements.
  *
  * Noise: a step's time moves by a few percent on a quiet host. An excess
  * below the baseline is kept as a credit (down to minus one baseline step)
@@ -56,6 +57,7 @@ export class SlowdownCharge {
   private measuringSinceRest = 0;
   /** Excess held for the worker's next reply (ms); negative: a credit. */
   private pending = 0;
+  private read = false;
 
   /** At the end of a step's recording: what the worker does over the next training step. */
   mark(state: WorkerState): void {
@@ -75,7 +77,14 @@ export class SlowdownCharge {
     }
     this.measuringSinceRest++;
     const base = this.baseline;
-    if (base !== null) this.pending = Math.max(-base, this.pending + ms - base);
+    if (base === null) return;
+    this.read = true;
+    this.pending = Math.max(-base, this.pending + ms - base);
+  }
+
+  /** Whether any measuring step was read against a baseline: without one, a share of 0 would claim what was never measured. */
+  get everRead(): boolean {
+    return this.read;
   }
 
   /** The median resting step (ms), or null before MIN_RESTING of them. */

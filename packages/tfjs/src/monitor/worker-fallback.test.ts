@@ -26,7 +26,7 @@ beforeAll(async () => {
 const logdir = tempLogdirsPerTest();
 
 describe('gradscope() falling back to the training thread', () => {
-  async function fallback(model: tf.LayersModel): Promise<{ alerts: string[]; warnings: string[]; measuredIn: (string | undefined)[] }> {
+  async function fallback(model: tf.LayersModel): Promise<{ alerts: string[]; warnings: string[]; measuredIn: (string | undefined)[]; shares: { waitShare?: number | null; slowdownShare?: number | null } }> {
     const dir = logdir();
     const { xs, ys } = data(8);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -41,6 +41,7 @@ describe('gradscope() falling back to the training thread', () => {
         alerts: ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message),
         warnings: warn.mock.calls.map((c) => String(c[0])),
         measuredIn: ofType(events, 'measurement').map((m) => m.measuredIn),
+        shares: (({ waitShare, slowdownShare }) => ({ waitShare, slowdownShare }))(ofType(events, 'run-end')[0]!.totals),
       };
     } finally {
       warn.mockRestore();
@@ -52,8 +53,11 @@ describe('gradscope() falling back to the training thread', () => {
   it('for a custom layer the worker cannot rebuild: says so once, naming the layer, and measures every step on the thread', async () => {
     const model = rnn({ custom: true });
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-    const { alerts, warnings, measuredIn } = await fallback(model);
+    const { alerts, warnings, measuredIn, shares } = await fallback(model);
     expect(alerts.length).toBe(1);
+    // The worker started, and gave up before measuring: its wait was read (none charged); no step was read
+    // against a resting one, so the steps' excess is not claimed as 0.
+    expect(shares).toEqual({ waitShare: process.platform === 'linux' ? 0 : null, slowdownShare: null });
     expect(alerts[0]).toMatch(/measuring on the training thread, not in a worker: the worker could not rebuild the model \(.*Doubling.*\)\. Pass worker: false/);
     expect(warnings).toEqual([`gradscope: ${alerts[0]}`]);
     // The first step's snapshot was held for the worker while it started; the thread measures in its place.
@@ -65,8 +69,10 @@ describe('gradscope() falling back to the training thread', () => {
   it('for a loss function: says so once, naming the reason, and measures on the thread', async () => {
     const model = rnn();
     model.compile({ optimizer: 'adam', loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.meanSquaredError(y, p) });
-    const { alerts, warnings, measuredIn } = await fallback(model);
+    const { alerts, warnings, measuredIn, shares } = await fallback(model);
     expect(alerts).toEqual([expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]);
+    // No worker started: neither share of its cost is read.
+    expect(shares).toEqual({ waitShare: null, slowdownShare: null });
     expect(warnings.length).toBe(1);
     expect(measuredIn).toEqual(['thread', 'thread']);
   });
