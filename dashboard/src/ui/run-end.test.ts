@@ -11,7 +11,7 @@ const end = (over: Partial<RunEndEvent>, totals: Partial<RunEndEvent['totals']> 
 describe('runEndText', () => {
   it('says why a run stopped on NaN, what it recorded and what the monitor cost', () => {
     const text = runEndText(end({ status: 'stopped', reason: 'stopOnNaN: loss is NaN at step 36' }, { steps: 37, measurements: 12, alerts: 2, clips: 0, durationMs: 4_130, monitorShare: 0.0342, waitShare: 0.0499, slowdownShare: 0.0123 }));
-    expect(text).toBe('Stopped (stopOnNaN: loss is NaN at step 36) after 37 steps: 12 measurements, 2 alerts, 0 clips, in 4.1 s; the monitor took 3.42% of training time on its thread; beside the measurement worker training waited 4.99% for a core, and its steps' excess over steps while the worker rested came to 1.23%.');
+    expect(text).toBe('Stopped (stopOnNaN: loss is NaN at step 36) after 37 steps: 12 measurements, 2 alerts, 0 clips, in 4.1 s; the monitor took 3.42% of training time on its thread; beside the measurement worker training waited 4.99% for a core, and its steps\' excess over steps while the worker rested came to 1.23%.');
   });
 
   it('a plain completion has no reason; one of each is singular; no wait share where none was read', () => {

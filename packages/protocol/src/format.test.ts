@@ -22,10 +22,10 @@ describe('formatEvent', () => {
     const end = exampleEvents().find((e) => e.type === 'run-end')!;
     if (end.type !== 'run-end') throw new Error('no run-end example');
     const withWait = { ...end, totals: { ...end.totals, monitorShare: 0.0273, waitShare: 0.0412, slowdownShare: 0.0465 } };
-    expect(formatEvent(withWait)).toBe('step 0 ep 0 run-end completed after 1 steps, 1 measurements, 1 alerts; the monitor took 2.73% of training time on its thread; beside the measurement worker training waited 4.12% for a core, and its steps' excess over steps while the worker rested came to 4.65%');
+    expect(formatEvent(withWait)).toBe('step 0 ep 0 run-end completed after 1 steps, 1 measurements, 1 alerts; the monitor took 2.73% of training time on its thread; beside the measurement worker training waited 4.12% for a core, and its steps\' excess over steps while the worker rested came to 4.65%');
     // A page: no wait is read, the steps' excess is.
     const inPage = { ...end, totals: { ...end.totals, monitorShare: 0.0273, waitShare: null, slowdownShare: 0.031 } };
-    expect(formatEvent(inPage)).toBe('step 0 ep 0 run-end completed after 1 steps, 1 measurements, 1 alerts; the monitor took 2.73% of training time on its thread; beside the measurement worker its steps' excess over steps while the worker rested came to 3.1%');
+    expect(formatEvent(inPage)).toBe('step 0 ep 0 run-end completed after 1 steps, 1 measurements, 1 alerts; the monitor took 2.73% of training time on its thread; beside the measurement worker its steps\' excess over steps while the worker rested came to 3.1%');
     expect(() => validateEvent(JSON.parse(JSON.stringify(inPage)))).not.toThrow();
     expect(() => validateEvent(JSON.parse(JSON.stringify({ ...end, totals: { ...end.totals, slowdownShare: -0.01 } })))).toThrow(/run-end\.totals\.slowdownShare/);
     const { monitorShare: _m, waitShare: _w, ...older } = end.totals;
