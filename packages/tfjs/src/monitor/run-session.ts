@@ -175,10 +175,10 @@ export class RunSession {
       }
       this.route?.take();
       // With a worker, a due step is measured only when the worker is free: the newest snapshot, never a queue;
-      // and not when the worker is to rest a step, for the baseline its cost is read against (slowdown-charge.ts;
-      // with no budget to hold, nothing is read against it).
+      // and not while the worker is to rest: nothing is posted until it has caught up and a step has run beside it
+      // idle, for the baseline its cost is read against (slowdown-charge.ts; with no budget to hold, no rests).
       let measuredHere = false;
-      const rest = !this.owed && this.options.budget !== Infinity && (this.route?.resting ?? false) && this.slowdown.restWanted;
+      const rest = !this.owed && this.options.budget !== Infinity && (this.route?.warm ?? false) && this.slowdown.restWanted;
       if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true) && !rest) {
         this.owed = false;
         const t0 = now();
@@ -211,15 +211,18 @@ export class RunSession {
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
-    this.markWorker();
+    // A custom loop may call this between its training and the step() that reports it, and a callback listed
+    // before the monitor from its onBatchEnd: the step being reported ran beside the worker as the mark before
+    // said, not as the worker is now. 'other' files it nowhere: one step lost, rather than a step that ran
+    // beside the measuring worker filed as resting.
+    this.markWorker('other');
   }
 
-  /** What the worker does over the coming training step, for the two charges of its cost. */
-  private markWorker(): void {
+  /** What the worker does over the coming training step, for the two charges of its cost; `state` overrides the slowdown's. */
+  private markWorker(state?: WorkerState): void {
     const measuring = this.route?.measuringWarm ?? false;
     this.waitCharge.mark(measuring);
-    const state: WorkerState = measuring ? 'measuring' : this.route?.resting ? 'resting' : 'other';
-    this.slowdown.mark(state);
+    this.slowdown.mark(state ?? (measuring ? 'measuring' : this.route?.resting ? 'resting' : 'other'));
   }
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN; `failed`: its fit() threw. */

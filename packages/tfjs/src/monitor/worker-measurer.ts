@@ -146,9 +146,14 @@ export class WorkerMeasurer {
     return this.ready && this.measuredCount > 0 && this.unanswered.size > 0;
   }
 
+  /** Past the worker's warm-up: ready, its first (cold) measurement answered. */
+  get warm(): boolean {
+    return this.ready && this.measuredCount > 0;
+  }
+
   /** Past the worker's warm-up with nothing to measure: a training step now runs beside an idle worker (slowdown-charge.ts). */
   get resting(): boolean {
-    return this.ready && this.measuredCount > 0 && !this.busy;
+    return this.warm && !this.busy;
   }
 
   /** Something posted or held is not answered yet. */

@@ -81,6 +81,11 @@ export class WorkerRoute {
     return this.beside?.measuringWarm ?? false;
   }
 
+  /** The worker is past its warm-up (see WorkerMeasurer.warm). */
+  get warm(): boolean {
+    return this.beside?.warm ?? false;
+  }
+
   /** The worker is past its warm-up and has nothing to measure (see WorkerMeasurer.resting). */
   get resting(): boolean {
     return this.beside?.resting ?? false;
