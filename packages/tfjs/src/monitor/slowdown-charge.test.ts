@@ -59,23 +59,23 @@ describe('SlowdownCharge', () => {
     expect([MIN_RESTING, MIN_MEASURING]).toEqual([3, 3]);
     const c = new SlowdownCharge();
     expect(c.restWanted).toBe(true); // no baseline yet
-    file(c, 'resting', 50, 70);
+    file(c, 'resting', 52, 52);
     expect(c.baseline).toBeNull(); // fewer than MIN_RESTING
-    file(c, 'measuring', 90); // nothing to read it against: not held
+    file(c, 'measuring', 61); // nothing to read it against: not held
     expect(c.settle(1000)).toBe(0);
     expect(c.everRead).toBe(false); // run-end then reports no share, rather than 0
     file(c, 'resting', 52);
-    expect(c.baseline).toBe(52); // median of 50, 70, 52
+    expect(c.baseline).toBe(52);
     expect(c.restWanted).toBe(false);
-    file(c, 'measuring', 60); // measuring 90, 60: fewer than MIN_MEASURING
+    file(c, 'measuring', 61); // two measuring steps: fewer than MIN_MEASURING
     expect(c.excess).toBeNull();
     expect(c.settle(1000)).toBe(0);
-    file(c, 'measuring', 61); // 90, 60, 61: median 61, 9 over
+    file(c, 'measuring', 61); // median 61, no spread on either side: 9 over
     expect(c.everRead).toBe(true);
     expect(c.settle(1000)).toBe(9);
     expect(c.settle(1000)).toBe(0); // settled
-    file(c, 'measuring', 62, 59); // medians 61.5 and 61: 9.5 + 9
-    expect(c.settle(1000)).toBe(18.5);
+    file(c, 'measuring', 61, 61);
+    expect(c.settle(1000)).toBe(18);
     // Steps while the worker starts, or without a worker, are neither: not filed.
     file(c, 'other', 500);
     expect([c.baseline, c.excess]).toEqual([52, 9]);
@@ -83,10 +83,26 @@ describe('SlowdownCharge', () => {
     c.step(500);
     expect(c.settle(1000)).toBe(0);
     // Measuring steps below the resting ones charge nothing (and credit nothing).
-    file(c, 'resting', 100, 100, 100, 100); // 50, 70, 52, 100, 100, 100, 100: median 100
+    file(c, 'resting', 100, 100, 100, 100); // 52, 52, 52, 100, 100, 100, 100: median 100
     file(c, 'measuring', 80);
     expect(c.excess).toBe(0);
     expect(c.settle(1000)).toBe(0);
+  });
+
+  it('takes one standard error of the two medians\' difference off the excess (worked by hand)', () => {
+    const c = new SlowdownCharge();
+    file(c, 'resting', 10, 12, 14); // median 12, absolute deviations 2, 0, 2: MAD 2
+    file(c, 'measuring', 20, 21, 22); // median 21, MAD 1
+    // σ ≈ 1.4826·MAD; a median of n has a standard error of about 1.2533·σ/√n; the difference's, the root of the sum of squares.
+    const error = Math.sqrt((1.2533 * 1.4826 * 2) ** 2 / 3 + (1.2533 * 1.4826 * 1) ** 2 / 3);
+    expect(error).toBeCloseTo(2.399, 3);
+    expect(c.excess).toBeCloseTo(21 - 12 - error, 12);
+    expect(c.settle(1000)).toBeCloseTo(9 - error, 12);
+    // Steps that differ by their noise alone are charged nothing: both medians 20, spreads of a few ms.
+    const quiet = new SlowdownCharge();
+    file(quiet, 'resting', 18, 20, 23, 19, 21, 20, 22);
+    file(quiet, 'measuring', 21, 19, 20, 22, 18, 20, 23, 21, 19, 24, 20, 22, 17, 21, 20);
+    expect(quiet.excess).toBe(0);
   });
 
   it('a one-off slow step is not the worker\'s: the medians leave it out', () => {
@@ -100,11 +116,11 @@ describe('SlowdownCharge', () => {
   });
 
   it('a level that moves is: measuring steps 4 ms longer are charged 4 ms each', () => {
-    const times = Array.from({ length: 17 * 40 + MIN_RESTING }, (_, i) => {
+    const times = Array.from({ length: (REST_EVERY + 1) * 20 + MIN_RESTING }, (_, i) => {
       const resting = i < MIN_RESTING || (i - MIN_RESTING) % (REST_EVERY + 1) === REST_EVERY;
-      return (resting ? 20 : 24) + (i % 7 === 0 ? 15 : 0); // and a slow step now and then on both sides
+      return resting ? 20 : 24 + (i % 7 === 0 ? 15 : 0); // and a slow measuring step now and then
     });
-    const measuringSteps = 40 * REST_EVERY;
+    const measuringSteps = 20 * REST_EVERY;
     const total = times.reduce((a, b) => a + b, 0);
     // Charged from the MIN_MEASURING-th measuring step on: all but the first two.
     expect(chargedShare(times) * total).toBeCloseTo(4 * (measuringSteps - (MIN_MEASURING - 1)), 6);
@@ -128,6 +144,7 @@ describe('SlowdownCharge', () => {
     expect(c.baseline).toBe(23);
     file(c, 'resting', 24, 25, 26);
     expect(c.baseline).toBe(23); // 20..26: the slow start has left the window
+    file(c, 'resting', 23, 23, 23, 23); // 23, 24, 25, 26 and these: median 23, MAD 0
     file(c, 'measuring', ...Array.from({ length: 8 }, () => 1000), ...Array.from({ length: 15 }, () => 30));
     expect(c.excess).toBe(7); // the 8 slow ones have left the window
   });

@@ -22,7 +22,8 @@
  * worker did over it: measuring (a snapshot in its hands, past its
  * warm-up) or resting (nothing to do). Each measuring step adds the excess
  * of the median of the last MEASURING_SAMPLES measuring steps over the
- * median of the last RESTING_SAMPLES resting steps (0 where it is below),
+ * median of the last RESTING_SAMPLES resting steps, less one standard
+ * error of that difference (see squaredError; 0 where it is below),
  * held until the worker's reply and charged then, at most the worker's own
  * time for that measurement (as the wait is: a longer excess is other load).
  * Steps while the worker starts are neither: it is busy then, but with
@@ -53,8 +54,12 @@ export const MIN_RESTING = 3;
 export const MEASURING_SAMPLES = 15;
 /** Measuring steps needed before anything is charged. */
 export const MIN_MEASURING = 3;
-/** Measuring steps after which the worker rests, to keep the baseline fresh. */
-export const REST_EVERY = 16;
+/**
+ * Measuring steps after which the worker rests, to keep the baseline fresh.
+ * 16 cost a quarter of the measurements on the done-when's row (one per
+ * 1.8–1.9 steps against 1.35–1.55 without rests; twenty-first round).
+ */
+export const REST_EVERY = 32;
 
 /** What the worker did over one training step. */
 export type WorkerState = 'measuring' | 'resting' | 'other';
@@ -97,11 +102,16 @@ export class SlowdownCharge {
     return this.resting.length < MIN_RESTING ? null : median(this.resting);
   }
 
-  /** The median measuring step's excess over the baseline (ms, at least 0), or null before there are enough of either. */
+  /**
+   * The median measuring step's excess over the baseline beyond what the
+   * steps' own spread makes of the difference of two medians (ms, at least
+   * 0), or null before there are enough of either (see squaredError).
+   */
   get excess(): number | null {
     const base = this.baseline;
     if (base === null || this.measuring.length < MIN_MEASURING) return null;
-    return Math.max(0, median(this.measuring) - base);
+    const spread = Math.sqrt(squaredError(this.resting) + squaredError(this.measuring));
+    return Math.max(0, median(this.measuring) - base - spread);
   }
 
   /** Whether the worker should rest: too few resting steps yet, or none for REST_EVERY measuring ones. */
@@ -121,6 +131,24 @@ export class SlowdownCharge {
     this.pending = 0;
     return charged;
   }
+}
+
+/**
+ * The squared standard error of the median of `values`, from their median
+ * absolute deviation: for a normal spread σ ≈ 1.4826·MAD, and the median of
+ * n samples has a standard error of about 1.2533·σ/√n.
+ *
+ * Why: with no true excess, max(0, difference of two medians) still averages
+ * about 0.4 of its standard error, and on 63 ms steps whose medians move by a
+ * millisecond or two that was 1.8–2.6% of training time charged on a quiet
+ * host, enough to space the snapshots out (bench/RESULTS.md, twenty-first
+ * round). Taking one standard error off leaves a true excess of several of
+ * them almost whole, and charges noise rarely.
+ */
+function squaredError(values: readonly number[]): number {
+  const mid = median(values);
+  const sigma = 1.4826 * median(values.map((v) => Math.abs(v - mid)));
+  return (1.2533 * sigma) ** 2 / values.length;
 }
 
 function keepLast(samples: number[], value: number, count: number): void {
