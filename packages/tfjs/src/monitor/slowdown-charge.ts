@@ -60,6 +60,15 @@ export const MIN_MEASURING = 3;
  * 1.8–1.9 steps against 1.35–1.55 without rests; twenty-first round).
  */
 export const REST_EVERY = 32;
+/**
+ * Measuring steps between rests until RESTING_SAMPLES resting steps exist.
+ * Why: the first rests follow the worker's cold reply, often still inside
+ * training's own warm-up (steps of 95–142 ms where later ones took 40–50 in
+ * a test run), and at one rest per REST_EVERY such a baseline would stand
+ * for hundreds of steps and hide the excess; four more rests soon after
+ * outvote them in the median.
+ */
+export const EARLY_REST_EVERY = 4;
 
 /** What the worker did over one training step. */
 export type WorkerState = 'measuring' | 'resting' | 'other';
@@ -114,9 +123,10 @@ export class SlowdownCharge {
     return Math.max(0, median(this.measuring) - base - spread);
   }
 
-  /** Whether the worker should rest: too few resting steps yet, or none for REST_EVERY measuring ones. */
+  /** Whether the worker should rest: too few resting steps yet, or none for REST_EVERY measuring ones (EARLY_REST_EVERY until the window is full). */
   get restWanted(): boolean {
-    return this.resting.length < MIN_RESTING || this.measuringSinceRest >= REST_EVERY;
+    if (this.resting.length < MIN_RESTING) return true;
+    return this.measuringSinceRest >= (this.resting.length < RESTING_SAMPLES ? EARLY_REST_EVERY : REST_EVERY);
   }
 
   /** Whether any measuring step was read against a baseline: without one, a share of 0 would claim what was never measured. */
