@@ -211,10 +211,8 @@ export class RunSession {
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     await this.measure(model);
-    // A custom loop may call this between its training and the step() that reports it, and a callback listed
-    // before the monitor from its onBatchEnd: the step being reported ran beside the worker as the mark before
-    // said, not as the worker is now. 'other' files it nowhere: one step lost, rather than a step that ran
-    // beside the measuring worker filed as resting.
+    // Called between a custom loop's training and its step() (or from an earlier callback's onBatchEnd), the
+    // step to be reported ran as the mark before said: 'other' files it nowhere rather than as resting.
     this.markWorker('other');
   }
 
