@@ -1,5 +1,6 @@
 import { describeHorizon, gradientRatio } from '@gradscope/core';
 import type { AlertEvent, LayerMeasurement } from '@gradscope/protocol';
+import { median } from './median.js';
 
 export type AlertDraft = Pick<AlertEvent, 'kind' | 'severity' | 'message'> & Partial<Pick<AlertEvent, 'layer' | 'value' | 'threshold'>>;
 
@@ -14,12 +15,6 @@ export const CROSSING_DEAD_BAND = 0.5;
 const SPIKE_WINDOW = 50;
 /** A spike needs at least this much history, so early noise is not flagged. */
 const SPIKE_MIN_HISTORY = 10;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** The diagnosis's remedies as the tail of an alert: ". Try: A (because …); B (because …)". */
 function remedyText(m: LayerMeasurement): string {

@@ -72,8 +72,6 @@ export class RunSession {
   private runQueue: RunQueueClock = SILENT_CLOCK;
   /** The training thread's wait for a core while the worker measures, held to the budget on an account of its own (cadence.ts). */
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
-  /** Whether the run started a measurement worker (one that fell back later still counts): the wait is read and the slowdown share reported then. */
-  private workerStarted = false;
   /** Training steps' excess while the worker measures over steps while it rests, on the same account as the wait (slowdown-charge.ts). */
   private readonly slowdown = new SlowdownCharge();
   /**
@@ -107,8 +105,7 @@ export class RunSession {
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
-    session.workerStarted = session.route?.inWorker ?? false;
-    if (session.workerStarted) session.runQueue = platform().openRunQueueClock();
+    if (session.route?.inWorker) session.runQueue = platform().openRunQueueClock();
     session.unwatchExit = RunSession.watchExit(new WeakRef(session));
     DROPPED_RUNS.register(session, session.unwatchExit, session);
     return session;
@@ -284,7 +281,8 @@ export class RunSession {
       ? {
           monitorShare: this.cadence.overhead,
           waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare,
-          slowdownShare: this.workerStarted && this.slowdown.everRead ? this.cadence.slowdownShare : null,
+          // Read only where a warm worker measured: no worker, none read.
+          slowdownShare: this.slowdown.everRead ? this.cadence.slowdownShare : null,
         }
       : {};
     return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };

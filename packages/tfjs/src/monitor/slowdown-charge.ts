@@ -42,9 +42,11 @@
  * newest), so it would never rest and no baseline would form. restWanted
  * asks RunSession to post nothing until the worker has caught up, and then
  * for one step more: after its cold reply until MIN_RESTING resting steps
- * exist, and after REST_EVERY measuring steps without a rest. Each rest
+ * exist, every EARLY_REST_EVERY measuring steps until RESTING_SAMPLES do,
+ * then after REST_EVERY measuring steps without a rest. Each rest
  * costs the worker the rest of the measurement it is on plus a step.
  */
+import { median } from './median.js';
 
 /** Resting steps whose median is the baseline. */
 export const RESTING_SAMPLES = 7;
@@ -164,10 +166,4 @@ function squaredError(values: readonly number[]): number {
 function keepLast(samples: number[], value: number, count: number): void {
   samples.push(value);
   if (samples.length > count) samples.shift();
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

@@ -143,7 +143,7 @@ export class WorkerMeasurer {
    * to, and what training waits for a core now is its cost.
    */
   get measuringWarm(): boolean {
-    return this.ready && this.measuredCount > 0 && this.unanswered.size > 0;
+    return this.warm && this.unanswered.size > 0;
   }
 
   /** Past the worker's warm-up: ready, its first (cold) measurement answered. */
