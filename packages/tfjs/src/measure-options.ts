@@ -34,12 +34,13 @@ export function checkMeasureOptions(options: unknown): void {
 /**
  * k vectors of the state space are propagated, so k can be at most the
  * state size N of the cell (2·units for an LSTM: h and c). Throws an error
- * (a TypeError, as every option error) that names measureModel, the cell and its state size.
+ * (a TypeError, as every option error) that names the caller (`fn`), the
+ * cell and its state size.
  */
-export function checkKForCell(k: number | undefined, cell: string, stateSize: number): void {
-  if (k !== undefined && k > stateSize) {
+export function checkKForCell(k: number | null | undefined, cell: string, stateSize: number, fn = 'measureModel'): void {
+  if (k != null && k > stateSize) {
     throw new TypeError(
-      `measureModel: option 'k' must be at most the state size ${stateSize} of cell '${cell}' (k directions of its ${stateSize}-dimensional state are propagated; leave k out for min(${stateSize}, 8)), got ${k}`,
+      `${fn}: option 'k' must be at most the state size ${stateSize} of cell '${cell}' (k directions of its ${stateSize}-dimensional state are propagated; leave k out for min(${stateSize}, 8)), got ${k}`,
     );
   }
 }

@@ -92,7 +92,7 @@ describe('gradscope() in model.fit', () => {
     tf.dispose([xs, ys]);
   });
 
-  it('is a clear error, before any training step, when the probe is missing or mis-shaped', async () => {
+  it('is a clear error, before any training step, when the probe is missing or mis-shaped, or k exceeds a state', async () => {
     const model = lstmAndSimpleRNN();
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
@@ -103,6 +103,11 @@ describe('gradscope() in model.fit', () => {
     const wrong = tf.zeros([4, T, 3]);
     await expect(model.fit(xs, ys, { epochs: 1, callbacks: [gradscope({ probe: { xs: wrong }, logdir: false, console: false })], verbose: 0 })).rejects.toThrow(
       /probe\.xs has shape \[4, 12, 3\] but the model expects \[null, 12, 2\]/,
+    );
+    // k above a measured cell's joint state (the SimpleRNN's 6; the LSTM's is 16): refused at the start,
+    // not once per measurement for the whole run.
+    await expect(model.fit(xs, ys, { epochs: 1, callbacks: [gradscope({ probe: { xs }, k: 7, logdir: false, console: false })], verbose: 0 })).rejects.toThrow(
+      /gradscope: option 'k' must be at most the state size 6 of cell 'simple_rnn_\w+'.*got 7/,
     );
     // Nothing trained.
     model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(before[i]!)));
@@ -169,13 +174,16 @@ describe('gradscope() with NaN training and failing measurements', () => {
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const { xs, ys } = data(8);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    // k larger than any state size is rejected by the measurement engine.
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, k: 1000 });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
+    // The probe disposed by the user after the first step: the next measurement (on this thread) throws.
+    const probe = { xs: xs.slice(0, 2), ys: ys.slice(0, 2) };
+    const monitor = gradscope({ probe, logdir: dir, console: false, every: 1, budget: 1000, worker: false });
+    const disposeProbe = new tf.CustomCallback({ onBatchEnd: async (batch) => void (batch === 0 && tf.dispose([probe.xs, probe.ys])) });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, disposeProbe], verbose: 0 });
     const events = readRuns(dir).get(monitor.runId!)!;
+    expect(ofType(events, 'measurement').map((m) => m.step)).toEqual([0]);
     const errors = ofType(events, 'alert').filter((a) => a.kind === 'measurement-error');
     expect(errors.length).toBe(1);
-    expect(errors[0]!.message).toMatch(/measuring the recurrent layers failed: .*k/);
+    expect(errors[0]!.message).toMatch(/measuring the recurrent layers failed: .*disposed/);
     expect(ofType(events, 'train-step').length).toBe(2);
     expect(warn).toHaveBeenCalledTimes(1);
     warn.mockRestore();

@@ -62,7 +62,7 @@ export interface GradscopeOptions {
   stopOnNaN?: boolean;
   /** Print one line per measurement with each layer's regime. Default true. */
   console?: boolean;
-  /** Vectors propagated through the Jacobian product (= Lyapunov exponents reported). Default min(N, 8). */
+  /** Vectors propagated through the Jacobian product (= Lyapunov exponents reported). Default min(N, 8); at most every measured cell's state size N, checked when the run starts. */
   k?: number;
   /** Measure gradient norms every step by observing the optimizer (one download per step). Default true. */
   gradientNorms?: boolean;

@@ -36,4 +36,18 @@ describe('run start', () => {
     expect(() => planRun(null, probe, options, 1)).toThrow(/no model to monitor/);
     tf.dispose(probe.xs);
   });
+
+  it('refuses a k above the joint state of a cell it would measure, and takes one at the limit', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.lstm({ units: 3, inputShape: [5, 2], returnSequences: true, name: 'lstm_k' }));
+    model.add(tf.layers.simpleRNN({ units: 4, name: 'rnn_k' }));
+    const probe = { xs: tf.zeros([2, 5, 2]) };
+    const plan = (k: number, layers?: string[]) => planRun(model, probe, resolveOptions({ k, logdir: false, ...(layers ? { layers } : {}) }), 1);
+    // The LSTM's joint state is h and c: 6. The SimpleRNN's is 4.
+    expect(() => plan(5)).toThrow(/gradscope: option 'k' must be at most the state size 4 of cell 'rnn_k'.*got 5/);
+    expect(plan(4).targets).toHaveLength(2);
+    expect(plan(6, ['lstm_k']).targets).toHaveLength(1);
+    expect(() => plan(7, ['lstm_k'])).toThrow(/state size 6 of cell 'lstm_k'/);
+    tf.dispose(probe.xs);
+  });
 });

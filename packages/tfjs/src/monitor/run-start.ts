@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRunId, type JsonObject } from '@gradscope/protocol';
+import { checkKForCell } from '../measure-options.js';
 import { checkProbe, type Probe } from '../probe.js';
+import { cellStateSizes } from '../recurrent-loop.js';
 import { selectRecurrentLayers, type LayerTarget } from '../recurrent-layers.js';
 import { VERSION } from '../version.js';
 import type { EventDraft } from './event-stream.js';
@@ -20,7 +22,8 @@ export interface RunPlan {
 /**
  * Checks that a run can start and names it. Throws, before any training
  * step, when there is no model, no probe, a probe the model does not take,
- * or no recurrent layer (among `layers`, when given) to measure.
+ * no recurrent layer (among `layers`, when given) to measure, or a `k`
+ * above a measured cell's state size.
  * `runNumber` counts this monitor's runs from 1.
  */
 export function planRun(model: tf.LayersModel | null | undefined, probe: Probe | null, options: ResolvedOptions, runNumber: number): RunPlan {
@@ -35,6 +38,11 @@ export function planRun(model: tf.LayersModel | null | undefined, probe: Probe |
   const targets = selectRecurrentLayers(model, options.layers ?? undefined);
   if (targets.length === 0) {
     throw new Error('gradscope: the model has no recurrent layer (SimpleRNN, LSTM, GRU, RNN or Bidirectional) to monitor');
+  }
+  // Here, not at the first measurement: there a k too large fails every measurement of the run, one alert each.
+  for (const cell of targets.flatMap((t) => t.cells)) {
+    const size = cellStateSizes(cell.cell).reduce((a, b) => a + b, 0);
+    if (Number.isFinite(size)) checkKForCell(options.k, cell.name, size, 'gradscope');
   }
   const name = options.runName ?? `${model.name ?? 'model'}-${targets[0]!.cells[0]!.kind}`;
   const runName = runNumber > 1 ? `${name}-${runNumber}` : name;
