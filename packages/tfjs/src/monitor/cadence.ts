@@ -88,6 +88,11 @@ export class Cadence {
     return this.monitorMs + this.lastMeasurementMs <= allowed && this.workerMs + this.lastWorkerMs <= allowed;
   }
 
+  /** A measurement the user asked for at `step` (not charged): the cadence does not measure that step again. */
+  covered(step: number): void {
+    if (this.lastMeasuredStep === null || step > this.lastMeasuredStep) this.lastMeasuredStep = step;
+  }
+
   measured(step: number, ms: number): void {
     if (this.lastMeasuredStep === null) {
       this.forgiven += ms; // the baseline is free

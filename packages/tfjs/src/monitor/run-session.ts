@@ -4,6 +4,7 @@ import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import type { ClipReport } from '../with-clipping.js';
 import { AlertDetector, type AlertDraft } from './alerts.js';
+import { AskedStep } from './asked-step.js';
 import { Cadence } from './cadence.js';
 import { clipEvents } from './clip-events.js';
 import { now } from './clock.js';
@@ -56,11 +57,8 @@ export class RunSession {
   private readonly cache = new MeasureCache();
   /** Measuring in a worker (the worker option), or null: measurements run on this thread. */
   private route: WorkerRoute | null = null;
-  /**
-   * The worker was given up on with a snapshot in hand (often the first
-   * step's, held while it started): the thread measures at the next step
-   * instead, or at the run's end, so the run keeps its baseline.
-   */
+  /** The worker was given up on with a snapshot in hand (often the first step's, held while it started): the thread
+   * measures at the next step instead, or at the run's end, so the run keeps its baseline. */
   private owed = false;
   /**
    * The training thread's wait for a core, on a clock the training thread
@@ -74,6 +72,8 @@ export class RunSession {
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
   /** Training steps' excess while the worker measures over steps while it rests, on the same account as the wait (slowdown-charge.ts). */
   private readonly slowdown = new SlowdownCharge();
+  /** Which step a measurement asked for by monitor.measure() belongs to. */
+  private readonly askedStep: AskedStep;
   /**
    * Collections of training's garbage that ran in the periodic yields: not
    * the monitor's time. Watched from the end of open() on: a run that fails
@@ -93,6 +93,7 @@ export class RunSession {
     this.runId = plan.runId;
     this.cadence = new Cadence(options.every, options.budget);
     this.alerts = new AlertDetector(options.spikeFactor);
+    this.askedStep = new AskedStep(plan.model);
   }
 
   /** Opens the run's sinks, starts observing the optimizer and emits run-start. Throws when a sink cannot open (an unwritable logdir). */
@@ -195,19 +196,21 @@ export class RunSession {
       this.cadence.addMonitor(now() - started);
       this.cadence.refund(this.yieldCollections.take());
       this.markWorker();
+      this.askedStep.recorded();
       this.stepIndex++;
     }
   }
 
-  /** Measures every recurrent layer now, at `step` when given (it then counts on from there). */
+  /** Measures every recurrent layer now: at `step` when given (it then counts on from there), else at the step whose update the weights hold (asked-step.ts). */
   async measureNow(model: tf.LayersModel, step?: number): Promise<void> {
-    // The wait since the last step belongs to the worker's measurement about to land; this measurement's, on the
-    // thread, is no worker's (and, asked for, not charged).
+    // The wait since the last step belongs to the worker's measurement about to land (this one, asked for, is not
+    // charged); that measurement lands first, so measurement events stay in step order.
     this.waitCharge.collect();
-    // The worker's measurement in flight lands first, so measurement events stay in step order.
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
-    await this.measure(model);
+    const at = step !== undefined ? { step, unrecorded: true } : this.askedStep.now(this.stepIndex);
+    await this.measure(model, { step: at.step });
+    if (at.unrecorded) this.cadence.covered(at.step);
     // Called between a custom loop's training and its step() (or from an earlier callback's onBatchEnd), the
     // step to be reported ran as the mark before said: 'other' files it nowhere rather than as resting.
     this.markWorker('other');
