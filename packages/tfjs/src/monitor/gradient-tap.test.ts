@@ -42,6 +42,26 @@ describe('tapGradients', () => {
     optimizer.dispose();
   });
 
+  it('undone under a later tap, passes updates through unseen, and the later tap\'s undo gives the optimizer its own method back', () => {
+    const optimizer = tf.train.sgd(0.1);
+    const v = tf.variable(tf.tensor1d([1, 1]), true, 'stacked-v');
+    const gradients = { 'stacked-v': tf.tensor1d([3, 4]) };
+    const [first, second]: [number[], number[]] = [[], []];
+    const untapFirst = tapGradients(optimizer, (r) => first.push(r.globalNormBefore!), true);
+    const untapSecond = tapGradients(optimizer, (r) => second.push(r.globalNormBefore!), true);
+    optimizer.applyGradients(gradients);
+    untapFirst(); // a run whose fit() threw, ended while a later run's tap wraps its own
+    optimizer.applyGradients(gradients);
+    expect(first).toEqual([5]);
+    expect(second).toEqual([5, 5]);
+    // Both updates ran: v − 2 · 0.1 · (3, 4).
+    expect(Array.from(v.dataSync()).map((x) => Math.round(x * 1e6) / 1e6)).toEqual([0.4, 0.2]);
+    untapSecond();
+    expect(Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients')).toBe(false);
+    tf.dispose([v, gradients['stacked-v']]);
+    optimizer.dispose();
+  });
+
   it('charges nothing for a withClipping optimizer, which reports its own norms', () => {
     const optimizer = withClipping(tf.train.sgd(0.1), { globalClipNorm: 1 });
     const v = tf.variable(tf.tensor1d([0, 0]), true, 'clipped-v');

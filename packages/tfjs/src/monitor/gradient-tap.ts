@@ -9,7 +9,9 @@ import { ClippingOptimizer, globalNorm, learningRateOf, namedGradients, type Cli
  * A withClipping optimizer reports by itself (with its clip events); any
  * other optimizer gets its instance's applyGradients wrapped, record-only,
  * until the returned function undoes it. LayersModel.fit, fitDataset and
- * trainOnBatch all go through applyGradients.
+ * trainOnBatch all go through applyGradients. Undone while another tap
+ * wraps it (a run left open by a fit() that threw, under a later run's),
+ * the wrapper stays where it is but only passes the update through.
  *
  * `charge` receives the time the wrapper itself took at each step (the
  * norms and the report, not the optimizer's update): it runs inside the
@@ -27,7 +29,12 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
   if (!measureUnwrapped) return () => {};
   const own = Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients');
   const original = optimizer.applyGradients;
+  // Dropped when undone: a wrapper someone re-wrapped since stays in their chain, passing straight through, and
+  // must keep neither its run nor the run's cost alive.
+  let sinks: { listener: ClipListener; charge: (ms: number) => void } | null = { listener, charge };
   const wrapped = function (this: tf.Optimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]) {
+    const to = sinks;
+    if (!to) return original.call(this, variableGradients);
     let report: Parameters<ClipListener>[0] | null = null;
     const started = now();
     try {
@@ -47,14 +54,22 @@ export function tapGradients(optimizer: tf.Optimizer | null | undefined, listene
     } catch (err) {
       console.warn(`gradscope: could not measure gradient norms: ${(err as Error).message}`);
     }
-    if (readsAtOnce()) charge(now() - started);
+    if (readsAtOnce()) to.charge(now() - started);
     original.call(this, variableGradients);
-    if (report) listener(report);
+    if (report) to.listener(report);
   };
   optimizer.applyGradients = wrapped;
+  UNDER.set(wrapped, { original, own, undone: () => sinks === null });
   return () => {
-    if (optimizer.applyGradients !== wrapped) return; // someone else re-wrapped it since: leave theirs
-    if (own) optimizer.applyGradients = original;
+    sinks = null;
+    if (optimizer.applyGradients !== wrapped) return; // someone else re-wrapped it since: leave theirs, ours passing through
+    // Restore what we wrapped, skipping taps undone while ours wrapped them: the optimizer gets its own method back.
+    let [restore, restoreOwn] = [original, own];
+    for (let under = UNDER.get(restore); restoreOwn && under?.undone(); under = UNDER.get(restore)) [restore, restoreOwn] = [under.original, under.own];
+    if (restoreOwn) optimizer.applyGradients = restore;
     else delete (optimizer as { applyGradients?: unknown }).applyGradients;
   };
 }
+
+/** What each of our wrappers wrapped, and whether it was undone: for the tap above it to skip when it is undone. */
+const UNDER = new WeakMap<object, { original: tf.Optimizer['applyGradients']; own: boolean; undone: () => boolean }>();

@@ -37,6 +37,8 @@ export class GradscopeMonitor extends tf.Callback {
   private readonly pace = new PeriodicYield();
   /** Between a fit()'s onTrainBegin and its onTrainEnd: still true at the next onTrainBegin when that fit() threw. */
   private fitting = false;
+  /** Whether the current fit() is over, asked by its run at each optimizer update. */
+  private fitOver: () => boolean = () => false;
 
   constructor(options: GradscopeOptions = {}) {
     super();
@@ -50,6 +52,11 @@ export class GradscopeMonitor extends tf.Callback {
     // tfjs calls no hook when fit() throws: the run it left open ends here, failed, and this fit() starts its own.
     if (this.fitting) await this.end('its fit() did not finish (it threw); the next fit() started a new run', true);
     this.fitting = true;
+    // fit() and fitDataset() set model.history before this hook and isTraining until they return, thrown or not:
+    // another history, or no training, and this fit() is over (RunSession.optimizerStepped).
+    const model = this.model as tf.LayersModel;
+    const history = model.history;
+    this.fitOver = () => model.history !== history || (model as unknown as { isTraining?: boolean }).isTraining !== true;
     // With tap(), the first batch (the probe) is drawn after this hook.
     if (!this.probes.probe && this.probes.tapped) return;
     await this.start(this.model);
@@ -123,12 +130,14 @@ export class GradscopeMonitor extends tf.Callback {
 
   /** The current run, started on `model` if there is none (throws before any step when the run cannot start). */
   private async start(model: tf.LayersModel | null | undefined): Promise<RunSession> {
+    // A run that ended itself (its fit() threw and training went on without it) is not this call's.
+    if (this.session?.closed) [this.session, this.fitting] = [null, false];
     if (this.session) return this.session;
     const plan = planRun(model, this.probes.probe, this.options, this.runNumber + 1);
     this.attached = plan.model;
     this.runNumber++;
     this.runId = plan.runId;
-    this.session = await RunSession.open(plan, this.options, this.pace);
+    this.session = await RunSession.open(plan, this.options, this.pace, this.fitting ? this.fitOver : undefined);
     return this.session;
   }
 

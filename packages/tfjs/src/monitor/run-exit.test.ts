@@ -13,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { watchProcessExit } from '../platform/node/process-exit.js';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { data, rnn } from '../test-helpers/worker-models.js';
@@ -175,6 +176,54 @@ describe('a run that fit() leaves open', () => {
       model.dispose();
       tf.dispose([xs, ys]);
     }
+  });
+
+  it('is ended at the first update of training that goes on under another monitor: its tap, worker and run-end go with it', async () => {
+    const dir = logdir();
+    const before = tf.memory().numTensors;
+    const model = rnn();
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { xs, ys } = data(6);
+    const probe = { xs: xs.slice(0, 2), ys: ys.slice(0, 2) };
+    const thrower = new tf.CustomCallback({
+      onBatchEnd: async (batch) => {
+        if (batch === 1) throw new Error('first fit fails');
+      },
+    });
+    try {
+      // With the measurement worker: the run left open holds its process.
+      const first = gradscope({ probe, logdir: dir, console: false, serve: false, budget: Infinity });
+      await expect(model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [first, thrower] })).rejects.toThrow('first fit fails');
+      // What a notebook does next: a new monitor, the same model.
+      const second = gradscope({ probe, logdir: dir, console: false, serve: false, worker: false });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [second] });
+      const endOf = () => ofType(readRuns(dir).get(first.runId!) ?? [], 'run-end');
+      for (let i = 0; i < 500 && endOf().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(endOf().map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
+      expect(ofType(readRuns(dir).get(second.runId!)!, 'run-end').map((e) => e.status)).toEqual(['completed']);
+      // Neither run's wrapper is left on the optimizer, and no worker process is left.
+      expect(Object.prototype.hasOwnProperty.call(model.optimizer, 'applyGradients')).toBe(false);
+      expect(await measureWorkersLeft()).toBe(0);
+      // The plain fit() after both: no monitor's reports or measurements on its steps.
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0 });
+      expect(ofType(readRuns(dir).get(second.runId!)!, 'train-step').length).toBe(3);
+    } finally {
+      model.optimizer.dispose();
+      model.dispose();
+      tf.dispose([xs, ys, probe.xs, probe.ys]);
+    }
+    // What tfjs keeps of a fit() that threw (its own), and nothing of either run: measured against a bare throwing fit.
+    const beforeBare = tf.memory().numTensors;
+    const bare = rnn();
+    bare.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const again = data(6);
+    await expect(bare.fit(again.xs, again.ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [thrower] })).rejects.toThrow('first fit fails');
+    await bare.fit(again.xs, again.ys, { epochs: 1, batchSize: 2, verbose: 0 });
+    bare.optimizer.dispose();
+    bare.dispose();
+    tf.dispose([again.xs, again.ys]);
+    const tfjsKeeps = tf.memory().numTensors - beforeBare;
+    expect(beforeBare - before).toBe(tfjsKeeps);
   });
 
   it('is not kept alive by its watch once its monitor and model are dropped, and its watch goes with it', async () => {

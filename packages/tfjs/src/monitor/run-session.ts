@@ -21,8 +21,8 @@ import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
-import { rebuildModel, setLayerWeights } from '../measure-worker/rebuild.js';
-import { serialisableLoss } from './worker-init.js';
+import { setLayerWeights } from '../measure-worker/rebuild.js';
+import { snapshotCopy } from './snapshot-copy.js';
 import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
@@ -72,6 +72,9 @@ export class RunSession {
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
   /** Training steps' excess while the worker measures over steps while it rests, on the same account as the wait (slowdown-charge.ts). */
   private readonly slowdown = new SlowdownCharge();
+  private fitOver: (() => boolean) | null = null;
+  /** end()'s work, once: the monitor and the run itself may both end it. */
+  private ended: Promise<void> | null = null;
   /** Which step a measurement asked for by monitor.measure() belongs to. */
   private readonly askedStep: AskedStep;
   /**
@@ -96,13 +99,15 @@ export class RunSession {
     this.askedStep = new AskedStep(plan.model);
   }
 
-  /** Opens the run's sinks, starts observing the optimizer and emits run-start. Throws when a sink cannot open (an unwritable logdir). */
-  static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield): Promise<RunSession> {
+  /** Opens the run's sinks, starts observing the optimizer and emits run-start; throws when a sink cannot open (an
+   * unwritable logdir). `fitOver`, for a fit()'s run: whether that fit() is over (see optimizerStepped). */
+  static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield, fitOver?: () => boolean): Promise<RunSession> {
     const session = new RunSession(plan, options, pace);
+    session.fitOver = fitOver ?? null;
     const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
     session.stream = new EventStream(plan.runId, sinks);
     session.runStart = Date.now();
-    session.untap = tapGradients(plan.model.optimizer, (report) => session.pendingReports.push(report), options.gradientNorms, (ms) => session.cadence.addMonitor(ms));
+    session.untap = tapGradients(plan.model.optimizer, (report) => session.optimizerStepped(report), options.gradientNorms, (ms) => session.cadence.addMonitor(ms));
     session.emit(runStartEvent(plan, options));
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
@@ -225,6 +230,29 @@ export class RunSession {
 
   /** Stops observing the optimizer, emits run-end, then flushes and closes every sink. `otherReason` says why training ended when it was not stopOnNaN; `failed`: its fit() threw. */
   async end(otherReason: string | null, failed = false): Promise<void> {
+    this.ended ??= this.finish(otherReason, failed);
+    return this.ended;
+  }
+
+  /** Whether end() was called (by the monitor, or by the run itself when its fit() was found over). */
+  get closed(): boolean {
+    return this.ended !== null;
+  }
+
+  /** Each optimizer update: its report, for the step's record — or, when this run's fit() is over (it threw; tfjs calls
+   * no callback then) and training went on without it, the run's end, which frees its tap, worker and reports. */
+  private optimizerStepped(report: ClipReport): void {
+    if (!this.fitOver?.()) {
+      this.pendingReports.push(report);
+      return;
+    }
+    this.fitOver = null;
+    this.untap();
+    this.untap = () => {};
+    this.end('its fit() did not finish (it threw); training went on without it', true).catch((err) => this.reportFailure('ending the run', err));
+  }
+
+  private async finish(otherReason: string | null, failed: boolean): Promise<void> {
     if (!this.stream) return;
     let unmeasured: UnmeasuredSnapshot[] = [];
     try {
@@ -314,29 +342,13 @@ export class RunSession {
   }
 
   /**
-   * Measures, on this thread, the snapshots the worker did not (a run that
-   * ended before the worker started, or a worker far slower than usual), in
-   * step order, on a copy of the model rebuilt as the worker rebuilds it:
-   * the model being trained is never touched, whatever else reads it
-   * meanwhile. When no copy can be built, the final weights are measured
-   * instead, once, at the last step.
+   * Measures, on this thread, the snapshots the worker did not (a run that ended before the worker started, or a
+   * worker far slower than usual), in step order, on a copy of the model (snapshot-copy.ts). When no copy can be
+   * built, the final weights are measured instead, once, at the last step.
    */
   private async measureUnmeasured(snapshots: UnmeasuredSnapshot[]): Promise<void> {
-    const model = this.plan.model;
-    let copy: tf.LayersModel | null = null;
-    try {
-      const found = this.plan.probe.ys != null ? serialisableLoss(model) : { loss: null };
-      if ('reason' in found) throw new Error(found.reason);
-      copy = await rebuildModel(model.toJSON(null, true) as string, found.loss);
-      for (const snapshot of snapshots) setLayerWeights(copy, snapshot.weights); // each fits: checked before any is measured
-    } catch {
-      copy?.dispose();
-      copy = null;
-    }
-    if (!copy) {
-      await this.measure(model, { step: Math.max(0, this.stepIndex - 1) });
-      return;
-    }
+    const copy = await snapshotCopy(this.plan, snapshots);
+    if (!copy) return this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
     try {
       for (const snapshot of snapshots) {
         setLayerWeights(copy, snapshot.weights);

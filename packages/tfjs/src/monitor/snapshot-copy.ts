@@ -1,0 +1,28 @@
+import type * as tf from '@tensorflow/tfjs';
+import { rebuildModel, setLayerWeights } from '../measure-worker/rebuild.js';
+import type { RunPlan } from './run-start.js';
+import { serialisableLoss } from './worker-init.js';
+import type { UnmeasuredSnapshot } from './worker-measurer.js';
+
+/**
+ * A copy of the run's model, rebuilt from its topology as the measurement
+ * worker rebuilds it, for measuring on this thread the snapshots the worker
+ * did not: the model being trained is never touched, whatever else reads it
+ * meanwhile. Null where no copy can be built (the worker's own reasons: a
+ * custom class, a loss that is not serialisable) or a snapshot does not
+ * fit it; every snapshot is tried before any is measured. The caller
+ * disposes the copy.
+ */
+export async function snapshotCopy(plan: RunPlan, snapshots: UnmeasuredSnapshot[]): Promise<tf.LayersModel | null> {
+  let copy: tf.LayersModel | null = null;
+  try {
+    const found = plan.probe.ys != null ? serialisableLoss(plan.model) : { loss: null };
+    if ('reason' in found) return null;
+    copy = await rebuildModel(plan.model.toJSON(null, true) as string, found.loss);
+    for (const snapshot of snapshots) setLayerWeights(copy, snapshot.weights);
+    return copy;
+  } catch {
+    copy?.dispose();
+    return null;
+  }
+}
