@@ -15,7 +15,7 @@ import { useTestBackend } from '../test-helpers/backend.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
-import { data, rnn } from '../test-helpers/worker-models.js';
+import { data, rnn, T } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 
@@ -64,6 +64,43 @@ describe('gradscope() falling back to the training thread', () => {
     expect(measuredIn.length).toBeGreaterThanOrEqual(1);
     expect(measuredIn).toEqual(measuredIn.map(() => 'thread'));
     expect(await measureWorkersLeft()).toBe(0);
+  });
+
+  it('for a class the program registered after loading gradscope: says so before any worker starts, and measures every step, the first too', async () => {
+    // Registered here, as a program does after its imports: the worker's tfjs would not have it.
+    class Tripling extends tf.layers.Layer {
+      static className = 'TriplingAfterLoad';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0]! : inputs, 3);
+      }
+    }
+    tf.serialization.registerClass(Tripling);
+    const dir = logdir();
+    const model = tf.sequential();
+    model.add(new Tripling({ inputShape: [T, 2] }));
+    model.add(tf.layers.simpleRNN({ units: 5 }));
+    model.add(tf.layers.dense({ units: 1 }));
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { xs, ys } = data(6);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, every: 1, budget: Infinity });
+      // A run shorter than a worker's start: before, it ended with one measurement and no word of why.
+      await model.fit(xs, ys, { epochs: 1, batchSize: 1, callbacks: [monitor], verbose: 0 });
+      const events = readRuns(dir).get(monitor.runId!)!;
+      const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message);
+      expect(alerts).toEqual([expect.stringContaining("the model uses a class registered in this program only ('TriplingAfterLoad'), which a worker's tfjs does not have")]);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([`gradscope: ${alerts[0]}`]);
+      expect(ofType(events, 'measurement').map((m) => [m.step, m.measuredIn])).toEqual([0, 1, 2, 3, 4, 5].map((step) => [step, 'thread']));
+      // No worker started: neither share of its cost is read, and none is left.
+      const totals = ofType(events, 'run-end')[0]!.totals;
+      expect([totals.waitShare, totals.slowdownShare]).toEqual([null, null]);
+      expect(await measureWorkersLeft()).toBe(0);
+    } finally {
+      warn.mockRestore();
+      model.dispose();
+      tf.dispose([xs, ys]);
+    }
   });
 
   it('for a loss function: says so once, naming the reason, and measures on the thread', async () => {

@@ -3,6 +3,7 @@ import type { InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import { compiledLossFunctions } from '../tfjs-internals.js';
 import { tensorValues } from './weight-snapshot.js';
+import { classesOnlyHere } from './worker-classes.js';
 
 const list = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t : [t]);
 
@@ -25,7 +26,8 @@ export function serialisableLoss(model: tf.LayersModel): { loss: InitMessage['lo
  * What a worker needs to measure this model, sent once at the start: its
  * topology, its loss (when the probe has targets), the probe's values and
  * the measurement options. Throws naming the reason when the model cannot
- * be described to a worker.
+ * be described to a worker, or uses a class the worker would not have
+ * (worker-classes.ts).
  */
 export async function workerInit(model: tf.LayersModel, probe: Probe, measure: InitMessage['measure']): Promise<{ init: InitMessage; transfer: ArrayBuffer[] }> {
   let loss: InitMessage['loss'] = null;
@@ -39,6 +41,11 @@ export async function workerInit(model: tf.LayersModel, probe: Probe, measure: I
     modelJson = model.toJSON(null, true) as string;
   } catch (err) {
     throw new Error(`the model cannot be serialised for a worker (${(err as Error).message.split('\n')[0]})`);
+  }
+  const custom = classesOnlyHere(modelJson);
+  if (custom.length > 0) {
+    const names = custom.map((c) => `'${c}'`).join(', ');
+    throw new Error(`the model uses ${custom.length === 1 ? 'a class' : 'classes'} registered in this program only (${names}), which a worker's tfjs does not have`);
   }
   const xs = await Promise.all(list(probe.xs).map(tensorValues));
   const ys = probe.ys != null ? await Promise.all(list(probe.ys).map(tensorValues)) : null;
