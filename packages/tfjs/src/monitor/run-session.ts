@@ -21,8 +21,7 @@ import { YieldCollections } from './yield-collections.js';
 import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
-import { setLayerWeights } from '../measure-worker/rebuild.js';
-import { snapshotCopy } from './snapshot-copy.js';
+import { measureOnCopy } from './snapshot-copy.js';
 import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
@@ -261,8 +260,11 @@ export class RunSession {
       this.reportFailure('ending the measurement worker', err);
     }
     this.route = null;
-    if (unmeasured.length > 0) await this.measureUnmeasured(unmeasured);
-    else if (this.owed) await this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
+    // The snapshots the worker did not measure (a run that ended before it started, or a worker far slower than
+    // usual), in step order on a copy of the model; where none can be built, the final weights, once, at the last step.
+    const last = () => this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
+    if (unmeasured.length > 0) await measureOnCopy(this.plan, unmeasured, (copy, snapshot) => this.measure(copy, { ...snapshot, cold: true }), last);
+    else if (this.owed) await last();
     const stream = this.stream;
     this.stream = null;
     this.yieldCollections.close();
@@ -338,24 +340,6 @@ export class RunSession {
       this.emitAlerts(this.alerts.onMeasurement(layers), step, epoch);
     } catch (err) {
       this.reportFailure('measuring the recurrent layers', err);
-    }
-  }
-
-  /**
-   * Measures, on this thread, the snapshots the worker did not (a run that ended before the worker started, or a
-   * worker far slower than usual), in step order, on a copy of the model (snapshot-copy.ts). When no copy can be
-   * built, the final weights are measured instead, once, at the last step.
-   */
-  private async measureUnmeasured(snapshots: UnmeasuredSnapshot[]): Promise<void> {
-    const copy = await snapshotCopy(this.plan, snapshots);
-    if (!copy) return this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
-    try {
-      for (const snapshot of snapshots) {
-        setLayerWeights(copy, snapshot.weights);
-        await this.measure(copy, { ...snapshot, cold: true });
-      }
-    } finally {
-      copy.dispose();
     }
   }
 

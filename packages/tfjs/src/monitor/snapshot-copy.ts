@@ -26,3 +26,26 @@ export async function snapshotCopy(plan: RunPlan, snapshots: UnmeasuredSnapshot[
     return null;
   }
 }
+
+/**
+ * Measures, on this thread, the snapshots the worker did not, in step order,
+ * on a copy (above), each by `measure`; where no copy can be built, `none()`
+ * instead (the run's final weights).
+ */
+export async function measureOnCopy(
+  plan: RunPlan,
+  snapshots: UnmeasuredSnapshot[],
+  measure: (copy: tf.LayersModel, snapshot: UnmeasuredSnapshot) => Promise<void>,
+  none: () => Promise<void>,
+): Promise<void> {
+  const copy = await snapshotCopy(plan, snapshots);
+  if (!copy) return none();
+  try {
+    for (const snapshot of snapshots) {
+      setLayerWeights(copy, snapshot.weights);
+      await measure(copy, snapshot);
+    }
+  } finally {
+    copy.dispose();
+  }
+}
