@@ -62,4 +62,38 @@ describe('monitor.measure() from a fit callback', () => {
       expect(twice.every((s: number) => order === 'after' && s === 5)).toBe(true);
     }
   }, 60_000);
+
+  it('with an optimizer that keeps no count: the step to be recorded next, as before, and the cadence measures it too', async () => {
+    // A user-written optimizer: tf.Optimizer's count stays 0, which must not read as "no update since the record".
+    class PlainSGD extends tf.Optimizer {
+      applyGradients(gradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+        const list = Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
+        for (const { name, tensor } of list) {
+          const v = tf.engine().registeredVariables[name]!;
+          tf.tidy(() => v.assign(tf.sub(v, tf.mul(tensor, 0.05))));
+        }
+      }
+      getConfig() {
+        return {};
+      }
+    }
+    const dir = logdir();
+    const m = tf.sequential();
+    m.add(tf.layers.simpleRNN({ units: 4, inputShape: [8, 2] }));
+    m.add(tf.layers.dense({ units: 1 }));
+    m.compile({ optimizer: new PlainSGD(), loss: 'meanSquaredError' });
+    const xs = tf.randomNormal([2, 8, 2], 0, 1, 'float32', 5);
+    const ys = tf.randomNormal([2, 1], 0, 1, 'float32', 6);
+    const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, serve: false, every: 2, budget: Infinity, worker: false });
+    for (let i = 0; i < 5; i++) {
+      const loss = (await m.trainOnBatch(xs, ys)) as number;
+      if (i === 2) await monitor.measure(m); // between step 2's training and its step()
+      await monitor.step(m, { loss });
+    }
+    await monitor.close();
+    const events = readRuns(dir).get(monitor.runId!)!;
+    expect(ofType(events, 'measurement').map((e) => e.step)).toEqual([0, 2, 2, 4]);
+    tf.dispose([xs, ys]);
+    m.dispose();
+  });
 });

@@ -130,8 +130,10 @@ export class GradscopeMonitor extends tf.Callback {
 
   /** The current run, started on `model` if there is none (throws before any step when the run cannot start). */
   private async start(model: tf.LayersModel | null | undefined): Promise<RunSession> {
-    // A run that ended itself (its fit() threw and training went on without it) is not this call's.
-    if (this.session?.closed) [this.session, this.fitting] = [null, false];
+    // A run that ended itself (its fit() threw and training went on without it) is not this call's; nor is a
+    // fit() that is over (it threw, perhaps before its run started) one a run started now belongs to.
+    if (this.session?.closed) this.session = null;
+    if (this.fitting && this.fitOver()) this.fitting = false;
     if (this.session) return this.session;
     const plan = planRun(model, this.probes.probe, this.options, this.runNumber + 1);
     this.attached = plan.model;

@@ -226,6 +226,61 @@ describe('a run that fit() leaves open', () => {
     expect(beforeBare - before).toBe(tfjsKeeps);
   });
 
+  it('is ended by a later fit() of the model compiled again (a new optimizer its tap does not see)', async () => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { xs, ys } = data(6);
+    const probe = { xs: xs.slice(0, 2), ys: ys.slice(0, 2) };
+    const thrower = new tf.CustomCallback({
+      onBatchEnd: async (batch) => {
+        if (batch === 1) throw new Error('first fit fails');
+      },
+    });
+    try {
+      const first = gradscope({ probe, logdir: dir, console: false, serve: false, budget: Infinity });
+      await expect(model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [first, thrower] })).rejects.toThrow('first fit fails');
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const second = gradscope({ probe, logdir: dir, console: false, serve: false, worker: false });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [second] });
+      const endOf = () => ofType(readRuns(dir).get(first.runId!) ?? [], 'run-end');
+      for (let i = 0; i < 500 && endOf().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(endOf().map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
+      expect(await measureWorkersLeft()).toBe(0);
+    } finally {
+      model.dispose();
+      tf.dispose([xs, ys, probe.xs, probe.ys]);
+    }
+  });
+
+  it('does not end a custom loop\'s run for a fit() that threw before its own run began', async () => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { xs, ys } = data(4);
+    const monitor = gradscope({ logdir: dir, console: false, serve: false, worker: false, every: 1, budget: Infinity });
+    const dataset = tf.data.zip({ xs: tf.data.array(tf.unstack(xs)), ys: tf.data.array(tf.unstack(ys)) }).batch(2);
+    // Thrown at the first batch, before the monitor (after it in the list) took its probe and started a run.
+    const early = new tf.CustomCallback({
+      onBatchEnd: async () => {
+        throw new Error('fails at once');
+      },
+    });
+    try {
+      await expect(model.fitDataset(monitor.tap(dataset as any), { epochs: 1, callbacks: [early, monitor], verbose: 0 })).rejects.toThrow('fails at once');
+      for (let i = 0; i < 4; i++) {
+        const loss = (await model.trainOnBatch(xs, ys)) as number;
+        await monitor.step(model, { loss });
+      }
+      await monitor.close();
+      const runs = [...readRuns(dir).values()];
+      expect(runs.map((events) => [ofType(events, 'train-step').length, ofType(events, 'run-end')[0]?.status])).toEqual([[4, 'completed']]);
+    } finally {
+      model.dispose();
+      tf.dispose([xs, ys]);
+    }
+  });
+
   it('is not kept alive by its watch once its monitor and model are dropped, and its watch goes with it', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

@@ -27,6 +27,12 @@ import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
 /** Stops the exit watch of a run that was collected without being ended (an ended run stops its own and leaves). */
+/**
+ * The open runs that belong to a fit(), by model, for a later fit() of the model to end those whose fit() is over.
+ * Keyed by its output layer: a Sequential's callbacks see an inner model, which compile() may make anew.
+ */
+const FIT_RUNS = new WeakMap<object, Set<RunSession>>();
+const runsKey = (model: tf.LayersModel): object => model.layers.at(-1) ?? model;
 const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch());
 
 /**
@@ -103,6 +109,11 @@ export class RunSession {
   static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield, fitOver?: () => boolean): Promise<RunSession> {
     const session = new RunSession(plan, options, pace);
     session.fitOver = fitOver ?? null;
+    // Runs of this model whose fit() is over and that no update has ended yet (the model was compiled again since,
+    // with a new optimizer their taps do not see): this fit() ends them.
+    const runs = FIT_RUNS.get(runsKey(plan.model)) ?? new Set<RunSession>();
+    for (const run of runs) if (run.fitOver?.()) run.endStale();
+    if (fitOver) FIT_RUNS.set(runsKey(plan.model), runs.add(session));
     const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
     session.stream = new EventStream(plan.runId, sinks);
     session.runStart = Date.now();
@@ -241,10 +252,11 @@ export class RunSession {
   /** Each optimizer update: its report, for the step's record — or, when this run's fit() is over (it threw; tfjs calls
    * no callback then) and training went on without it, the run's end, which frees its tap, worker and reports. */
   private optimizerStepped(report: ClipReport): void {
-    if (!this.fitOver?.()) {
-      this.pendingReports.push(report);
-      return;
-    }
+    if (this.fitOver?.()) this.endStale();
+    else this.pendingReports.push(report);
+  }
+
+  private endStale(): void {
     this.fitOver = null;
     this.untap();
     this.untap = () => {};
@@ -252,6 +264,7 @@ export class RunSession {
   }
 
   private async finish(otherReason: string | null, failed: boolean): Promise<void> {
+    FIT_RUNS.get(runsKey(this.plan.model))?.delete(this);
     if (!this.stream) return;
     let unmeasured: UnmeasuredSnapshot[] = [];
     try {
