@@ -9,6 +9,7 @@ import { Cadence } from './cadence.js';
 import { clipEvents } from './clip-events.js';
 import { now } from './clock.js';
 import { EventStream, type EventDraft } from './event-stream.js';
+import { fitRunEnded, fitRunOpened, type FitRun } from './fit-runs.js';
 import { tapGradients } from './gradient-tap.js';
 import type { LiveAlert } from './live-sinks.js';
 import { stopOnNaNReason } from './nan-policy.js';
@@ -27,12 +28,6 @@ import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
 /** Stops the exit watch of a run that was collected without being ended (an ended run stops its own and leaves). */
-/**
- * The open runs that belong to a fit(), by model, for a later fit() of the model to end those whose fit() is over.
- * Keyed by its output layer: a Sequential's callbacks see an inner model, which compile() may make anew.
- */
-const FIT_RUNS = new WeakMap<object, Set<RunSession>>();
-const runsKey = (model: tf.LayersModel): object => model.layers.at(-1) ?? model;
 const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch());
 
 /**
@@ -44,7 +39,7 @@ const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch()
  * starts from nothing. Nothing it does throws into training: a failure is
  * an alert and one console warning.
  */
-export class RunSession {
+export class RunSession implements FitRun {
   readonly runId: string;
   /** Why stopOnNaN stopped training, or null. */
   private stopReason: string | null = null;
@@ -65,13 +60,8 @@ export class RunSession {
   /** The worker was given up on with a snapshot in hand (often the first step's, held while it started): the thread
    * measures at the next step instead, or at the run's end, so the run keeps its baseline. */
   private owed = false;
-  /**
-   * The training thread's wait for a core, on a clock the training thread
-   * opens (a run opens at its first step) at the end of open(), as the
-   * collections' watch: a run that fails to open is never ended, and an
-   * open clock would never be closed. Only with a worker that started:
-   * nothing else reads it.
-   */
+  /** The training thread's wait for a core, on a clock opened at the end of open(), as the collections' watch (a run
+   * that fails to open is never ended, and an open clock would never close). Only with a worker that started. */
   private runQueue: RunQueueClock = SILENT_CLOCK;
   /** The training thread's wait for a core while the worker measures, held to the budget on an account of its own (cadence.ts). */
   private readonly waitCharge = new RunQueueCharge(() => this.runQueue.waitMs());
@@ -82,11 +72,8 @@ export class RunSession {
   private ended: Promise<void> | null = null;
   /** Which step a measurement asked for by monitor.measure() belongs to. */
   private readonly askedStep: AskedStep;
-  /**
-   * Collections of training's garbage that ran in the periodic yields: not
-   * the monitor's time. Watched from the end of open() on: a run that fails
-   * to open is never ended, and a watch started before would never stop.
-   */
+  /** Collections of training's garbage that ran in the periodic yields: not the monitor's time. Watched from the end
+   * of open() on: a run that fails to open is never ended, and a watch started before would never stop. */
   private yieldCollections = new YieldCollections(null);
   /** Stops the run's watch of the process's end (endAtExit), started at the end of open() for the same reason. */
   private unwatchExit: () => void = () => {};
@@ -109,11 +96,7 @@ export class RunSession {
   static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield, fitOver?: () => boolean): Promise<RunSession> {
     const session = new RunSession(plan, options, pace);
     session.fitOver = fitOver ?? null;
-    // Runs of this model whose fit() is over and that no update has ended yet (the model was compiled again since,
-    // with a new optimizer their taps do not see): this fit() ends them.
-    const runs = FIT_RUNS.get(runsKey(plan.model)) ?? new Set<RunSession>();
-    for (const run of runs) if (run.fitOver?.()) run.endStale();
-    if (fitOver) FIT_RUNS.set(runsKey(plan.model), runs.add(session));
+    fitRunOpened(plan.model, fitOver ? session : null);
     const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
     session.stream = new EventStream(plan.runId, sinks);
     session.runStart = Date.now();
@@ -252,11 +235,15 @@ export class RunSession {
   /** Each optimizer update: its report, for the step's record — or, when this run's fit() is over (it threw; tfjs calls
    * no callback then) and training went on without it, the run's end, which frees its tap, worker and reports. */
   private optimizerStepped(report: ClipReport): void {
-    if (this.fitOver?.()) this.endStale();
+    if (this.fitIsOver) this.endStale();
     else this.pendingReports.push(report);
   }
 
-  private endStale(): void {
+  get fitIsOver(): boolean {
+    return this.fitOver?.() ?? false;
+  }
+
+  endStale(): void {
     this.fitOver = null;
     this.untap();
     this.untap = () => {};
@@ -264,7 +251,7 @@ export class RunSession {
   }
 
   private async finish(otherReason: string | null, failed: boolean): Promise<void> {
-    FIT_RUNS.get(runsKey(this.plan.model))?.delete(this);
+    fitRunEnded(this.plan.model, this);
     if (!this.stream) return;
     let unmeasured: UnmeasuredSnapshot[] = [];
     try {
