@@ -47,6 +47,26 @@ function onlyRun(dir: string) {
   return { events, unlocked: !existsSync(join(dir, runId, 'writer.lock')), files: readdirSync(join(dir, runId)) };
 }
 
+/** A compiled GRU model, its data and probe, and a callback that throws at the second batch. */
+function throwingSecondBatch() {
+  const model = rnn();
+  model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const { xs, ys } = data(6);
+  const thrower = new tf.CustomCallback({
+    onBatchEnd: async (batch) => {
+      if (batch === 1) throw new Error('first fit fails');
+    },
+  });
+  return { model, xs, ys, probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, thrower };
+}
+
+/** The run-end of run `runId` as [status, reason] pairs, waited for up to 10 s: a run found over ends asynchronously. */
+async function endedWhenTrainingWentOn(dir: string, runId: string): Promise<[string, string | null][]> {
+  const ends = () => ofType(readRuns(dir).get(runId) ?? [], 'run-end');
+  for (let i = 0; i < 500 && ends().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  return ends().map((e) => [e.status, e.reason ?? null]);
+}
+
 describe('a run that fit() leaves open', () => {
   /** Runs the script, which must fail; its exit code and error output. */
   const failing = (script: string) =>
@@ -181,15 +201,7 @@ describe('a run that fit() leaves open', () => {
   it('is ended at the first update of training that goes on under another monitor: its tap, worker and run-end go with it', async () => {
     const dir = logdir();
     const before = tf.memory().numTensors;
-    const model = rnn();
-    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const { xs, ys } = data(6);
-    const probe = { xs: xs.slice(0, 2), ys: ys.slice(0, 2) };
-    const thrower = new tf.CustomCallback({
-      onBatchEnd: async (batch) => {
-        if (batch === 1) throw new Error('first fit fails');
-      },
-    });
+    const { model, xs, ys, probe, thrower } = throwingSecondBatch();
     try {
       // With the measurement worker: the run left open holds its process.
       const first = gradscope({ probe, logdir: dir, console: false, serve: false, budget: Infinity });
@@ -197,9 +209,7 @@ describe('a run that fit() leaves open', () => {
       // What a notebook does next: a new monitor, the same model.
       const second = gradscope({ probe, logdir: dir, console: false, serve: false, worker: false });
       await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [second] });
-      const endOf = () => ofType(readRuns(dir).get(first.runId!) ?? [], 'run-end');
-      for (let i = 0; i < 500 && endOf().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(endOf().map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
+      expect(await endedWhenTrainingWentOn(dir, first.runId!)).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
       expect(ofType(readRuns(dir).get(second.runId!)!, 'run-end').map((e) => e.status)).toEqual(['completed']);
       // Neither run's wrapper is left on the optimizer, and no worker process is left.
       expect(Object.prototype.hasOwnProperty.call(model.optimizer, 'applyGradients')).toBe(false);
@@ -228,24 +238,14 @@ describe('a run that fit() leaves open', () => {
 
   it('is ended by a later fit() of the model compiled again (a new optimizer its tap does not see)', async () => {
     const dir = logdir();
-    const model = rnn();
-    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const { xs, ys } = data(6);
-    const probe = { xs: xs.slice(0, 2), ys: ys.slice(0, 2) };
-    const thrower = new tf.CustomCallback({
-      onBatchEnd: async (batch) => {
-        if (batch === 1) throw new Error('first fit fails');
-      },
-    });
+    const { model, xs, ys, probe, thrower } = throwingSecondBatch();
     try {
       const first = gradscope({ probe, logdir: dir, console: false, serve: false, budget: Infinity });
       await expect(model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [first, thrower] })).rejects.toThrow('first fit fails');
       model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
       const second = gradscope({ probe, logdir: dir, console: false, serve: false, worker: false });
       await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [second] });
-      const endOf = () => ofType(readRuns(dir).get(first.runId!) ?? [], 'run-end');
-      for (let i = 0; i < 500 && endOf().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(endOf().map((e) => [e.status, e.reason])).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
+      expect(await endedWhenTrainingWentOn(dir, first.runId!)).toEqual([['failed', 'its fit() did not finish (it threw); training went on without it']]);
       expect(await measureWorkersLeft()).toBe(0);
     } finally {
       model.dispose();
