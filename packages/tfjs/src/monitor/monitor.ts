@@ -5,6 +5,7 @@ import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './o
 import { ProbeTap } from './probe-tap.js';
 import { planRun } from './run-start.js';
 import { RunSession } from './run-session.js';
+import { WarnOnce } from './warn-once.js';
 import { PeriodicYield } from './yield-to-event-loop.js';
 
 /**
@@ -35,6 +36,8 @@ export class GradscopeMonitor extends tf.Callback {
   /** When the last step() returned: custom loops train between two calls. */
   private lastStepEnd: number | null = null;
   private readonly pace = new PeriodicYield();
+  /** Warnings this monitor gives once, whatever the number of its runs. */
+  private readonly warnings = new WarnOnce();
   /** Between a fit()'s onTrainBegin and its onTrainEnd: still true at the next onTrainBegin when that fit() threw. */
   private fitting = false;
   /** Whether the current fit() is over, asked by its run at each optimizer update. */
@@ -139,7 +142,7 @@ export class GradscopeMonitor extends tf.Callback {
     this.attached = plan.model;
     this.runNumber++;
     this.runId = plan.runId;
-    this.session = await RunSession.open(plan, this.options, this.pace, this.fitting ? this.fitOver : undefined);
+    this.session = await RunSession.open(plan, this.options, this.pace, this.warnings, this.fitting ? this.fitOver : undefined);
     return this.session;
   }
 

@@ -25,6 +25,7 @@ import { trainStepEvent } from './train-step-event.js';
 import { measureOnCopy } from './snapshot-copy.js';
 import type { UnmeasuredSnapshot } from './worker-measurer.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
+import type { WarnOnce } from './warn-once.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
 /** Stops the exit watch of a run that was collected without being ended (an ended run stops its own and leaves). */
@@ -84,6 +85,7 @@ export class RunSession implements FitRun {
     private readonly plan: RunPlan,
     private readonly options: ResolvedOptions,
     private readonly pace: PeriodicYield,
+    private readonly warnings: WarnOnce,
   ) {
     this.runId = plan.runId;
     this.cadence = new Cadence(options.every, options.budget);
@@ -93,8 +95,8 @@ export class RunSession implements FitRun {
 
   /** Opens the run's sinks, starts observing the optimizer and emits run-start; throws when a sink cannot open (an
    * unwritable logdir). `fitOver`, for a fit()'s run: whether that fit() is over (see optimizerStepped). */
-  static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield, fitOver?: () => boolean): Promise<RunSession> {
-    const session = new RunSession(plan, options, pace);
+  static async open(plan: RunPlan, options: ResolvedOptions, pace: PeriodicYield, warnings: WarnOnce, fitOver?: () => boolean): Promise<RunSession> {
+    const session = new RunSession(plan, options, pace, warnings);
     session.fitOver = fitOver ?? null;
     fitRunOpened(plan.model, fitOver ? session : null);
     const sinks = await openRunSinks(options, plan.runId, (alert) => session.alertFromSink(alert));
@@ -356,6 +358,8 @@ export class RunSession implements FitRun {
       },
       failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
       fellBack: (message, lostSnapshot) => {
+        // The console hears it once per monitor (warn-once.ts), the run's record at every run.
+        this.warnings.warn(message);
         this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
         if (lostSnapshot) this.owed = true;
       },

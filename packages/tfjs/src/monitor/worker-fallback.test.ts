@@ -114,6 +114,31 @@ describe('gradscope() falling back to the training thread', () => {
     expect(measuredIn).toEqual(['thread', 'thread']);
   });
 
+  it('for fit() after fit() with the same monitor (a notebook): the console hears it once, every run records it', async () => {
+    const model = rnn();
+    model.compile({ optimizer: 'sgd', loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.meanSquaredError(y, p) });
+    const dir = logdir();
+    const { xs, ys } = data(4);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, every: 1, budget: Infinity });
+      for (let i = 0; i < 3; i++) await model.fit(xs, ys, { epochs: 1, batchSize: 2, callbacks: [monitor], verbose: 0 });
+      const runs = [...readRuns(dir).values()];
+      expect(runs.length).toBe(3);
+      const alerts = runs.map((events) => ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message));
+      expect(alerts).toEqual([0, 1, 2].map(() => [expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]));
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([`gradscope: ${alerts[0]![0]}`]);
+      // A second monitor is another reader of the console: it is told again.
+      const other = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, every: 1, budget: Infinity });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, callbacks: [other], verbose: 0 });
+      expect(warn.mock.calls.length).toBe(2);
+    } finally {
+      warn.mockRestore();
+      model.dispose();
+      tf.dispose([xs, ys]);
+    }
+  });
+
   it('when the worker dies mid-run: says so once, with its error, and measures on the thread from then on', async () => {
     // The real worker, ended by the test after a few steps; the link reports what a crash reports.
     let kill: () => Promise<void> = async () => {};

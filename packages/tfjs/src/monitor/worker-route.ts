@@ -28,8 +28,9 @@ export interface WorkerRouteEvents {
   /** One measurement failed in the worker, as it could have on the thread. */
   failed(message: string): void;
   /**
-   * The worker is given up on (`message` says why, once); from now on the
-   * thread measures. `lostSnapshot`: it had a snapshot it never measured.
+   * The worker is given up on (`message` says why, once per run, for the
+   * run's alert and the console); from now on the thread measures.
+   * `lostSnapshot`: it had a snapshot it never measured.
    */
   fellBack(message: string, lostSnapshot: boolean): void;
   /** The worker has answered nothing for long (`message` says how long and why, once per run); it is kept. */
@@ -187,7 +188,6 @@ export class WorkerRoute {
     if (beside) this.closing = beside.close().catch(() => {});
     const why = err instanceof Error ? err.message : String(err);
     const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
-    console.warn(`gradscope: ${message}`);
     this.events.fellBack(message, lostSnapshot);
   }
 }

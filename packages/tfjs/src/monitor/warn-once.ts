@@ -1,0 +1,22 @@
+/**
+ * The console warnings a monitor gives once for all its runs. A notebook
+ * that calls fit() again and again with the same callback hears why the
+ * worker is not used the first time, not at every fit(); each run's own
+ * events still carry the matching alert, since a run's record must say
+ * where its measurements ran.
+ */
+
+/** Distinct messages remembered per monitor; past it the oldest is forgotten (memory stays bounded). */
+const REMEMBERED = 64;
+
+export class WarnOnce {
+  private readonly said = new Set<string>();
+
+  /** Prints `gradscope: message` unless this monitor printed the same message before. */
+  warn(message: string): void {
+    if (this.said.has(message)) return;
+    if (this.said.size >= REMEMBERED) this.said.delete(this.said.values().next().value as string);
+    this.said.add(message);
+    console.warn(`gradscope: ${message}`);
+  }
+}
