@@ -358,8 +358,7 @@ export class RunSession implements FitRun {
       },
       failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
       fellBack: (message, lostSnapshot) => {
-        // The console hears it once per monitor (warn-once.ts), the run's record at every run.
-        this.warnings.warn(message);
+        this.warnings.warn(message); // once per monitor (warn-once.ts); the alert at every run
         this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
         if (lostSnapshot) this.owed = true;
       },
@@ -390,7 +389,8 @@ export class RunSession implements FitRun {
 
   private reportFailure(what: string, err: unknown): void {
     const message = `${what} failed: ${(err as Error)?.message ?? String(err)}`;
-    console.warn(`gradscope: ${message} (training continues)`);
+    // Once per monitor: a failure that repeats at every measurement is one piece of news on the console.
+    this.warnings.warn(`${message} (training continues)`);
     try {
       this.emitAlerts([{ kind: 'measurement-error', severity: 'error', message }]);
     } catch {
