@@ -5,6 +5,7 @@ import { resolveOptions, type GradscopeOptions, type ResolvedOptions } from './o
 import { ProbeTap } from './probe-tap.js';
 import { planRun } from './run-start.js';
 import { RunSession } from './run-session.js';
+import { readLogs } from './train-step-event.js';
 import { WarnOnce } from './warn-once.js';
 import { PeriodicYield } from './yield-to-event-loop.js';
 
@@ -74,10 +75,12 @@ export class GradscopeMonitor extends tf.Callback {
   }
 
   override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+    // The logs first: reading the loss waits for the step's device work, which is training's time (readLogs).
+    const values = await readLogs(logs ?? {});
     if (this.batchStart !== null) this.session?.addTraining(now() - this.batchStart);
     this.batchStart = null;
     if (!this.session && this.probes.tapped) await this.start(this.model);
-    await this.session?.recordStep(this.model, logs ?? {});
+    await this.session?.recordStep(this.model, values);
   }
 
   override async onEpochEnd(): Promise<void> {
@@ -100,9 +103,10 @@ export class GradscopeMonitor extends tf.Callback {
    */
   async step(model: tf.LayersModel, logs: { loss?: number | tf.Scalar; [metric: string]: unknown } = {}, trainingMs?: number): Promise<void> {
     const session = await this.start(model);
+    const values = await readLogs(logs as tf.Logs); // before the clock, as in onBatchEnd
     // Without an explicit figure, the time since the previous step() is training time.
     session.addTraining(trainingMs ?? (this.lastStepEnd !== null ? now() - this.lastStepEnd : 0));
-    await session.recordStep(model, logs as tf.Logs);
+    await session.recordStep(model, values);
     this.lastStepEnd = now();
   }
 

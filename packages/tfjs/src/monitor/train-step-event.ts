@@ -12,6 +12,27 @@ function scalarOf(v: unknown): number | null {
 }
 
 /**
+ * The step's logs with every scalar tensor read (awaited, not dataSync): fit()
+ * hands callbacks the loss as a tensor, and on WebGL reading it waits for
+ * the step's work on the GPU. That wait is training's time; read inside the
+ * monitor's clock it was charged as the monitor's (51% of training on a GRU
+ * with gradientNorms: false, found by a review), and the cadence then held
+ * measurements back. Disposed tensors and other values are left as they are.
+ */
+export async function readLogs(logs: tf.Logs): Promise<tf.Logs> {
+  const entries = await Promise.all(
+    Object.entries(logs).map(async ([key, value]): Promise<[string, unknown]> => {
+      const v = value as unknown;
+      if (!(v instanceof tf.Tensor) || v.isDisposed) return [key, v];
+      // As scalarOf read them: the first entry (fit's logs are scalars).
+      const first = (await v.data())[0];
+      return [key, typeof first === 'number' ? first : null];
+    }),
+  );
+  return Object.fromEntries(entries) as tf.Logs;
+}
+
+/**
  * The train-step event of one step: the loss and metrics from the step's
  * logs (fit's bookkeeping keys `batch` and `size` are not metrics) and the
  * gradient norms, learning rate and clip threshold from the optimizer's
