@@ -23,7 +23,9 @@ export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
   worker.onmessage = (event: MessageEvent<FromWorker>) => replies.push(event.data);
   // A worker file the bundler did not emit (a 404) or that fails to load lands here too.
   worker.onerror = (event: ErrorEvent) => {
-    died ??= new Error(event.message || 'the worker script failed to load (was it emitted by the bundler?)');
+    // Handled here: not cancelled, a worker's uncaught error is raised again in the page as its own.
+    event.preventDefault();
+    died ??= new Error(event.message ? event.message + devServerHint(event.message) : 'the worker script failed to load (was it emitted by the bundler?)');
   };
   worker.onmessageerror = () => {
     died ??= new Error('a message from the worker could not be read');
@@ -44,4 +46,14 @@ export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
       worker.terminate();
     },
   };
+}
+
+/**
+ * What a dev server that serves the worker's modules unbundled (Vite's, with
+ * no configuration) stops it with: a CommonJS module of tfjs's run as an ES
+ * module. The page itself runs, from the dependencies the server bundled.
+ */
+function devServerHint(message: string): string {
+  if (!/\b(module|require|exports) is not defined\b/.test(message)) return '';
+  return " (a dev server serving the worker's modules unbundled, such as Vite's: add optimizeDeps: { include: ['@gradscope/core'] } to its config; a build is not affected)";
 }
