@@ -1,5 +1,5 @@
-/** The console sink's run-end line: how the run ended, and what the monitor cost training when run-end says. */
-import { exampleEvents, type RunEndEvent } from '@gradscope/protocol';
+/** The console sink's lines: how a run ended and what the monitor cost training; which alerts it prints. */
+import { exampleEvents, type AlertEvent, type RunEndEvent } from '@gradscope/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConsoleSink } from './console-sink.js';
 
@@ -16,5 +16,15 @@ describe('ConsoleSink', () => {
       `gradscope: run '${end.runId}' completed after 400 steps; the monitor took 2.91% of training time on its thread; beside the measurement worker training waited 4.37% for a core, and its steps' excess over steps while the worker rested came to 5.12%`,
       `gradscope: run '${end.runId}' stopped after 37 steps (stopOnNaN: loss is NaN at step 36); the monitor took 5% of training time on its thread`,
     ]);
+  });
+
+  it('prints alerts, but not those the monitor has warned of itself, once per monitor (they came back at every run and failure)', () => {
+    const lines: string[] = [];
+    const sink = new ConsoleSink((line) => lines.push(line));
+    const alert = exampleEvents().find((e): e is AlertEvent => e.type === 'alert')!;
+    for (const kind of ['vanishing', 'measurement-error', 'measured-on-thread', 'worker-stalled', 'dropped-events']) {
+      sink.write({ ...alert, kind, message: `${kind} news` });
+    }
+    expect(lines).toEqual([`gradscope ${alert.severity} at step ${alert.step}: vanishing news`, `gradscope ${alert.severity} at step ${alert.step}: dropped-events news`]);
   });
 });

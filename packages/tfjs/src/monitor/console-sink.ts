@@ -28,8 +28,16 @@ export function describeLayer(m: LayerMeasurement): string {
 }
 
 /**
+ * Alerts the monitor has already told the console as a warning (once per
+ * monitor, warn-once.ts): printed here too, they came back at every run and
+ * every failed measurement.
+ */
+const WARNED: ReadonlySet<string> = new Set(['measurement-error', 'measured-on-thread', 'worker-stalled']);
+
+/**
  * Headless progress: one line per measurement with every layer's regime,
- * alerts as warnings, and the run's start and end.
+ * alerts as warnings (but those the monitor warns of itself, see WARNED),
+ * and the run's start and end.
  */
 export class ConsoleSink implements EventSink {
   readonly name = 'console';
@@ -44,7 +52,7 @@ export class ConsoleSink implements EventSink {
         this.print(`gradscope step ${event.step} (${Math.round(event.durationMs)} ms): ${event.layers.map(describeLayer).join(' | ')}`);
         break;
       case 'alert':
-        this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
+        if (!WARNED.has(event.kind)) this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
         break;
       case 'run-end':
         this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { RunStatus } from '@gradscope/protocol';
+import type { AlertKind, RunStatus, Severity } from '@gradscope/protocol';
 import { MeasureCache } from '../measure-cache.js';
 import { measureModel } from '../measure-model.js';
 import type { ClipReport } from '../with-clipping.js';
@@ -38,7 +38,7 @@ const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch()
  * alert detector's history, the gradient tap on the optimizer, the
  * measurement warm-start cache — so a second fit() of the same monitor
  * starts from nothing. Nothing it does throws into training: a failure is
- * an alert and one console warning.
+ * an alert and a console warning (one per monitor, warn-once.ts).
  */
 export class RunSession implements FitRun {
   readonly runId: string;
@@ -113,11 +113,9 @@ export class RunSession implements FitRun {
   }
 
   /**
-   * The run's watch of the process's end. It reaches the run through a
-   * WeakRef, as the collections' watch does: a run never ended (its fit
-   * threw, its monitor was dropped) must not be kept for the life of the
-   * process; once it is collected, DROPPED_RUNS stops its watch. A static
-   * method: closures made inside open() would share its scope, which holds
+   * The run's watch of the process's end, reaching the run through a WeakRef as the collections' watch does: a run
+   * never ended (its fit threw, its monitor was dropped) must not be kept for the life of the process; once it is
+   * collected, DROPPED_RUNS stops its watch. Static: closures made inside open() would share its scope, which holds
    * the run itself.
    */
   private static watchExit(run: WeakRef<RunSession>): () => void {
@@ -358,11 +356,10 @@ export class RunSession implements FitRun {
       },
       failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
       fellBack: (message, lostSnapshot) => {
-        this.warnings.warn(message); // once per monitor (warn-once.ts); the alert at every run
-        this.emitAlerts([{ kind: 'measured-on-thread', severity: 'warning', message }]);
+        this.warned('measured-on-thread', message);
         if (lostSnapshot) this.owed = true;
       },
-      stalled: (message) => this.emitAlerts([{ kind: 'worker-stalled', severity: 'warning', message }]),
+      stalled: (message) => this.warned('worker-stalled', message),
     };
   }
 
@@ -382,19 +379,22 @@ export class RunSession implements FitRun {
 
   /** An alert a live sink asks for (events it could not deliver); false once the run has ended, so the sink warns instead. */
   private alertFromSink(alert: LiveAlert): boolean {
-    if (!this.stream) return false;
-    this.emitAlerts([alert]);
-    return true;
+    if (this.stream) this.emitAlerts([alert]);
+    return this.stream !== null;
+  }
+
+  /** An alert the console hears of once per monitor (`text`, warn-once.ts; the console sink leaves these kinds out). */
+  private warned(kind: AlertKind, message: string, severity: Severity = 'warning', text = message): void {
+    this.warnings.warn(text);
+    this.emitAlerts([{ kind, severity, message }]);
   }
 
   private reportFailure(what: string, err: unknown): void {
     const message = `${what} failed: ${(err as Error)?.message ?? String(err)}`;
-    // Once per monitor: a failure that repeats at every measurement is one piece of news on the console.
-    this.warnings.warn(`${message} (training continues)`);
     try {
-      this.emitAlerts([{ kind: 'measurement-error', severity: 'error', message }]);
+      this.warned('measurement-error', message, 'error', `${message} (training continues)`);
     } catch {
-      // The stream itself failed; the warning above is all we can do.
+      // The stream itself failed; the warning (given first) is all we can do.
     }
   }
 }

@@ -120,20 +120,24 @@ describe('gradscope() falling back to the training thread', () => {
     const dir = logdir();
     const { xs, ys } = data(4);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, every: 1, budget: Infinity });
+      // With the console sink (the default), which prints alerts: not this one.
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, serve: false, every: 1, budget: Infinity });
       for (let i = 0; i < 3; i++) await model.fit(xs, ys, { epochs: 1, batchSize: 2, callbacks: [monitor], verbose: 0 });
       const runs = [...readRuns(dir).values()];
       expect(runs.length).toBe(3);
       const alerts = runs.map((events) => ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message));
       expect(alerts).toEqual([0, 1, 2].map(() => [expect.stringContaining("the model's loss is a function, which a worker cannot rebuild")]));
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([`gradscope: ${alerts[0]![0]}`]);
+      expect(log.mock.calls.filter((c) => String(c[0]).includes('which a worker cannot rebuild'))).toEqual([]);
       // A second monitor is another reader of the console: it is told again.
       const other = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, serve: false, every: 1, budget: Infinity });
       await model.fit(xs, ys, { epochs: 1, batchSize: 2, callbacks: [other], verbose: 0 });
       expect(warn.mock.calls.length).toBe(2);
     } finally {
       warn.mockRestore();
+      log.mockRestore();
       model.dispose();
       tf.dispose([xs, ys]);
     }

@@ -33,7 +33,7 @@ export interface WorkerRouteEvents {
    * `lostSnapshot`: it had a snapshot it never measured.
    */
   fellBack(message: string, lostSnapshot: boolean): void;
-  /** The worker has answered nothing for long (`message` says how long and why, once per run); it is kept. */
+  /** The worker has answered nothing for long (`message` says how long and why, once per run, for the alert and the console); it is kept. */
   stalled(message: string): void;
 }
 
@@ -177,7 +177,6 @@ export class WorkerRoute {
       `it runs at the lowest priority (in a page, at the page's), and a busy machine can leave it no CPU. ` +
       `Its measurements resume when it gets some (in Node the run's end measures its last snapshot on the training thread); ` +
       `pass worker: false to measure on the training thread, within the budget`;
-    console.warn(`gradscope: ${message}`);
     this.events.stalled(message);
   }
 
