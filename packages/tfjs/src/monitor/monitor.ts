@@ -103,7 +103,7 @@ export class GradscopeMonitor extends tf.Callback {
    */
   async step(model: tf.LayersModel, logs: { loss?: number | tf.Scalar; [metric: string]: unknown } = {}, trainingMs?: number): Promise<void> {
     const session = await this.start(model);
-    const values = await readLogs(logs as tf.Logs); // before the clock, as in onBatchEnd
+    const values = await readLogs((logs ?? {}) as tf.Logs); // before the clock, as in onBatchEnd
     // Without an explicit figure, the time since the previous step() is training time.
     session.addTraining(trainingMs ?? (this.lastStepEnd !== null ? now() - this.lastStepEnd : 0));
     await session.recordStep(model, values);

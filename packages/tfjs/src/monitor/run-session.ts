@@ -354,7 +354,7 @@ export class RunSession implements FitRun {
         this.counts.measurements++;
         this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
       },
-      failed: (message) => this.reportFailure('measuring the recurrent layers', new Error(message)),
+      failed: (message, where) => this.reportFailure('measuring the recurrent layers', new Error(message), where),
       fellBack: (message, lostSnapshot) => {
         this.warned('measured-on-thread', message);
         if (lostSnapshot) this.owed = true;
@@ -383,16 +383,16 @@ export class RunSession implements FitRun {
     return this.stream !== null;
   }
 
-  /** An alert the console hears of once per monitor (`text`, warn-once.ts; the console sink leaves these kinds out). */
+  /** An alert the console hears of once per monitor (`text`: without per-occurrence details such as a failure's `where`; warn-once.ts). */
   private warned(kind: AlertKind, message: string, severity: Severity = 'warning', text = message): void {
     this.warnings.warn(text);
     this.emitAlerts([{ kind, severity, message }]);
   }
 
-  private reportFailure(what: string, err: unknown): void {
+  private reportFailure(what: string, err: unknown, where?: string): void {
     const message = `${what} failed: ${(err as Error)?.message ?? String(err)}`;
     try {
-      this.warned('measurement-error', message, 'error', `${message} (training continues)`);
+      this.warned('measurement-error', where ? `${message} (${where})` : message, 'error', `${message} (training continues)`);
     } catch {
       // The stream itself failed; the warning (given first) is all we can do.
     }

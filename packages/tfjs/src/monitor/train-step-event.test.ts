@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
+import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import type { ClipReport } from '../with-clipping.js';
-import { trainStepEvent } from './train-step-event.js';
+import { readLogs, trainStepEvent } from './train-step-event.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -41,5 +42,39 @@ describe('trainStepEvent', () => {
     });
     // No threshold in force (no clipping, or autoClip before any finite norm): no clipThreshold field at all.
     expect('clipThreshold' in trainStepEvent({ loss: 1 }, { ...report, mode: null, threshold: null })).toBe(false);
+  });
+});
+
+const logdir = tempLogdirsPerTest();
+
+describe('readLogs', () => {
+  it("reads scalar tensors (a non-scalar's first entry), keeps numbers and other values, and leaves a disposed tensor as it is", async () => {
+    const loss = tf.scalar(0.5);
+    const pair = tf.tensor1d([3, 4]);
+    const gone = tf.scalar(9);
+    gone.dispose();
+    const logs = { loss: loss as unknown as number, pair: pair as unknown as number, gone: gone as unknown as number, mae: 0.25, batch: 2 };
+    const read = await readLogs(logs);
+    expect(read).toEqual({ loss: 0.5, pair: 3, gone, mae: 0.25, batch: 2 });
+    // A new object: fit()'s own logs are not touched.
+    expect(logs.loss).toBe(loss);
+    tf.dispose([loss, pair]);
+  });
+
+  it('a monitor.step() given no logs object (from JavaScript) records the step rather than throwing into the loop', async () => {
+    const { gradscope } = await import('./monitor.js');
+    const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 3, inputShape: [4, 2] }), tf.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const xs = tf.randomNormal([2, 4, 2]);
+    const dir = logdir();
+    const monitor = gradscope({ probe: { xs }, logdir: dir, console: false, serve: false, worker: false, every: 1000 });
+    await monitor.step(model, null as unknown as Record<string, number>);
+    await monitor.step(model, undefined);
+    await monitor.close();
+    const events = readRuns(dir).get(monitor.runId!)!;
+    expect(ofType(events, 'train-step').map((e) => e.loss)).toEqual([null, null]);
+    expect(ofType(events, 'alert').filter((a) => a.kind === 'measurement-error')).toEqual([]);
+    model.dispose();
+    xs.dispose();
   });
 });

@@ -17,16 +17,22 @@ function scalarOf(v: unknown): number | null {
  * the step's work on the GPU. That wait is training's time; read inside the
  * monitor's clock it was charged as the monitor's (51% of training on a GRU
  * with gradientNorms: false, found by a review), and the cadence then held
- * measurements back. Disposed tensors and other values are left as they are.
+ * measurements back. Disposed tensors, tensors that cannot be read and other
+ * values are left as they are.
  */
 export async function readLogs(logs: tf.Logs): Promise<tf.Logs> {
   const entries = await Promise.all(
     Object.entries(logs).map(async ([key, value]): Promise<[string, unknown]> => {
       const v = value as unknown;
       if (!(v instanceof tf.Tensor) || v.isDisposed) return [key, v];
-      // As scalarOf read them: the first entry (fit's logs are scalars).
-      const first = (await v.data())[0];
-      return [key, typeof first === 'number' ? first : null];
+      try {
+        // As scalarOf read them: the first entry (fit's logs are scalars).
+        const first = (await v.data())[0];
+        return [key, typeof first === 'number' ? first : null];
+      } catch {
+        // Left for the step's record, where a failure is an alert, not an error thrown into training.
+        return [key, v];
+      }
     }),
   );
   return Object.fromEntries(entries) as tf.Logs;

@@ -25,11 +25,12 @@ export const STALL_NOTICE_MS = 30_000;
 export interface WorkerRouteEvents {
   /** The worker measured the snapshot of reply.step. */
   measured(reply: MeasuredReply): void;
-  /** One measurement failed in the worker, as it could have on the thread. */
-  failed(message: string): void;
+  /** One measurement failed in the worker, as it could have on the thread; `where`: which snapshot, for the alert (the console hears the failure once). */
+  failed(message: string, where: string): void;
   /**
    * The worker is given up on (`message` says why, once per run, for the
-   * run's alert and the console); from now on the thread measures.
+   * run's alert and for the console, which hears the same message once per
+   * monitor); from now on the thread measures.
    * `lostSnapshot`: it had a snapshot it never measured.
    */
   fellBack(message: string, lostSnapshot: boolean): void;
@@ -157,7 +158,7 @@ export class WorkerRoute {
   private handle(replies: ReturnType<WorkerMeasurer['take']>): void {
     for (const reply of replies) {
       if (reply.type === 'measured') this.events.measured(reply);
-      else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(`${reply.message} (in the worker, the snapshot of step ${reply.step})`);
+      else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(reply.message, `in the worker, the snapshot of step ${reply.step}`);
       else if (reply.type === 'failed') this.fallBack(new Error(failure(reply.phase, reply.message)), true);
     }
   }

@@ -51,9 +51,10 @@ export async function startBrowserMeasureWorker(): Promise<MeasureWorkerLink> {
 /**
  * What a dev server that serves the worker's modules unbundled (Vite's, with
  * no configuration) stops it with: a CommonJS module of tfjs's run as an ES
- * module. The page itself runs, from the dependencies the server bundled.
+ * module ("module is not defined"; Safari: "Can't find variable: module").
+ * The page itself runs, from the dependencies the server bundled.
  */
 function devServerHint(message: string): string {
-  if (!/\b(module|require|exports) is not defined\b/.test(message)) return '';
-  return " (a dev server serving the worker's modules unbundled, such as Vite's: add optimizeDeps: { include: ['@gradscope/core'] } to its config; a build is not affected)";
+  if (!/\b(module|require|exports) is not defined\b|Can't find variable: (module|require|exports)\b/.test(message)) return '';
+  return " (if a dev server serves this page: Vite's serves the worker's modules unbundled; add optimizeDeps: { include: ['@gradscope/core'] } to its config)";
 }
