@@ -4,56 +4,20 @@
 // starts: the page must not get an uncaught error, the run measures on the
 // training thread and says why and what to add; with the one line the
 // README gives, the worker measures.
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch } from './browser.js';
-import { interrupt, run, type Child } from './project.js';
+import { describe, expect, inject, it } from 'vitest';
+import { pagesPublishing, type PageEvent } from './page-runs.js';
+import { interrupt, run } from './project.js';
 
 const dir = inject('projectDir');
-
-let browser: Browser;
-let server: Child;
-let serverUrl: string;
-beforeAll(async () => {
-  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-  cpSync(join(fixtures, 'page'), join(dir, 'page'), { recursive: true });
-  cpSync(join(fixtures, 'dev-page.mjs'), join(dir, 'dev-page.mjs'));
-  browser = await launch();
-  server = run('npx', ['gradscope', 'serve', '--logdir', 'dev-runs', '--port', '0'], dir);
-  [, serverUrl] = (await server.waitFor(/gradscope dashboard → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await interrupt(server);
-});
-
-interface Event {
-  type: string;
-  kind?: string;
-  message?: string;
-  measuredIn?: string;
-  status?: string;
-}
+const pages = pagesPublishing('dev-runs', ['page', 'dev-page.mjs']);
 
 /** Trains the page once under a dev server of that variant; its page errors and the run's events. */
-async function trainUnderDevServer(variant: 'plain' | 'include'): Promise<{ errors: string[]; events: Event[] }> {
+async function trainUnderDevServer(variant: 'plain' | 'include'): Promise<{ errors: string[]; events: PageEvent[] }> {
   const dev = run(process.execPath, ['dev-page.mjs', '8', variant], dir);
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   try {
     const [, url] = (await dev.waitFor(/dev server → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
-    const ws = serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
-    await page.goto(`${url}index.html?server=${encodeURIComponent(ws)}`, { waitUntil: 'commit' });
-    await page.waitForFunction(() => (window as unknown as { __result?: { done: boolean } }).__result?.done === true, null, { timeout: 180_000 });
-    const { runId } = await page.evaluate(() => (window as unknown as { __result: { runId: string } }).__result);
-    const { events } = (await fetch(`${serverUrl}api/runs/${runId}/events?since=-1&limit=10000`).then((r) => r.json())) as { events: Event[] };
-    return { errors, events };
+    return await pages.train(`${url}index.html`);
   } finally {
-    await page.close();
     await interrupt(dev);
   }
 }

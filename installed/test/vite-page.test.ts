@@ -3,35 +3,18 @@
 // gradscope: no warning about Node modules, no server code in the output;
 // in Chromium it keeps WebGL and publishes a complete run to gradscope serve,
 // and on WebGL the monitor's share of training is its own time only.
-import { cpSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch } from './browser.js';
-import { interrupt, run, type Child } from './project.js';
+import { describe, expect, inject, it } from 'vitest';
+import { pagesPublishing } from './page-runs.js';
+import { run } from './project.js';
 import { serveDir } from './static-server.js';
 
 const dir = inject('projectDir');
 /** Strings only Node-side gradscope code (server, logdir, ws) contains. */
 const SERVER_MARKERS = ['WebSocketServer', 'x-powered-by', 'node:fs', 'events.jsonl', 'RunLogWriter', 'gradscope-runs', '@gradscope/server', '@tensorflow/tfjs-backend-wasm'];
 
-let browser: Browser;
-let server: Child;
-let serverUrl: string;
-beforeAll(async () => {
-  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-  cpSync(join(fixtures, 'page'), join(dir, 'page'), { recursive: true });
-  cpSync(join(fixtures, 'build-page.mjs'), join(dir, 'build-page.mjs'));
-  browser = await launch();
-  server = run('npx', ['gradscope', 'serve', '--logdir', 'page-runs', '--port', '0'], dir);
-  [, serverUrl] = (await server.waitFor(/gradscope dashboard → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await interrupt(server);
-});
+const pages = pagesPublishing('page-runs', ['page', 'build-page.mjs']);
 
 interface BuildSummary {
   warnings: string[];
@@ -63,29 +46,19 @@ describe.each(['6', '8'])('as installed: a page built with Vite %s', (major) => 
 
   it('keeps the page backend and publishes a complete run', async () => {
     const site = await serveDir(build.outDir);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     try {
-      const ws = serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
-      // 'commit': the page trains inside its module script, which holds back the load event.
-      await page.goto(`${site.url}index.html?server=${encodeURIComponent(ws)}`, { waitUntil: 'commit' });
-      await page.waitForFunction(() => (window as unknown as { __result?: { done: boolean } }).__result?.done === true, null, { timeout: 180_000 });
-      const result = await page.evaluate(() => (window as unknown as { __result: { backend: string; webgl: boolean; runId: string } }).__result);
+      const { errors, result, events } = await pages.train<{ backend: string; webgl: boolean }>(`${site.url}index.html`);
       expect(errors).toEqual([]);
       // useBestBackend() ran before tf.ready(): it must leave WebGL in place.
       expect(result.backend).toBe(result.webgl ? 'webgl' : 'cpu');
-      const { runs } = (await fetch(`${serverUrl}api/runs`).then((r) => r.json())) as { runs: { runId: string; status: string }[] };
-      expect(runs.find((r) => r.runId === result.runId)?.status).toBe('completed');
-      const { events } = (await fetch(`${serverUrl}api/runs/${result.runId}/events?since=-1&limit=10000`).then((r) => r.json())) as { events: { seq: number; type: string }[] };
+      expect(events.find((e) => e.type === 'run-end')?.status).toBe('completed');
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
       expect(events.filter((e) => e.type === 'train-step').length).toBe(8); // 2 epochs × 4 batches
       expect(events.filter((e) => e.type === 'measurement').length).toBeGreaterThan(0);
       // Measured beside training: the bundler emitted the measurement worker and it started.
-      expect(events.filter((e) => e.type === 'measurement').map((e) => (e as { measuredIn?: string }).measuredIn)).toEqual(expect.arrayContaining(['worker']));
-      expect(events.filter((e) => e.type === 'alert' && (e as { kind?: string }).kind === 'measured-on-thread')).toEqual([]);
+      expect(events.filter((e) => e.type === 'measurement').map((e) => e.measuredIn)).toEqual(expect.arrayContaining(['worker']));
+      expect(events.filter((e) => e.type === 'alert' && e.kind === 'measured-on-thread')).toEqual([]);
     } finally {
-      await page.close();
       await site.close();
     }
   });
@@ -93,25 +66,17 @@ describe.each(['6', '8'])('as installed: a page built with Vite %s', (major) => 
   // Once (Vite 8's build): a page run of 24 steps on WebGL.
   it.runIf(major === '8')("on WebGL, does not count the wait for training's GPU work as the monitor's time", async () => {
     const site = await serveDir(build.deviceOutDir);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     try {
-      const ws = serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
-      await page.goto(`${site.url}device-time.html?server=${encodeURIComponent(ws)}`, { waitUntil: 'commit' });
-      await page.waitForFunction(() => (window as unknown as { __result?: { done: boolean } }).__result?.done === true, null, { timeout: 180_000 });
-      const result = await page.evaluate(() => (window as unknown as { __result: { backend: string; runId: string } }).__result);
+      const { errors, result, events } = await pages.train<{ backend: string }>(`${site.url}device-time.html`);
       expect(errors).toEqual([]);
       expect(result.backend).toBe('webgl'); // Chromium's software WebGL, with the flags every browser test uses
-      const { events } = (await fetch(`${serverUrl}api/runs/${result.runId}/events?since=-1&limit=10000`).then((r) => r.json())) as { events: { type: string; totals?: { steps: number; monitorShare?: number } }[] };
       const totals = events.find((e) => e.type === 'run-end')!.totals!;
       expect(totals.steps).toBe(24);
       console.log(`[installed] WebGL page, no gradient norms: the monitor's share of training ${totals.monitorShare}`);
       // The monitor's own work per step here is its hooks and one event (no gradient norms, no measurement past the
-      // first, which is not counted); reading fit()'s loss inside its clock made it 51–55% of training.
+      // first, which is not counted); reading fit()'s loss inside its clock made it 1.23 of training.
       expect(totals.monitorShare).toBeLessThan(0.15);
     } finally {
-      await page.close();
       await site.close();
     }
   });
