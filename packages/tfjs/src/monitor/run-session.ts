@@ -58,9 +58,11 @@ export class RunSession implements FitRun {
   private readonly cache = new MeasureCache();
   /** Measuring in a worker (the worker option), or null: measurements run on this thread. */
   private route: WorkerRoute | null = null;
-  /** The worker was given up on with a snapshot in hand (often the first step's, held while it started): the thread
-   * measures at the next step instead, or at the run's end, so the run keeps its baseline. */
+  /** The worker was given up on, maybe with snapshots in hand (often the first step's, held while it started): the thread
+   * measures them at their steps (route.takeLost) at the next step or the run's end, or with none, that step's weights. */
   private owed = false;
+  /** Measures a snapshot the worker did not, on a copy of the model, at its step (snapshot-copy.ts). */
+  private readonly measureSnapshot = (copy: tf.LayersModel, snapshot: UnmeasuredSnapshot) => this.measure(copy, { ...snapshot, cold: true });
   /** The training thread's wait for a core, on a clock opened at the end of open(), as the collections' watch (a run
    * that fails to open is never ended, and an open clock would never close). Only with a worker that started. */
   private runQueue: RunQueueClock = SILENT_CLOCK;
@@ -180,7 +182,7 @@ export class RunSession implements FitRun {
         const t0 = now();
         const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
         if (!sent) {
-          await this.measure(model);
+          await measureOnCopy(this.plan, (await this.route?.takeLost()) ?? [], this.measureSnapshot, () => this.measure(model));
           measuredHere = true;
         }
         this.cadence.measured(this.stepIndex, now() - t0);
@@ -260,11 +262,9 @@ export class RunSession implements FitRun {
       this.reportFailure('ending the measurement worker', err);
     }
     this.route = null;
-    // The snapshots the worker did not measure (a run that ended before it started, or a worker far slower than
-    // usual), in step order on a copy of the model; where none can be built, the final weights, once, at the last step.
+    // What the worker did not measure (it never started, lost its core, or was given up on); with no copy, the final weights.
     const last = () => this.measure(this.plan.model, { step: Math.max(0, this.stepIndex - 1) });
-    if (unmeasured.length > 0) await measureOnCopy(this.plan, unmeasured, (copy, snapshot) => this.measure(copy, { ...snapshot, cold: true }), last);
-    else if (this.owed) await last();
+    if (unmeasured.length > 0 || this.owed) await measureOnCopy(this.plan, unmeasured, this.measureSnapshot, last);
     const stream = this.stream;
     this.stream = null;
     this.yieldCollections.close();

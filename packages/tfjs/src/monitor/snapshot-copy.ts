@@ -29,8 +29,8 @@ export async function snapshotCopy(plan: RunPlan, snapshots: UnmeasuredSnapshot[
 
 /**
  * Measures, on this thread, the snapshots the worker did not, in step order,
- * on a copy (above), each by `measure`; where no copy can be built, `none()`
- * instead (the run's final weights).
+ * on a copy (above), each by `measure`; with none, or where no copy can be
+ * built, `none()` instead (the run's final weights).
  */
 export async function measureOnCopy(
   plan: RunPlan,
@@ -38,7 +38,7 @@ export async function measureOnCopy(
   measure: (copy: tf.LayersModel, snapshot: UnmeasuredSnapshot) => Promise<void>,
   none: () => Promise<void>,
 ): Promise<void> {
-  const copy = await snapshotCopy(plan, snapshots);
+  const copy = snapshots.length > 0 ? await snapshotCopy(plan, snapshots) : null;
   if (!copy) return none();
   try {
     for (const snapshot of snapshots) {

@@ -90,6 +90,15 @@ export class WorkerMeasurer {
   private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
   private longestMs = 0;
+  /**
+   * What the worker had in hand and will never measure, once it is given up
+   * on (it died, did not start, cannot rebuild the model or take the
+   * weights): the snapshots posted and unanswered (their kept copies) and
+   * the one held while it started (clones). Handed over by takeLost() for
+   * the thread to measure at their own steps: the run's first step above
+   * all, the baseline every later one is read against.
+   */
+  private lost: { posted: UnmeasuredSnapshot[]; held: HeldSnapshot | null } | null = null;
 
   private constructor(
     private readonly link: MeasureWorkerLink,
@@ -218,21 +227,59 @@ export class WorkerMeasurer {
         if (this.newest?.step === r.step) this.newest = null;
         if (this.first?.step === r.step) this.first = null;
       } else {
-        this.forgetPosted(); // the worker cannot measure at all
+        this.giveUp(); // the worker cannot measure at all
       }
       if (r.type !== 'skipped') replies.push(r);
     }
     if (this.link.died && (this.busy || !this.ready)) {
-      this.forgetPosted();
+      this.giveUp();
       replies.push({ type: 'failed', phase: 'start', message: `the worker stopped${this.ready ? '' : ' while starting'}: ${this.link.died.message}` });
     } else if (!this.ready && Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) {
       replies.push({ type: 'failed', phase: 'start', message: `the worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s` });
     }
-    if (replies.some((r) => r.type === 'failed' && r.phase !== 'measure') && this.early) {
-      disposeClones(this.early.clones);
+    if (replies.some((r) => r.type === 'failed' && r.phase !== 'measure')) this.giveUp();
+    return replies;
+  }
+
+  /**
+   * The worker will measure nothing more: what it had in hand moves to
+   * `lost` (see there), for takeLost(). Called again (a reply after the
+   * death), it adds nothing new.
+   */
+  private giveUp(): void {
+    const lost = (this.lost ??= { posted: [], held: null });
+    for (const snapshot of [this.first, this.newest]) {
+      if (!snapshot || lost.posted.some((p) => p.step === snapshot.step)) continue;
+      const { step, epoch, gradNormHistory, weights } = snapshot;
+      lost.posted.push({ step, epoch, gradNormHistory, weights });
+    }
+    if (this.early) {
+      if (lost.held) disposeClones(lost.held.clones);
+      lost.held = this.early;
       this.early = null;
     }
-    return replies;
+    this.forgetPosted();
+  }
+
+  /**
+   * The snapshots the worker was given up on with, oldest first (see
+   * `lost`), handed over once: the caller measures them. The held one's
+   * clones are read back (and disposed) here.
+   */
+  async takeLost(): Promise<UnmeasuredSnapshot[]> {
+    const lost = this.lost;
+    this.lost = null;
+    if (!lost) return [];
+    const snapshots = [...lost.posted];
+    if (lost.held) {
+      const { clones, step, epoch, gradNormHistory } = lost.held;
+      try {
+        snapshots.push({ step, epoch, gradNormHistory, weights: (await readClones(clones)).weights });
+      } catch {
+        // Its weights cannot be read back (a lost WebGL context): the others are still measured.
+      }
+    }
+    return snapshots.sort((a, b) => a.step - b.step);
   }
 
   /**
@@ -345,6 +392,8 @@ export class WorkerMeasurer {
     this.closed = true;
     if (this.early) disposeClones(this.early.clones);
     this.early = null;
+    if (this.lost?.held) disposeClones(this.lost.held.clones);
+    this.lost = null;
     this.forgetPosted();
     try {
       this.link.post({ type: 'close' });

@@ -31,7 +31,8 @@ export interface WorkerRouteEvents {
    * The worker is given up on (`message` says why, once per run, for the
    * run's alert and for the console, which hears the same message once per
    * monitor); from now on the thread measures.
-   * `lostSnapshot`: it had a snapshot it never measured.
+   * `lostSnapshot`: it may have had snapshots it never measured, which
+   * takeLost() hands over (none: the next step is measured in their place).
    */
   fellBack(message: string, lostSnapshot: boolean): void;
   /** The worker has answered nothing for long (`message` says how long and why, once per run, for the alert and the console); it is kept. */
@@ -51,6 +52,8 @@ export class WorkerRoute {
   private stallNoticed = false;
   /** A worker given up on, being ended (awaited at the run's end). */
   private closing: Promise<void> = Promise.resolve();
+  /** The snapshots a worker given up on never measured (WorkerMeasurer.takeLost), until takeLost() hands them over. */
+  private lost: Promise<UnmeasuredSnapshot[]> = Promise.resolve([]);
 
   private constructor(private readonly events: WorkerRouteEvents) {}
 
@@ -115,6 +118,17 @@ export class WorkerRoute {
     }
   }
 
+  /**
+   * The snapshots the worker had in hand when it was given up on, oldest
+   * first, handed over once for the thread to measure at their own steps
+   * (the run's first among them when the worker never answered it).
+   */
+  takeLost(): Promise<UnmeasuredSnapshot[]> {
+    const lost = this.lost;
+    this.lost = Promise.resolve([]);
+    return lost;
+  }
+
   /** Waits (bounded) for the worker's measurement in flight and hands it over. */
   async settle(): Promise<void> {
     if (!this.beside) return;
@@ -125,7 +139,8 @@ export class WorkerRoute {
    * At the run's end: the measurement in flight lands, then the worker ends.
    * A worker still starting, or slower than it usually is, is not waited
    * for: the snapshots it was to measure are returned (the newest, and the
-   * run's first when that too is unanswered), for the thread to measure.
+   * run's first when that too is unanswered), for the thread to measure,
+   * after those of a worker given up on that takeLost() has not handed over.
    */
   async end(): Promise<UnmeasuredSnapshot[]> {
     const beside = this.beside;
@@ -147,7 +162,7 @@ export class WorkerRoute {
       await beside?.close();
       await this.closing;
     }
-    return unmeasured;
+    return [...(await this.takeLost()), ...unmeasured];
   }
 
   private landed({ replies, gaveUpAfterMs }: { replies: ReturnType<WorkerMeasurer['take']>; gaveUpAfterMs: number | null }): void {
@@ -184,8 +199,12 @@ export class WorkerRoute {
   private fallBack(err: unknown, lostSnapshot = false): void {
     const beside = this.beside;
     this.beside = null;
-    // Ended in the background: the notice goes out now, before anything the thread measures.
-    if (beside) this.closing = beside.close().catch(() => {});
+    if (beside) {
+      // Taken before it is closed, which would drop them.
+      this.lost = beside.takeLost();
+      // Ended in the background: the notice goes out now, before anything the thread measures.
+      this.closing = beside.close().catch(() => {});
+    }
     const why = err instanceof Error ? err.message : String(err);
     const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
     this.events.fellBack(message, lostSnapshot);

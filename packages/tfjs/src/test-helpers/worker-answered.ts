@@ -37,6 +37,8 @@ interface WatchOptions {
   withholdReady?: boolean;
   /** Every measurement reply claims this much of the worker's CPU time (the budget's cap on the wait it charges). */
   claimCpuMs?: number;
+  /** The worker is killed right after this many snapshots have been posted to it, before it can answer the last. */
+  dieAfterPosted?: number;
 }
 
 /** Resolves when `ready()` is true (checked every 5 ms), or after 60 s. */
@@ -54,7 +56,16 @@ function until(ready: () => boolean): Promise<void> {
  * the last), how many measurements it has replied with so far (held back
  * or not) and how many snapshots it skipped (each reply frees its slot).
  */
-export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.CustomCallback; started(): boolean; measured(): number; skipped(): number; posted(): number; lastPosted(): number | null } {
+export function watchWorker(options: WatchOptions = {}): {
+  holdFirstStep: tf.CustomCallback;
+  started(): boolean;
+  measured(): number;
+  skipped(): number;
+  posted(): number;
+  lastPosted(): number | null;
+  /** Kills the worker now, as a crash would: it answers nothing more, and its link says it died. */
+  kill(): void;
+} {
   const pass = options.passMeasured ?? Infinity;
   let measured = 0;
   let skipped = 0;
@@ -62,16 +73,19 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
   let lastPosted: number | null = null;
   let started = false;
   let answered: Promise<void> = Promise.resolve();
+  let kill: () => void = () => {};
   installPlatform({
     ...nodePlatform,
     async startMeasureWorker(): Promise<MeasureWorkerLink> {
       const real = await startNodeMeasureWorker();
       started = true;
       const early: FromWorker[] = [];
+      let died: Error | null = null;
       let done: () => void = () => {};
       answered = new Promise<void>((resolve) => (done = resolve));
       const drain = () => {
         for (let r = real.poll(); r; r = real.poll()) {
+          if (died) continue; // killed: nothing it sent after reaches the monitor
           // Past `passMeasured`, the worker's measurements never arrive: a worker that lost its core.
           if (r.type === 'measured' && ++measured > pass) continue;
           if (r.type === 'skipped') skipped++;
@@ -89,6 +103,11 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
         clearInterval(timer);
         done();
       };
+      kill = () => {
+        died ??= new Error('killed by the test');
+        void real.terminate();
+        done();
+      };
       return {
         backend: real.backend,
         threadTakesOver: real.threadTakesOver,
@@ -98,13 +117,14 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
             lastPosted = m.step;
           }
           real.post(m, t);
+          if (m.type === 'snapshot' && posted === options.dieAfterPosted) kill();
         },
         poll: () => {
           drain();
           return early.shift();
         },
         get died() {
-          return real.died;
+          return died ?? real.died;
         },
         terminate: () => {
           stop();
@@ -132,5 +152,5 @@ export function watchWorker(options: WatchOptions = {}): { holdFirstStep: tf.Cus
       }
     },
   });
-  return { holdFirstStep, started: () => started, measured: () => measured, skipped: () => skipped, posted: () => posted, lastPosted: () => lastPosted };
+  return { holdFirstStep, started: () => started, measured: () => measured, skipped: () => skipped, posted: () => posted, lastPosted: () => lastPosted, kill: () => kill() };
 }
