@@ -167,7 +167,8 @@ export class WorkerRoute {
 
   private landed({ replies, gaveUpAfterMs }: { replies: ReturnType<WorkerMeasurer['take']>; gaveUpAfterMs: number | null }): void {
     this.handle(replies);
-    if (gaveUpAfterMs !== null) console.warn(`gradscope: the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`);
+    // Said in the run's events too, as any lost measurement is; the console hears it once per monitor.
+    if (gaveUpAfterMs !== null) this.events.failed(`the worker's measurement did not finish within ${gaveUpAfterMs / 1000} s; it is not recorded`, 'in the worker, not waited for longer');
   }
 
   private handle(replies: ReturnType<WorkerMeasurer['take']>): void {

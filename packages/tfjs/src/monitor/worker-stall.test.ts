@@ -5,7 +5,9 @@
  * completes. The worker is the real process; its measurements after the
  * first are held back, as a starved worker's would not come, and the
  * clock (Date, which the measurer times replies with) is moved on by
- * STALL_NOTICE_MS and a second rather than waited for.
+ * STALL_NOTICE_MS and a second rather than waited for. monitor.measure()
+ * mid-run waits for the worker's measurement in flight only so long, and
+ * the run records that it gave up.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -71,6 +73,47 @@ describe('a worker that stops answering', () => {
       expect(end.status).toBe('completed');
       expect(end.totals.steps).toBe(60);
       expect(ofType(events, 'measurement').some((m) => m.measuredIn === 'worker')).toBe(true);
+    } finally {
+      tf.dispose([xs, ys]);
+      model.dispose();
+    }
+  });
+
+  it('monitor.measure() mid-run gives up on a measurement in flight after 10 s, says so in the run and once on the console, and measures', async () => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(8);
+    const watch = watchWorker({ passMeasured: 1, silentAfterPassed: true });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 4), ys: ys.slice(0, 4) }, logdir: dir, console: false, every: 1, budget: 1000 });
+      // Steps until the worker has answered its first snapshot and holds a later one it will never answer.
+      const deadline = performance.now() + 60_000;
+      let steps = 0;
+      while ((watch.measured() < 1 || watch.posted() < 2) && performance.now() < deadline) {
+        await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss: 1 });
+        steps++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(watch.posted()).toBeGreaterThanOrEqual(2);
+      // The wait's 10 s pass at once, once it has begun.
+      const asked = monitor.measure(model);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      vi.setSystemTime(Date.now() + 20_000);
+      await asked;
+      await monitor.close();
+      const events = readRuns(dir).get(monitor.runId!)!;
+      const errors = ofType(events, 'alert').filter((a) => a.kind === 'measurement-error');
+      expect(errors.map((a) => [a.severity, a.message])).toEqual([['error', expect.stringContaining("the worker's measurement did not finish within 10 s; it is not recorded")]]);
+      expect(warn.mock.calls.filter(([m]) => String(m).includes('did not finish within')).length).toBe(1);
+      // The asked measurement is made (on the thread) and recorded, after the alert.
+      const measured = ofType(events, 'measurement');
+      expect(measured.at(-1)!.measuredIn).toBe('thread');
+      expect(measured.at(-1)!.seq).toBeGreaterThan(errors[0]!.seq);
+      expect(ofType(events, 'run-end')[0]!.totals.steps).toBe(steps);
     } finally {
       tf.dispose([xs, ys]);
       model.dispose();
