@@ -53,4 +53,14 @@ describe('Cadence', () => {
     c.refund(1000);
     expect(c.overhead).toBe(0);
   });
+
+  it("the run-end's shares: none without training time; the wait and the slowdown only where they were read", () => {
+    const c = new Cadence(1, 0.05);
+    expect(c.shares(true, true)).toEqual({});
+    c.addTraining(1000);
+    c.addMonitor(20);
+    c.addWorkerCost(30, 45);
+    expect(c.shares(true, true)).toEqual({ monitorShare: 0.02, waitShare: 0.03, slowdownShare: 0.045 });
+    expect(c.shares(false, false)).toEqual({ monitorShare: 0.02, waitShare: null, slowdownShare: null });
+  });
 });

@@ -123,6 +123,17 @@ export class Cadence {
     return this.trainingMs > 0 ? this.slowdownMs / this.trainingMs : 0;
   }
 
+  /**
+   * The run-end's shares: the wait only where it was read (`waitRead`: with
+   * a worker, on Linux), the slowdown only where a warm worker measured
+   * (`slowdownRead`); none at all without training time (a custom loop's
+   * step() calls gave none), rather than a 0%.
+   */
+  shares(waitRead: boolean, slowdownRead: boolean): { monitorShare?: number; waitShare?: number | null; slowdownShare?: number | null } {
+    if (!this.trainingRecorded) return {};
+    return { monitorShare: this.overhead, waitShare: waitRead ? this.waitShare : null, slowdownShare: slowdownRead ? this.slowdownShare : null };
+  }
+
   /** The worker's account (per measurement the larger of the two) over training time so far. */
   get workerShare(): number {
     return this.trainingMs > 0 ? this.workerMs / this.trainingMs : 0;

@@ -63,6 +63,12 @@ export class RunSession implements FitRun {
   private owed = false;
   /** Measures a snapshot the worker did not, on a copy of the model, at its step (snapshot-copy.ts). */
   private readonly measureSnapshot = (copy: tf.LayersModel, snapshot: UnmeasuredSnapshot) => this.measure(copy, { ...snapshot, cold: true });
+  /** What a worker given up on had in hand (of steps before `before`), each at its step; with none (or no copy), `otherwise`. Settles `owed`. */
+  private readonly measureLost = async (otherwise: () => Promise<void>, before = Infinity) => {
+    this.owed = false;
+    const lost = ((await this.route?.takeLost()) ?? []).filter((snapshot) => snapshot.step < before);
+    await measureOnCopy(this.plan, lost, this.measureSnapshot, otherwise);
+  };
   /** The training thread's wait for a core, on a clock opened at the end of open(), as the collections' watch (a run
    * that fails to open is never ended, and an open clock would never close). Only with a worker that started. */
   private runQueue: RunQueueClock = SILENT_CLOCK;
@@ -178,11 +184,10 @@ export class RunSession implements FitRun {
       let measuredHere = false;
       const rest = !this.owed && this.options.budget !== Infinity && (this.route?.warm ?? false) && this.slowdown.restWanted;
       if ((this.owed || this.cadence.isDue(this.stepIndex)) && (this.route?.free ?? true) && !rest) {
-        this.owed = false;
         const t0 = now();
         const sent = this.route?.inWorker && (await this.route.snapshot(this.stepIndex, this.epochIndex, this.alerts.recentGradNorms()));
         if (!sent) {
-          await measureOnCopy(this.plan, (await this.route?.takeLost()) ?? [], this.measureSnapshot, () => this.measure(model));
+          await this.measureLost(() => this.measure(model));
           measuredHere = true;
         }
         this.cadence.measured(this.stepIndex, now() - t0);
@@ -209,6 +214,8 @@ export class RunSession implements FitRun {
     await this.route?.settle();
     if (step !== undefined) this.stepIndex = step;
     const at = step !== undefined ? { step, unrecorded: true } : this.askedStep.now(this.stepIndex);
+    // A worker found dead meanwhile: what it had in hand first, in step order; this measurement stands for its own step.
+    if (this.owed) await this.measureLost(async () => {}, at.step);
     await this.measure(model, { step: at.step });
     if (at.unrecorded) this.cadence.covered(at.step);
     // Called between a custom loop's training and its step() (or from an earlier callback's onBatchEnd), the
@@ -308,16 +315,8 @@ export class RunSession implements FitRun {
   /** The run-end event; stopOnNaN's stop outranks any other ending (its reason is why training stopped). */
   private runEnd(status: RunStatus, reason: string | null): EventDraft {
     if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
-    // What the budget's two accounts hold (cadence.ts); the wait only where it was read: with a worker, on Linux.
-    // No training time recorded (a custom loop's step() calls gave none): no share to report, rather than a 0%.
-    const cost = this.cadence.trainingRecorded
-      ? {
-          monitorShare: this.cadence.overhead,
-          waitShare: this.runQueue === SILENT_CLOCK ? null : this.cadence.waitShare,
-          // Read only where a warm worker measured: no worker, none read.
-          slowdownShare: this.slowdown.everRead ? this.cadence.slowdownShare : null,
-        }
-      : {};
+    // What the budget's two accounts hold (cadence.ts).
+    const cost = this.cadence.shares(this.runQueue !== SILENT_CLOCK, this.slowdown.everRead);
     return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
   }
 

@@ -16,6 +16,7 @@ import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
 import { expectMeasuredAt, monitoredRun } from '../test-helpers/monitored-run.js';
 import { ofType, tempLogdirsPerTest } from '../test-helpers/runs.js';
 import { watchWorker } from '../test-helpers/worker-answered.js';
+import type { GradscopeMonitor } from './monitor.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -26,7 +27,7 @@ afterEach(() => installPlatform(nodePlatform));
 const logdir = tempLogdirsPerTest();
 
 /** Trains `steps` steps with the worker watched by `worker` and these callbacks; the run, its measurements, and them as [step, where]. */
-async function runThatLosesItsWorker(steps: number, worker: ReturnType<typeof watchWorker>, extra: tf.CustomCallback[] = [worker.holdFirstStep]) {
+async function runThatLosesItsWorker(steps: number, worker: ReturnType<typeof watchWorker>, extra: Parameters<typeof monitoredRun>[2] = [worker.holdFirstStep]) {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     const run = await monitoredRun(logdir(), steps, extra);
@@ -90,6 +91,44 @@ describe('a measurement worker that dies with snapshots in hand', () => {
     const rest = measured.slice(3).map((m) => m.step);
     expect(rest[0]! > lost).toBe(true);
     expect(rest.at(-1)).toBe(11);
+    run.dispose();
+  });
+
+  it("as it says it is ready, with the first step's snapshot being read back to post: step 0 is still measured, with its weights", async () => {
+    const worker = watchWorker({ dieOnReady: true });
+    const { run, measured, where } = await runThatLosesItsWorker(6, worker);
+    expect(worker.posted()).toBe(0);
+    expect(where[0]).toEqual([0, 'thread']);
+    await expectMeasuredAt(run, measured[0]!);
+    run.dispose();
+  });
+
+  it('found dead by monitor.measure(): the asked measurement stands for the lost snapshot of its step; no step twice, in order', async () => {
+    const worker = watchWorker({ dieAfterPosted: 3, untilMeasured: 2 });
+    let askedAt: number | null = null;
+    // A callback after the monitor's asks for a measurement at the step whose snapshot died with the worker.
+    const ask = (monitor: GradscopeMonitor) => [
+      worker.holdFirstStep,
+      new tf.CustomCallback({
+        onBatchEnd: async (batch) => {
+          if (askedAt !== null || worker.posted() < 3) return;
+          askedAt = batch;
+          await monitor.measure();
+        },
+      }),
+    ];
+    const { run, measured, where } = await runThatLosesItsWorker(10, worker, ask);
+    const lost = worker.lastPosted()!;
+    expect(askedAt).toBe(lost);
+    const steps = measured.map((m) => m.step);
+    // In step order, each once: the lost snapshot's step is the asked one, measured once, with that step's weights.
+    expect(steps).toEqual([...new Set(steps)].sort((a, b) => a - b));
+    expect(where.slice(2, 4)).toEqual([
+      [lost, 'thread'],
+      [lost + 1, 'thread'],
+    ]);
+    expect(steps.at(-1)).toBe(9);
+    await expectMeasuredAt(run, measured[2]!);
     run.dispose();
   });
 });

@@ -39,6 +39,12 @@ export interface UnmeasuredSnapshot {
   weights: { layer: string; values: TensorValues[] }[];
 }
 
+/** A snapshot's clones being read back (post()), and the step they belong to. */
+interface SnapshotRead {
+  at: Omit<HeldSnapshot, 'clones'>;
+  read: ReturnType<typeof readClones>;
+}
+
 /** A worker that cannot measure this model; the monitor measures on the training thread instead. */
 export class WorkerUnusable extends Error {}
 
@@ -80,6 +86,8 @@ export class WorkerMeasurer {
   /** Since when the worker has had a snapshot to measure and answered nothing (Date.now()), or null while it has none. */
   private waitingSince: number | null = null;
   private closed = false;
+  /** The worker will measure nothing more (giveUp): what post() reads back is no longer sent. */
+  private givenUp = false;
   /** The snapshot being read back and posted (post() never rejects). */
   private posting: Promise<void> = Promise.resolve();
   /** Replies with a measurement so far (the first, cold one is not a usual cost). */
@@ -98,7 +106,9 @@ export class WorkerMeasurer {
    * the thread to measure at their own steps: the run's first step above
    * all, the baseline every later one is read against.
    */
-  private lost: { posted: UnmeasuredSnapshot[]; held: HeldSnapshot | null } | null = null;
+  private lost: { posted: UnmeasuredSnapshot[]; held: HeldSnapshot | null; reading: SnapshotRead | null } | null = null;
+  /** The snapshot post() is reading back, until it is sent: a worker given up on meanwhile leaves it to `lost`. */
+  private inRead: SnapshotRead | null = null;
 
   private constructor(
     private readonly link: MeasureWorkerLink,
@@ -247,7 +257,7 @@ export class WorkerMeasurer {
    * death), it adds nothing new.
    */
   private giveUp(): void {
-    const lost = (this.lost ??= { posted: [], held: null });
+    const lost = (this.lost ??= { posted: [], held: null, reading: null });
     for (const snapshot of [this.first, this.newest]) {
       if (!snapshot || lost.posted.some((p) => p.step === snapshot.step)) continue;
       const { step, epoch, gradNormHistory, weights } = snapshot;
@@ -258,6 +268,9 @@ export class WorkerMeasurer {
       lost.held = this.early;
       this.early = null;
     }
+    // Being read back to be posted (the first, when 'ready' and the death came together): post() will not send it now.
+    if (this.inRead) lost.reading = this.inRead;
+    this.givenUp = true;
     this.forgetPosted();
   }
 
@@ -271,6 +284,13 @@ export class WorkerMeasurer {
     this.lost = null;
     if (!lost) return [];
     const snapshots = [...lost.posted];
+    if (lost.reading) {
+      try {
+        snapshots.push({ ...lost.reading.at, weights: (await lost.reading.read).weights });
+      } catch {
+        // post() reports a read that failed; nothing to measure.
+      }
+    }
     if (lost.held) {
       const { clones, step, epoch, gradNormHistory } = lost.held;
       try {
@@ -407,14 +427,17 @@ export class WorkerMeasurer {
   private async post(held: HeldSnapshot, first = false): Promise<void> {
     const { clones, ...at } = held;
     this.reading = true;
+    const reading = { at, read: readClones(clones) };
+    this.inRead = reading;
     try {
-      const read = await readClones(clones);
-      if (this.closed) return;
+      const read = await reading.read;
+      if (this.closed || this.givenUp) return;
       this.send(read, at, first);
     } catch (err) {
-      this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step: at.step };
+      if (!this.givenUp) this.deferred = { type: 'failed', phase: 'weights', message: (err as Error).message, step: at.step };
     } finally {
       this.reading = false;
+      this.inRead = null;
     }
   }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerMeasurement, MeasurementEvent } from '@gradscope/protocol';
 import { expect } from 'vitest';
 import { measureModel } from '../measure-model.js';
-import { gradscope } from '../monitor/monitor.js';
+import { gradscope, type GradscopeMonitor } from '../monitor/monitor.js';
 import { measureWorkersLeft } from './measure-workers-left.js';
 import { worstRelative } from './records.js';
 import { ofType, readRuns } from './runs.js';
@@ -21,13 +21,13 @@ const numbers = (layers: LayerMeasurement[]) => unnamed(layers).map(({ diagnosis
 
 /**
  * Trains (logging to `dir`) `steps` steps of a small model with the monitor (every step due)
- * and `extra` callbacks after it, or fewer when `stopWhen` says so; returns the run's events, the weights at
+ * and `extra` callbacks after it (or those made for the monitor), or fewer when `stopWhen` says so; returns the run's events, the weights at
  * the end of every step (taken by a callback after the monitor's, so a
  * step's snapshot and its entry hold the same values), the model's weights
  * after fit, and the tensors the run added besides the optimizer's slots
  * and those copies (expected 0).
  */
-export async function monitoredRun(dir: string, steps: number, extra: tf.CustomCallback[], stopWhen: () => boolean = () => false) {
+export async function monitoredRun(dir: string, steps: number, extra: tf.CustomCallback[] | ((monitor: GradscopeMonitor) => tf.CustomCallback[]), stopWhen: () => boolean = () => false) {
   const model = rnn();
   model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
   const { xs, ys } = data(4 * steps);
@@ -42,7 +42,7 @@ export async function monitoredRun(dir: string, steps: number, extra: tf.CustomC
   });
   const before = tf.memory().numTensors;
   const monitor = gradscope({ probe, logdir: dir, console: false, serve: false, every: 1, budget: 1000 });
-  await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, ...extra, capture], verbose: 0 });
+  await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, ...(typeof extra === 'function' ? extra(monitor) : extra), capture], verbose: 0 });
   await monitor.close();
   const final = model.getWeights();
   const optimizerSlots = 2 * final.length; // Adam: two moments per weight (its beta powers came with the optimizer)

@@ -39,6 +39,8 @@ interface WatchOptions {
   claimCpuMs?: number;
   /** The worker is killed right after this many snapshots have been posted to it, before it can answer the last. */
   dieAfterPosted?: number;
+  /** The worker is killed as soon as it says it is ready, before the monitor reads that: it dies with the first snapshot being posted. */
+  dieOnReady?: boolean;
 }
 
 /** Resolves when `ready()` is true (checked every 5 ms), or after 60 s. */
@@ -93,6 +95,7 @@ export function watchWorker(options: WatchOptions = {}): {
           if (r.type === 'ready' && options.withholdReady) continue;
           if (r.type === 'measured' && options.claimCpuMs !== undefined) r.cpuMs = options.claimCpuMs;
           early.push(r);
+          if (r.type === 'ready' && options.dieOnReady) kill();
           if (r.type === 'ready' || r.type === 'failed') done();
         }
         if (real.died) done();
