@@ -23,7 +23,7 @@ import { runStartEvent, type RunPlan } from './run-start.js';
 import { openRunSinks } from './run-sinks.js';
 import { trainStepEvent } from './train-step-event.js';
 import { measureOnCopy } from './snapshot-copy.js';
-import type { UnmeasuredSnapshot } from './worker-measurer.js';
+import type { UnmeasuredSnapshot } from './lost-snapshots.js';
 import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import type { WarnOnce } from './warn-once.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { rebuildModel, setLayerWeights } from '../measure-worker/rebuild.js';
 import type { RunPlan } from './run-start.js';
 import { serialisableLoss } from './worker-init.js';
-import type { UnmeasuredSnapshot } from './worker-measurer.js';
+import type { UnmeasuredSnapshot } from './lost-snapshots.js';
 
 /**
  * A copy of the run's model, rebuilt from its topology as the measurement

@@ -3,9 +3,9 @@ import { WorkerDeclined, type MeasureWorkerLink } from '../measure-worker/link.j
 import type { FromWorker, InitMessage } from '../measure-worker/messages.js';
 import type { Probe } from '../probe.js';
 import type { LayerTarget } from '../recurrent-layers.js';
-import type { TensorValues } from '../measure-worker/messages.js';
 import { readsAtOnce } from '@gradscope/core';
-import { cloneWeights, disposeClones, layersNeeded, readClones, readWeightsNow, type WeightClones } from './weight-snapshot.js';
+import { LostSnapshots, type HeldSnapshot, type SnapshotRead, type UnmeasuredSnapshot } from './lost-snapshots.js';
+import { cloneWeights, disposeClones, layersNeeded, readClones, readWeightsNow } from './weight-snapshot.js';
 import { workerInit } from './worker-init.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -22,28 +22,6 @@ export const WORKER_START_TIMEOUT_MS = 60_000;
  * step, each a copy of the weights, for as long as it is starved.
  */
 export const MAX_UNANSWERED = 3;
-
-/** A snapshot taken and not yet sent: the weights as clones, and the step they belong to. */
-interface HeldSnapshot {
-  clones: WeightClones;
-  step: number;
-  epoch: number;
-  gradNormHistory: number[];
-}
-
-/** A snapshot the worker did not measure, handed back at the run's end for the thread to measure: the weights' values and the step they belong to. */
-export interface UnmeasuredSnapshot {
-  step: number;
-  epoch: number;
-  gradNormHistory: number[];
-  weights: { layer: string; values: TensorValues[] }[];
-}
-
-/** A snapshot's clones being read back (post()), and the step they belong to. */
-interface SnapshotRead {
-  at: Omit<HeldSnapshot, 'clones'>;
-  read: ReturnType<typeof readClones>;
-}
 
 /** A worker that cannot measure this model; the monitor measures on the training thread instead. */
 export class WorkerUnusable extends Error {}
@@ -98,15 +76,8 @@ export class WorkerMeasurer {
   private deferred: FromWorker | null = null;
   /** The longest measurement the worker has reported, to bound the wait at the end of a run. */
   private longestMs = 0;
-  /**
-   * What the worker had in hand and will never measure, once it is given up
-   * on (it died, did not start, cannot rebuild the model or take the
-   * weights): the snapshots posted and unanswered (their kept copies) and
-   * the one held while it started (clones). Handed over by takeLost() for
-   * the thread to measure at their own steps: the run's first step above
-   * all, the baseline every later one is read against.
-   */
-  private lost: { posted: UnmeasuredSnapshot[]; held: HeldSnapshot | null; reading: SnapshotRead | null } | null = null;
+  /** What the worker had in hand when it was given up on (see LostSnapshots), until takeLost() hands it over. */
+  private lost: LostSnapshots | null = null;
   /** The snapshot post() is reading back, until it is sent: a worker given up on meanwhile leaves it to `lost`. */
   private inRead: SnapshotRead | null = null;
 
@@ -251,55 +222,23 @@ export class WorkerMeasurer {
     return replies;
   }
 
-  /**
-   * The worker will measure nothing more: what it had in hand moves to
-   * `lost` (see there), for takeLost(). Called again (a reply after the
-   * death), it adds nothing new.
-   */
+  /** The worker will measure nothing more: what it had in hand moves to `lost`, for takeLost(). Called again, it adds nothing new. */
   private giveUp(): void {
-    const lost = (this.lost ??= { posted: [], held: null, reading: null });
-    for (const snapshot of [this.first, this.newest]) {
-      if (!snapshot || lost.posted.some((p) => p.step === snapshot.step)) continue;
-      const { step, epoch, gradNormHistory, weights } = snapshot;
-      lost.posted.push({ step, epoch, gradNormHistory, weights });
-    }
-    if (this.early) {
-      if (lost.held) disposeClones(lost.held.clones);
-      lost.held = this.early;
-      this.early = null;
-    }
+    const lost = (this.lost ??= new LostSnapshots());
+    for (const snapshot of [this.first, this.newest]) if (snapshot) lost.addPosted(snapshot);
+    if (this.early) lost.addHeld(this.early);
+    this.early = null;
     // Being read back to be posted (the first, when 'ready' and the death came together): post() will not send it now.
-    if (this.inRead) lost.reading = this.inRead;
+    if (this.inRead) lost.addReading(this.inRead);
     this.givenUp = true;
     this.forgetPosted();
   }
 
-  /**
-   * The snapshots the worker was given up on with, oldest first (see
-   * `lost`), handed over once: the caller measures them. The held one's
-   * clones are read back (and disposed) here.
-   */
-  async takeLost(): Promise<UnmeasuredSnapshot[]> {
+  /** The snapshots the worker was given up on with, oldest first (see LostSnapshots), handed over once: the caller measures them. */
+  takeLost(): Promise<UnmeasuredSnapshot[]> {
     const lost = this.lost;
     this.lost = null;
-    if (!lost) return [];
-    const snapshots = [...lost.posted];
-    if (lost.reading) {
-      try {
-        snapshots.push({ ...lost.reading.at, weights: (await lost.reading.read).weights });
-      } catch {
-        // post() reports a read that failed; nothing to measure.
-      }
-    }
-    if (lost.held) {
-      const { clones, step, epoch, gradNormHistory } = lost.held;
-      try {
-        snapshots.push({ step, epoch, gradNormHistory, weights: (await readClones(clones)).weights });
-      } catch {
-        // Its weights cannot be read back (a lost WebGL context): the others are still measured.
-      }
-    }
-    return snapshots.sort((a, b) => a.step - b.step);
+    return lost ? lost.take() : Promise.resolve([]);
   }
 
   /**
@@ -412,7 +351,7 @@ export class WorkerMeasurer {
     this.closed = true;
     if (this.early) disposeClones(this.early.clones);
     this.early = null;
-    if (this.lost?.held) disposeClones(this.lost.held.clones);
+    this.lost?.dispose();
     this.lost = null;
     this.forgetPosted();
     try {

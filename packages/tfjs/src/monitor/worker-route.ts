@@ -2,7 +2,8 @@ import type { FailedReply, MeasuredReply } from '../measure-worker/messages.js';
 import { platform } from '../platform/platform.js';
 import type { ResolvedOptions } from './options.js';
 import type { RunPlan } from './run-start.js';
-import { WorkerMeasurer, type UnmeasuredSnapshot } from './worker-measurer.js';
+import type { UnmeasuredSnapshot } from './lost-snapshots.js';
+import { WorkerMeasurer } from './worker-measurer.js';
 
 /** Why a worker cannot measure this model, from its failure reply (the first line: tfjs appends a list of generic reasons). */
 function failure(phase: FailedReply['phase'], message: string): string {
