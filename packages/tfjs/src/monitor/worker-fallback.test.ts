@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MeasureWorkerLink } from '../measure-worker/link.js';
+import { WorkerDeclined, type MeasureWorkerLink } from '../measure-worker/link.js';
 import { startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
 import { installPlatform } from '../platform/platform.js';
@@ -206,6 +206,31 @@ describe('gradscope() falling back to the training thread', () => {
       tf.dispose([xs, ys]);
     } finally {
       installPlatform(nodePlatform);
+    }
+  });
+
+  it("a reason that ends its own sentence (a browser's 'failed to load.') is not given a second full stop", async () => {
+    installPlatform({
+      ...nodePlatform,
+      async startMeasureWorker(): Promise<MeasureWorkerLink> {
+        throw new WorkerDeclined('the measurement worker script failed to load.');
+      },
+    });
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(4);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1 });
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor], verbose: 0 });
+      const alerts = ofType(readRuns(dir).get(monitor.runId!)!, 'alert').filter((a) => a.kind === 'measured-on-thread');
+      expect(alerts.map((a) => a.message)).toEqual(['measuring on the training thread, not in a worker: the measurement worker script failed to load. Pass worker: false to measure there without this message']);
+    } finally {
+      warn.mockRestore();
+      installPlatform(nodePlatform);
+      model.dispose();
+      tf.dispose([xs, ys]);
     }
   });
 

@@ -207,7 +207,8 @@ export class WorkerRoute {
       // Ended in the background: the notice goes out now, before anything the thread measures.
       this.closing = beside.close().catch(() => {});
     }
-    const why = err instanceof Error ? err.message : String(err);
+    // Without its closing full stop (a browser's worker error has one): the sentence goes on.
+    const why = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
     const message = `measuring on the training thread, not in a worker: ${why}. Pass worker: false to measure there without this message`;
     this.events.fellBack(message, lostSnapshot);
   }

@@ -63,6 +63,8 @@ export class WsPublisher implements EventSink {
   /** Counts connections, so a read-back that finishes after a reconnect is not sent on the new one. */
   private connection = 0;
   private welcomed = false;
+  /** A server has welcomed this publisher at least once (the url is right, and something listens there). */
+  private reached = false;
   /** Highest seq written by the monitor. */
   private lastSeq = -1;
   /** Highest seq sent on this connection. */
@@ -129,12 +131,16 @@ export class WsPublisher implements EventSink {
     this.socket?.close(1000, 'run closed');
     const missing = this.unacknowledged();
     if (missing > 0) {
-      const where = this.options.readBack
-        ? 'the logdir file has them'
-        : 'this page (or logdir: false) keeps no other copy, so they are lost; keep the page open until the server is reachable';
-      console.warn(`gradscope: ${missing} events of run ${this.options.runId} (after seq ${this.serverSeq}) were not acknowledged by ${this.options.url} (${where})`);
+      const why = this.reached ? 'it stopped answering' : 'it was never reached';
+      const where = this.options.readBack ? 'the logdir file has them' : 'nothing else kept them (a page, or logdir: false), so they are lost';
+      console.warn(`gradscope: ${missing} event${missing === 1 ? '' : 's'} of run ${this.options.runId} were not stored by a server at ${this.options.url} (${why}; the run's end waited ${this.closeWaitS} s for it); ${where}`);
       if (!this.options.readBack) this.lost += missing;
     }
+  }
+
+  /** close()'s longest wait for the server, in seconds. */
+  private get closeWaitS(): number {
+    return (this.options.closeTimeoutMs ?? 5000) / 1000;
   }
 
   /** Seqs after the server's lastSeq that were neither acknowledged nor skipped as lost. */
@@ -171,6 +177,7 @@ export class WsPublisher implements EventSink {
   /** The one place a welcome is handled: the server's lastSeq is where sending resumes, lower or not. */
   private onWelcome(msg: { lastSeq: number }): void {
     this.welcomed = true;
+    this.reached = true;
     this.attempt = 0;
     this.inFlight = 0;
     this.resyncing = false;
@@ -208,6 +215,11 @@ export class WsPublisher implements EventSink {
 
   private retry(): void {
     if (this.stopped) return;
+    // Said once, early (the third failed attempt, ~2 s in), while there is time to start the server: not only at the end.
+    if (!this.reached && this.attempt === 2) {
+      const keeps = this.options.readBack ? 'the logdir file keeps the run' : `nothing else keeps the run (a page, or logdir: false): what no server has ${this.closeWaitS} s after the run's end is lost`;
+      this.warnOnce('unreached', `cannot reach a gradscope server at ${this.options.url} (start one with \`npx gradscope serve\`, or check the url); training continues, retrying in the background, and ${keeps}`);
+    }
     // Backoff 250 ms → 5 s with jitter, so a restarted server is not hit by every publisher at once.
     const delay = Math.min(5000, 250 * 2 ** Math.min(this.attempt++, 5)) * (0.75 + Math.random() * 0.5);
     this.retryTimer = setTimeout(() => this.connect(), delay);
