@@ -139,5 +139,6 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
 export function resolveOptions(options: GradscopeOptions = {}): ResolvedOptions {
   checkOptions('gradscope', options, CHECKS, 'gradscope({ probe: { xs, ys } })');
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  platform().checkOptions(defined);
   return { ...DEFAULTS, logdir: platform().defaultLogdir, ...defined } as ResolvedOptions;
 }

@@ -9,11 +9,17 @@ import { SILENT_CLOCK, type Platform } from './platform-interface.js';
 
 const NO_SERVER = 'in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option';
 
+const NO_FILES = "gradscope: option 'logdir' needs Node's file system; in a page leave it unset (or false) and publish to a server with the url option";
+
 export const browserPlatform: Platform = {
   name: 'browser',
   defaultLogdir: false,
+  checkOptions(given) {
+    if (typeof given.logdir === 'string') throw new Error(NO_FILES);
+    if (given.serve === true && given.url === undefined) console.warn(`gradscope: option serve: true does nothing here (${NO_SERVER})`);
+  },
   async openLogdirSink() {
-    throw new Error("gradscope: option 'logdir' needs Node's file system; in a page leave it unset (or false) and publish to a server with the url option");
+    throw new Error(NO_FILES);
   },
   async embeddedServerSink() {
     return null;

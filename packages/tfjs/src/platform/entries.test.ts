@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useBestBackend } from '../backend.js';
+import { gradscope } from '../monitor/monitor.js';
 import { browserPlatform } from './browser-platform.js';
 import { nodePlatform } from './node/node-platform.js';
 import { installPlatform, platform } from './platform.js';
@@ -94,5 +95,21 @@ describe('the browser platform', () => {
     expect(browserPlatform.defaultLogdir).toBe(false);
     expect(await browserPlatform.embeddedServerSink('runs', 'r')).toBeNull();
     await expect(browserPlatform.openLogdirSink('runs', 'r')).rejects.toThrow("option 'logdir' needs Node's file system");
+  });
+
+  it('says so when gradscope() is called: a logdir is an error, serve: true without a url a warning', () => {
+    installPlatform(browserPlatform);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(() => gradscope({ logdir: 'runs' })).toThrow("option 'logdir' needs Node's file system; in a page leave it unset (or false)");
+      gradscope({ serve: true });
+      gradscope({ serve: true, url: 'ws://127.0.0.1:6007' });
+      gradscope({ logdir: false });
+      gradscope();
+      expect(warn.mock.calls.map(([m]) => String(m))).toEqual(['gradscope: option serve: true does nothing here (in a page there is no embedded server: run `npx gradscope serve` and pass its address as the url option)']);
+    } finally {
+      warn.mockRestore();
+      installPlatform(nodePlatform);
+    }
   });
 });

@@ -27,6 +27,12 @@ export interface Platform {
   readonly name: 'node' | 'browser';
   /** The `logdir` option's default: './gradscope-runs' in Node, false (nothing written) in a page. */
   readonly defaultLogdir: string | false;
+  /**
+   * Options given to gradscope() that this platform cannot honour, said when
+   * gradscope() is called rather than at the first fit(): throws for what
+   * cannot work at all, warns for what would do nothing.
+   */
+  checkOptions(given: { logdir?: string | false; serve?: boolean; url?: string }): void;
   /** Opens the run's events.jsonl in `logdir` (which the publisher reads back from); throws naming the folder when it cannot. */
   openLogdirSink(logdir: string, runId: string): Promise<RunLog>;
   /** A sink feeding the embedded dashboard server for `logdir` (started on first use); null when there is none. */

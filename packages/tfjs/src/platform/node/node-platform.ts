@@ -28,6 +28,9 @@ async function nodeSocketFactory(): Promise<SocketFactory> {
 
 export const nodePlatform: Platform = {
   name: 'node',
+  checkOptions() {
+    // Node honours every option.
+  },
   defaultLogdir: './gradscope-runs',
   openLogdirSink: (logdir, runId) => LogdirSink.open(logdir, runId),
   embeddedServerSink,
