@@ -56,21 +56,15 @@ export class LostSnapshots {
   /** All of them, oldest first; the held one's clones are read back (and disposed) here. */
   async take(): Promise<UnmeasuredSnapshot[]> {
     const snapshots = [...this.posted];
-    if (this.reading) {
-      try {
-        snapshots.push({ ...this.reading.at, weights: (await this.reading.read).weights });
-      } catch {
-        // Its reader reports a read that failed; nothing to measure.
-      }
-    }
     const held = this.held;
     this.held = null;
-    if (held) {
-      const { clones, ...at } = held;
+    const reads = [this.reading, held && { at: { step: held.step, epoch: held.epoch, gradNormHistory: held.gradNormHistory }, read: readClones(held.clones) }];
+    for (const reading of reads) {
+      if (!reading) continue;
       try {
-        snapshots.push({ ...at, weights: (await readClones(clones)).weights });
+        snapshots.push({ ...reading.at, weights: (await reading.read).weights });
       } catch {
-        // Its weights cannot be read back (a lost WebGL context): the others are still measured.
+        // Its weights cannot be read back (a lost WebGL context; the reader of one being posted reports it): the others are still measured.
       }
     }
     return snapshots.sort((a, b) => a.step - b.step);

@@ -207,17 +207,15 @@ export class WorkerMeasurer {
         this.waitingSince = this.unanswered.size > 0 ? this.lastReplyAt : null;
         if (this.newest?.step === r.step) this.newest = null;
         if (this.first?.step === r.step) this.first = null;
-      } else {
-        this.giveUp(); // the worker cannot measure at all
       }
       if (r.type !== 'skipped') replies.push(r);
     }
     if (this.link.died && (this.busy || !this.ready)) {
-      this.giveUp();
       replies.push({ type: 'failed', phase: 'start', message: `the worker stopped${this.ready ? '' : ' while starting'}: ${this.link.died.message}` });
     } else if (!this.ready && Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) {
       replies.push({ type: 'failed', phase: 'start', message: `the worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s` });
     }
+    // The worker cannot measure at all (it died, did not start, cannot rebuild the model or take the weights).
     if (replies.some((r) => r.type === 'failed' && r.phase !== 'measure')) this.giveUp();
     return replies;
   }

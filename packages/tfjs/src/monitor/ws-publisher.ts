@@ -215,7 +215,7 @@ export class WsPublisher implements EventSink {
 
   private retry(): void {
     if (this.stopped) return;
-    // Said once, early (the third failed attempt, ~2 s in), while there is time to start the server: not only at the end.
+    // Said once, early (the third failed attempt, about a second in), while there is time to start the server: not only at the end.
     if (!this.reached && this.attempt === 2) {
       const keeps = this.options.readBack ? 'the logdir file keeps the run' : `nothing else keeps the run (a page, or logdir: false): what no server has ${this.closeWaitS} s after the run's end is lost`;
       this.warnOnce('unreached', `cannot reach a gradscope server at ${this.options.url} (start one with \`npx gradscope serve\`, or check the url); training continues, retrying in the background, and ${keeps}`);
