@@ -47,17 +47,12 @@ export class WorkerMeasurer {
    */
   private early: HeldSnapshot | null = null;
   /**
-   * The newest snapshot posted, its values copied until its reply (one more
-   * copy of the needed weights, outside tfjs: the tensor count does not
-   * move): at the run's end a worker that has lost its core is not waited
-   * for, the thread measures this snapshot instead.
+   * The newest snapshot posted, its values copied until its reply (outside
+   * tfjs: the tensor count does not move): at the run's end a worker that
+   * has lost its core is not waited for, the thread measures this instead.
    */
   private newest: (UnmeasuredSnapshot & { postedAt: number }) | null = null;
-  /**
-   * The run's first snapshot, its values copied until its reply: every run
-   * has its first step measured, and a worker that lost its core before
-   * answering it leaves it to the thread at the run's end too.
-   */
+  /** The run's first snapshot, its values copied until its reply: a worker that lost its core before answering it leaves it to the thread too. */
   private first: UnmeasuredSnapshot | null = null;
   /** When the worker last answered (a measurement ends, the next begins). */
   private lastReplyAt = 0;
@@ -80,6 +75,8 @@ export class WorkerMeasurer {
   private lost: LostSnapshots | null = null;
   /** The snapshot post() is reading back, until it is sent: a worker given up on meanwhile leaves it to `lost`. */
   private inRead: SnapshotRead | null = null;
+  /** A snapshot the link refused to post, its values copied: the failure that follows gives the worker up, and it goes to `lost`. */
+  private refused: UnmeasuredSnapshot | null = null;
 
   private constructor(
     private readonly link: MeasureWorkerLink,
@@ -223,7 +220,8 @@ export class WorkerMeasurer {
   /** The worker will measure nothing more: what it had in hand moves to `lost`, for takeLost(). Called again, it adds nothing new. */
   private giveUp(): void {
     const lost = (this.lost ??= new LostSnapshots());
-    for (const snapshot of [this.first, this.newest]) if (snapshot) lost.addPosted(snapshot);
+    for (const snapshot of [this.first, this.newest, this.refused]) if (snapshot) lost.addPosted(snapshot);
+    this.refused = null;
     if (this.early) lost.addHeld(this.early);
     this.early = null;
     // Being read back to be posted (the first, when 'ready' and the death came together): post() will not send it now.
@@ -386,7 +384,13 @@ export class WorkerMeasurer {
   ): void {
     // Copied before the transfer detaches them: 0.1 ms for a megabyte of weights.
     const kept = weights.map((w) => ({ layer: w.layer, values: w.values.map((v) => ({ ...v, values: v.values.slice() })) }));
-    this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
+    try {
+      this.link.post({ type: 'snapshot', step, epoch, weights, gradNormHistory, ...(first ? { first: true } : {}) }, transfer);
+    } catch (err) {
+      // Refused (a page's DataCloneError): its failure gives the worker up, and this snapshot goes to the thread with the rest.
+      this.refused = { step, epoch, gradNormHistory, weights: kept };
+      throw err;
+    }
     if (this.unanswered.size === 0) this.waitingSince = Date.now();
     this.unanswered.add(step);
     this.newest = { step, epoch, gradNormHistory, weights: kept, postedAt: Date.now() };
