@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { lanczosCheck } from './lanczos-check.js';
+import { checkDue, lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import { batchedLanczos, checksToLeave, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
@@ -7,7 +7,7 @@ import { gramSteps } from './gram-step.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
-import { rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
+import { readValues, selectRows, unitRows, unitRowsOr } from './rows.js';
 
 /**
  * The per-step Lanczos on J Jᵀ instead of on J, for operators that can apply
@@ -53,14 +53,29 @@ export async function runLanczos(op: BatchedOperator, settings: LanczosSettings)
   return canRunOnGram(op, settings) ? gramLanczos(op, settings) : batchedLanczos(op, settings);
 }
 
-/** Unit rows of `w`; rows whose norm is 0 or not finite become the matching row of `fallback`. */
-function unitOr(w: tf.Tensor3D, fallback: tf.Tensor3D): tf.Tensor3D {
-  const norm = rowNorm(w);
-  const good = tf.cast(tf.greater(norm, 0), 'float32') as tf.Tensor3D; // false for NaN
-  const finite = tf.cast(tf.isFinite(norm), 'float32') as tf.Tensor3D;
-  const keep = tf.mul(good, finite) as tf.Tensor3D;
-  const unit = scaleRows(tf.mul(safeReciprocal(norm), keep) as tf.Tensor3D, tf.where(tf.isFinite(w), w, tf.zerosLike(w)) as tf.Tensor3D);
-  return tf.add(unit, scaleRows(tf.sub(1, keep) as tf.Tensor3D, fallback)) as tf.Tensor3D;
+/**
+ * u₁ = J v₁ as unit rows: v₁ the given start with a share of the seeded
+ * vector (see WARM_MIX), or the seeded vector. One apply; without it a cold
+ * run would start from a vector of the other space and end short of
+ * Golub–Kahan (9e-6 against 6e-8 on a 60×60 Gaussian map at 12 steps).
+ * Rows that come out zero or non-finite take the seeded vector. The
+ * normalisations run on the host (unitRowsOr), in either form.
+ */
+async function firstVectors(op: BatchedOperator, settings: LanczosSettings, seeded: Float32Array): Promise<tf.Tensor3D> {
+  const { batch, size } = op;
+  let v: Float32Array;
+  if (settings.start === undefined) {
+    v = new Float32Array(batch * size);
+    for (let b = 0; b < batch; b++) v.set(seeded, b * size);
+  } else {
+    v = unitRowsOr(await readValues(settings.start), size, seeded, settings.startMix ?? 0);
+  }
+  const applied = tf.tidy(() => op.apply(tf.tensor3d(v, [batch, 1, size])));
+  try {
+    return tf.tensor3d(unitRowsOr(await readValues(applied), size, seeded), [batch, 1, size]);
+  } finally {
+    applied.dispose();
+  }
 }
 
 /** `scalars`: where the coefficients' arithmetic runs (lanczos-scalars.ts); the default suits the current backend. */
@@ -71,24 +86,22 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   const stepCount = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
   const leaveAfter = checksToLeave(settings);
   const canCompact = typeof op.select === 'function';
-  const pool = tf.tensor3d(unitRows(gaussianArray((stepCount + 1) * size, settings.seed), size), [stepCount + 1, 1, size]);
+  const poolValues = unitRows(gaussianArray((stepCount + 1) * size, settings.seed), size);
+  const pool = tf.tensor3d(poolValues, [stepCount + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
-  const spread = (row: tf.Tensor3D, rows: number) => scaleRows(tf.ones([rows, 1, 1]), row);
   const coefficients = new LanczosCoefficients(batch, stepCount, 'tridiagonal');
   const history = settings.vectors === 'approximate' ? new RitzHistory() : null;
 
   let active = range(batch);
   let current: BatchedOperator = op;
   let selected: SelectedOperator | null = null;
-  // u₁ = J v₁, v₁ as Golub–Kahan's: the given start with a share of the
-  // seeded vector (see WARM_MIX), or the seeded vector. One apply; without
-  // it a cold run would start from a vector of the other space and end
-  // short of Golub–Kahan (9e-6 against 6e-8 on a 60×60 Gaussian map at 12 steps).
-  let u = tf.tidy(() => {
-    const fallback = spread(poolRow(0), batch);
-    const start = settings.start === undefined ? fallback : unitOr(tf.add(unitOr(settings.start, fallback), tf.mul(fallback, settings.startMix ?? 0)) as tf.Tensor3D, fallback);
-    return unitOr(op.apply(start), fallback);
-  });
+  let u: tf.Tensor3D;
+  try {
+    u = await firstVectors(op, settings, poolValues.subarray(0, size));
+  } catch (error) {
+    pool.dispose();
+    throw error;
+  }
   let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
   let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let pending: tf.Tensor3D[] = [];
@@ -116,7 +129,7 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
         betaPrev = out.next.beta;
       }
 
-      if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
+      if (!checkDue(settings, taken, regular, last)) continue;
       // The same checks and rule as Golub–Kahan's (see lanczos-check.ts).
       const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, warmStop: settings.warmStop, leaveAfter, last, canCompact });
       pending = [];
@@ -139,13 +152,16 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
     let vectors: tf.Tensor3D | undefined;
     if (history) {
       const left = history.result(batch, size);
+      let right: tf.Tensor3D;
       try {
-        vectors = tf.tidy(() => {
-          const right = op.applyTranspose(left);
-          return scaleRows(safeReciprocal(rowNorm(right)), right);
-        });
+        right = tf.tidy(() => op.applyTranspose(left));
       } finally {
         left.dispose();
+      }
+      try {
+        vectors = tf.tensor3d(unitRowsOr(await readValues(right), size, null), [batch, 1, size]);
+      } finally {
+        right.dispose();
       }
     }
     // NaN too: an overflow of the squares gives NaN here where Golub–Kahan gives the value (a map with NaN entries gives NaN again).

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { lanczosCheck } from './lanczos-check.js';
+import { checkDue, lanczosCheck } from './lanczos-check.js';
 import { golubKahanSteps } from './golub-kahan-step.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
@@ -214,7 +214,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
         out.u.dispose();
       }
 
-      if (!last && taken % settings.checkEvery !== 0 && taken !== regular) continue;
+      if (!checkDue(settings, taken, regular, last)) continue;
       const outcome = await lanczosCheck({ coefficients, history, pending, inUse: betaPrev, active, taken, tolerance: settings.tolerance, warmStop: settings.warmStop, leaveAfter, last, canCompact });
       pending = [];
       if (outcome.end) break;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readsAtOnce } from './reads-at-once.js';
 
 /**
  * Row-wise arithmetic on blocks of row vectors [B, 1, n] with one scalar per
@@ -141,4 +142,52 @@ export function unitRows(values: Float64Array, size: number): Float32Array {
     for (let i = 0; i < size; i++) out[r * size + i] = (values[r * size + i] as number) / len;
   }
   return out;
+}
+
+/**
+ * Each length-`size` row of `values` made unit in float64 and rounded once
+ * to float32, where its norm is positive and finite. Other rows: with a
+ * `fallback` (a unit row), that row; without, a zero row stays zero and a
+ * non-finite one becomes NaN. With `mix`, each unit row then gets
+ * mix·fallback added and is made unit again (the warm start's seeded share,
+ * see WARM_MIX in lanczos.ts).
+ *
+ * Why on the host: the same on the device (rowNorm's scaling, a guarded
+ * reciprocal, the fallback's blend) is about 30 kernels, ~1.6 ms on wasm
+ * for 800 rows of 128, where this, with the read and the upload around it,
+ * takes a fraction of that. Float64 squares of float32 entries neither
+ * overflow nor underflow (at most ~1.2e77, at least ~2e-90): no scaling.
+ */
+export function unitRowsOr(values: ArrayLike<number>, size: number, fallback: Float32Array | null, mix = 0): Float32Array {
+  const out = new Float32Array(values.length);
+  const row = new Float64Array(size);
+  for (let r = 0; r < values.length / size; r++) {
+    const at = r * size;
+    let ss = 0;
+    for (let i = 0; i < size; i++) ss += (values[at + i] as number) ** 2;
+    if (!(ss > 0 && ss < Infinity)) {
+      if (fallback) out.set(fallback, at);
+      else if (ss !== 0) out.fill(NaN, at, at + size);
+      continue;
+    }
+    const len = Math.sqrt(ss);
+    if (!fallback || mix === 0) {
+      for (let i = 0; i < size; i++) out[at + i] = (values[at + i] as number) / len;
+      continue;
+    }
+    let mixed = 0;
+    for (let i = 0; i < size; i++) {
+      const x = (values[at + i] as number) / len + mix * (fallback[i] as number);
+      row[i] = x;
+      mixed += x * x;
+    }
+    if (!(mixed > 0)) out.set(fallback, at);
+    else for (let i = 0; i < size; i++) out[at + i] = (row[i] as number) / Math.sqrt(mixed);
+  }
+  return out;
+}
+
+/** A tensor's values where they are read without blocking anything (see readsAtOnce), else awaited. */
+export async function readValues(t: tf.Tensor): Promise<ArrayLike<number>> {
+  return readsAtOnce() ? (t.dataSync() as Float32Array) : ((await t.data()) as Float32Array);
 }
