@@ -20,9 +20,10 @@
  * - while open it holds the run's writer lock (writer-lock.ts), so a server
  *   that receives the same run over a websocket does not append it twice.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeEvent } from './encode.js';
+import { makeFolder } from './make-folder.js';
 import type { GradscopeEvent } from './events.js';
 import { repairRunLog, runEventsPath, type RepairResult } from './node-reader.js';
 import { releaseWriterLock, takeWriterLock } from './writer-lock.js';
@@ -87,7 +88,7 @@ export class RunLogWriter {
     this.options = { ...DEFAULTS, ...options };
     this.onError = options.onError ?? ((err) => console.warn(`gradscope: cannot write ${this.file}: ${err.message}`));
     this.file = file;
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolder(dirname(file));
     this.repair = repairRunLog(file);
     this.fd = openSync(file, 'a');
     takeWriterLock(file);

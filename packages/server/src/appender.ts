@@ -5,9 +5,9 @@
  * acknowledges it. Encoding happens once (the same line goes to disk and to
  * subscribers), and the byte offset of every line is known for the index.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { repairRunLog } from '@gradscope/protocol/node';
+import { makeFolder, repairRunLog } from '@gradscope/protocol/node';
 
 export class Appender {
   private fd: number;
@@ -15,7 +15,7 @@ export class Appender {
   size: number;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolder(dirname(file));
     repairRunLog(file);
     this.fd = openSync(file, 'a');
     this.size = fstatSync(this.fd).size;

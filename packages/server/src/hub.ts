@@ -7,10 +7,9 @@
  * The hub calls publishers and subscribers only through the small
  * interfaces below, so it never depends on their classes.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CLOSE_CODES, encodeEvent, type GradscopeEvent, type ServerErrorCode } from '@gradscope/protocol';
-import { liveWriter } from '@gradscope/protocol/node';
+import { liveWriter, makeFolder } from '@gradscope/protocol/node';
 import { Appender } from './appender.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RunStore, StoredEvent } from './run-store.js';
@@ -158,7 +157,7 @@ export class Hub {
     let secret: string;
     let writer: Appender | null = null;
     try {
-      mkdirSync(dirname(run.file), { recursive: true });
+      makeFolder(dirname(run.file));
       secret = stored ?? issueRunSecret(run.file);
       // The callback's logdir writer may hold this very file (server and callback started in one folder): then it writes, not us.
       if (liveWriter(run.file) === null) writer = new Appender(run.file);

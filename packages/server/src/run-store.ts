@@ -9,10 +9,10 @@
  * (offline callbacks, the callback beside an embedded server) are picked up
  * by refresh(), which scans only the bytes added since the last scan.
  */
-import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeEvent, EVENTS_FILE, isValidRunId, type GradscopeEvent } from '@gradscope/protocol';
-import { runEventsPath } from '@gradscope/protocol/node';
+import { makeFolder, runEventsPath } from '@gradscope/protocol/node';
 import { readLogLines } from './log-lines.js';
 import { RunState } from './run-state.js';
 
@@ -50,12 +50,12 @@ export class RunStore {
     const store = new RunStore(logdir);
     const probe = join(store.logdir, `.gradscope-write-test-${process.pid}`);
     try {
-      mkdirSync(store.logdir, { recursive: true });
+      makeFolder(store.logdir);
       writeFileSync(probe, 'ok\n');
       unlinkSync(probe);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`gradscope server: cannot write to logdir '${store.logdir}' (${e.code ?? 'error'}: ${e.message}). Choose a writable folder with --logdir`);
+      throw new Error(`gradscope server: cannot write to logdir '${store.logdir}' (${e.message}). Choose a writable folder with --logdir`);
     }
     await store.refresh();
     return store;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
@@ -134,6 +135,12 @@ describe('gradscope() in model.fit', () => {
     await expect(model.fit(xs, ys, { epochs: 1, callbacks: [gradscope({ probe: { xs, ys }, logdir: file, console: false })], verbose: 0 })).rejects.toThrow(
       /cannot write runs to logdir '.*not-a-folder'/,
     );
+    // A folder under /proc, where Node's recursive mkdir never returned (fit() hung, a core busy): the same clear error.
+    if (existsSync('/proc/self')) {
+      await expect(model.fit(xs, ys, { epochs: 1, callbacks: [gradscope({ probe: { xs, ys }, logdir: '/proc/gradscope-nope', console: false })], verbose: 0 })).rejects.toThrow(
+        /cannot write runs to logdir '\/proc\/gradscope-nope': ENOENT/,
+      );
+    }
     tf.dispose([xs, ys]);
   });
 });
