@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkDue, lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
-import { batchedLanczos, checksToLeave, type LanczosResult, type LanczosSettings } from './lanczos.js';
+import { batchedLanczos, checksToLeave, startRows, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gramSteps } from './gram-step.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
@@ -63,13 +63,7 @@ export async function runLanczos(op: BatchedOperator, settings: LanczosSettings)
  */
 async function firstVectors(op: BatchedOperator, settings: LanczosSettings, seeded: Float32Array): Promise<tf.Tensor3D> {
   const { batch, size } = op;
-  let v: Float32Array;
-  if (settings.start === undefined) {
-    v = new Float32Array(batch * size);
-    for (let b = 0; b < batch; b++) v.set(seeded, b * size);
-  } else {
-    v = unitRowsOr(await readValues(settings.start), size, seeded, settings.startMix ?? 0);
-  }
+  const v = await startRows(settings, batch, size, seeded);
   const applied = tf.tidy(() => op.apply(tf.tensor3d(v, [batch, 1, size])));
   try {
     return tf.tensor3d(unitRowsOr(await readValues(applied), size, seeded), [batch, 1, size]);

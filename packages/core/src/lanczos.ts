@@ -7,7 +7,7 @@ import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
 import type { WarmStop } from './warm-stop.js';
-import { rowNorm, safeReciprocal, scaleRows, selectRows, unitRows } from './rows.js';
+import { readValues, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows, unitRowsOr } from './rows.js';
 
 /**
  * Batched Golub–Kahan–Lanczos bidiagonalisation: the largest singular value
@@ -147,6 +147,20 @@ export const WARM_MIX = 0.01;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * The start vectors v₁ of both Lanczos forms, as unit rows made on the host
+ * (unitRowsOr): each row of `settings.start` with startMix of the seeded
+ * vector (see WARM_MIX); the seeded vector where a row is zero or has a
+ * NaN or infinite entry (it would stall the recurrence or make σ NaN), and
+ * for every map when there is no start.
+ */
+export async function startRows(settings: Pick<LanczosSettings, 'start' | 'startMix'>, batch: number, size: number, seeded: Float32Array): Promise<Float32Array> {
+  if (settings.start !== undefined) return unitRowsOr(await readValues(settings.start), size, seeded, settings.startMix ?? 0);
+  const v = new Float32Array(batch * size);
+  for (let b = 0; b < batch; b++) v.set(seeded, b * size);
+  return v;
+}
+
 /** `scalars`: where the coefficients' arithmetic runs (lanczos-scalars.ts); the default suits the current backend. */
 export async function batchedLanczos(op: BatchedOperator, settings: LanczosSettings, scalars: LanczosScalars = defaultLanczosScalars()): Promise<LanczosResult> {
   const { batch, size } = op;
@@ -158,28 +172,22 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   const canCompact = !keepBasis && typeof op.select === 'function';
   // Fresh start and restart directions: seeded, shared by the whole batch
   // (each map is different, so one generic vector serves them all).
-  const pool = tf.tensor3d(unitRows(gaussianArray((steps + 1) * size, settings.seed), size), [steps + 1, 1, size]);
+  const poolValues = unitRows(gaussianArray((steps + 1) * size, settings.seed), size);
+  const pool = tf.tensor3d(poolValues, [steps + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
+  let v: tf.Tensor3D;
+  try {
+    v = tf.tensor3d(await startRows(settings, batch, size, poolValues.subarray(0, size)), [batch, 1, size]);
+  } catch (error) {
+    pool.dispose();
+    throw error;
+  }
   const coefficients = new LanczosCoefficients(batch, steps);
   const history = settings.vectors === 'approximate' && !keepBasis ? new RitzHistory() : null;
 
   let active = range(batch);
   let current: BatchedOperator = op;
   let selected: SelectedOperator | null = null;
-  // Broadcasting a shared row to the batch: tf.tile is 150× slower on wasm (12 ms for [1,1,256] → [800,1,256]).
-  const spread = (row: tf.Tensor3D, rows: number) => scaleRows(tf.ones([rows, 1, 1]), row);
-  let v = tf.tidy(() => {
-    const fallback = spread(poolRow(0), batch);
-    if (settings.start === undefined) return fallback;
-    // A zero or non-finite start vector would stall the recurrence: use the pool vector instead.
-    const norm = rowNorm(settings.start);
-    const good = tf.cast(tf.greater(norm, 0), 'float32') as tf.Tensor3D; // false for NaN
-    const inverse = tf.mul(safeReciprocal(norm), good) as tf.Tensor3D;
-    // A good start gets startMix of the pool vector (see WARM_MIX); a bad one is the pool vector.
-    const weight = tf.add(tf.mul(good, settings.startMix ?? 0), tf.sub(1, good)) as tf.Tensor3D;
-    const mixed = tf.add(scaleRows(inverse, settings.start), scaleRows(weight, fallback)) as tf.Tensor3D;
-    return scaleRows(safeReciprocal(rowNorm(mixed)), mixed);
-  });
   let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
   let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let vBasis: tf.Tensor3D | undefined;

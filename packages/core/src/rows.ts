@@ -150,7 +150,8 @@ export function unitRows(values: Float64Array, size: number): Float32Array {
  * `fallback` (a unit row), that row; without, a zero row stays zero and a
  * non-finite one becomes NaN. With `mix`, each unit row then gets
  * mix·fallback added and is made unit again (the warm start's seeded share,
- * see WARM_MIX in lanczos.ts).
+ * see WARM_MIX in lanczos.ts); a sum that is zero or overflows takes the
+ * fallback.
  *
  * Why on the host: the same on the device (rowNorm's scaling, a guarded
  * reciprocal, the fallback's blend) is about 30 kernels, ~1.6 ms on wasm
@@ -158,7 +159,7 @@ export function unitRows(values: Float64Array, size: number): Float32Array {
  * takes a fraction of that. Float64 squares of float32 entries neither
  * overflow nor underflow (at most ~1.2e77, at least ~2e-90): no scaling.
  */
-export function unitRowsOr(values: ArrayLike<number>, size: number, fallback: Float32Array | null, mix = 0): Float32Array {
+export function unitRowsOr(values: Float32Array, size: number, fallback: Float32Array | null, mix = 0): Float32Array {
   const out = new Float32Array(values.length);
   const row = new Float64Array(size);
   for (let r = 0; r < values.length / size; r++) {
@@ -181,13 +182,13 @@ export function unitRowsOr(values: ArrayLike<number>, size: number, fallback: Fl
       row[i] = x;
       mixed += x * x;
     }
-    if (!(mixed > 0)) out.set(fallback, at);
+    if (!(mixed > 0 && mixed < Infinity)) out.set(fallback, at);
     else for (let i = 0; i < size; i++) out[at + i] = (row[i] as number) / Math.sqrt(mixed);
   }
   return out;
 }
 
 /** A tensor's values where they are read without blocking anything (see readsAtOnce), else awaited. */
-export async function readValues(t: tf.Tensor): Promise<ArrayLike<number>> {
+export async function readValues(t: tf.Tensor): Promise<Float32Array> {
   return readsAtOnce() ? (t.dataSync() as Float32Array) : ((await t.data()) as Float32Array);
 }
