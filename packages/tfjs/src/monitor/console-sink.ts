@@ -55,7 +55,7 @@ export class ConsoleSink implements EventSink {
         if (!WARNED.has(event.kind)) this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
         break;
       case 'run-end':
-        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);
+        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps and ${event.totals.measurements} measurements${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);
         break;
       default:
         break;
