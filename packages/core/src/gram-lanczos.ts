@@ -7,7 +7,8 @@ import { gramSteps } from './gram-step.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
-import { readValues, selectRows, unitRows, unitRowsOr } from './rows.js';
+import { readValues } from './reads-at-once.js';
+import { selectRows, unitRowsOr } from './rows.js';
 
 /**
  * The per-step Lanczos on J Jᵀ instead of on J, for operators that can apply
@@ -80,7 +81,7 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   const stepCount = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, size));
   const leaveAfter = checksToLeave(settings);
   const canCompact = typeof op.select === 'function';
-  const poolValues = unitRows(gaussianArray((stepCount + 1) * size, settings.seed), size);
+  const poolValues = unitRowsOr(gaussianArray((stepCount + 1) * size, settings.seed), size, null);
   const pool = tf.tensor3d(poolValues, [stepCount + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
   const coefficients = new LanczosCoefficients(batch, stepCount, 'tridiagonal');

@@ -7,7 +7,8 @@ import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gaussianArray } from './random.js';
 import { RitzHistory } from './ritz-history.js';
 import type { WarmStop } from './warm-stop.js';
-import { readValues, rowNorm, safeReciprocal, scaleRows, selectRows, unitRows, unitRowsOr } from './rows.js';
+import { readValues } from './reads-at-once.js';
+import { rowNorm, safeReciprocal, scaleRows, selectRows, unitRowsOr } from './rows.js';
 
 /**
  * Batched Golub–Kahan–Lanczos bidiagonalisation: the largest singular value
@@ -172,7 +173,7 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   const canCompact = !keepBasis && typeof op.select === 'function';
   // Fresh start and restart directions: seeded, shared by the whole batch
   // (each map is different, so one generic vector serves them all).
-  const poolValues = unitRows(gaussianArray((steps + 1) * size, settings.seed), size);
+  const poolValues = unitRowsOr(gaussianArray((steps + 1) * size, settings.seed), size, null);
   const pool = tf.tensor3d(poolValues, [steps + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
   let v: tf.Tensor3D;

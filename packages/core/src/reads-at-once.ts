@@ -17,3 +17,8 @@ const READ_AT_ONCE = new Set(['wasm', 'cpu']);
 export function readsAtOnce(): boolean {
   return READ_AT_ONCE.has(tf.getBackend());
 }
+
+/** A tensor's values where they are read without blocking anything (see readsAtOnce), else awaited. */
+export async function readValues(t: tf.Tensor): Promise<Float32Array> {
+  return readsAtOnce() ? (t.dataSync() as Float32Array) : ((await t.data()) as Float32Array);
+}

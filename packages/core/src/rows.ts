@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readsAtOnce } from './reads-at-once.js';
 
 /**
  * Row-wise arithmetic on blocks of row vectors [B, 1, n] with one scalar per
@@ -132,18 +131,6 @@ export function selectRows<T extends tf.Tensor>(t: T, rows: number[]): T {
   return tf.tensor(out, [rows.length, ...t.shape.slice(1)], 'float32') as T;
 }
 
-/** Normalises each length-`size` row of `values` (float64) and rounds to float32. */
-export function unitRows(values: Float64Array, size: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < values.length / size; r++) {
-    let ss = 0;
-    for (let i = 0; i < size; i++) ss += (values[r * size + i] as number) ** 2;
-    const len = Math.sqrt(ss);
-    for (let i = 0; i < size; i++) out[r * size + i] = (values[r * size + i] as number) / len;
-  }
-  return out;
-}
-
 /**
  * Each length-`size` row of `values` made unit in float64 and rounded once
  * to float32, where its norm is positive and finite. Other rows: with a
@@ -158,8 +145,10 @@ export function unitRows(values: Float64Array, size: number): Float32Array {
  * for 800 rows of 128, where this, with the read and the upload around it,
  * takes a fraction of that. Float64 squares of float32 entries neither
  * overflow nor underflow (at most ~1.2e77, at least ~2e-90): no scaling.
+ * Float64 `values` are taken where the same holds of them (the seeded
+ * Gaussian directions of the Lanczos pools, |x| < 40).
  */
-export function unitRowsOr(values: Float32Array, size: number, fallback: Float32Array | null, mix = 0): Float32Array {
+export function unitRowsOr(values: Float32Array | Float64Array, size: number, fallback: Float32Array | null, mix = 0): Float32Array {
   const out = new Float32Array(values.length);
   const row = new Float64Array(size);
   for (let r = 0; r < values.length / size; r++) {
@@ -186,9 +175,4 @@ export function unitRowsOr(values: Float32Array, size: number, fallback: Float32
     else for (let i = 0; i < size; i++) out[at + i] = (row[i] as number) / Math.sqrt(mixed);
   }
   return out;
-}
-
-/** A tensor's values where they are read without blocking anything (see readsAtOnce), else awaited. */
-export async function readValues(t: tf.Tensor): Promise<Float32Array> {
-  return readsAtOnce() ? (t.dataSync() as Float32Array) : ((await t.data()) as Float32Array);
 }
