@@ -82,6 +82,8 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   const leaveAfter = checksToLeave(settings);
   const canCompact = typeof op.select === 'function';
   const poolValues = unitRowsOr(gaussianArray((stepCount + 1) * size, settings.seed), size, null);
+  // The start before anything of the run is on the device: an apply that throws leaves nothing to free.
+  let u = await firstVectors(op, settings, poolValues.subarray(0, size));
   const pool = tf.tensor3d(poolValues, [stepCount + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
   const coefficients = new LanczosCoefficients(batch, stepCount, 'tridiagonal');
@@ -90,13 +92,6 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
   let active = range(batch);
   let current: BatchedOperator = op;
   let selected: SelectedOperator | null = null;
-  let u: tf.Tensor3D;
-  try {
-    u = await firstVectors(op, settings, poolValues.subarray(0, size));
-  } catch (error) {
-    pool.dispose();
-    throw error;
-  }
   let uPrev: tf.Tensor3D = tf.zeros([batch, 1, size]);
   let betaPrev: tf.Tensor3D = tf.zeros([batch, 1, 1]);
   let pending: tf.Tensor3D[] = [];

@@ -174,15 +174,10 @@ export async function batchedLanczos(op: BatchedOperator, settings: LanczosSetti
   // Fresh start and restart directions: seeded, shared by the whole batch
   // (each map is different, so one generic vector serves them all).
   const poolValues = unitRowsOr(gaussianArray((steps + 1) * size, settings.seed), size, null);
+  // The start before anything of the run is on the device: a start that cannot be read leaves nothing to free.
+  let v = tf.tensor3d(await startRows(settings, batch, size, poolValues.subarray(0, size)), [batch, 1, size]);
   const pool = tf.tensor3d(poolValues, [steps + 1, 1, size]);
   const poolRow = (i: number) => tf.slice(pool, [i, 0, 0], [1, 1, size]) as tf.Tensor3D;
-  let v: tf.Tensor3D;
-  try {
-    v = tf.tensor3d(await startRows(settings, batch, size, poolValues.subarray(0, size)), [batch, 1, size]);
-  } catch (error) {
-    pool.dispose();
-    throw error;
-  }
   const coefficients = new LanczosCoefficients(batch, steps);
   const history = settings.vectors === 'approximate' && !keepBasis ? new RitzHistory() : null;
 
