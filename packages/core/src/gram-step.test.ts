@@ -70,13 +70,16 @@ describe('the two forms of the J Jᵀ Lanczos step (gram-step.ts, lanczos-scalar
     }
   });
 
-  it('leave no tensor behind when the operator throws in the middle of a run', async () => {
-    for (const scalars of ['host', 'device'] as const) {
-      const { op, dispose } = throwingOperator(40, 3, 3, 'applyOuter');
-      const before = tf.memory().numTensors;
-      await expect(gramLanczos(op, spectralNormSettings('test', op, { iterations: 6 }, 'approximate'), scalars)).rejects.toThrow('applyOuter failed');
-      expect(tf.memory().numTensors, `left by the ${scalars} form`).toBe(before);
-      dispose();
+  // In the middle (applyOuter), at the start (u₁ = J v₁, the run's one apply) and at the end (its one applyTranspose, for the vectors).
+  it('leave no tensor behind when the operator throws in the middle, at the start or at the end of a run', async () => {
+    for (const [which, failAt] of [['applyOuter', 3], ['apply', 1], ['applyTranspose', 1]] as const) {
+      for (const scalars of ['host', 'device'] as const) {
+        const { op, dispose } = throwingOperator(40, 3, failAt, which);
+        const before = tf.memory().numTensors;
+        await expect(gramLanczos(op, spectralNormSettings('test', op, { iterations: 6 }, 'approximate'), scalars)).rejects.toThrow(`${which} failed`);
+        expect(tf.memory().numTensors, `left by the ${scalars} form when ${which} throws`).toBe(before);
+        dispose();
+      }
     }
   });
 });
