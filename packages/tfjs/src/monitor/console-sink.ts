@@ -2,6 +2,9 @@ import { describeHorizon, gradientRatio } from '@gradscope/core';
 import { formatRunCost, type GradscopeEvent, type LayerMeasurement } from '@gradscope/protocol';
 import type { EventSink } from './sinks.js';
 
+/** "1 step", "2 steps". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const num = (x: number | undefined, digits = 3) =>
   x === undefined ? '?' : !Number.isFinite(x) ? String(x) : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(1) : x.toFixed(digits);
 
@@ -55,7 +58,7 @@ export class ConsoleSink implements EventSink {
         if (!WARNED.has(event.kind)) this.print(`gradscope ${event.severity} at step ${event.step}: ${event.message}`);
         break;
       case 'run-end':
-        this.print(`gradscope: run '${event.runId}' ${event.status} after ${event.totals.steps} steps and ${event.totals.measurements} measurements${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);
+        this.print(`gradscope: run '${event.runId}' ${event.status} after ${count(event.totals.steps, 'step')} and ${count(event.totals.measurements, 'measurement')}${event.reason ? ` (${event.reason})` : ''}${formatRunCost(event.totals)}`);
         break;
       default:
         break;

@@ -47,7 +47,7 @@ describe('a publisher whose server is never reached', () => {
     await publisher.close();
     const lines = warn.mock.calls.map(([m]) => String(m));
     expect(lines[0]).toMatch(/; training continues, retrying in the background, and the logdir file keeps the run$/);
-    expect(lines[1]).toMatch(/^gradscope: 1 event of run kept were not stored by a server at .* \(it was never reached; the run's end waited 0\.1 s for it\); the logdir file has them$/);
+    expect(lines[1]).toMatch(/^gradscope: 1 event of run kept was not stored by a server at .* \(it was never reached; the run's end waited 0\.1 s for it\); the logdir file has them$/);
     expect(publisher.lost).toBe(0);
   });
 });

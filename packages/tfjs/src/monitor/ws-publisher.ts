@@ -133,7 +133,7 @@ export class WsPublisher implements EventSink {
     if (missing > 0) {
       const why = this.reached ? 'it stopped answering' : 'it was never reached';
       const where = this.options.readBack ? 'the logdir file has them' : 'nothing else kept them (a page, or logdir: false), so they are lost';
-      console.warn(`gradscope: ${missing} event${missing === 1 ? '' : 's'} of run ${this.options.runId} were not stored by a server at ${this.options.url} (${why}; the run's end waited ${this.closeWaitS} s for it); ${where}`);
+      console.warn(`gradscope: ${missing} event${missing === 1 ? '' : 's'} of run ${this.options.runId} ${missing === 1 ? 'was' : 'were'} not stored by a server at ${this.options.url} (${why}; the run's end waited ${this.closeWaitS} s for it); ${where}`);
       if (!this.options.readBack) this.lost += missing;
     }
   }
