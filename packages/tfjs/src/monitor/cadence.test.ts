@@ -27,6 +27,45 @@ describe('Cadence', () => {
     expect(c.overhead).toBeCloseTo(210 / 8200, 6);
   });
 
+  it("waives a takeover's cost (measured once) as the baseline's: the next measurement runs after `every` steps and sets the real cost", () => {
+    const c = new Cadence(1, 0.05);
+    c.measured(0, 50);
+    c.addMonitor(50);
+    c.addTraining(1000);
+    c.measured(1, 10); // the real cost: 10 ms
+    c.addMonitor(10);
+    // The worker is given up on; the thread's takeover, cold on a rebuilt copy, took 178 ms in a 180 ms hook.
+    c.addTraining(1000);
+    expect(c.isDue(2)).toBe(true); // 10 + 10 ≤ 0.05 × 2000
+    c.measured(2, 178, { once: true });
+    c.addMonitor(180);
+    expect(c.overhead).toBeCloseTo(12 / 2000, 9); // 10 ms and the hook's 2 ms beyond the takeover
+    c.addTraining(25);
+    expect(c.isDue(3)).toBe(true);
+    c.measured(3, 10);
+    c.addMonitor(10);
+    c.addTraining(25);
+    // The real cost again: 22 + 10 ≤ 0.05 × 2050.
+    expect(c.isDue(4)).toBe(true);
+
+    // Charged as a measurement, the same takeover holds the next one off until 0.05 × training ≥ 190 + 178.
+    const charged = new Cadence(1, 0.05);
+    charged.measured(0, 50);
+    charged.addMonitor(50);
+    charged.addTraining(1000);
+    charged.measured(1, 10);
+    charged.addMonitor(10);
+    charged.addTraining(1000);
+    charged.measured(2, 178);
+    charged.addMonitor(180);
+    let step = 3;
+    while (!charged.isDue(step)) {
+      charged.addTraining(25);
+      step++;
+    }
+    expect(step).toBe(3 + Math.ceil((368 / 0.05 - 2000) / 25));
+  });
+
   it('budget: Infinity measures every `every` steps, also before any training time was recorded', () => {
     const c = new Cadence(1, Infinity);
     c.measured(0, 50);

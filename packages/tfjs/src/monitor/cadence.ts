@@ -26,6 +26,12 @@
  * to the budget nor taken as the expected cost: it carries one-time warm-up
  * (backend kernels compiled, the dashboard server started) that made it 3–5×
  * a later measurement and held the next one off for 160 steps.
+ * The training thread's takeover from a worker given up on is waived the same
+ * way (measured(…, { once: true })): the snapshots the worker left, measured
+ * cold on a model copy rebuilt for them, or the thread's first measurement of
+ * its own, cold and compiling its kernels. Charged as a measurement, the
+ * takeover (178 ms against a 25 ms step) held the thread's next one off
+ * for the remaining 104 steps of a 200-step run.
  */
 export class Cadence {
   private trainingMs = 0;
@@ -93,13 +99,15 @@ export class Cadence {
     if (this.lastMeasuredStep === null || step > this.lastMeasuredStep) this.lastMeasuredStep = step;
   }
 
-  measured(step: number, ms: number): void {
-    if (this.lastMeasuredStep === null) {
-      this.forgiven += ms; // the baseline is free
-      this.lastMeasuredStep = step;
-      return; // the second measurement runs after `every` steps and sets the real cost
-    }
+  /** A measurement at `step` that took `ms`; `once`: a one-time cost, waived as the baseline's is (the takeover from a worker). */
+  measured(step: number, ms: number, { once = false }: { once?: boolean } = {}): void {
+    const first = this.lastMeasuredStep === null;
     this.lastMeasuredStep = step;
+    if (first || once) {
+      this.forgiven += ms; // free, and not what the next one is expected to cost
+      this.lastMeasurementMs = 0; // the next runs after `every` steps and sets the real cost
+      return;
+    }
     this.lastMeasurementMs = ms;
   }
 

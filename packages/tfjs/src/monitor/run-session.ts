@@ -61,6 +61,8 @@ export class RunSession implements FitRun {
   /** The worker was given up on, maybe with snapshots in hand (often the first step's, held while it started): the thread
    * measures them at their steps (route.takeLost) at the next step or the run's end, or with none, that step's weights. */
   private owed = false;
+  /** The worker was given up on and the thread has not measured since: its first measurement is the takeover (cadence.ts). */
+  private takeover = false;
   /** Measures a snapshot the worker did not, on a copy of the model, at its step (snapshot-copy.ts). */
   private readonly measureSnapshot = (copy: tf.LayersModel, snapshot: UnmeasuredSnapshot) => this.measure(copy, { ...snapshot, cold: true });
   /** What a worker given up on had in hand (of steps before `before`), each at its step; with none (or no copy), `otherwise`. Settles `owed`. */
@@ -190,7 +192,9 @@ export class RunSession implements FitRun {
           await this.measureLost(() => this.measure(model));
           measuredHere = true;
         }
-        this.cadence.measured(this.stepIndex, now() - t0);
+        // The thread's takeover from a worker given up on: a one-time cost, waived as the baseline's is (cadence.ts).
+        this.cadence.measured(this.stepIndex, now() - t0, { once: measuredHere && this.takeover });
+        if (measuredHere) this.takeover = false;
       }
       // Right after a measurement on this thread, a collection in the yield is mostly the measurement's garbage: charged.
       const yieldStart = now();
@@ -356,6 +360,7 @@ export class RunSession implements FitRun {
       failed: (message, where) => this.reportFailure('measuring the recurrent layers', new Error(message), where),
       fellBack: (message, lostSnapshot) => {
         this.warned('measured-on-thread', message);
+        this.takeover = true;
         if (lostSnapshot) this.owed = true;
       },
       stalled: (message) => this.warned('worker-stalled', message),

@@ -209,6 +209,67 @@ describe('gradscope() falling back to the training thread', () => {
     }
   });
 
+  it('when the worker dies mid-run under the default budget: the takeover does not hold the thread off (its cost is waived, as the first step\'s)', async () => {
+    // Found by review: charged as a measurement, the takeover (the lost snapshot measured cold on a rebuilt copy)
+    // held the thread's next measurement off for the remaining 104 steps of a 200-step run.
+    let kill: () => Promise<void> = async () => {};
+    let workerMeasured = false;
+    installPlatform({
+      ...nodePlatform,
+      async startMeasureWorker(): Promise<MeasureWorkerLink> {
+        const real = await startNodeMeasureWorker();
+        let died: Error | null = null;
+        kill = async () => {
+          await real.terminate();
+          died = new Error('killed by the test');
+        };
+        const poll = () => {
+          const reply = real.poll();
+          if (reply?.type === 'measured') workerMeasured = true;
+          return reply;
+        };
+        return { backend: real.backend, threadTakesOver: real.threadTakesOver, post: (m, t) => real.post(m, t), poll, terminate: () => real.terminate(), get died() { return died; } };
+      },
+    });
+    try {
+      const dir = logdir();
+      const model = rnn();
+      model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const { xs, ys } = data(8);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1 });
+      // Each step says it trained 40 ms (step()'s trainingMs): the budget's 5% then allows 2 ms of measuring per
+      // step, about one warm measurement of this model every few steps, whatever the machine's load does to the
+      // test's own pace. A takeover charged as a measurement (tens of ms, cold, on a copy) would hold the next
+      // one off for about as many steps as it took milliseconds.
+      let steps = 0;
+      let killedAt: number | null = null;
+      const deadline = Date.now() + 60_000;
+      while (killedAt === null || steps < killedAt + 80) {
+        if (killedAt === null && (workerMeasured || Date.now() > deadline)) {
+          await kill();
+          killedAt = steps;
+        }
+        await monitor.step(model, { loss: 1 }, 40);
+        steps++;
+        if (killedAt === null) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await monitor.close();
+      warn.mockRestore();
+      const events = readRuns(dir).get(monitor.runId!)!;
+      const alert = ofType(events, 'alert').find((a) => a.kind === 'measured-on-thread')!;
+      expect(alert.message).toContain('the worker stopped: killed by the test');
+      const onThread = ofType(events, 'measurement').filter((m) => m.seq > alert.seq && m.measuredIn === 'thread');
+      // The takeover's own measurement(s), then the cadence's: several in the 80 steps (all 80 on a quiet machine and
+      // with both cores busy), where the charged takeover left 1.
+      expect(onThread.length).toBeGreaterThanOrEqual(6);
+      expect(workerMeasured).toBe(true);
+      tf.dispose([xs, ys]);
+    } finally {
+      installPlatform(nodePlatform);
+    }
+  });
+
   it("a reason that ends its own sentence (a browser's 'failed to load.') is not given a second full stop", async () => {
     installPlatform({
       ...nodePlatform,
