@@ -169,6 +169,30 @@ describe('a run that fit() leaves open', () => {
     expect(unlocked).toBe(true);
   });
 
+  it('counts the step being recorded when the process exits inside it (process.exit from the loss, as the measurement runs)', async () => {
+    const dir = logdir();
+    // Found by review: a SIGINT handler's process.exit inside the monitor's step hook gave a run-end at step 127,
+    // totals.steps 128, after train-step events for steps 0–128. Here the exit comes from the compiled loss, which the
+    // step's measurement calls (budget: Infinity measures every step), after the step's train-step event.
+    const script = tinyGruScript(`
+      let exitNow = false;
+      model.compile({ optimizer: 'sgd', loss: (yt, yp) => { if (exitNow) process.exit(130); return tf.losses.meanSquaredError(yt, yp); } });
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, worker: false, every: 1, budget: Infinity });
+      for (let i = 0; i < 6; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        if (i === 4) exitNow = true;
+        await monitor.step(model, { loss });
+      }
+    `);
+    await failing(script);
+    const { events } = onlyRun(dir);
+    const steps = ofType(events, 'train-step').map((e) => e.step);
+    expect(steps).toEqual([0, 1, 2, 3, 4]);
+    const [end] = ofType(events, 'run-end');
+    expect(end!.reason).toBe('the process exited (code 130) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()');
+    expect([end!.step, end!.totals.steps]).toEqual([4, 5]);
+  });
+
   it("is ended by the same monitor's next fit(), which starts a run of its own", async () => {
     const dir = logdir();
     const model = rnn();

@@ -46,6 +46,8 @@ export class RunSession implements FitRun {
   private stopReason: string | null = null;
   private stream: EventStream | null = null;
   private stepIndex = 0;
+  /** Whether the step being recorded has emitted its train-step event (stepIndex counts it only at the end of recordStep). */
+  private stepEmitted = false;
   private epochIndex = 0;
   private epochsDone = 0;
   private readonly counts = { measurements: 0, clips: 0, alerts: 0 };
@@ -166,6 +168,7 @@ export class RunSession implements FitRun {
       const reports = this.pendingReports.splice(0);
       const report = reports.at(-1) ?? null;
       const record = this.emit(trainStepEvent(logs, report));
+      this.stepEmitted = true;
       for (const clip of reports.flatMap(clipEvents)) {
         this.emit(clip);
         this.counts.clips++;
@@ -207,6 +210,7 @@ export class RunSession implements FitRun {
       this.markWorker();
       this.askedStep.recorded();
       this.stepIndex++;
+      this.stepEmitted = false;
     }
   }
 
@@ -312,8 +316,13 @@ export class RunSession implements FitRun {
     const reason = uncaught
       ? `the process ended on an uncaught error while the run was open: ${uncaught.message}`
       : `the process exited (code ${code}) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()`;
-    stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepIndex - 1), this.epochIndex);
+    stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepsRecorded - 1), this.epochIndex);
     stream.closeAtExit();
+  }
+
+  /** Steps whose train-step event was emitted: an exit inside recordStep (process.exit from a loss, a callback) comes after its event. */
+  private get stepsRecorded(): number {
+    return this.stepIndex + (this.stepEmitted ? 1 : 0);
   }
 
   /** The run-end event; stopOnNaN's stop outranks any other ending (its reason is why training stopped). */
@@ -321,7 +330,7 @@ export class RunSession implements FitRun {
     if (this.stopReason) [status, reason] = ['stopped', this.stopReason];
     // What the budget's two accounts hold (cadence.ts).
     const cost = this.cadence.shares(this.runQueue !== SILENT_CLOCK, this.slowdown.everRead);
-    return { type: 'run-end', status, reason, totals: { steps: this.stepIndex, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
+    return { type: 'run-end', status, reason, totals: { steps: this.stepsRecorded, epochs: this.epochsDone, ...this.counts, durationMs: Date.now() - this.runStart, ...cost } };
   }
 
   /** Measures `model` on this thread (warm-started from the run's cache unless `at.cold`); the event belongs to `at.step` (default: the current step). */
