@@ -331,12 +331,63 @@ describe('a run that fit() leaves open', () => {
   });
 
   it('leaves no process listener once its watch is unregistered', () => {
-    const before = [process.listenerCount('exit'), process.listenerCount('uncaughtExceptionMonitor')];
-    const watcher = () => ({ uncaught: () => {}, exit: () => {} });
+    const events = ['exit', 'uncaughtExceptionMonitor', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const before = events.map((e) => process.listenerCount(e));
+    const watcher = () => ({ uncaught: () => {}, exit: () => {}, signal: () => {} });
     const stops = [watchProcessExit(watcher()), watchProcessExit(watcher())];
-    expect(process.listenerCount('exit')).toBe(before[0]! + 1);
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before.map((n) => n + 1));
     stops.forEach((stop) => stop());
     stops[0]!(); // twice: no effect
-    expect([process.listenerCount('exit'), process.listenerCount('uncaughtExceptionMonitor')]).toEqual(before);
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before);
+  });
+
+  /** A custom loop of `steps` steps measured every step, which sends itself `signal` after step `at` (as Ctrl-C would). */
+  const signalledLoop = (dir: string, signal: string, at: number, extra = '') =>
+    tinyGruScript(`
+      ${extra}
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, worker: false, every: 1, budget: Infinity });
+      for (let i = 0; i < 50; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss });
+        if (i === ${at}) process.kill(process.pid, '${signal}');
+      }
+      console.log('the loop ran to its end');
+    `);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`is ended by ${signal} the program does not handle: every recorded step is written, run-end says so, and the process still ends by the signal`, async () => {
+      // Found by review: Ctrl-C lost up to a second of events the console had shown (the writer flushes once a
+      // second), and the run-end; the run showed as incomplete.
+      const dir = logdir();
+      const ended = await runModuleScript(signalledLoop(dir, signal, 6)).then(
+        ({ stdout }) => ({ signal: null, stdout }),
+        (err: Error & { signal?: string; stdout?: string }) => ({ signal: err.signal ?? null, stdout: err.stdout ?? '' }),
+      );
+      // Ended by the signal, as without the monitor; the loop did not go on.
+      expect(ended).toEqual({ signal, stdout: '' });
+      const { events, unlocked } = onlyRun(dir);
+      // The signal is handled between the loop's awaits: at step 6's end or inside step 7.
+      const steps = ofType(events, 'train-step').map((e) => e.step);
+      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i));
+      expect(steps.length).toBeGreaterThanOrEqual(7);
+      expect(ofType(events, 'measurement').map((e) => e.step)).toEqual(steps.slice(0, ofType(events, 'measurement').length));
+      expect(ofType(events, 'measurement').length).toBeGreaterThanOrEqual(7);
+      const ends = ofType(events, 'run-end');
+      expect(ends.map((e) => [e.status, e.reason, e.step, e.totals.steps])).toEqual([
+        ['failed', `the process was ended by ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''} while the run was open`, steps.length - 1, steps.length],
+      ]);
+      expect(events.at(-1)!.type).toBe('run-end');
+      expect(unlocked).toBe(true);
+    });
+  }
+
+  it("leaves a signal the program handles to its handler: the loop goes on, and the run ends as the program ends it", async () => {
+    const dir = logdir();
+    const { stdout } = await runModuleScript(signalledLoop(dir, 'SIGINT', 3, "process.on('SIGINT', () => console.log('the program saw SIGINT'));").replace("console.log('the loop ran to its end');", "console.log('the loop ran to its end'); await monitor.close();"));
+    expect(stdout).toContain('the program saw SIGINT');
+    expect(stdout).toContain('the loop ran to its end');
+    const { events } = onlyRun(dir);
+    expect(ofType(events, 'train-step').length).toBe(50);
+    expect(ofType(events, 'run-end').map((e) => e.status)).toEqual(['completed']);
   });
 });

@@ -137,6 +137,7 @@ export class RunSession implements FitRun {
         (open?.stream ?? open?.ending)?.flushNow();
       },
       exit: (code, uncaught) => run.deref()?.endAtExit(code, uncaught),
+      signal: (signal) => run.deref()?.endAtExit(null, null, signal),
     });
   }
 
@@ -300,22 +301,25 @@ export class RunSession implements FitRun {
 
   /**
    * The process is exiting with the run still open (its fit() threw, a
-   * custom loop never called close(), process.exit() from a callback):
+   * custom loop never called close(), process.exit() from a callback, or
+   * `signal`, a Ctrl-C the program does not handle):
    * run-end says so, and every sink that can writes what it holds,
    * synchronously — nothing asynchronous runs after a process's 'exit'. A
    * measurement the worker had in hand is lost with the worker. Exiting
    * while end() closes the sinks: they write what they hold.
    */
-  private endAtExit(code: number, uncaught: Error | null): void {
+  private endAtExit(code: number | null, uncaught: Error | null, signal?: string): void {
     const stream = this.stream;
     if (!stream) {
       this.ending?.closeAtExit();
       return;
     }
     this.stream = null;
-    const reason = uncaught
-      ? `the process ended on an uncaught error while the run was open: ${uncaught.message}`
-      : `the process exited (code ${code}) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()`;
+    const reason = signal
+      ? `the process was ended by ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''} while the run was open`
+      : uncaught
+        ? `the process ended on an uncaught error while the run was open: ${uncaught.message}`
+        : `the process exited (code ${code}) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()`;
     stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepsRecorded - 1), this.epochIndex);
     stream.closeAtExit();
   }

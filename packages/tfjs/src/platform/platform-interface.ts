@@ -10,6 +10,8 @@ export interface ExitWatcher {
   uncaught(err: Error): void;
   /** The process exits with `code`; `uncaught`: the uncaught error it ends on, if one does. Synchronous work only. */
   exit(code: number, uncaught: Error | null): void;
+  /** The process is about to end by `signal` (Ctrl-C's SIGINT, SIGTERM, SIGHUP), which the program does not handle. Synchronous work only. */
+  signal(signal: string): void;
 }
 
 /** The calling thread's run-queue wait, read again and again (Platform.openRunQueueClock). */

@@ -20,8 +20,19 @@ import type { ExitWatcher } from '../platform-interface.js';
  *   error a handler of the program's own caught, before a clean exit, is
  *   not why the process ended). Only synchronous work runs after it.
  *
- * A process killed by a signal (Ctrl-C, SIGKILL) gets neither: its run
- * keeps what the last flush wrote, and a server shows it as incomplete.
+ * - `signal(name)`: SIGINT (Ctrl-C), SIGTERM or SIGHUP, whose default
+ *   action ends the process at once, arrived and the program has no
+ *   handler of its own for it. The run writes what it holds and its
+ *   run-end; then the watch takes its listeners off and sends the signal
+ *   again, so the process ends by it as it would have (a shell sees 130
+ *   for Ctrl-C). Why: the writer flushes once a second, and Ctrl-C, the
+ *   usual way to stop training, lost up to that second of events the
+ *   console had already shown, and the run-end. Where the program
+ *   handles the signal, its handler decides; a process.exit() there
+ *   reaches `exit`.
+ *
+ * A process killed by SIGKILL gets none of these: its run keeps what the
+ * last flush wrote, and a server shows it as incomplete.
  * Process listeners are installed while at least one run watches, so a
  * finished run leaves none behind.
  */
@@ -50,16 +61,37 @@ function onExit(code: number): void {
   each((w) => w.exit(code, code !== 0 ? (watchers.get(w) ?? null) : null));
 }
 
+/** Signals whose default action ends the process. */
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function onSignal(signal: NodeJS.Signals): void {
+  // The program handles it (a listener besides this one): its handler decides whether and how the process ends.
+  if (process.listenerCount(signal) > 1) return;
+  each((w) => w.signal(signal));
+  stopListening();
+  watchers.clear();
+  // No listener left: the signal's default action again, and the process ends by it, as it would have.
+  process.kill(process.pid, signal);
+}
+
+function startListening(): void {
+  process.on('exit', onExit);
+  process.on('uncaughtExceptionMonitor', onUncaught);
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
+}
+
+function stopListening(): void {
+  process.off('exit', onExit);
+  process.off('uncaughtExceptionMonitor', onUncaught);
+  for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
+}
+
 /** Watches this process's end for one run until the returned function is called. */
 export function watchProcessExit(watcher: ExitWatcher): () => void {
-  if (watchers.size === 0) {
-    process.on('exit', onExit);
-    process.on('uncaughtExceptionMonitor', onUncaught);
-  }
+  if (watchers.size === 0) startListening();
   watchers.set(watcher, null);
   return () => {
     if (!watchers.delete(watcher) || watchers.size > 0) return;
-    process.off('exit', onExit);
-    process.off('uncaughtExceptionMonitor', onUncaught);
+    stopListening();
   };
 }
