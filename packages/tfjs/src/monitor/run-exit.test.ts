@@ -381,6 +381,26 @@ describe('a run that fit() leaves open', () => {
     });
   }
 
+  it('ends the runs of two copies of gradscope in one process at Ctrl-C, and the process still ends by it', async () => {
+    // Two installed versions: each copy's listener is not the program's handler to the other.
+    const script = `
+      const one = await import('./dist/platform/node/process-exit.js');
+      const two = await import('./dist/platform/node/process-exit.js?another-copy');
+      if (one.watchProcessExit === two.watchProcessExit) throw new Error('one copy');
+      for (const [name, copy] of [['one', one], ['two', two]]) {
+        copy.watchProcessExit({ uncaught() {}, exit() {}, signal: (s) => console.log(name + ' ends its runs at ' + s) });
+      }
+      process.kill(process.pid, 'SIGINT');
+      setTimeout(() => console.log('still running'), 2000);
+    `;
+    const ended = await runModuleScript(script).then(
+      ({ stdout }) => ({ signal: null, stdout }),
+      (err: Error & { signal?: string; stdout?: string }) => ({ signal: err.signal ?? null, stdout: err.stdout ?? '' }),
+    );
+    expect(ended.signal).toBe('SIGINT');
+    expect(ended.stdout.trim().split('\n').sort()).toEqual(['one ends its runs at SIGINT', 'two ends its runs at SIGINT']);
+  });
+
   it("leaves a signal the program handles to its handler: the loop goes on, and the run ends as the program ends it", async () => {
     const dir = logdir();
     const { stdout } = await runModuleScript(signalledLoop(dir, 'SIGINT', 3, "process.on('SIGINT', () => console.log('the program saw SIGINT'));").replace("console.log('the loop ran to its end');", "console.log('the loop ran to its end'); await monitor.close();"));

@@ -64,15 +64,26 @@ function onExit(code: number): void {
 /** Signals whose default action ends the process. */
 const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/**
+ * Marks this watch's signal listener, under a key every copy of gradscope in
+ * the process shares: two copies (two installed versions) would each see
+ * the other's listener as the program's handler, and Ctrl-C would end
+ * nothing. Each copy ends its own runs and sends the signal again; the last
+ * one's leaves the signal's default action.
+ */
+const OURS = Symbol.for('gradscope: ends open runs at a signal');
+
 function onSignal(signal: NodeJS.Signals): void {
-  // The program handles it (a listener besides this one): its handler decides whether and how the process ends.
-  if (process.listenerCount(signal) > 1) return;
+  // The program handles it (a listener that is not a gradscope watch): its handler decides whether and how the process ends.
+  if (process.listeners(signal).some((listener) => !(OURS in listener))) return;
   each((w) => w.signal(signal));
   stopListening();
   watchers.clear();
   // No listener left: the signal's default action again, and the process ends by it, as it would have.
   process.kill(process.pid, signal);
 }
+
+Object.defineProperty(onSignal, OURS, { value: true });
 
 function startListening(): void {
   process.on('exit', onExit);
