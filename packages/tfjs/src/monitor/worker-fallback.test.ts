@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkerDeclined, type MeasureWorkerLink } from '../measure-worker/link.js';
 import { startNodeMeasureWorker } from '../platform/node/node-measure-worker.js';
 import { nodePlatform } from '../platform/node/node-platform.js';
-import { installPlatform } from '../platform/platform.js';
+import { installPlatform, platform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
@@ -64,6 +64,53 @@ describe('gradscope() falling back to the training thread', () => {
     expect(measuredIn.length).toBeGreaterThanOrEqual(1);
     expect(measuredIn).toEqual(measuredIn.map(() => 'thread'));
     expect(await measureWorkersLeft()).toBe(0);
+  });
+
+  it("for a custom layer the worker could not rebuild in the model's earlier run: starts no worker again, says why, measures on the thread from step 0", async () => {
+    // The worker's answer comes before each run's second step (holdFirstStepForWorker installs the platform that
+    // reads it); the workers started are counted around that platform.
+    const hold = holdFirstStepForWorker();
+    const installed = platform();
+    let started = 0;
+    installPlatform({
+      ...installed,
+      startMeasureWorker: () => {
+        started++;
+        return installed.startMeasureWorker();
+      },
+    });
+    const dir = logdir();
+    const model = rnn({ custom: true });
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { xs, ys } = data(8);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
+      const runs: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, hold], verbose: 0 });
+        runs.push(monitor.runId!);
+      }
+      expect(started).toBe(1);
+      const all = readRuns(dir);
+      const alerts = runs.map((id) => ofType(all.get(id)!, 'alert').filter((a) => a.kind === 'measured-on-thread').map((a) => a.message));
+      expect(alerts[0]).toEqual([expect.stringMatching(/not in a worker: the worker could not rebuild the model \(.*Doubling.*\)\. Pass worker: false/)]);
+      // The later runs say the same, at their first step.
+      expect(alerts.slice(1)).toEqual([alerts[0], alerts[0]]);
+      // Said once on the console (once per monitor), recorded in every run.
+      expect(warn.mock.calls.length).toBe(1);
+      for (const id of runs.slice(1)) {
+        const measured = ofType(all.get(id)!, 'measurement');
+        expect(measured.map((m) => [m.step, m.measuredIn])).toEqual(measured.map((_, i) => [i, 'thread']));
+        expect(measured.length).toBe(ofType(all.get(id)!, 'train-step').length);
+      }
+      expect(await measureWorkersLeft()).toBe(0);
+    } finally {
+      warn.mockRestore();
+      installPlatform(nodePlatform);
+      model.dispose();
+      tf.dispose([xs, ys]);
+    }
   });
 
   it('for a class the program registered after loading gradscope: says so before any worker starts, and measures every step, the first too', async () => {

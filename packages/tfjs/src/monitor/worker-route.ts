@@ -14,6 +14,17 @@ function failure(phase: FailedReply['phase'], message: string): string {
 }
 
 /**
+ * Models a worker could not rebuild (a class its tfjs does not have, the
+ * usual case a class the program registered before loading gradscope) and
+ * why: a model's layers do not change, so its later runs (fit() after
+ * fit()) measure on the thread from the start for the same reason, instead
+ * of starting a worker that will refuse again. Found by review: each of
+ * three fits of 40 steps started one, about a second of a core each, and
+ * made 1 measurement where the thread alone made 2.
+ */
+const REFUSED = new WeakMap<object, string>();
+
+/**
  * How long a worker with a snapshot in hand may answer nothing before the
  * run says it has stalled (at least; ten times its usual measurement when
  * that is longer). Why: at the lowest priority, a worker on a busy machine
@@ -56,11 +67,21 @@ export class WorkerRoute {
   /** The snapshots a worker given up on never measured (WorkerMeasurer.takeLost), until takeLost() hands them over. */
   private lost: Promise<UnmeasuredSnapshot[]> = Promise.resolve([]);
 
-  private constructor(private readonly events: WorkerRouteEvents) {}
+  private constructor(
+    private readonly events: WorkerRouteEvents,
+    /** The run's model: a worker's refusal to rebuild it is remembered (REFUSED). */
+    private readonly model: object,
+  ) {}
 
   /** Starts the worker for the run; when it cannot, the route measures on the thread from the start (after saying why). */
   static async open(plan: RunPlan, options: ResolvedOptions, events: WorkerRouteEvents): Promise<WorkerRoute> {
-    const route = new WorkerRoute(events);
+    const route = new WorkerRoute(events, plan.model);
+    const refused = REFUSED.get(plan.model);
+    if (refused !== undefined) {
+      // The same words as the first time: the console, which says each thing once per monitor, stays quiet.
+      route.fallBack(new Error(refused));
+      return route;
+    }
     try {
       route.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), plan.model, plan.targets, plan.probe, {
         ...(options.layers ? { layers: options.layers } : {}),
@@ -176,7 +197,11 @@ export class WorkerRoute {
     for (const reply of replies) {
       if (reply.type === 'measured') this.events.measured(reply);
       else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(reply.message, `in the worker, the snapshot of step ${reply.step}`);
-      else if (reply.type === 'failed') this.fallBack(new Error(failure(reply.phase, reply.message)), true);
+      else if (reply.type === 'failed') {
+        const why = failure(reply.phase, reply.message);
+        if (reply.phase === 'rebuild') REFUSED.set(this.model, why);
+        this.fallBack(new Error(why), true);
+      }
     }
   }
 
