@@ -355,7 +355,9 @@ describe('gradscope() falling back to the training thread', () => {
     const { stderr } = await runModuleScript(script, ['taskset', '-c', '0']);
     const events = [...readRuns(dir).values()][0]!;
     const alerts = ofType(events, 'alert').filter((a) => a.kind === 'measured-on-thread');
-    expect(alerts.map((a) => a.message)).toEqual([expect.stringContaining('this process may use 1 CPU core, and a worker would take its time from training')]);
+    expect(alerts.map((a) => a.message)).toEqual([
+      'measuring on the training thread, not in a worker: no worker is started: this process may use 1 CPU core, and a worker would take its time from training. Pass worker: false to measure there without this message',
+    ]);
     expect(stderr).toContain(alerts[0]!.message);
     expect(ofType(events, 'measurement').every((m) => m.measuredIn === 'thread')).toBe(true);
   });

@@ -214,7 +214,8 @@ export class WorkerRoute {
     const usual = beside.usualCostMs;
     if (stalled < 10 * (usual ?? 0)) return;
     this.stallNoticed = true;
-    const took = usual === null ? '' : ` (its measurements took ${(usual / 1000).toFixed(1)} s)`;
+    // In ms below a second: a usual 30 ms read "0.0 s".
+    const took = usual === null ? '' : ` (its measurements took ${usual < 1000 ? `${Math.round(usual)} ms` : `${(usual / 1000).toFixed(1)} s`})`;
     const message =
       `the measurement worker has answered nothing for ${Math.round(stalled / 1000)} s while training went on${took}: ` +
       `it runs at the lowest priority (in a page, at the page's), and a busy machine can leave it no CPU. ` +

@@ -73,7 +73,8 @@ function settledWithin(done: Promise<unknown>, ms: number): Promise<void> {
  * their time from training, outside the budget.
  */
 export async function startNodeMeasureWorker(cores = availableParallelism()): Promise<MeasureWorkerLink> {
-  if (cores < 2) throw new Error(`this process may use ${cores} CPU core, and a worker would take its time from training`);
+  // Declined, not failed: its words are the whole reason (no "no worker could start here" before them).
+  if (cores < 2) throw new WorkerDeclined(`no worker is started: this process may use ${cores} CPU core, and a worker would take its time from training`);
   // While one is still exiting, no other: a machine busy enough to hold one back would otherwise gather one per run
   // (each with its own tfjs and wasm memory). Declined at once: the training's first step does not wait.
   if (exiting.size > 0) {
