@@ -3,7 +3,8 @@
  * the file's lines for the seqs asked for (compared with the file read
  * independently), read by byte offset rather than by scanning the file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { exampleEvent, type GradscopeEvent } from '@gradscope/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempLogdir } from '../../test-helpers/runs.js';
@@ -36,5 +37,32 @@ describe('LogdirSink.readBack', () => {
     await sink.close();
     // Still readable after close (the publisher may be finishing its resend).
     expect((await sink.readBack(7, 1, 1024))[0]!.line).toBe(lines[7]);
+  });
+});
+
+describe('LogdirSink on a full disk', () => {
+  const logs = tempLogdir();
+  afterAll(() => logs.remove());
+
+  it.skipIf(!existsSync('/dev/full'))('flushes without throwing, and its close says which file is incomplete and what it lacks', async () => {
+    // The run's file is /dev/full: every write is refused with ENOSPC, as on a full disk.
+    mkdirSync(join(logs.dir, 'full-run'));
+    symlinkSync('/dev/full', join(logs.dir, 'full-run', 'events.jsonl'));
+    const sink = await LogdirSink.open(logs.dir, 'full-run');
+    const base = exampleEvent('train-step');
+    for (let seq = 0; seq < 3; seq++) sink.write({ ...base, runId: 'full-run', seq, step: seq, time: 1 });
+    const warn = console.warn;
+    const warned: string[] = [];
+    console.warn = (m: unknown) => void warned.push(String(m));
+    try {
+      await sink.flush(); // the writer keeps the bytes for a retry; it warns at its first failure (its timer, not here)
+      expect(sink.file).toBe(join(logs.dir, 'full-run', 'events.jsonl'));
+      await expect(sink.close()).rejects.toThrow(
+        new RegExp(`^the run's log ${sink.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is incomplete: its last \\d+ bytes of events, the run's end among them, could not be written \\(ENOSPC`),
+      );
+      expect(warned).toEqual([]);
+    } finally {
+      console.warn = warn;
+    }
   });
 });

@@ -110,8 +110,18 @@ export class LogdirSink implements RunLog {
     }
   }
 
+  /**
+   * Writes what is buffered. A refused write (disk full) is not thrown: the
+   * writer warned at its first failure, keeps the bytes for a retry, and
+   * close() says what the file lacks. Thrown, it printed "flushing logdir
+   * failed" and then "closing logdir failed" with the same error at the run's end.
+   */
   async flush(): Promise<void> {
-    this.flushNow();
+    try {
+      this.flushNow();
+    } catch {
+      // See above: close() reports it.
+    }
   }
 
   /** Writes what is buffered, synchronously: what flush() does, and what a process that may be ending has time for. */
@@ -125,7 +135,14 @@ export class LogdirSink implements RunLog {
 
   /** Flushes, syncs and closes the file (and releases its writer lock), synchronously: also what close() does. */
   closeAtExit(): void {
-    this.writer.close();
+    try {
+      this.writer.close();
+    } catch (err) {
+      // The file is closed all the same; what it lacks is the run's last events, the run-end among them.
+      throw new Error(
+        `the run's log ${this.writer.file} is incomplete: its last ${this.writer.pendingBytes} bytes of events, the run's end among them, could not be written (${(err as Error).message})`,
+      );
+    }
     if (this.writer.dropped > 0) {
       console.warn(`gradscope: ${this.writer.dropped} events could not be written to ${this.writer.file} (the disk kept failing)`);
     }
