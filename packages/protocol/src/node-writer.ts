@@ -20,7 +20,7 @@
  * - while open it holds the run's writer lock (writer-lock.ts), so a server
  *   that receives the same run over a websocket does not append it twice.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeEvent } from './encode.js';
 import { makeFolder } from './make-folder.js';
@@ -70,6 +70,8 @@ export class RunLogWriter {
   private buffered = 0;
   private droppedCount = 0;
   private failing = false;
+  /** The file was found deleted (and said so once). */
+  private deletedSaid = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly options: Required<Omit<RunLogWriterOptions, 'onError'>>;
   private readonly onError: (error: Error) => void;
@@ -144,6 +146,26 @@ export class RunLogWriter {
     }
     this.buffered = 0;
     this.failing = false;
+    this.noticeDeleted();
+  }
+
+  /**
+   * A file deleted while it is open (its run folder or the logdir removed
+   * by hand) still takes writes, which no one can read: without this, every
+   * later event went nowhere without a word. One fstat per flush (once a
+   * second); said once, through onError.
+   */
+  private noticeDeleted(): void {
+    if (this.deletedSaid) return;
+    let links: number;
+    try {
+      links = fstatSync(this.fd).nlink;
+    } catch {
+      return;
+    }
+    if (links > 0) return;
+    this.deletedSaid = true;
+    this.onError(new Error('the file was deleted while the run was writing it (its run folder or the logdir removed?); the run\'s later events are not kept'));
   }
 
   private flushQuietly(): void {

@@ -177,6 +177,19 @@ describe('RunLogWriter (real files)', () => {
     expect(writer.closed).toBe(true);
   });
 
+  it('says once, through onError, that its file was deleted while it wrote (the run folder removed by hand)', () => {
+    const errors: Error[] = [];
+    const writer = RunLogWriter.open(logdir, 'deleted', { flushIntervalMs: 0, onError: (e) => errors.push(e) });
+    writer.append({ ...events[1]!, runId: 'deleted' });
+    expect(errors).toEqual([]);
+    rmSync(join(logdir, 'deleted'), { recursive: true });
+    for (let i = 0; i < 3; i++) writer.append({ ...events[1]!, runId: 'deleted' }); // each flushes (flushIntervalMs: 0)
+    expect(errors.map((e) => e.message)).toEqual([
+      "the file was deleted while the run was writing it (its run folder or the logdir removed?); the run's later events are not kept",
+    ]);
+    writer.close();
+  });
+
   it('appended bytes after a real interruption stay line-aligned', async () => {
     // A writer that died mid-line, then a new writer: no glued lines, one lost event at most.
     const file = writeRun(jsonl(events.slice(0, 2)));
