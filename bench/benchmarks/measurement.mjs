@@ -23,7 +23,9 @@ import { formatRange, interleave, median, ratios, summary } from '../lib/stats.m
 // is what the first measurements of a run see, and its SimpleRNN spectrum
 // (an orthogonal kernel a few Adam steps old: the top singular values of
 // every J_t within a fraction of a percent) is the hardest for the per-step
-// Lanczos; after 60 steps the model is where most of a run's measurements are.
+// Lanczos; after 60 steps the model is where most of a run's measurements are
+// (60 Adam steps on the benchmark's one batch: weights moved from their
+// initialisation, not a model trained to convergence).
 export const FULL = {
   configs: [['lstm', 128, 100], ['gru', 128, 100], ['simpleRNN', 128, 100], ['simpleRNN', 64, 50], ['lstm', 128, 100, 60], ['gru', 128, 100, 60], ['simpleRNN', 128, 100, 60]],
   reps: 5,

@@ -330,7 +330,7 @@ describe('a run that fit() leaves open', () => {
     expect(process.listenerCount('exit')).toBe(listeners);
   });
 
-  it('leaves no process listener once its watch is unregistered', () => {
+  it('leaves no process listener once its watch is unregistered (the signal listeners a turn of the event loop later)', async () => {
     const events = ['exit', 'uncaughtExceptionMonitor', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     const before = events.map((e) => process.listenerCount(e));
     const watcher = () => ({ uncaught: () => {}, exit: () => {}, signal: () => {} });
@@ -338,6 +338,17 @@ describe('a run that fit() leaves open', () => {
     expect(events.map((e) => process.listenerCount(e))).toEqual(before.map((n) => n + 1));
     stops.forEach((stop) => stop());
     stops[0]!(); // twice: no effect
+    expect(events.map((e) => process.listenerCount(e))).toEqual([before[0], before[1], ...before.slice(2).map((n) => n! + 1)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before);
+    // A watch started again within that turn keeps them.
+    const again = watchProcessExit(watcher());
+    again();
+    const kept = watchProcessExit(watcher());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events.map((e) => process.listenerCount(e))).toEqual(before.map((n) => n + 1));
+    kept();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(events.map((e) => process.listenerCount(e))).toEqual(before);
   });
 
@@ -399,6 +410,71 @@ describe('a run that fit() leaves open', () => {
     );
     expect(ended.signal).toBe('SIGINT');
     expect(ended.stdout.trim().split('\n').sort()).toEqual(['one ends its runs at SIGINT', 'two ends its runs at SIGINT']);
+  });
+
+  /** How a child process ended: the signal that ended it (null: it exited), and its output. */
+  const ending = (script: string) =>
+    runModuleScript(script).then(
+      ({ stdout }) => ({ signal: null as string | null, stdout }),
+      (err: Error & { signal?: string; stdout?: string }) => ({ signal: err.signal ?? null, stdout: err.stdout ?? '' }),
+    );
+
+  it("lets a library's handler that re-sends the signal when it is the last listener (signal-exit's rule) end the process, the run's events written first", async () => {
+    // Found by review: each listener saw the other and stepped back, and Ctrl-C ended nothing.
+    const dir = logdir();
+    const library = `
+      const last = (signal) => { if (process.listeners(signal).every((l) => l === last)) { process.off(signal, last); process.kill(process.pid, signal); } };
+      process.on('SIGINT', last);
+    `;
+    const ended = await ending(signalledLoop(dir, 'SIGINT', 6, library));
+    expect(ended).toEqual({ signal: 'SIGINT', stdout: '' });
+    const { events } = onlyRun(dir);
+    // No run-end (the library ends the process by the signal, not by exit), but every recorded step is in the file.
+    const steps = ofType(events, 'train-step').map((e) => e.step);
+    expect(steps.length).toBeGreaterThanOrEqual(7);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i));
+    expect(ofType(events, 'run-end')).toEqual([]);
+  });
+
+  it("leaves Ctrl-C to the program's process.once handler added before the run (a graceful stop): the run ends as the program ends it", async () => {
+    // Found by review: Node takes a once handler off before calling it, and the watch then took the signal for unhandled.
+    const dir = logdir();
+    const script = tinyGruScript(`
+      let stop = false;
+      process.once('SIGINT', () => { stop = true; console.log('stopping after this step'); });
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, worker: false, every: 1, budget: Infinity });
+      for (let i = 0; i < 50 && !stop; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss });
+        if (i === 3) process.kill(process.pid, 'SIGINT');
+      }
+      await monitor.close();
+      console.log('saved');
+    `);
+    const ended = await ending(script);
+    expect(ended).toEqual({ signal: null, stdout: 'stopping after this step\nsaved\n' });
+    const { events } = onlyRun(dir);
+    expect(ofType(events, 'run-end').map((e) => e.status)).toEqual(['completed']);
+  });
+
+  it('does not lose a Ctrl-C that arrives in synchronous work just before the run ends: the process still ends by it', async () => {
+    // Found by review: the run's end took the listener off before the event loop had turned, and the signal was lost.
+    const dir = logdir();
+    const script = tinyGruScript(`
+      const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: ${JSON.stringify(dir)}, console: false, serve: false, worker: false });
+      for (let i = 0; i < 3; i++) {
+        const loss = await model.trainOnBatch(xs, ys);
+        await monitor.step(model, { loss });
+      }
+      process.kill(process.pid, 'SIGINT');
+      const t = Date.now();
+      while (Date.now() - t < 200) {} // synchronous work: the signal waits for the event loop
+      await monitor.close();
+      setTimeout(() => console.log('still running'), 1000);
+    `);
+    const ended = await ending(script);
+    expect(ended).toEqual({ signal: 'SIGINT', stdout: '' });
+    expect(ofType(onlyRun(dir).events, 'run-end').length).toBe(1);
   });
 
   it("leaves a signal the program handles to its handler: the loop goes on, and the run ends as the program ends it", async () => {

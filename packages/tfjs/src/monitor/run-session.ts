@@ -137,7 +137,11 @@ export class RunSession implements FitRun {
         (open?.stream ?? open?.ending)?.flushNow();
       },
       exit: (code, uncaught) => run.deref()?.endAtExit(code, uncaught),
-      signal: (signal) => run.deref()?.endAtExit(null, null, signal),
+      signal: (signal, ending) => {
+        const open = run.deref();
+        if (ending) open?.endAtExit(null, null, signal);
+        else (open?.stream ?? open?.ending)?.flushNow();
+      },
     });
   }
 
@@ -290,7 +294,7 @@ export class RunSession implements FitRun {
     this.pendingReports = [];
     this.cache.dispose();
     this.ending = stream;
-    stream.emit(this.runEnd(failed ? 'failed' : 'completed', otherReason), Math.max(0, this.stepIndex - 1), this.epochIndex);
+    stream.emit(this.runEnd(failed ? 'failed' : 'completed', otherReason), Math.max(0, this.stepsRecorded - 1), this.epochIndex);
     await stream.flush();
     await stream.close();
     this.ending = null;

@@ -14,9 +14,9 @@ function failure(phase: FailedReply['phase'], message: string): string {
 }
 
 /**
- * Models a worker could not rebuild (a class its tfjs does not have, the
- * usual case a class the program registered before loading gradscope) and
- * why: a model's layers do not change, so its later runs (fit() after
+ * Models a worker could not rebuild because its tfjs lacks one of their
+ * classes (tfjs's "Unknown layer: …"; the usual case a class the program
+ * registered before loading gradscope), and why: a model's layers do not change, so its later runs (fit() after
  * fit()) measure on the thread from the start for the same reason, instead
  * of starting a worker that will refuse again. Found by review: each of
  * three fits of 40 steps started one, about a second of a core each, and
@@ -199,7 +199,8 @@ export class WorkerRoute {
       else if (reply.type === 'failed' && reply.phase === 'measure') this.events.failed(reply.message, `in the worker, the snapshot of step ${reply.step}`);
       else if (reply.type === 'failed') {
         const why = failure(reply.phase, reply.message);
-        if (reply.phase === 'rebuild') REFUSED.set(this.model, why);
+        // Only a class the worker's tfjs lacks (tfjs says "Unknown layer: …"): that does not change; other failures may not recur.
+        if (reply.phase === 'rebuild' && /^Unknown [a-z]+: /i.test(reply.message)) REFUSED.set(this.model, why);
         this.fallBack(new Error(why), true);
       }
     }

@@ -10,8 +10,11 @@ export interface ExitWatcher {
   uncaught(err: Error): void;
   /** The process exits with `code`; `uncaught`: the uncaught error it ends on, if one does. Synchronous work only. */
   exit(code: number, uncaught: Error | null): void;
-  /** The process is about to end by `signal` (Ctrl-C's SIGINT, SIGTERM, SIGHUP), which the program does not handle. Synchronous work only. */
-  signal(signal: string): void;
+  /**
+   * `signal` arrived (Ctrl-C's SIGINT, SIGTERM, SIGHUP). `ending`: the program does not handle it, and the process
+   * ends by it now; else its handler decides (write what is buffered, nothing more). Synchronous work only.
+   */
+  signal(signal: string, ending: boolean): void;
 }
 
 /** The calling thread's run-queue wait, read again and again (Platform.openRunQueueClock). */

@@ -139,8 +139,11 @@ export class LogdirSink implements RunLog {
       this.writer.close();
     } catch (err) {
       // The file is closed all the same; what it lacks is the run's last events, the run-end among them.
+      const lacking = this.writer.pendingBytes;
       throw new Error(
-        `the run's log ${this.writer.file} is incomplete: its last ${this.writer.pendingBytes} bytes of events, the run's end among them, could not be written (${(err as Error).message})`,
+        lacking > 0
+          ? `the run's log ${this.writer.file} is incomplete: its last ${lacking} bytes of events, the run's end among them, could not be written (${(err as Error).message})`
+          : `the run's log ${this.writer.file} was written but could not be synced to disk (${(err as Error).message})`,
       );
     }
     if (this.writer.dropped > 0) {
