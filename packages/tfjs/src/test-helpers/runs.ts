@@ -1,8 +1,8 @@
 import { decodeEvent, validateEvent, type GradscopeEvent } from '@gradscope/protocol';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 /** A fresh temporary logdir; remove() deletes it. */
 export function tempLogdir(): { dir: string; remove: () => void } {
@@ -40,3 +40,11 @@ export function readRuns(logdir: string): Map<string, GradscopeEvent[]> {
 
 export const ofType = <T extends GradscopeEvent['type']>(events: GradscopeEvent[], type: T) =>
   events.filter((e): e is Extract<GradscopeEvent, { type: T }> => e.type === type);
+
+/** The one run in `dir`, as its events; also whether its writer lock is gone, and the run folder's files. */
+export function onlyRun(dir: string): { events: GradscopeEvent[]; unlocked: boolean; files: string[] } {
+  const runs = [...readRuns(dir)];
+  expect(runs.length).toBe(1);
+  const [runId, events] = runs[0]!;
+  return { events, unlocked: !existsSync(join(dir, runId, 'writer.lock')), files: readdirSync(join(dir, runId)) };
+}
