@@ -10,6 +10,8 @@ const params = new URLSearchParams(location.search);
 const server = params.get('server') ?? `ws://${location.hostname}:6007`;
 const steps = Number(params.get('steps') ?? 40);
 const epochs = Number(params.get('epochs') ?? 3);
+// ?backend=cpu (or wasm, webgl…): train on that backend instead of the browser's best.
+if (params.get('backend')) await tf.setBackend(params.get('backend'));
 document.getElementById('dashboard').href = server.replace(/^ws/, 'http');
 
 const log = document.getElementById('log');

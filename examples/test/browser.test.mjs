@@ -7,7 +7,7 @@ import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from '../../dashboard/scripts
 import { startBrowserExample } from '../browser/serve.mjs';
 
 // The browser example as a user runs it (`node examples/browser/serve.mjs`),
-// in Debian's chromium: tfjs trains in the page and the callback publishes
+// in Debian's chromium (on tfjs's cpu backend): tfjs trains in the page and the callback publishes
 // through the browser's own WebSocket to the real gradscope server.
 let example;
 let browser;
@@ -33,9 +33,11 @@ describe('examples/browser', () => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // 'commit': the page trains inside its module script, which holds back the load event (past goto's 30 s on a busy machine).
-    await page.goto(example.pageUrl, { waitUntil: 'commit' });
+    // The cpu backend: this is about the example's delivery to the server; software WebGL would triple the time.
+    await page.goto(`${example.pageUrl}&backend=cpu`, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__gradscopeExample?.done, null, { timeout: 120_000 });
     expect(errors).toEqual([]);
+    expect(await page.textContent('#log')).toContain('tfjs backend: cpu');
     const { runs } = await fetch(`${example.dashboardUrl}api/runs`).then((r) => r.json());
     const byName = Object.fromEntries(runs.map((r) => [r.name, r]));
     expect(Object.keys(byName).sort()).toEqual(['browser-gru', 'browser-simpleRNN']);

@@ -16,7 +16,8 @@ async function trainUnderDevServer(variant: 'plain' | 'include'): Promise<{ erro
   const dev = run(process.execPath, ['dev-page.mjs', '8', variant], dir);
   try {
     const [, url] = (await dev.waitFor(/dev server → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
-    return await pages.train(`${url}index.html`);
+    // On the cpu backend: what is tested is the worker's start, and software WebGL would add about 15 s a run.
+    return await pages.train(`${url}index.html?backend=cpu`);
   } finally {
     await interrupt(dev);
   }
