@@ -68,6 +68,14 @@ describe('diagnose: the verdict and what it follows', () => {
     expect(d.verdict).toBe('non-finite');
     expect(d.remedies[0]!.action).toContain('stopOnNaN');
   });
+
+  it('non-finite, with stopOnNaN already on: not suggested again, the other remedies stay', () => {
+    const without = diagnose(simpleRNN({ lambda1: NaN }));
+    const d = diagnose(simpleRNN({ lambda1: NaN, stopsOnNaN: true }));
+    expect(d.verdict).toBe('non-finite');
+    expect(d.remedies.map((r) => r.action)).toEqual(without.remedies.slice(1).map((r) => r.action));
+    expect(d.remedies.some((r) => r.action.includes('stopOnNaN'))).toBe(false);
+  });
 });
 
 describe('diagnose: a remedy per verdict, with its figure', () => {

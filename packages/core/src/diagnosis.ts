@@ -38,6 +38,8 @@ export interface DiagnosisInput {
   };
   /** Recent global gradient norms of the training steps (for an exploding layer's clip threshold). */
   gradNormHistory?: readonly number[];
+  /** The monitor already stops training at the first NaN (stopOnNaN): not suggested again. */
+  stopsOnNaN?: boolean;
   thresholds?: Partial<RegimeThresholds>;
 }
 
@@ -135,9 +137,11 @@ function vanishingRemedies(input: DiagnosisInput, horizon: GradientHorizon): Rem
   return remedies;
 }
 
-function nonFiniteRemedies(history: readonly number[] | undefined): Remedy[] {
+function nonFiniteRemedies(history: readonly number[] | undefined, stopsOnNaN: boolean): Remedy[] {
   return [
-    { action: 'stopOnNaN: true in gradscope(…), to stop at the first NaN and inspect the step before it', because: 'the measurement contains NaN: the weights or states are no longer finite' },
+    ...(stopsOnNaN
+      ? []
+      : [{ action: 'stopOnNaN: true in gradscope(…), to stop at the first NaN and inspect the step before it', because: 'the measurement contains NaN: the weights or states are no longer finite' }]),
     ...explodingRemedies(history),
     { action: 'a lower learning rate', because: 'a single oversized update is the usual way to NaN in a recurrent network' },
   ];
@@ -204,7 +208,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       : verdict === 'vanishing'
         ? vanishingRemedies(input, horizon)
         : verdict === 'non-finite'
-          ? nonFiniteRemedies(input.gradNormHistory)
+          ? nonFiniteRemedies(input.gradNormHistory, input.stopsOnNaN === true)
           : [];
   return { verdict, follows, reason, gradRatio: ratio, horizon, remedies };
 }

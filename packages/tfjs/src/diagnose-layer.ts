@@ -5,6 +5,8 @@ export interface DiagnoseLayerOptions {
   /** The cell's recurrentActivation class name ('sigmoid', 'hardSigmoid', …). */
   gateActivation?: string;
   gradNormHistory?: readonly number[];
+  /** The monitor stops at the first NaN already (its stopOnNaN). */
+  stopsOnNaN?: boolean;
   thresholds?: Partial<RegimeThresholds>;
 }
 
@@ -32,5 +34,6 @@ export function diagnoseLayer(m: Omit<LayerMeasurement, 'regime' | 'diagnosis'>,
     ...(carry ? { carryGate: { ...carry, ...(options.gateActivation ? { activation: options.gateActivation } : {}) } } : {}),
     ...(options.gradNormHistory ? { gradNormHistory: options.gradNormHistory } : {}),
     ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+    ...(options.stopsOnNaN ? { stopsOnNaN: true } : {}),
   });
 }

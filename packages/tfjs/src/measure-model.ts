@@ -39,6 +39,8 @@ export interface MeasureOptions {
    * monitor passes its own; default none.
    */
   gradNormHistory?: readonly number[];
+  /** Training stops at the first NaN already (the monitor's stopOnNaN): the diagnosis does not suggest it. */
+  stopsOnNaN?: boolean;
   /**
    * Awaited between the pieces of a measurement — after the probe run, and
    * per cell after its Jacobians, its norms, its gates and its kernel — so
@@ -139,6 +141,7 @@ export async function measureModel(model: tf.LayersModel, probe: Probe, options:
             ...(gateActivation ? { gateActivation } : {}),
             ...(options.gradNormHistory ? { gradNormHistory: options.gradNormHistory } : {}),
             ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+            ...(options.stopsOnNaN ? { stopsOnNaN: true } : {}),
           });
           results.push(roundDeep({ ...measured, regime: diagnosis.verdict, diagnosis } satisfies LayerMeasurement));
         } finally {

@@ -26,8 +26,8 @@ export interface InitMessage {
   /** The compiled loss as compile() took it (loss names only), or null when no loss is measured. */
   loss: string | string[] | Record<string, string> | null;
   probe: { xs: TensorValues[]; ys: TensorValues[] | null };
-  /** measureModel's options the monitor passes (layers, k). */
-  measure: { layers?: string[]; k?: number };
+  /** measureModel's options the monitor passes (monitor/options.ts measureOptionsOf). */
+  measure: { layers?: string[]; k?: number; stopsOnNaN?: boolean };
   /** The training thread's backend: a Node worker without wasm measures on cpu only when training does too. */
   trainingBackend: string;
   /** The backend to use where the entry does not choose one itself (a page's worker). */

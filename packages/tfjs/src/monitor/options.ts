@@ -135,6 +135,19 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
   serve: boolean,
 };
 
+/**
+ * The options of every measurement the monitor makes, the same on the
+ * training thread and in the worker: which layers, k, and whether training
+ * already stops at NaN (so the diagnosis does not suggest it).
+ */
+export function measureOptionsOf(options: ResolvedOptions): { layers?: string[]; k?: number; stopsOnNaN?: boolean } {
+  return {
+    ...(options.layers ? { layers: options.layers } : {}),
+    ...(options.k !== null ? { k: options.k } : {}),
+    ...(options.stopOnNaN ? { stopsOnNaN: true } : {}),
+  };
+}
+
 /** Defaults spread in, then one precise error per bad option (the idiom every package uses: checkOptions). */
 export function resolveOptions(options: GradscopeOptions = {}): ResolvedOptions {
   checkOptions('gradscope', options, CHECKS, 'gradscope({ probe: { xs, ys } })');

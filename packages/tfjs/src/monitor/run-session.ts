@@ -13,7 +13,7 @@ import { fitRunEnded, fitRunOpened, type FitRun } from './fit-runs.js';
 import { tapGradients } from './gradient-tap.js';
 import type { LiveAlert } from './live-sinks.js';
 import { stopOnNaNReason } from './nan-policy.js';
-import type { ResolvedOptions } from './options.js';
+import { measureOptionsOf, type ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
 import { SILENT_CLOCK, type RunQueueClock } from '../platform/platform-interface.js';
 import { RunQueueCharge } from './run-queue-charge.js';
@@ -349,8 +349,7 @@ export class RunSession implements FitRun {
     const t0 = now();
     try {
       const layers = await measureModel(model, this.plan.probe, {
-        ...(this.options.layers ? { layers: this.options.layers } : {}),
-        ...(this.options.k !== null ? { k: this.options.k } : {}),
+        ...measureOptionsOf(this.options),
         ...(at.cold ? {} : { cache: this.cache }),
         gradNormHistory: at.gradNormHistory ?? this.alerts.recentGradNorms(),
         pause: yieldToEventLoop,

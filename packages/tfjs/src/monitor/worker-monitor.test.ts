@@ -114,6 +114,28 @@ describe('gradscope() measuring in a worker', () => {
     tf.dispose([xs, ys]);
   });
 
+  it.each([true, false])('with stopOnNaN, a NaN measurement does not suggest stopOnNaN (worker: %s)', async (worker) => {
+    const dir = logdir();
+    const model = rnn();
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const gru = model.layers[0]!;
+    const nan = gru.getWeights().map((w) => tf.fill(w.shape, NaN));
+    gru.setWeights(nan);
+    tf.dispose(nan);
+    const { xs, ys } = data(8);
+    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000, stopOnNaN: true, worker });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: worker ? 1 : 0 })], verbose: 0 });
+    const measured = ofType(readRuns(dir).get(monitor.runId!)!, 'measurement');
+    expect(measured[0]!.measuredIn).toBe(worker ? 'worker' : 'thread');
+    const diagnosis = measured[0]!.layers[0]!.diagnosis!;
+    expect(diagnosis.verdict).toBe('non-finite');
+    // The other remedies of a non-finite layer stay (a clip threshold, a lower learning rate).
+    expect(diagnosis.remedies[0]!.action).toContain('withClipping');
+    expect(diagnosis.remedies.at(-1)!.action).toContain('learning rate');
+    expect(diagnosis.remedies.some((r) => r.action.includes('stopOnNaN'))).toBe(false);
+    tf.dispose([xs, ys]);
+  });
+
   it('with worker: false measures on the training thread and starts no worker', async () => {
     const dir = logdir();
     const model = rnn();

@@ -1,6 +1,6 @@
 import type { FailedReply, MeasuredReply } from '../measure-worker/messages.js';
 import { platform } from '../platform/platform.js';
-import type { ResolvedOptions } from './options.js';
+import { measureOptionsOf, type ResolvedOptions } from './options.js';
 import type { RunPlan } from './run-start.js';
 import type { UnmeasuredSnapshot } from './lost-snapshots.js';
 import { WorkerMeasurer } from './worker-measurer.js';
@@ -83,10 +83,7 @@ export class WorkerRoute {
       return route;
     }
     try {
-      route.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), plan.model, plan.targets, plan.probe, {
-        ...(options.layers ? { layers: options.layers } : {}),
-        ...(options.k !== null ? { k: options.k } : {}),
-      });
+      route.beside = await WorkerMeasurer.start(() => platform().startMeasureWorker(), plan.model, plan.targets, plan.probe, measureOptionsOf(options));
     } catch (err) {
       route.fallBack(err);
     }
