@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertDetector } from './alerts.js';
+import { AlertDetector, REALERT_AFTER } from './alerts.js';
 
 describe('AlertDetector', () => {
   it('flags a gradient spike against the running median once per episode', () => {
@@ -20,6 +20,28 @@ describe('AlertDetector', () => {
     expect(d.onTrainStep(NaN, 1).map((a) => a.kind)).toEqual(['non-finite']);
     expect(d.onTrainStep(NaN, 1)).toEqual([]);
     expect(d.onTrainStep(1, Infinity).map((a) => a.message)).toEqual(['gradient norm became Infinity']);
+  });
+
+  it('alerts a layer flipping in and out of a regime once, and again after REALERT_AFTER measurements out of it', () => {
+    const d = new AlertDetector(10);
+    const layer = (regime: string, name = 'rnn') => ({ layer: name, steps: 50, regime, gradNorm: null, ftle: { mean: [-0.1], min: [-0.1], max: [-0.1] } }) as any;
+    const kinds = (regime: string, name?: string) => d.onMeasurement([layer(regime, name)]).map((a) => a.kind);
+    expect(kinds('vanishing')).toEqual(['vanishing']);
+    // On the threshold: out and back in at every measurement, for 30 measurements.
+    for (let i = 0; i < 15; i++) {
+      expect(kinds('stable')).toEqual([]);
+      expect(kinds('vanishing')).toEqual([]);
+    }
+    // Another layer is its own: alerted at once.
+    expect(kinds('vanishing', 'gru')).toEqual(['vanishing']);
+    // Nine measurements out are not enough; ten are.
+    for (let i = 0; i < REALERT_AFTER - 1; i++) expect(kinds('stable')).toEqual([]);
+    expect(kinds('vanishing')).toEqual([]);
+    for (let i = 0; i < REALERT_AFTER; i++) expect(kinds('stable')).toEqual([]);
+    expect(kinds('vanishing')).toEqual(['vanishing']);
+    // A different regime is news, whenever it comes.
+    expect(kinds('exploding')).toEqual(['exploding']);
+    expect(kinds('vanishing')).toEqual(['vanishing']);
   });
 
   it('raises a λ₁ crossing only outside the dead band |T·λ₁| < 0.5', () => {

@@ -33,13 +33,21 @@ const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0
  *   (once per episode: not again until the norm has fallen back below).
  * - non-finite: NaN/Infinity in the loss, the gradient norm, or a measurement.
  * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so;
- *   the message is the layer's diagnosis: why, the gradient horizon, and what to try.
+ *   the message is the layer's diagnosis: why, the gradient horizon, and what to try. A layer
+ *   near a threshold flips in and out at every measurement (with `every: 1`, every step), and
+ *   each alert carries the whole diagnosis: the same regime is alerted again only after
+ *   REALERT_AFTER measurements in a row out of it.
  * - lyapunov-crossing: a layer's mean λ₁ changes sign (outside a dead band of
  *   |T·λ₁| < 0.5, where the sign means nothing over the probe's length).
  */
+/** Measurements in a row a layer must spend out of a regime before entering it is alerted again. */
+export const REALERT_AFTER = 10;
+
 export class AlertDetector {
   private readonly gradHistory: number[] = [];
   private readonly regimes = new Map<string, string>();
+  /** Per layer: the regime last alerted, and the measurements in a row since spent out of it. */
+  private readonly alerted = new Map<string, { regime: string; out: number }>();
   private readonly lambda1 = new Map<string, number>();
   /** Inside a spike episode: the norm is still above the threshold it crossed. */
   private spiking = false;
@@ -97,7 +105,11 @@ export class AlertDetector {
     const alerts: AlertDraft[] = [];
     for (const m of layers) {
       const previous = this.regimes.get(m.layer);
-      if (m.regime !== previous && m.regime !== 'stable') {
+      const last = this.alerted.get(m.layer);
+      const repeat = last !== undefined && last.regime === m.regime && last.out < REALERT_AFTER;
+      if (last) last.out = m.regime === last.regime ? 0 : last.out + 1;
+      if (m.regime !== previous && m.regime !== 'stable' && !repeat) {
+        this.alerted.set(m.layer, { regime: m.regime, out: 0 });
         const ratio = m.diagnosis?.gradRatio ?? (m.gradNorm ? gradientRatio(m.gradNorm.mean) : NaN);
         const l1 = m.ftle.mean[0] ?? NaN;
         alerts.push(
