@@ -10,14 +10,17 @@ const params = new URLSearchParams(location.search);
 const server = params.get('server') ?? `ws://${location.hostname}:6007`;
 const steps = Number(params.get('steps') ?? 40);
 const epochs = Number(params.get('epochs') ?? 3);
-// ?backend=cpu (or wasm, webgl…): train on that backend instead of the browser's best.
-if (params.get('backend')) await tf.setBackend(params.get('backend'));
 document.getElementById('dashboard').href = server.replace(/^ws/, 'http');
 
 const log = document.getElementById('log');
 const say = (line) => {
   log.textContent = log.textContent === 'starting…' ? line : `${log.textContent}\n${line}`;
 };
+// ?backend=cpu (or webgl): train on that backend instead of the browser's best.
+if (params.get('backend') && !(await tf.setBackend(params.get('backend')).catch(() => false))) {
+  say(`tfjs backend '${params.get('backend')}' is not available in this page (try cpu or webgl)`);
+  throw new Error(`backend ${params.get('backend')} not available`);
+}
 
 async function train(kind) {
   const { xs, ys } = addingProblem(128, steps, 2);

@@ -18,7 +18,8 @@ export default function setup(project: TestProject): () => void {
   // GRADSCOPE_INSTALLED_DIR reuses a project kept by GRADSCOPE_KEEP_INSTALLED=1 (faster when editing a test).
   const reuse = process.env.GRADSCOPE_INSTALLED_DIR;
   const started = Date.now();
-  if (!reuse) console.log('[installed] packing every published package and installing the tarballs into a fresh project…');
+  if (reuse) console.log(`[installed] reusing ${reuse} (GRADSCOPE_INSTALLED_DIR): its packages are those packed when it was made, not this tree's`);
+  else console.log('[installed] packing every published package and installing the tarballs into a fresh project…');
   const { dir, tarballs } = reuse ? { dir: reuse, tarballs: [] } : createProject();
   if (!reuse) console.log(`[installed] ${dir} ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   project.provide('projectDir', dir);

@@ -11,13 +11,15 @@ import { interrupt, run } from './project.js';
 const dir = inject('projectDir');
 const pages = pagesPublishing('dev-runs', ['page', 'dev-page.mjs']);
 
-/** Trains the page once under a dev server of that variant; its page errors and the run's events. */
+/** Trains the page once under a dev server of that variant, on the cpu backend; its page errors and the run's events. */
 async function trainUnderDevServer(variant: 'plain' | 'include'): Promise<{ errors: string[]; events: PageEvent[] }> {
   const dev = run(process.execPath, ['dev-page.mjs', '8', variant], dir);
   try {
     const [, url] = (await dev.waitFor(/dev server → (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000)) as unknown as [string, string];
     // On the cpu backend: what is tested is the worker's start, and software WebGL would add about 15 s a run.
-    return await pages.train(`${url}index.html?backend=cpu`);
+    const { errors, events, result } = await pages.train<{ backend: string }>(`${url}index.html?backend=cpu`);
+    expect(result.backend).toBe('cpu'); // the page took ?backend=cpu, and gradscope kept it
+    return { errors, events };
   } finally {
     await interrupt(dev);
   }

@@ -38,7 +38,7 @@ export interface DiagnosisInput {
   };
   /** Recent global gradient norms of the training steps (for an exploding layer's clip threshold). */
   gradNormHistory?: readonly number[];
-  /** The monitor already stops training at the first NaN (stopOnNaN): not suggested again. */
+  /** The monitor's stopOnNaN is on: not suggested again. */
   stopsOnNaN?: boolean;
   thresholds?: Partial<RegimeThresholds>;
 }

@@ -5,7 +5,7 @@ export interface DiagnoseLayerOptions {
   /** The cell's recurrentActivation class name ('sigmoid', 'hardSigmoid', …). */
   gateActivation?: string;
   gradNormHistory?: readonly number[];
-  /** The monitor stops at the first NaN already (its stopOnNaN). */
+  /** The monitor's stopOnNaN is on. */
   stopsOnNaN?: boolean;
   thresholds?: Partial<RegimeThresholds>;
 }

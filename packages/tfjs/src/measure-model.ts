@@ -39,7 +39,7 @@ export interface MeasureOptions {
    * monitor passes its own; default none.
    */
   gradNormHistory?: readonly number[];
-  /** Training stops at the first NaN already (the monitor's stopOnNaN): the diagnosis does not suggest it. */
+  /** The caller's monitor has stopOnNaN on: a non-finite layer's diagnosis does not suggest it. */
   stopsOnNaN?: boolean;
   /**
    * Awaited between the pieces of a measurement — after the probe run, and

@@ -24,7 +24,7 @@ describe('measureModel options: checked as gradscope() checks its own', () => {
     await expect(measureModel(m, { xs }, { kk: 2 } as never)).rejects.toThrow(
       new TypeError(`measureModel: unknown option 'kk' (known: ${MEASURE_OPTIONS.join(', ')})`),
     );
-    expect(MEASURE_OPTIONS).toEqual(['layers', 'method', 'k', 'loss', 'thresholds', 'cache', 'gradNormHistory', 'pause']);
+    expect(MEASURE_OPTIONS).toEqual(['layers', 'method', 'k', 'loss', 'thresholds', 'cache', 'gradNormHistory', 'stopsOnNaN', 'pause']);
   });
 
   it('a value of the wrong type names the option, the value and what would do', async () => {
@@ -33,6 +33,7 @@ describe('measureModel options: checked as gradscope() checks its own', () => {
     await expect(measureModel(m, { xs }, { method: 'fast' as never })).rejects.toThrow("measureModel: option 'method' must be one of 'auto', 'analytic', 'autodiff', got 'fast'");
     await expect(measureModel(m, { xs }, { cache: {} as never })).rejects.toThrow("measureModel: option 'cache' must be a MeasureCache (new MeasureCache()), got {}");
     await expect(measureModel(m, { xs }, { layers: [] })).rejects.toThrow("measureModel: option 'layers' must be a non-empty array of layer names, got []");
+    await expect(measureModel(m, { xs }, { stopsOnNaN: 1 as never })).rejects.toThrow("measureModel: option 'stopsOnNaN' must be true or false, got 1");
   });
 
   it('a k above the state size names measureModel, the cell and its state size (2·units for an LSTM), and leaks nothing', async () => {

@@ -20,8 +20,8 @@ const CHECKS: Record<string, OptionCheck> = {
   // The threshold names and values are checked by @gradscope/core classifyRegime.
   thresholds: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of regime thresholds, e.g. { gradRatioVanishing: 1e-3 }'),
   cache: (v) => (v instanceof MeasureCache ? null : 'a MeasureCache (new MeasureCache())'),
-  stopsOnNaN: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   gradNormHistory: (v) => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? null : 'an array of numbers (recent global gradient norms)'),
+  stopsOnNaN: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   pause: (v) => (typeof v === 'function' ? null : 'a function returning a Promise, awaited between the pieces of a measurement'),
 };
 

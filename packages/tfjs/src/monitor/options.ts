@@ -137,8 +137,8 @@ const CHECKS: Record<keyof GradscopeOptions, Check> = {
 
 /**
  * The options of every measurement the monitor makes, the same on the
- * training thread and in the worker: which layers, k, and whether training
- * already stops at NaN (so the diagnosis does not suggest it).
+ * training thread and in the worker: which layers, k, and whether stopOnNaN
+ * is on (so the diagnosis does not suggest it).
  */
 export function measureOptionsOf(options: ResolvedOptions): { layers?: string[]; k?: number; stopsOnNaN?: boolean } {
   return {
