@@ -10,7 +10,7 @@ import { installPlatform } from '../platform/platform.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { runModuleScript, tinyGruScript } from '../test-helpers/module-script.js';
 import { ofType, readRuns, tempLogdirsPerTest } from '../test-helpers/runs.js';
-import { holdFirstStepForWorker } from '../test-helpers/worker-answered.js';
+import { holdFirstStepForWorker, watchWorker } from '../test-helpers/worker-answered.js';
 import { T, data, rnn } from '../test-helpers/worker-models.js';
 import { gradscope } from './monitor.js';
 import { measureWorkersLeft } from '../test-helpers/measure-workers-left.js';
@@ -122,17 +122,29 @@ describe('gradscope() measuring in a worker', () => {
     const nan = gru.getWeights().map((w) => tf.fill(w.shape, NaN));
     gru.setWeights(nan);
     tf.dispose(nan);
-    const { xs, ys } = data(8);
-    const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000, stopOnNaN: true, worker });
-    await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: worker ? 1 : 0 })], verbose: 0 });
+    const { xs, ys } = data(2);
+    const watch = watchWorker();
+    const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1, budget: 1000, stopOnNaN: true, worker });
+    // A custom loop reporting a finite loss, so that stopOnNaN does not end the run at its first step: in a
+    // fit() it would, and on a busy machine the run's end then measured the step's snapshot on the thread.
+    const until = Date.now() + 60_000;
+    let steps = 0;
+    do {
+      await monitor.step(model, { loss: 0 }, 1);
+      steps++;
+      if (worker) await new Promise((resolve) => setTimeout(resolve, 20));
+    } while (worker ? watch.measured() < 1 && Date.now() < until : steps < 2);
+    await monitor.close();
     const measured = ofType(readRuns(dir).get(monitor.runId!)!, 'measurement');
-    expect(measured[0]!.measuredIn).toBe(worker ? 'worker' : 'thread');
-    const diagnosis = measured[0]!.layers[0]!.diagnosis!;
-    expect(diagnosis.verdict).toBe('non-finite');
-    // The other remedies of a non-finite layer stay (a clip threshold, a lower learning rate).
-    expect(diagnosis.remedies[0]!.action).toContain('withClipping');
-    expect(diagnosis.remedies.at(-1)!.action).toContain('learning rate');
-    expect(diagnosis.remedies.some((r) => r.action.includes('stopOnNaN'))).toBe(false);
+    expect(measured.map((m) => m.measuredIn)).toContain(worker ? 'worker' : 'thread');
+    for (const m of measured) {
+      const diagnosis = m.layers[0]!.diagnosis!;
+      expect(diagnosis.verdict).toBe('non-finite');
+      // The other remedies of a non-finite layer stay (clipping, a lower learning rate).
+      expect(diagnosis.remedies[0]!.action).toContain('withClipping');
+      expect(diagnosis.remedies.at(-1)!.action).toContain('learning rate');
+      expect(diagnosis.remedies.some((r) => r.action.includes('stopOnNaN'))).toBe(false);
+    }
     tf.dispose([xs, ys]);
   });
 
