@@ -16,6 +16,7 @@ import { stopOnNaNReason } from './nan-policy.js';
 import { measureOptionsOf, type ResolvedOptions } from './options.js';
 import { platform } from '../platform/platform.js';
 import { SILENT_CLOCK, type RunQueueClock } from '../platform/platform-interface.js';
+import { exitReason, watchRunExit, type ExitingRun } from './run-exit.js';
 import { RunQueueCharge } from './run-queue-charge.js';
 import { SlowdownCharge, type WorkerState } from './slowdown-charge.js';
 import { YieldCollections } from './yield-collections.js';
@@ -28,9 +29,6 @@ import { WorkerRoute, type WorkerRouteEvents } from './worker-route.js';
 import type { WarnOnce } from './warn-once.js';
 import { yieldToEventLoop, type PeriodicYield } from './yield-to-event-loop.js';
 
-/** Stops the exit watch of a run that was collected without being ended (an ended run stops its own and leaves). */
-const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch());
-
 /**
  * One run: from its run-start event to its run-end. Everything that belongs
  * to a single run lives here and is new for each run — the event stream
@@ -40,7 +38,7 @@ const DROPPED_RUNS = new FinalizationRegistry<() => void>((unwatch) => unwatch()
  * starts from nothing. Nothing it does throws into training: a failure is
  * an alert and a console warning (one per monitor, warn-once.ts).
  */
-export class RunSession implements FitRun {
+export class RunSession implements FitRun, ExitingRun {
   readonly runId: string;
   /** Why stopOnNaN stopped training, or null. */
   private stopReason: string | null = null;
@@ -119,30 +117,8 @@ export class RunSession implements FitRun {
     if (options.worker) session.route = await WorkerRoute.open(plan, options, session.workerEvents());
     session.yieldCollections = new YieldCollections(platform().watchGcPauses);
     if (session.route?.inWorker) session.runQueue = platform().openRunQueueClock();
-    session.unwatchExit = RunSession.watchExit(new WeakRef(session));
-    DROPPED_RUNS.register(session, session.unwatchExit, session);
+    session.unwatchExit = watchRunExit(session);
     return session;
-  }
-
-  /**
-   * The run's watch of the process's end, reaching the run through a WeakRef as the collections' watch does: a run
-   * never ended (its fit threw, its monitor was dropped) must not be kept for the life of the process; once it is
-   * collected, DROPPED_RUNS stops its watch. Static: closures made inside open() would share its scope, which holds
-   * the run itself.
-   */
-  private static watchExit(run: WeakRef<RunSession>): () => void {
-    return platform().watchExit({
-      uncaught: () => {
-        const open = run.deref();
-        (open?.stream ?? open?.ending)?.flushNow();
-      },
-      exit: (code, uncaught) => run.deref()?.endAtExit(code, uncaught),
-      signal: (signal, ending) => {
-        const open = run.deref();
-        if (ending) open?.endAtExit(null, null, signal);
-        else (open?.stream ?? open?.ending)?.flushNow();
-      },
-    });
   }
 
   epochBegan(epoch: number): void {
@@ -300,7 +276,6 @@ export class RunSession implements FitRun {
     this.ending = null;
     // Watched to the last: an exit while the worker ends or the sinks flush still writes the run's end.
     this.unwatchExit();
-    DROPPED_RUNS.unregister(this);
   }
 
   /**
@@ -312,20 +287,20 @@ export class RunSession implements FitRun {
    * measurement the worker had in hand is lost with the worker. Exiting
    * while end() closes the sinks: they write what they hold.
    */
-  private endAtExit(code: number | null, uncaught: Error | null, signal?: string): void {
+  endAtExit(code: number | null, uncaught: Error | null, signal?: string): void {
     const stream = this.stream;
     if (!stream) {
       this.ending?.closeAtExit();
       return;
     }
     this.stream = null;
-    const reason = signal
-      ? `the process was ended by ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''} while the run was open`
-      : uncaught
-        ? `the process ended on an uncaught error while the run was open: ${uncaught.message}`
-        : `the process exited (code ${code}) while the run was open: its fit() had not finished, or a custom loop had not called monitor.close()`;
-    stream.emit(this.runEnd('failed', reason), Math.max(0, this.stepsRecorded - 1), this.epochIndex);
+    stream.emit(this.runEnd('failed', exitReason(code, uncaught, signal)), Math.max(0, this.stepsRecorded - 1), this.epochIndex);
     stream.closeAtExit();
+  }
+
+  /** The process may be ending (an uncaught error, a signal the program handles): the sinks write what they hold. */
+  flushNow(): void {
+    (this.stream ?? this.ending)?.flushNow();
   }
 
   /** Steps whose train-step event was emitted: an exit inside recordStep (process.exit from a loss, a callback) comes after its event. */
