@@ -56,7 +56,7 @@ describe('measureModel carries one diagnosis that console and alerts repeat', ()
 
     const line = describeLayer(m!);
     expect(line).toContain(`the loss at T feels the last ${d.horizon.steps} of ${T} steps`);
-    const [alert] = new AlertDetector(10).onMeasurement([m!]);
+    const [alert] = new AlertDetector(10).onMeasurement([m!], 0);
     expect(alert!.kind).toBe('vanishing');
     expect(alert!.message).toContain(d.reason);
     expect(alert!.message).toContain(`Try: ${d.remedies[0]!.action}`);

@@ -22,6 +22,9 @@ function remedyText(m: LayerMeasurement): string {
   return remedies.length ? `. Try: ${remedies.map((r) => `${r.action} (${r.because})`).join('; ')}` : '';
 }
 
+/** Training steps a layer must have been out of a regime before entering it again is alerted again. */
+export const REALERT_AFTER_STEPS = 100;
+
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
 
 /**
@@ -35,19 +38,18 @@ const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0
  * - vanishing / exploding: a layer's regime (see @gradscope/core classifyRegime) becomes so;
  *   the message is the layer's diagnosis: why, the gradient horizon, and what to try. A layer
  *   near a threshold flips in and out at every measurement (with `every: 1`, every step), and
- *   each alert carries the whole diagnosis: the same regime is alerted again only after
- *   REALERT_AFTER measurements in a row out of it.
+ *   each alert carries the whole diagnosis: a layer entering a regime it was measured in
+ *   fewer than REALERT_AFTER_STEPS training steps before is not alerted again (each regime
+ *   apart, so one flipping between vanishing and exploding is quiet too). A non-finite
+ *   measurement is an error, alerted at every entry.
  * - lyapunov-crossing: a layer's mean λ₁ changes sign (outside a dead band of
  *   |T·λ₁| < 0.5, where the sign means nothing over the probe's length).
  */
-/** Measurements in a row a layer must spend out of a regime before entering it is alerted again. */
-export const REALERT_AFTER = 10;
-
 export class AlertDetector {
   private readonly gradHistory: number[] = [];
   private readonly regimes = new Map<string, string>();
-  /** Per layer: the regime last alerted, and the measurements in a row since spent out of it. */
-  private readonly alerted = new Map<string, { regime: string; out: number }>();
+  /** Per layer and regime: the training step of the last measurement in that regime. */
+  private readonly lastIn = new Map<string, Map<string, number>>();
   private readonly lambda1 = new Map<string, number>();
   /** Inside a spike episode: the norm is still above the threshold it crossed. */
   private spiking = false;
@@ -101,15 +103,18 @@ export class AlertDetector {
     return alerts;
   }
 
-  onMeasurement(layers: LayerMeasurement[]): AlertDraft[] {
+  /** Alerts for a measurement of the training step `step` (the step its weights are from). */
+  onMeasurement(layers: LayerMeasurement[], step: number): AlertDraft[] {
     const alerts: AlertDraft[] = [];
     for (const m of layers) {
       const previous = this.regimes.get(m.layer);
-      const last = this.alerted.get(m.layer);
-      const repeat = last !== undefined && last.regime === m.regime && last.out < REALERT_AFTER;
-      if (last) last.out = m.regime === last.regime ? 0 : last.out + 1;
-      if (m.regime !== previous && m.regime !== 'stable' && !repeat) {
-        this.alerted.set(m.layer, { regime: m.regime, out: 0 });
+      const seen = this.lastIn.get(m.layer) ?? new Map<string, number>();
+      this.lastIn.set(m.layer, seen);
+      const lastStep = seen.get(m.regime);
+      // Measurements can arrive a little out of step order (a lost snapshot measured late): a negative gap is recent too.
+      const recent = m.regime !== 'non-finite' && lastStep !== undefined && step - lastStep < REALERT_AFTER_STEPS;
+      seen.set(m.regime, Math.max(step, lastStep ?? step));
+      if (m.regime !== previous && m.regime !== 'stable' && !recent) {
         const ratio = m.diagnosis?.gradRatio ?? (m.gradNorm ? gradientRatio(m.gradNorm.mean) : NaN);
         const l1 = m.ftle.mean[0] ?? NaN;
         alerts.push(

@@ -33,7 +33,12 @@ export function watchRunExit(run: ExitingRun): () => void {
   };
 }
 
-/** The watch itself, in a scope of its own: a closure made beside `run` would hold it. */
+/**
+ * The watch itself, in a scope of its own: its listeners, kept by the
+ * platform for the life of the process, must reach the run only through
+ * `ref`. (watchRunExit's stop function does hold the run; only the run
+ * itself keeps it.)
+ */
 function watchThrough(ref: WeakRef<ExitingRun>): () => void {
   return platform().watchExit({
     uncaught: () => ref.deref()?.flushNow(),

@@ -285,7 +285,8 @@ export class RunSession implements FitRun, ExitingRun {
    * run-end says so, and every sink that can writes what it holds,
    * synchronously — nothing asynchronous runs after a process's 'exit'. A
    * measurement the worker had in hand is lost with the worker. Exiting
-   * while end() closes the sinks: they write what they hold.
+   * while end() closes the sinks: they write what they hold. For the exit
+   * watch (run-exit.ts) only.
    */
   endAtExit(code: number | null, uncaught: Error | null, signal?: string): void {
     const stream = this.stream;
@@ -298,7 +299,7 @@ export class RunSession implements FitRun, ExitingRun {
     stream.closeAtExit();
   }
 
-  /** The process may be ending (an uncaught error, a signal the program handles): the sinks write what they hold. */
+  /** For the exit watch (run-exit.ts) only. The process may be ending (an uncaught error, a signal the program handles): the sinks write what they hold. */
   flushNow(): void {
     (this.stream ?? this.ending)?.flushNow();
   }
@@ -331,7 +332,7 @@ export class RunSession implements FitRun, ExitingRun {
       });
       this.emit({ type: 'measurement', layers, durationMs: now() - t0, measuredIn: 'thread' }, step, epoch);
       this.counts.measurements++;
-      this.emitAlerts(this.alerts.onMeasurement(layers), step, epoch);
+      this.emitAlerts(this.alerts.onMeasurement(layers, step), step, epoch);
     } catch (err) {
       this.reportFailure('measuring the recurrent layers', err);
     }
@@ -346,7 +347,7 @@ export class RunSession implements FitRun, ExitingRun {
         this.cadence.addWorkerCost(this.waitCharge.settle(reply.cpuMs ?? 0), this.slowdown.settle(reply.cpuMs ?? reply.durationMs));
         this.emit({ type: 'measurement', layers: reply.layers, durationMs: reply.durationMs, measuredIn: 'worker' }, reply.step, reply.epoch);
         this.counts.measurements++;
-        this.emitAlerts(this.alerts.onMeasurement(reply.layers), reply.step, reply.epoch);
+        this.emitAlerts(this.alerts.onMeasurement(reply.layers, reply.step), reply.step, reply.epoch);
       },
       failed: (message, where) => this.reportFailure('measuring the recurrent layers', new Error(message), where),
       fellBack: (message, lostSnapshot) => {
