@@ -90,14 +90,20 @@ describe('gradscope() measuring in a worker', () => {
     tf.dispose([xs, ys]);
   });
 
-  it('measures NaN weights (a record with NaN in it, no error) and training goes on', async () => {
-    const dir = logdir();
+  /** The test model, compiled, with every weight of its first recurrent layer NaN. */
+  function nanModel(): tf.LayersModel {
     const model = rnn();
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
     const gru = model.layers[0]!;
     const nan = gru.getWeights().map((w) => tf.fill(w.shape, NaN));
     gru.setWeights(nan);
     tf.dispose(nan);
+    return model;
+  }
+
+  it('measures NaN weights (a record with NaN in it, no error) and training goes on', async () => {
+    const dir = logdir();
+    const model = nanModel();
     const { xs, ys } = data(24);
     const monitor = gradscope({ probe: { xs: xs.slice(0, 2), ys: ys.slice(0, 2) }, logdir: dir, console: false, every: 1, budget: 1000 });
     await model.fit(xs, ys, { epochs: 1, batchSize: 4, callbacks: [monitor, holdFirstStepForWorker({ untilMeasured: 1 })], verbose: 0 });
@@ -116,12 +122,7 @@ describe('gradscope() measuring in a worker', () => {
 
   it.each([true, false])('with stopOnNaN, a NaN measurement does not suggest stopOnNaN (worker: %s)', async (worker) => {
     const dir = logdir();
-    const model = rnn();
-    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
-    const gru = model.layers[0]!;
-    const nan = gru.getWeights().map((w) => tf.fill(w.shape, NaN));
-    gru.setWeights(nan);
-    tf.dispose(nan);
+    const model = nanModel();
     const { xs, ys } = data(2);
     const watch = watchWorker();
     const monitor = gradscope({ probe: { xs, ys }, logdir: dir, console: false, every: 1, budget: 1000, stopOnNaN: true, worker });
