@@ -123,6 +123,47 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
     });
   }
 
+  it("records the states tfjs's own cells compute, bit for bit: each built-in cell's fast step, and a stacked cell after it", () => {
+    // The re-run's fast steps (cells/fast-step.ts) redo tfjs's arithmetic in
+    // tfjs's order, the bias included; the first cell's reference is its own
+    // call step by step, the stacked one's the layer's output.
+    // A bias that is not zero (tfjs initialises it to zeros): it must be added once, in tfjs's order.
+    const biasInitializer = tf.initializers.randomNormal({ seed: 3 });
+    const cells = {
+      simpleRNN: () => tf.layers.simpleRNNCell({ units: 6, biasInitializer }),
+      gru: () => tf.layers.gruCell({ units: 5, biasInitializer }),
+      lstm: () => tf.layers.lstmCell({ units: 4, biasInitializer }),
+    };
+    for (const [name, make] of Object.entries(cells)) {
+      const stack = [make(), tf.layers.simpleRNNCell({ units: 3, biasInitializer })];
+      const model = tf.sequential({ layers: [tf.layers.rnn({ cell: stack, returnSequences: true, inputShape: [7, 3] })] });
+      const x = probeInputs(4, 7, 3, 11);
+      const [record, second] = probeRun(model, findRecurrentLayers(model), x)[0]!;
+      const first = stack[0] as any;
+      const sizes: number[] = Array.isArray(first.stateSize) ? first.stateSize : [first.stateSize];
+      const reference = tf.tidy(() => {
+        // The first cell through its own call, step by step; the stack through the layer.
+        let states = sizes.map((n) => tf.zeros([4, n]));
+        const h: tf.Tensor[] = [];
+        for (const xt of tf.unstack(x, 1)) {
+          states = (first.call([xt, ...states], { training: false }) as tf.Tensor[]).slice(1);
+          h.push(states[0]!);
+        }
+        return [tf.stack(h, 1) as tf.Tensor3D, model.layers[0]!.apply(x) as tf.Tensor3D];
+      });
+      const width = reference[0]!.shape[2];
+      // sPrev at t + 1 is the state after step t; its first `width` columns are h (LSTM: then c).
+      const after = (r: typeof record, w: number) => tf.tidy(() => tf.slice(r!.sPrev, [0, 1, 0], [-1, 6, w]));
+      const [h1, h2] = [after(record, width), after(second, 3)];
+      const [want1, want2] = reference.map((t) => tf.slice(t, [0, 0, 0], [-1, 6, -1]));
+      expect(maxAbsDiff(h1, want1!), name).toBe(0);
+      expect(maxAbsDiff(h2, want2!), `${name}, the stacked cell`).toBe(0);
+      tf.dispose([x, h1, h2, want1!, want2!, ...reference]);
+      [record!, second!].forEach(disposeRecord);
+      model.dispose();
+    }
+  });
+
   it('the re-run leaves the model output unchanged (masking, goBackwards, stacked cells, Bidirectional)', () => {
     const input = tf.input({ shape: [5, 3] });
     const masked = tf.layers.masking({ maskValue: 0 }).apply(input) as tf.SymbolicTensor;
