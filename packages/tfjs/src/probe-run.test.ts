@@ -123,6 +123,40 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
     });
   }
 
+  it('takes the cotangents of unmasked fast steps from their own backward: no tap kernel per state and step', () => {
+    // A tap (an identity whose gradient records) per state and step cost one Identity kernel each; the fast
+    // step's backward is shown the same cotangent instead. Per step what remains is the forward's own copy of
+    // the state its backward reads (LSTM's c, GRU's h; none for SimpleRNN): counted at T = 10 and T = 20.
+    const identities = (steps: number, layer: (inputShape: [number, number]) => tf.layers.Layer) => {
+      const model = tf.sequential({ layers: [layer([steps, 3]), tf.layers.dense({ units: 1 })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = probeInputs(2, steps, 3, 5);
+      const y = tf.zeros([2, 1]);
+      const loss = compiledLoss(model, { xs: x, ys: y })!;
+      const engine = tf.engine() as any;
+      const original = engine.runKernel;
+      let count = 0;
+      engine.runKernel = function (name: string, ...rest: unknown[]) {
+        if (name === 'Identity') count++;
+        return original.call(this, name, ...rest);
+      };
+      try {
+        probeRun(model, findRecurrentLayers(model), x, loss).flat().forEach(disposeRecord);
+      } finally {
+        engine.runKernel = original;
+      }
+      tf.dispose([x, y]);
+      model.dispose();
+      return count;
+    };
+    const cases: [(inputShape: [number, number]) => tf.layers.Layer, number][] = [
+      [(inputShape) => tf.layers.simpleRNN({ units: 4, inputShape }), 0],
+      [(inputShape) => tf.layers.lstm({ units: 3, inputShape }), 1],
+      [(inputShape) => tf.layers.gru({ units: 3, inputShape }), 1],
+    ];
+    for (const [layer, copies] of cases) expect(identities(20, layer) - identities(10, layer)).toBe(10 * copies);
+  });
+
   it("records the states tfjs's own cells compute, bit for bit: each built-in cell's fast step, and a stacked cell after it", () => {
     // The re-run's fast steps (cells/fast-step.ts) redo tfjs's arithmetic in
     // tfjs's order, the bias included; the first cell's reference is its own

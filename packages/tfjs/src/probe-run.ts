@@ -98,15 +98,17 @@ export function probeRun(
   loss?: ProbeLoss,
   kwargs: CallKwargs = {},
 ): CellRecord[][] {
-  // Built-in cells re-run with a step whose gradient skips the weights (cells/fast-step.ts).
-  const fast = targets.map((t) => t.cells.map((c) => fastCell(c.cell)));
+  // Built-in cells re-run with a step whose gradient skips the weights (cells/fast-step.ts); in the
+  // gradient pass their backward reports each state's cotangent to `seen.step` (see differentiate).
+  const seen: StepCotangents = { step: null };
+  const fast = targets.map((t, l) => t.cells.map((c, i) => fastCell(c.cell, (step, dy) => seen.step?.(l, i, step, dy))));
   // Copies of each re-run layer's outputs for repeated calls in the pass (see withRerun), freed after it.
   const held: tf.Tensor[] = [];
   // A fresh kwargs object per pass: Bidirectional.call writes into the one it gets.
   const run = () => model.apply(xs, { ...kwargs, training: false }) as tf.Tensor | tf.Tensor[];
   const records: CellRecording[][] = targets.map(() => []);
   try {
-    const gradNorms = loss ? differentiate(targets, fast, records, held, () => loss(asList(run()))) : record(targets, fast, records, held, run);
+    const gradNorms = loss ? differentiate(targets, fast, records, held, () => loss(asList(run())), seen) : record(targets, fast, records, held, run);
     targets.forEach((t, l) => {
       if (records[l]!.length !== t.cells.length) {
         throw new Error(`gradscope: layer '${t.name}' did not run when the model was applied to the probe`);
@@ -131,6 +133,11 @@ function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: Ce
   return null;
 }
 
+/** Where the fast steps' backward sends the cotangent of the state made at `step` of cell `cell` of target `layer`. */
+interface StepCotangents {
+  step: ((layer: number, cell: number, step: number, dy: tf.Tensor) => void) | null;
+}
+
 /**
  * One forward pass, recording, differentiated with respect to a scalar zero z
  * added to every cell's initial state: every later state depends on z, so
@@ -140,7 +147,14 @@ function record(targets: LayerTarget[], fast: (FastCell | null)[][], records: Ce
  *
  * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].
  */
-function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], records: CellRecording[][], held: tf.Tensor[], lossOfRun: () => tf.Scalar): number[][][] {
+function differentiate(
+  targets: LayerTarget[],
+  fast: (FastCell | null)[][],
+  records: CellRecording[][],
+  held: tf.Tensor[],
+  lossOfRun: () => tf.Scalar,
+  seen: StepCotangents,
+): number[][][] {
   // The cotangent each tap passed on, kept: [cell][t] → one per state of the step.
   const cotangents: tf.Tensor[][][] = [];
   const cellBase = targets.map((_, l) => targets.slice(0, l).reduce((n, t) => n + t.cells.length, 0));
@@ -157,6 +171,15 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
       return g;
     },
   }));
+  // The steps t > 0 of each cell whose states a fast step made unmasked: no tap there, the step's own backward is
+  // shown the same cotangent (CotangentObserver) and it is kept as a tap would keep it. What that spares
+  // is a tap's Identity kernel and tape node per state and step (per step: SimpleRNN's 1 of ~9 kernels in
+  // the pass, LSTM's 2). For LSTM the cotangent is the joint [h' | c'], one tensor for the step's two taps.
+  const byStep: Set<number>[] = [];
+  seen.step = (l, i, step, dy) => {
+    const cell = cellBase[l]! + i;
+    if (byStep[cell]?.has(step + 1)) ((cotangents[cell] ??= [])[step + 1] ??= []).push(tf.keep(dy));
+  };
   const z = tf.scalar(0);
   const failure: { err?: unknown; thrown: boolean } = { thrown: false };
   const steps: number[] = [];
@@ -164,13 +187,17 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
   try {
     tf.tidy(() => {
       tf.grad((zero: tf.Tensor) => {
-        const perturbFor = (l: number): Perturb => (i, t, states) => {
+        const perturbFor = (l: number): Perturb => (i, t, states, madeByFastStep) => {
           const cell = cellBase[l]! + i;
           if (t === 0) {
             samples[cell] = states[0]!.shape[0]!;
             states = states.map((s) => tf.add(s, zero));
           }
           steps[cell] = t;
+          if (t > 0 && madeByFastStep) {
+            (byStep[cell] ??= new Set()).add(t);
+            return states;
+          }
           const through = tap(cell, t, t === 0 || fast[l]![i] != null);
           return states.map((s) => through(s) as tf.Tensor);
         };
@@ -189,6 +216,7 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
     if (failure.thrown) throw failure.err;
     return steps.map((last, cell) => adjointNorms(cotangents[cell] ?? [], last, samples[cell]!));
   } finally {
+    seen.step = null;
     z.dispose();
     tf.dispose(cotangents.flat(2));
   }
@@ -197,29 +225,33 @@ function differentiate(targets: LayerTarget[], fast: (FastCell | null)[][], reco
 /**
  * ‖∂L/∂s_t‖ per sample [S][T+1] from the cotangents of each step's states:
  * sqrt(Σ_j Σ_c g_j²), in float32 as tfjs would compute
- * sqrt(addN(sum(square(g_j), 1))) tap by tap, but in a few kernels per cell
- * rather than four per tap and step (a third of a SimpleRNN probe run's
- * kernels went into this bookkeeping).
+ * sqrt(addN(sum(square(g_j), 1))) cotangent by cotangent, but in a few
+ * kernels per cell rather than four per cotangent and step (a third of a
+ * SimpleRNN probe run's kernels went into this bookkeeping).
  *
  * The row sums Σ_c g² stay tfjs's (one Square and one Sum over the stacked
- * cotangents: Sum reduces each row on its own, so stacking changes no
- * rounding); the few additions over a step's states and the square root are
- * done in float64 and rounded to float32 (Math.fround), which gives exactly
- * the float32 result: a float64 sum or square root of float32 values
- * rounded once to float32 is the correctly rounded float32 one.
+ * cotangents of each width: Sum reduces each row on its own, so stacking
+ * changes no rounding); the few additions over a step's states and the
+ * square root are done in float64 and rounded to float32 (Math.fround),
+ * which gives exactly the float32 result: a float64 sum or square root of
+ * float32 values rounded once to float32 is the correctly rounded float32
+ * one. Widths differ for an LSTM (the initial h and c tapped apart, later
+ * steps' joint [h | c] from the fast step) and for custom cells whose
+ * states differ in width: one stack per width.
  */
 export function adjointNorms(perStep: tf.Tensor[][], last: number, samples: number): number[][] {
   const parts = perStep.flat();
-  const rowSums: ArrayLike<number>[] = [];
-  if (parts.length > 0) {
-    const width = parts[0]!.shape[1];
-    if (parts.every((g) => g.shape[1] === width)) {
-      const all = tf.tidy(() => tf.sum(tf.square(tf.stack(parts)), -1).dataSync());
-      for (let p = 0; p < parts.length; p++) rowSums.push(all.subarray(p * samples, (p + 1) * samples));
-    } else {
-      // States of different widths (a custom cell): row sums tap by tap.
-      for (const g of parts) rowSums.push(tf.tidy(() => tf.sum(tf.square(g), 1).dataSync()));
-    }
+  const rowSums: ArrayLike<number>[] = new Array(parts.length);
+  const byWidth = new Map<number, number[]>();
+  parts.forEach((g, p) => {
+    const width = g.shape[1]!;
+    const same = byWidth.get(width);
+    if (same) same.push(p);
+    else byWidth.set(width, [p]);
+  });
+  for (const indices of byWidth.values()) {
+    const all = tf.tidy(() => tf.sum(tf.square(tf.stack(indices.map((p) => parts[p]!))), -1).dataSync());
+    indices.forEach((p, j) => (rowSums[p] = all.subarray(j * samples, (j + 1) * samples)));
   }
   const norms = Array.from({ length: samples }, () => new Array<number>(last + 1).fill(0));
   let p = 0;

@@ -41,8 +41,14 @@ function untaped(inputs: tf.Tensor[], f: (inputs: tf.Tensor[]) => tf.Tensor): tf
 /** Receives one recording per cell when a re-run ends; null: record nothing. */
 export type RecordingSink = ((cells: CellRecording[]) => void) | null;
 
-/** Adds ε_t (or nothing) to a cell's states after step t (t = 0: the initial state). */
-export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[]) => tf.Tensor[];
+/**
+ * Adds ε_t (or nothing) to a cell's states after step t (t = 0: the initial
+ * state). `madeByFastStep`: the states are what a fast step returned, unmasked
+ * (a mask blends them with the old ones), and not the last step's (which the
+ * layer returns), so its CotangentObserver sees their cotangent and they may
+ * be passed on as they are (cells/fast-step.ts).
+ */
+export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[], madeByFastStep: boolean) => tf.Tensor[];
 
 /**
  * Re-runs a tfjs RNN layer's cell loop as RNN.call does — masking,
@@ -80,7 +86,7 @@ export function runRecurrentLayer(
   } else {
     nested = sizes.map((s) => s.map((w) => tf.zeros([samples, w])));
   }
-  nested = nested.map((states, i) => perturb(i, 0, states));
+  nested = nested.map((states, i) => perturb(i, 0, states, false));
 
   const steps = inputs.shape[1]!;
   // Cast before reversing: the wasm backend's Reverse kernel reads bool
@@ -118,7 +124,9 @@ export function runRecurrentLayer(
       // then a perturbation of the state must reach the output too, so that
       // ∂L/∂s_t includes what s_t feeds into later layers directly.
       const outputIsState = out === null || out[0] === out[1];
-      const next = perturb(i, t + 1, fresh.map((s, j) => keep(s, states[j]!)));
+      // Not at the last step: its states leave the layer, and the model's executor disposes what a layer
+      // returns once it is used, which would free the fast step's output while its backward still needs it.
+      const next = perturb(i, t + 1, fresh.map((s, j) => keep(s, states[j]!)), step != null && !m && t + 1 < steps);
       nested[i] = next;
       input = outputIsState ? next[0]! : keep(out![0]!, states[0]!);
     }

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { cellKind, type CellKind } from '../recurrent-layers.js';
 import type { GRUCell, LSTMCell, RNNCell, SimpleRNNCell } from '../tfjs-internals.js';
-import type { FastCell } from './fast-step.js';
+import type { CotangentObserver, FastCell } from './fast-step.js';
 import { gruFastCell, linearizeGRU } from './gru.js';
 import type { CellLinearization } from './linearization.js';
 import { linearizeLSTM, lstmFastCell } from './lstm.js';
@@ -16,11 +16,11 @@ export type BuiltInKind = Exclude<CellKind, 'custom'>;
  */
 const KINDS: Record<BuiltInKind, {
   linearize(cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization;
-  fastCell(cell: RNNCell): FastCell | null;
+  fastCell(cell: RNNCell, observe: CotangentObserver | null): FastCell | null;
 }> = {
-  simpleRNN: { linearize: (c, x, s) => linearizeSimpleRNN(c as SimpleRNNCell, x, s), fastCell: (c) => simpleRNNFastCell(c as SimpleRNNCell) },
-  lstm: { linearize: (c, x, s) => linearizeLSTM(c as LSTMCell, x, s), fastCell: (c) => lstmFastCell(c as LSTMCell) },
-  gru: { linearize: (c, x, s) => linearizeGRU(c as GRUCell, x, s), fastCell: (c) => gruFastCell(c as GRUCell) },
+  simpleRNN: { linearize: (c, x, s) => linearizeSimpleRNN(c as SimpleRNNCell, x, s), fastCell: (c, o) => simpleRNNFastCell(c as SimpleRNNCell, o) },
+  lstm: { linearize: (c, x, s) => linearizeLSTM(c as LSTMCell, x, s), fastCell: (c, o) => lstmFastCell(c as LSTMCell, o) },
+  gru: { linearize: (c, x, s) => linearizeGRU(c as GRUCell, x, s), fastCell: (c, o) => gruFastCell(c as GRUCell, o) },
 };
 
 /** The analytic Jacobians of a built-in cell around the rows (x, s_{t-1}) of a probe run. */
@@ -32,8 +32,9 @@ export function linearizeCell(kind: BuiltInKind, cell: RNNCell, x: tf.Tensor2D, 
  * The fast step of `cell` for the probe re-run, or null when the re-run must
  * use tfjs's own cell.call (custom cells, softmax gates, activations without
  * a closed-form derivative). The weights are read now: build one per re-run.
+ * `observe` is shown the cotangent of every state the steps make.
  */
-export function fastCell(cell: RNNCell): FastCell | null {
+export function fastCell(cell: RNNCell, observe: CotangentObserver | null = null): FastCell | null {
   const kind = cellKind(cell);
-  return kind === 'custom' ? null : KINDS[kind].fastCell(cell);
+  return kind === 'custom' ? null : KINDS[kind].fastCell(cell, observe);
 }

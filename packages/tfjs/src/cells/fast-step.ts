@@ -43,12 +43,34 @@ export const derivative = (activation: Activation, a: tf.Tensor, output?: tf.Ten
 export type Backward = (dy: tf.Tensor) => tf.Tensor[];
 
 /**
+ * Told, in a gradient pass, the cotangent ∂L/∂s that reached the state a
+ * fast step made at its `step`-th call (0-based; LSTM's joint [h' | c']),
+ * as the step's backward receives it. The tensor is the pass's: keep it to
+ * hold it past the pass.
+ */
+export type CotangentObserver = (step: number, dy: tf.Tensor) => void;
+
+/**
  * tf.customGrad with its inputs as a list (its own signature is variadic
  * with `save` last). A step's backward reads its forward's tensors from its
- * closure (see ForwardTensors), not through customGrad's `save`.
+ * closure (see ForwardTensors), not through customGrad's `save`. Each call
+ * is one step; `observe` is shown each step's cotangent before its backward
+ * runs.
  */
-export function customStep(f: (inputs: tf.Tensor[]) => { value: tf.Tensor; gradFunc: Backward }): (...inputs: tf.Tensor[]) => tf.Tensor {
-  const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => f(args.slice(0, -1) as tf.Tensor[]));
+export function customStep(f: (inputs: tf.Tensor[]) => { value: tf.Tensor; gradFunc: Backward }, observe: CotangentObserver | null = null): (...inputs: tf.Tensor[]) => tf.Tensor {
+  let calls = 0;
+  const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const step = calls++;
+    const { value, gradFunc } = f(args.slice(0, -1) as tf.Tensor[]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const cotangent = Array.isArray(dy) ? dy[0]! : dy;
+        observe?.(step, cotangent);
+        return gradFunc(cotangent);
+      },
+    };
+  });
   return (...inputs) => g(...inputs);
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -159,7 +159,7 @@ function diagonalGRU(n: number, general: Factors, activations: CellLinearization
  * The probe re-run's GRU step with a hand-written backward (see
  * fast-step.ts), or null when an activation has no closed-form derivative.
  */
-export function gruFastCell(cell: GRUCell): FastCell | null {
+export function gruFastCell(cell: GRUCell, observe: CotangentObserver | null = null): FastCell | null {
   const [rec, act] = [cell.recurrentActivation, cell.activation];
   if (!closedForm(act, rec)) return null;
   const w = readCellWeights(cell);
@@ -190,7 +190,7 @@ export function gruFastCell(cell: GRUCell): FastCell | null {
         return [tf.concat([dzr, dah], 1), dh];
       },
     };
-  });
+  }, observe);
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { splitColumns } from './split-columns.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -173,7 +173,7 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
  * fast-step.ts), or null when an activation has no closed-form derivative.
  * One output tensor (customGrad's limit): the joint state [h' | c'].
  */
-export function lstmFastCell(cell: LSTMCell): FastCell | null {
+export function lstmFastCell(cell: LSTMCell, observe: CotangentObserver | null = null): FastCell | null {
   const [rec, act] = [cell.recurrentActivation, cell.activation];
   if (!closedForm(act, rec)) return null;
   const n = cell.units;
@@ -201,7 +201,7 @@ export function lstmFastCell(cell: LSTMCell): FastCell | null {
         return [dz, tf.matMul(dz, recurrentT), tf.mul(cTotal, f)];
       },
     };
-  });
+  }, observe);
   return {
     step: (input, states) => tf.split(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
     dispose: () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -115,7 +115,7 @@ function structuralStart(dAct: tf.Tensor3D, recurrentT: tf.Tensor2D): tf.Tensor3
  * The probe re-run's SimpleRNN step with a hand-written backward (see
  * fast-step.ts), or null when the activation has no closed-form derivative.
  */
-export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
+export function simpleRNNFastCell(cell: SimpleRNNCell, observe: CotangentObserver | null = null): FastCell | null {
   if (!closedForm(cell.activation)) return null;
   const w = readCellWeights(cell);
   const recurrentT = tf.transpose(w.recurrent);
@@ -134,7 +134,7 @@ export function simpleRNNFastCell(cell: SimpleRNNCell): FastCell | null {
         return [da, tf.matMul(da, recurrentT)];
       },
     };
-  });
+  }, observe);
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
     dispose: () => {
