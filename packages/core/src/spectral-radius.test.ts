@@ -116,6 +116,18 @@ describe('spectralRadius', () => {
     }
   });
 
+  it('a rank-one idempotent A = e₀rᵀ (r₀ = 1, ρ = 1) whose row is orthogonal to a fixed start: ‖r‖^(1/1024), never 0 or NaN', () => {
+    // A² = A, so A^1024 = A and the method's value is ‖A‖₂^(1/1024) = ‖r‖^(1/1024).
+    // These rows are orthogonal to (1 + i/n), the old power iteration's start
+    // (it gave 0 for the third) and the first Lanczos's (it gave NaN for the first two: found by review).
+    for (const r of [[1, -3, 4, -4, 3, -1, 0], [1, -1, -2, 4, -3, 1, 0], [1, -2, 1], [1, -2, 1, 0, 0, 0, 0, 0, 0, 0]]) {
+      const n = r.length;
+      const a = Array.from({ length: n }, (_, i) => (i === 0 ? r : new Array<number>(n).fill(0)));
+      const length = Math.hypot(...r);
+      expect(Math.abs(radius(a) - length ** (1 / 1024)) / length ** (1 / 1024), JSON.stringify(r)).toBeLessThan(1e-12);
+    }
+  });
+
   it('rejects non-square input and bad options, and leaks no tensors', () => {
     const before = tf.memory().numTensors;
     const a = tf.ones([2, 3]) as tf.Tensor2D;

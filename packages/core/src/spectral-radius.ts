@@ -63,15 +63,15 @@ export function spectralRadius(a: tf.Tensor2D, options: SpectralRadiusOptions = 
 const NORM_STEPS = 30;
 /**
  * twoNorm stops once a step raises σ² by at most this fraction: the top
- * Ritz value of a growing Krylov space never falls, and for the near-low-
+ * Ritz value of a growing Krylov space never falls, and for a near-low-
  * rank A^(2^m) it is exact to rounding once the space holds the rank.
  */
 const NORM_SETTLED = 1e-14;
 
 /**
  * ‖P‖₂ of a row-major n×n matrix: √λ_max(PᵀP) by a float64 Lanczos with
- * full re-orthogonalisation, from a fixed start, until the top Ritz value
- * settles (at most NORM_STEPS steps).
+ * full re-orthogonalisation until the top Ritz value settles, at most
+ * NORM_STEPS steps.
  *
  * Why not power iteration, as before: for a complex pair of dominant
  * eigenvalues A^(2^m) has two singular values whose ratio r can be
@@ -79,26 +79,32 @@ const NORM_SETTLED = 1e-14;
  * power iteration converges as r² per step, so it ran all its 30 steps on
  * most kernels (~2 ms at n = 128, a quarter of a SimpleRNN's kernel norms)
  * and could still end short of ‖P‖: 3.7% (3.7e-5 of ρ) on a 128×128
- * tf.randomNormal matrix (standard deviation 0.09, seed 3). Lanczos holds the rank-two part exactly
- * after three steps, whatever r. (Against ρ from a float64 eigensolver the
- * error on such matrices stays what Gelfand's formula leaves at m = 10,
- * 1e-4 to 1.3e-3, see Accuracy above; on a fresh orthogonal kernel it fell
- * from 5.9e-8 to 8.8e-10.)
+ * tf.randomNormal matrix (standard deviation 0.09, seed 3). Lanczos holds
+ * a rank-two part exactly after three steps, whatever r. A kernel with many
+ * eigenvalues of nearly equal modulus (near-orthogonal, early in training)
+ * has no low-rank power: there the Lanczos runs to its cap, and ends far
+ * closer than the power steps did. (Against ρ from a float64 eigensolver
+ * the error on such matrices stays what Gelfand's formula leaves at
+ * m = 10, 1e-4 to 1.3e-3, see Accuracy above; on a fresh orthogonal
+ * kernel it fell from 5.9e-8 to 8.8e-10.)
+ *
+ * The start is P's longest row: P v ≠ 0 for it (its own entry of P v is
+ * the row's length), where a fixed vector can be orthogonal to every row
+ * (1 + i/n, the power iteration's start, is orthogonal to (1, −2, 1, 0, …),
+ * and a P with such rows came out 0 or, from the Lanczos, NaN). It lies in
+ * P's row space, spanned for A^(2^m) by the top singular directions: a
+ * single dominant eigenvalue makes every row parallel to the top one.
  */
 function twoNorm(p: ArrayLike<number>, n: number): number {
   const steps = Math.min(n, NORM_STEPS);
   const basis: Float64Array[] = [];
   const d = new Float64Array(steps);
   const e = new Float64Array(steps);
-  let v: Float64Array = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = 1 + i / n; // not orthogonal to anything in particular
-  normalise(v);
+  let v = longestRow(p, n);
   let theta = 0;
   for (let j = 0; j < steps; j++) {
     basis.push(v);
-    const w = gramTimes(p, n, v);
-    let alpha = 0;
-    for (let c = 0; c < n; c++) alpha += (v[c] as number) * (w[c] as number);
+    const { w, alpha } = gramTimes(p, n, v);
     d[j] = alpha;
     // Twice against every basis vector: w is then orthogonal to them to rounding.
     for (let pass = 0; pass < 2; pass++) {
@@ -120,6 +126,20 @@ function twoNorm(p: ArrayLike<number>, n: number): number {
   return Math.sqrt(theta);
 }
 
+/** P's longest row, as a unit vector (the first of equal lengths). */
+function longestRow(p: ArrayLike<number>, n: number): Float64Array {
+  let best = 0;
+  let bestSquares = -1;
+  for (let r = 0; r < n; r++) {
+    let ss = 0;
+    for (let c = 0; c < n; c++) ss += (p[r * n + c] as number) ** 2;
+    if (ss > bestSquares) [best, bestSquares] = [r, ss];
+  }
+  const v = Float64Array.from({ length: n }, (_, c) => p[best * n + c] as number);
+  normalise(v);
+  return v;
+}
+
 /** Scales v to unit length; returns its length before. */
 function normalise(v: Float64Array): number {
   let ss = 0;
@@ -130,12 +150,14 @@ function normalise(v: Float64Array): number {
 }
 
 /**
- * PᵀP v, row by row: the dot products of rows r and r + 1 with v run in
- * one loop (two independent chains of additions, where one alone waits on
- * the adder), then both rows are added into the result in row order.
+ * w = PᵀP v and α = ‖P v‖² (= vᵀPᵀP v, as a sum of squares: never
+ * negative), row by row: the dot products of rows r and r + 1 with v run
+ * in one loop (two independent chains of additions, where one alone waits
+ * on the adder), then both rows are added into w in row order.
  */
-function gramTimes(p: ArrayLike<number>, n: number, v: Float64Array): Float64Array {
+function gramTimes(p: ArrayLike<number>, n: number, v: Float64Array): { w: Float64Array; alpha: number } {
   const w = new Float64Array(n);
+  let alpha = 0;
   let r = 0;
   for (; r + 1 < n; r += 2) {
     const a = r * n;
@@ -147,13 +169,15 @@ function gramTimes(p: ArrayLike<number>, n: number, v: Float64Array): Float64Arr
       sa += p[a + c]! * vc;
       sb += p[b + c]! * vc;
     }
+    alpha += sa * sa + sb * sb;
     for (let c = 0; c < n; c++) w[c] = w[c]! + p[a + c]! * sa + p[b + c]! * sb;
   }
   if (r < n) {
     const a = r * n;
     let sa = 0;
     for (let c = 0; c < n; c++) sa += p[a + c]! * v[c]!;
+    alpha += sa * sa;
     for (let c = 0; c < n; c++) w[c] = w[c]! + p[a + c]! * sa;
   }
-  return w;
+  return { w, alpha };
 }

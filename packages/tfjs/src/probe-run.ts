@@ -229,15 +229,18 @@ function differentiate(
  * kernels per cell rather than four per cotangent and step (a third of a
  * SimpleRNN probe run's kernels went into this bookkeeping).
  *
- * The row sums Σ_c g² stay tfjs's (one Square and one Sum over the stacked
- * cotangents of each width: Sum reduces each row on its own, so stacking
- * changes no rounding); the few additions over a step's states and the
- * square root are done in float64 and rounded to float32 (Math.fround),
- * which gives exactly the float32 result: a float64 sum or square root of
- * float32 values rounded once to float32 is the correctly rounded float32
- * one. Widths differ for an LSTM (the initial h and c tapped apart, later
- * steps' joint [h | c] from the fast step) and for custom cells whose
- * states differ in width: one stack per width.
+ * The row sums Σ_c g² of each cotangent tensor stay tfjs's (one Square and
+ * one Sum over the stacked cotangents of each width: Sum reduces each row on
+ * its own, so stacking changes no rounding); the few additions over a step's
+ * tensors and the square root are done in float64 and rounded to float32
+ * (Math.fround), which gives exactly the float32 result for those tensors:
+ * a float64 sum or square root of float32 values rounded once to float32 is
+ * the correctly rounded float32 one. Which tensors a step has decides the
+ * rounding: an LSTM's steps between the first and the last come as the joint
+ * [h | c] from its fast step, whose one float32 row sum rounds differently
+ * (by up to ~4e-7 relative) from h's and c's added apart, as its first and
+ * last steps' taps give them. Widths differ there ([S, n] and [S, 2n]) and
+ * for custom cells whose states differ in width: one stack per width.
  */
 export function adjointNorms(perStep: tf.Tensor[][], last: number, samples: number): number[][] {
   const parts = perStep.flat();
