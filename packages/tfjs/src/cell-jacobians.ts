@@ -48,15 +48,18 @@ export interface BuiltSequence {
 
 /**
  * The Jacobian sequence of one cell around the states of a probe run.
- * Does not take ownership of `record`.
+ * Does not take ownership of `record`. Its `sNext` (the states the steps
+ * ended in, recorded without a mask) lets a linearisation take φ' from the
+ * cell's outputs instead of computing them again (cells/simple-rnn.ts).
  */
-export function buildCellSequence(target: CellTarget, record: Pick<CellRecord, 'x' | 'sPrev' | 'mask'>, method: JacobianMethod): BuiltSequence {
+export function buildCellSequence(target: CellTarget, record: Pick<CellRecord, 'x' | 'sPrev' | 'mask'> & Partial<Pick<CellRecord, 'sNext'>>, method: JacobianMethod): BuiltSequence {
   const [samples, steps, width] = record.sPrev.shape;
   const x = tf.reshape(record.x, [samples * steps, record.x.shape[2]]) as tf.Tensor2D;
   const s = tf.reshape(record.sPrev, [samples * steps, width]) as tf.Tensor2D;
+  const next = record.sNext && !record.mask ? (tf.reshape(record.sNext, [samples * steps, width]) as tf.Tensor2D) : null;
   try {
     if (method === 'analytic' && target.kind !== 'custom') {
-      const lin = linearizeCell(target.kind, target.cell, x, s);
+      const lin = linearizeCell(target.kind, target.cell, x, s, next);
       return { sequence: cellSequence(lin, samples, steps, record.mask ? tf.clone(record.mask) : null), linearization: lin };
     }
     const dense = tf.tidy(() => {
@@ -72,6 +75,7 @@ export function buildCellSequence(target: CellTarget, record: Pick<CellRecord, '
     return { sequence, linearization: null };
   } finally {
     tf.dispose([x, s]);
+    next?.dispose();
   }
 }
 

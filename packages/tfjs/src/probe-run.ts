@@ -271,7 +271,8 @@ export function adjointNorms(perStep: tf.Tensor[][], last: number, samples: numb
   return norms;
 }
 
-export function disposeRecord(r: { x: tf.Tensor; sPrev: tf.Tensor; mask: tf.Tensor | null }): void {
+export function disposeRecord(r: { x: tf.Tensor; sPrev: tf.Tensor; mask: tf.Tensor | null; sNext?: tf.Tensor | null }): void {
   tf.dispose([r.x, r.sPrev]);
+  r.sNext?.dispose();
   if (r.mask) r.mask.dispose();
 }

@@ -20,6 +20,12 @@ export interface CellRecording {
   sPrev: tf.Tensor3D;
   /** 1 where the step was taken, 0 where masking copied the state; null without a mask. */
   mask: tf.Tensor2D | null;
+  /**
+   * The state each step ended in, [S, T, N], for a cell with one state and
+   * no mask (then it is the cell's output at that step: SimpleRNN's φ(a_t));
+   * null otherwise.
+   */
+  sNext: tf.Tensor3D | null;
 }
 
 /**
@@ -99,7 +105,7 @@ export function runRecurrentLayer(
     inputs = tf.reverse(inputs, 1);
     if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
   }
-  const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[] }));
+  const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[], next: [] as tf.Tensor[] }));
   const xs = tf.unstack(inputs, 1);
   const masks = maskFloat ? tf.unstack(tf.expandDims(maskFloat, 2), 1) : null;
   cells.forEach(clearDropoutMasks);
@@ -128,6 +134,7 @@ export function runRecurrentLayer(
       // returns once it is used, which would free the fast step's output while its backward still needs it.
       const next = perturb(i, t + 1, fresh.map((s, j) => keep(s, states[j]!)), step != null && !m && t + 1 < steps);
       nested[i] = next;
+      if (sink && !maskFloat && next.length === 1) logs[i]!.next.push(next[0]!);
       input = outputIsState ? next[0]! : keep(out![0]!, states[0]!);
     }
     lastOutput = input;
@@ -139,6 +146,7 @@ export function runRecurrentLayer(
       x: tf.keep(untaped(log.x, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
       sPrev: tf.keep(untaped(log.s, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
       mask: maskFloat ? (tf.keep(tf.clone(maskFloat)) as tf.Tensor2D) : null,
+      sNext: log.next.length === steps ? (tf.keep(untaped(log.next, (parts) => tf.stack(parts, 1))) as tf.Tensor3D) : null,
     })),
   );
   const output = layer.returnSequences ? tf.stack(outputs, 1) : lastOutput;

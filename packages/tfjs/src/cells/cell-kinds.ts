@@ -15,17 +15,20 @@ export type BuiltInKind = Exclude<CellKind, 'custom'>;
  * names the kind from the cell's tfjs class name.
  */
 const KINDS: Record<BuiltInKind, {
-  linearize(cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization;
+  linearize(cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D, sNext: tf.Tensor2D | null): CellLinearization;
   fastCell(cell: RNNCell, observe: CotangentObserver | null): FastCell | null;
 }> = {
-  simpleRNN: { linearize: (c, x, s) => linearizeSimpleRNN(c as SimpleRNNCell, x, s), fastCell: (c, o) => simpleRNNFastCell(c as SimpleRNNCell, o) },
+  simpleRNN: { linearize: (c, x, s, next) => linearizeSimpleRNN(c as SimpleRNNCell, x, s, next), fastCell: (c, o) => simpleRNNFastCell(c as SimpleRNNCell, o) },
   lstm: { linearize: (c, x, s) => linearizeLSTM(c as LSTMCell, x, s), fastCell: (c, o) => lstmFastCell(c as LSTMCell, o) },
   gru: { linearize: (c, x, s) => linearizeGRU(c as GRUCell, x, s), fastCell: (c, o) => gruFastCell(c as GRUCell, o) },
 };
 
-/** The analytic Jacobians of a built-in cell around the rows (x, s_{t-1}) of a probe run. */
-export function linearizeCell(kind: BuiltInKind, cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D): CellLinearization {
-  return KINDS[kind].linearize(cell, x, sPrev);
+/**
+ * The analytic Jacobians of a built-in cell around the rows (x, s_{t-1}) of a
+ * probe run; `sNext`, where given, the states s_t those rows ended in (no mask).
+ */
+export function linearizeCell(kind: BuiltInKind, cell: RNNCell, x: tf.Tensor2D, sPrev: tf.Tensor2D, sNext: tf.Tensor2D | null = null): CellLinearization {
+  return KINDS[kind].linearize(cell, x, sPrev, sNext);
 }
 
 /**

@@ -135,3 +135,50 @@ describe('SimpleRNN J Jᵀ in one product (applyOuter)', () => {
     layer.dispose();
   });
 });
+
+describe('SimpleRNN factors from the probe re-run', () => {
+  it("takes φ' of tanh and sigmoid from the recorded outputs, the same as from x K + b + h R, without that product", () => {
+    for (const activation of ['tanh', 'sigmoid'] as const) {
+      const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: 12, activation, inputShape: [9, 4], biasInitializer: tf.initializers.randomNormal({ seed: 3 }) })] });
+      const xs = probeInputs(5, 9, 4, 2);
+      const target = findRecurrentLayers(model)[0]!.cells[0]!;
+      const record = probeRun(model, findRecurrentLayers(model), xs)[0]![0]!;
+      expect(record.sNext?.shape).toEqual([5, 9, 12]);
+      const engine = tf.engine() as any;
+      const original = engine.runKernel;
+      let products = 0;
+      engine.runKernel = function (name: string, ...rest: unknown[]) {
+        if (name === 'BatchMatMul') products++;
+        return original.call(this, name, ...rest);
+      };
+      let fromOutputs, fromProduct;
+      try {
+        fromOutputs = buildCellSequence(target, record, 'analytic');
+        const fromOutputsProducts = products;
+        fromProduct = buildCellSequence(target, { ...record, sNext: null }, 'analytic');
+        // Two products fewer: x K and h R over the S·T rows are not formed (RᵀR, for J Jᵀ, still is).
+        expect(products - fromOutputsProducts).toBe(fromOutputsProducts + 2);
+      } finally {
+        engine.runKernel = original;
+      }
+      const [a, b] = [fromOutputs.linearization!.factors.dAct!, fromProduct.linearization!.factors.dAct!];
+      expect(Math.max(...(tf.tidy(() => tf.abs(tf.sub(a, b)).dataSync()) as Float32Array))).toBeLessThan(1e-6);
+      fromOutputs.sequence.dispose();
+      fromProduct.sequence.dispose();
+      disposeRecord(record);
+      tf.dispose(xs);
+      model.dispose();
+    }
+  });
+
+  it('records no outputs where a mask blends the state with the old one: the factors come from x K + b + h R there', () => {
+    const model = tf.sequential({ layers: [tf.layers.masking({ maskValue: 0, inputShape: [6, 3] }), tf.layers.simpleRNN({ units: 5 })] });
+    const xs = tf.tidy(() => tf.mul(probeInputs(2, 6, 3, 4), tf.tensor3d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1], [2, 6, 1])));
+    const record = probeRun(model, findRecurrentLayers(model), xs)[0]![0]!;
+    expect(record.mask).not.toBeNull();
+    expect(record.sNext).toBeNull();
+    disposeRecord(record);
+    tf.dispose(xs);
+    model.dispose();
+  });
+});
