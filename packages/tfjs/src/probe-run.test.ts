@@ -5,6 +5,7 @@ import { disposeRecord, probeRun } from './probe-run.js';
 import { findRecurrentLayers } from './recurrent-layers.js';
 import { useTestBackend } from './test-helpers/backend.js';
 import { maxAbsDiff, probeInputs } from './test-helpers/compare.js';
+import { countingKernels } from './test-helpers/kernel-count.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -133,17 +134,12 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
       const x = probeInputs(2, steps, 3, 5);
       const y = tf.zeros([2, 1]);
       const loss = compiledLoss(model, { xs: x, ys: y })!;
-      const engine = tf.engine() as any;
-      const original = engine.runKernel;
-      let count = 0;
-      engine.runKernel = function (name: string, ...rest: unknown[]) {
-        if (name === 'Identity') count++;
-        return original.call(this, name, ...rest);
-      };
+      const identities = countingKernels('Identity');
+      let count: number;
       try {
         probeRun(model, findRecurrentLayers(model), x, loss).flat().forEach(disposeRecord);
       } finally {
-        engine.runKernel = original;
+        count = identities.stop();
       }
       tf.dispose([x, y]);
       model.dispose();

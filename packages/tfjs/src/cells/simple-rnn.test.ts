@@ -6,6 +6,7 @@ import { probeRun, disposeRecord } from '../probe-run.js';
 import { findRecurrentLayers } from '../recurrent-layers.js';
 import { useTestBackend } from '../test-helpers/backend.js';
 import { probeInputs } from '../test-helpers/compare.js';
+import { countingKernels } from '../test-helpers/kernel-count.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -144,22 +145,16 @@ describe('SimpleRNN factors from the probe re-run', () => {
       const target = findRecurrentLayers(model)[0]!.cells[0]!;
       const record = probeRun(model, findRecurrentLayers(model), xs)[0]![0]!;
       expect(record.sNext?.shape).toEqual([5, 9, 12]);
-      const engine = tf.engine() as any;
-      const original = engine.runKernel;
-      let products = 0;
-      engine.runKernel = function (name: string, ...rest: unknown[]) {
-        if (name === 'BatchMatMul') products++;
-        return original.call(this, name, ...rest);
-      };
+      const products = countingKernels('BatchMatMul');
       let fromOutputs, fromProduct;
       try {
         fromOutputs = buildCellSequence(target, record, 'analytic');
-        const fromOutputsProducts = products;
+        const fromOutputsProducts = products.count;
         fromProduct = buildCellSequence(target, { ...record, sNext: null }, 'analytic');
         // Two products fewer: x K and h R over the S·T rows are not formed (RᵀR, for J Jᵀ, still is).
-        expect(products - fromOutputsProducts).toBe(fromOutputsProducts + 2);
+        expect(products.count - fromOutputsProducts).toBe(fromOutputsProducts + 2);
       } finally {
-        engine.runKernel = original;
+        products.stop();
       }
       const [a, b] = [fromOutputs.linearization!.factors.dAct!, fromProduct.linearization!.factors.dAct!];
       expect(Math.max(...(tf.tidy(() => tf.abs(tf.sub(a, b)).dataSync()) as Float32Array))).toBeLessThan(1e-6);
