@@ -71,7 +71,9 @@ function withRerun<R>(
         const again = earlier.kept.map((t) => tf.clone(t));
         return earlier.list ? again : again[0]!;
       }
-      const output = runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!);
+      // The states the steps ended in only where a linearisation reads them (SimpleRNN's φ', cells/simple-rnn.ts).
+      const recordNext = target.cells.map((c) => c.kind === 'simpleRNN');
+      const output = runRecurrentLayer(target.layer, target.cells.map((c) => c.cell), inputs, kwargs, perturbFor(l), record, fast[l]!, recordNext);
       const kept = asList(output).map((t) => tf.keep(tf.clone(t)));
       held.push(...kept);
       first[l] = { inputs: given, kept, list: Array.isArray(output) };

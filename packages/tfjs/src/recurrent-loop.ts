@@ -21,9 +21,10 @@ export interface CellRecording {
   /** 1 where the step was taken, 0 where masking copied the state; null without a mask. */
   mask: tf.Tensor2D | null;
   /**
-   * The state each step ended in, [S, T, N], for a cell with one state and
-   * no mask (then it is the cell's output at that step: SimpleRNN's φ(a_t));
-   * null otherwise.
+   * The state each step ended in, [S, T, N], for a cell the caller asked it
+   * of (runRecurrentLayer's `recordNext`) with one state and no mask: then
+   * it is the cell's output at that step (SimpleRNN's φ(a_t)); null
+   * otherwise.
    */
   sNext: tf.Tensor3D | null;
 }
@@ -61,7 +62,8 @@ export type Perturb = (cellIndex: number, t: number, states: tf.Tensor[], madeBy
  * goBackwards, returnSequences, returnState, stateful initial states, and
  * StackedRNNCells with their flat state list in reversed cell order — with
  * training = false (no dropout), logging each cell's inputs and starting
- * states, and passing every new state through `perturb`.
+ * states (and, for the cells `recordNext` names, the states they end in),
+ * and passing every new state through `perturb`.
  *
  * The output is what the layer's own call returns, so the rest of the model
  * (and its loss) is unchanged.
@@ -74,6 +76,7 @@ export function runRecurrentLayer(
   perturb: Perturb,
   sink: RecordingSink,
   fast: (FastCell | null)[] | null = null,
+  recordNext: boolean[] | null = null,
 ): tf.Tensor | tf.Tensor[] {
   let inputs: tf.Tensor = Array.isArray(rawInputs) ? rawInputs[0]! : rawInputs;
   let flatInitial: tf.Tensor[] | null =
@@ -134,7 +137,7 @@ export function runRecurrentLayer(
       // returns once it is used, which would free the fast step's output while its backward still needs it.
       const next = perturb(i, t + 1, fresh.map((s, j) => keep(s, states[j]!)), step != null && !m && t + 1 < steps);
       nested[i] = next;
-      if (sink && !maskFloat && next.length === 1) logs[i]!.next.push(next[0]!);
+      if (sink && recordNext?.[i] && !maskFloat && next.length === 1) logs[i]!.next.push(next[0]!);
       input = outputIsState ? next[0]! : keep(out![0]!, states[0]!);
     }
     lastOutput = input;

@@ -166,6 +166,17 @@ describe('SimpleRNN factors from the probe re-run', () => {
     }
   });
 
+  it('records the states a step ended in only for SimpleRNN cells, the one linearisation that reads them', () => {
+    const model = tf.sequential({ layers: [tf.layers.rnn({ cell: [tf.layers.simpleRNNCell({ units: 4 }), tf.layers.gruCell({ units: 3 })], inputShape: [5, 2] })] });
+    const xs = probeInputs(2, 5, 2, 6);
+    const [simple, gru] = probeRun(model, findRecurrentLayers(model), xs)[0]!;
+    expect(simple!.sNext?.shape).toEqual([2, 5, 4]);
+    expect(gru!.sNext).toBeNull();
+    [simple!, gru!].forEach(disposeRecord);
+    tf.dispose(xs);
+    model.dispose();
+  });
+
   it('records no outputs where a mask blends the state with the old one: the factors come from x K + b + h R there', () => {
     const model = tf.sequential({ layers: [tf.layers.masking({ maskValue: 0, inputShape: [6, 3] }), tf.layers.simpleRNN({ units: 5 })] });
     const xs = tf.tidy(() => tf.mul(probeInputs(2, 6, 3, 4), tf.tensor3d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1], [2, 6, 1])));
