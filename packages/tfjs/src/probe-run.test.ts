@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readsAtOnce } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compiledLoss } from './probe.js';
 import { disposeRecord, probeRun } from './probe-run.js';
@@ -97,12 +98,17 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
     { name: 'LSTM (joint h, c), returnSequences false', layer: () => tf.layers.lstm({ units: 4, inputShape: [6, 3] }) },
     { name: 'GRU, returnSequences true (direct term each step)', layer: () => tf.layers.gru({ units: 4, inputShape: [6, 3], returnSequences: true }) },
     { name: 'LSTM, returnSequences true', layer: () => tf.layers.lstm({ units: 3, inputShape: [6, 3], returnSequences: true }) },
+    // Cotangents reach the first layer's outputs through the second layer's per-step inputs: the re-run cuts those
+    // inputs and stacks those outputs on the host on wasm and cpu (host-split.ts), whose gradients are its own.
+    { name: 'GRU, returnSequences true, under a second recurrent layer (LSTM)', layer: () => tf.layers.gru({ units: 4, inputShape: [6, 3], returnSequences: true }), next: () => tf.layers.lstm({ units: 3 }) },
+    { name: 'SimpleRNN, returnSequences true, under a second one that returns sequences too', layer: () => tf.layers.simpleRNN({ units: 4, inputShape: [6, 3], returnSequences: true }), next: () => tf.layers.simpleRNN({ units: 2, returnSequences: true }) },
   ];
   for (const c of cases) {
     it(`${c.name}: equals tfjs's own RNN restarted from s_t`, () => {
       const model = tf.sequential();
       model.add(c.layer());
-      if ((model.layers[0] as any).returnSequences) model.add(tf.layers.flatten());
+      if (c.next) model.add(c.next());
+      if ((model.layers[model.layers.length - 1] as any).returnSequences) model.add(tf.layers.flatten());
       model.add(tf.layers.dense({ units: 2 }));
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       const x = probeInputs(3, 6, 3, 21);
@@ -123,6 +129,30 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
       tf.dispose([x, y]);
     });
   }
+
+  it('on a backend that reads at once, cuts no sequence with Unpack or SplitV, which copy their whole input per piece there (stacked LSTM, GRU, SimpleRNN)', () => {
+    if (!readsAtOnce()) return;
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({ units: 3, inputShape: [12, 3], returnSequences: true }),
+        tf.layers.gru({ units: 4, returnSequences: true }),
+        tf.layers.simpleRNN({ units: 2 }),
+        tf.layers.dense({ units: 1 }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = probeInputs(2, 12, 3, 5);
+    const y = tf.zeros([2, 1]);
+    const loss = compiledLoss(model, { xs: x, ys: y })!;
+    const [unpacks, splits] = [countingKernels('Unpack'), countingKernels('SplitV')];
+    try {
+      probeRun(model, findRecurrentLayers(model), x, loss).flat().forEach(disposeRecord);
+    } finally {
+      expect([splits.stop(), unpacks.stop()]).toEqual([0, 0]);
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
 
   it('takes the cotangents of unmasked fast steps from their own backward: no tap kernel per state and step', () => {
     // A tap (an identity whose gradient records) per state and step cost one Identity kernel each; the fast

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FastCell } from './cells/fast-step.js';
+import { stackAlong, unstackAlong } from './host-split.js';
 import { clearDropoutMasks, storedStates, type CallKwargs, type RNNCell, type RNNLayer } from './tfjs-internals.js';
 
 /** The sizes of a tfjs cell's states (one for SimpleRNN and GRU, [n, n] for LSTM's h and c). */
@@ -109,8 +110,9 @@ export function runRecurrentLayer(
     if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
   }
   const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[], next: [] as tf.Tensor[] }));
-  const xs = tf.unstack(inputs, 1);
-  const masks = maskFloat ? tf.unstack(tf.expandDims(maskFloat, 2), 1) : null;
+  // Host cuts on wasm and cpu (host-split.ts): tf.unstack copies the whole input once per step there.
+  const xs = unstackAlong(inputs, 1);
+  const masks = maskFloat ? unstackAlong(tf.expandDims(maskFloat, 2), 1) : null;
   cells.forEach(clearDropoutMasks);
 
   const outputs: tf.Tensor[] = [];
@@ -152,7 +154,8 @@ export function runRecurrentLayer(
       sNext: log.next.length === steps ? (tf.keep(untaped(log.next, (parts) => tf.stack(parts, 1))) as tf.Tensor3D) : null,
     })),
   );
-  const output = layer.returnSequences ? tf.stack(outputs, 1) : lastOutput;
+  // Its gradient a host cut (host-split.ts): a next layer's cotangents reach these outputs through it.
+  const output = layer.returnSequences ? stackAlong(outputs, 1) : lastOutput;
   if (!layer.returnState) return output;
   const flatStates: tf.Tensor[] = [];
   for (const states of [...nested].reverse()) flatStates.push(...states);

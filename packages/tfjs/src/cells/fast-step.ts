@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName } from '../activation-jacobian.js';
 import type { Activation } from '../tfjs-internals.js';
-import { splitRows } from './split-rows.js';
+import { splitAlong } from '../host-split.js';
 
 /**
  * What the probe re-run's fast cell steps share (each cell kind writes its
@@ -113,7 +113,7 @@ export class ForwardTensors {
  * the four gate blocks also meet their derivatives in one product). Over
  * all the steps' rows stacked ([T·S, n]) the same elementwise operations
  * give the same numbers in a few dozen kernels; each step's rows then come
- * back as tensors of their own (splitRows: on wasm and cpu one read and an
+ * back as tensors of their own (splitAlong: on wasm and cpu one read and an
  * upload per step). The backward multiplies them in the order it did before,
  * so its cotangents are unchanged to the bit.
  *
@@ -153,7 +153,7 @@ export class StepFactors {
     // Kept: the backward asks inside tfjs's gradient scope, which would free them when it ends.
     const blocks: tf.Tensor[][] = [];
     try {
-      for (const f of stacked) blocks.push(splitRows(f, rows).map((b) => tf.keep(b)));
+      for (const f of stacked) blocks.push(splitAlong(f, rows, 0).map((b) => tf.keep(b)));
     } catch (err) {
       tf.dispose(blocks.flat());
       throw err;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
+import { splitAlong } from '../host-split.js';
 import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -29,8 +30,9 @@ export interface GRURecurrent {
 export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, xk: tf.Tensor, h: tf.Tensor2D) {
   let xp = xk;
   if (w.bias) xp = tf.add(xp, w.bias);
-  const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const [hz, hr] = tf.split(tf.matMul(h, r.rzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const n = r.rh.shape[1];
+  const [xz, xr, xh] = splitAlong(xp, [n, n, n], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [hz, hr] = splitAlong(tf.matMul(h, r.rzr), [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   const az = tf.add(xz, hz);
   const ar = tf.add(xr, hr);
   const z = cell.recurrentActivation.apply(az);
@@ -42,7 +44,7 @@ export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, xk: t
 
 /** [R_z | R_r] and R_h of a GRU cell's recurrent kernel (new tensors). */
 function splitRecurrent(recurrent: tf.Tensor2D, n: number): GRURecurrent {
-  const [rzr, rh] = tf.split(recurrent, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [rzr, rh] = splitAlong(recurrent, [2 * n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   return { rzr, rh };
 }
 
@@ -53,7 +55,7 @@ export function linearizeGRU(cell: GRUCell, x: tf.Tensor2D, hPrev: tf.Tensor2D):
   const { rzr, rh } = splitRecurrent(readCellWeights(cell).recurrent, n);
   // Per-gate blocks and their transposes, as in lstm.ts: no split of a
   // [B, k, 2n] product and no transposed matMul on the operator's hot path.
-  const [rz, rr] = tf.split(rzr, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [rz, rr] = splitAlong(rzr, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   const [rzT, rrT, rhT] = [tf.transpose(rz), tf.transpose(rr), tf.transpose(rh)];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
 import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
-import { splitColumns } from './split-columns.js';
+import { splitAlong } from '../host-split.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -27,7 +27,8 @@ import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinear
 export function lstmForward(cell: LSTMCell, w: CellWeights, xk: tf.Tensor, h: tf.Tensor2D, c: tf.Tensor) {
   let z = tf.add(xk, tf.matMul(h, w.recurrent));
   if (w.bias) z = tf.add(z, w.bias);
-  const [zi, zf, zc, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const q = z.shape[1]! / 4;
+  const [zi, zf, zc, zo] = splitAlong(z, [q, q, q, q], 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const i = cell.recurrentActivation.apply(zi);
   const f = cell.recurrentActivation.apply(zf);
   const g = cell.activation.apply(zc);
@@ -47,13 +48,13 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
   // cost what one on [n, 4n] does, and spare the split of its [B, k, 4n]
   // result (SplitV is ~50× an elementwise op on wasm); transposed copies
   // because wasm's transposed matMul is ~12× slower (see rowsTimes).
-  const blocks = tf.split(recurrent, 4, 1) as tf.Tensor2D[];
+  const blocks = splitAlong(recurrent, [n, n, n, n], 1) as tf.Tensor2D[];
   const blocksT = blocks.map((b) => tf.transpose(b));
   const [ri, rf, rc, ro] = blocks as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const [riT, rfT, rcT, roT] = blocksT as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const kinds: Record<string, ReturnType<typeof activationJacobian>['kind']> = {};
   const factors = tf.tidy(() => {
-    const [hPrev, cPrev] = tf.split(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [hPrev, cPrev] = splitAlong(sPrev, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
     const weights = { ...readCellWeights(cell), recurrent };
     const { zi, zf, zc, i, f, g, o, c, phiC, zo } = lstmForward(cell, weights, tf.matMul(x, weights.kernel), hPrev, cPrev);
     const jI = activationJacobian(cell.recurrentActivation, zi, i);
@@ -86,7 +87,7 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
     held,
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [vh, vc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
+      const [vh, vc] = splitAlong(v, [n, n], 2) as [tf.Tensor3D, tf.Tensor3D];
       const dc = tf.addN([
         tf.mul(act(k('f'), F('dF'), rowsTimes(vh, rf)), F('cPrev')),
         tf.mul(F('f'), vc),
@@ -98,7 +99,7 @@ export function linearizeLSTM(cell: LSTMCell, x: tf.Tensor2D, sPrev: tf.Tensor2D
     },
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [gh, gc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
+      const [gh, gc] = splitAlong(v, [n, n], 2) as [tf.Tensor3D, tf.Tensor3D];
       const gcTotal = tf.add(gc, actT(k('c'), F('dC'), tf.mul(F('o'), gh)));
       const toH = tf.addN([
         rowsTimes(actT(k('i'), F('dI'), tf.mul(gcTotal, F('g'))) as tf.Tensor3D, riT),
@@ -143,7 +144,7 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
     held,
     apply(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [vh, vc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
+      const [vh, vc] = splitAlong(v, [n, n], 2) as [tf.Tensor3D, tf.Tensor3D];
       const dc = tf.addN([
         tf.mul(rowsTimes(vh, r.ri), F('ai')),
         tf.mul(rowsTimes(vh, r.rf), F('af')),
@@ -155,7 +156,7 @@ function diagonalLSTM(n: number, general: Factors, activations: CellLinearizatio
     },
     applyTranspose(fs, v) {
       const F = (name: string) => factor(fs, name);
-      const [gh, gc] = splitColumns(v, [n, n]) as [tf.Tensor3D, tf.Tensor3D];
+      const [gh, gc] = splitAlong(v, [n, n], 2) as [tf.Tensor3D, tf.Tensor3D];
       const gcTotal = tf.add(gc, tf.mul(F('b'), gh)) as tf.Tensor3D;
       const toH = tf.addN([
         rowsTimes(tf.mul(gcTotal, F('ai')) as tf.Tensor3D, r.riT),
@@ -194,7 +195,7 @@ export function lstmFastCell(cell: LSTMCell, observe: CotangentObserver | null =
       value: tf.concat([s.h, cNew], 1),
       gradFunc: (dy) => {
         const [gates, cellDerivative] = factors.get(index) as [tf.Tensor, tf.Tensor];
-        const [dh, dc] = tf.split(dy, 2, 1) as [tf.Tensor, tf.Tensor];
+        const [dh, dc] = splitAlong(dy, [n, n], 1) as [tf.Tensor, tf.Tensor];
         const cTotal = tf.add(dc, tf.mul(tf.mul(dh, o), cellDerivative));
         // Each block (cotangent ⊙ forward value) ⊙ derivative, in that order as before the factors were batched.
         const dz = tf.mul(tf.concat([tf.mul(cTotal, g), tf.mul(cTotal, cPrev), tf.mul(cTotal, i), tf.mul(dh, phiC)], 1), gates) as tf.Tensor2D;
@@ -203,7 +204,7 @@ export function lstmFastCell(cell: LSTMCell, observe: CotangentObserver | null =
     };
   }, observe);
   return {
-    step: (input, states) => tf.split(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
+    step: (input, states) => splitAlong(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
     dispose: () => {
       factors.dispose();
       forward.dispose();
