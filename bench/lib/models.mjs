@@ -12,8 +12,10 @@ export const CELLS = Object.keys(LAYERS);
  * then a dense unit, MSE, Adam 1e-3 — the smallest model that has every
  * quantity gradscope measures, with seeded initial weights. Orthogonal init warns above 2000 entries;
  * the warning is silenced (it is about init time, which no benchmark times).
+ * `layers` > 1 stacks that many recurrent layers (all but the last return
+ * sequences), the shape of model users build beyond a toy.
  */
-export function buildModel(cell, units, steps, seed = 1) {
+export function buildModel(cell, units, steps, seed = 1, layers = 1) {
   const layer = LAYERS[cell];
   if (!layer) throw new Error(`bench: unknown cell '${cell}' (known: ${CELLS.join(', ')})`);
   const warn = console.warn;
@@ -22,13 +24,18 @@ export function buildModel(cell, units, steps, seed = 1) {
     // Seeded (tfjs's default initialisers, with a seed): the cold Lanczos
     // cost depends on how clustered the fresh model's singular values are,
     // and varied by ±10% between unseeded runs.
+    if (!(Number.isInteger(layers) && layers >= 1)) throw new Error(`bench: layers must be an integer >= 1, got ${layers}`);
     const model = tf.sequential();
-    model.add(layer({
-      units,
-      inputShape: [steps, FEATURES],
-      kernelInitializer: tf.initializers.glorotUniform({ seed }),
-      recurrentInitializer: tf.initializers.orthogonal({ gain: 1, seed: seed + 1 }),
-    }));
+    for (let l = 0; l < layers; l++) {
+      // Layer l's seeds 10·l above the first's: the first layer is the one-layer model's, bit for bit.
+      model.add(layer({
+        units,
+        ...(l === 0 ? { inputShape: [steps, FEATURES] } : {}),
+        returnSequences: l + 1 < layers,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 10 * l }),
+        recurrentInitializer: tf.initializers.orthogonal({ gain: 1, seed: seed + 10 * l + 1 }),
+      }));
+    }
     model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }));
     model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
     return model;
