@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readsAtOnce } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SPLIT, splitAlong, stackAlong, unstackAlong } from './host-split.js';
+import { measureModel } from './measure-model.js';
 import { useTestBackend } from './test-helpers/backend.js';
 import { countingKernels } from './test-helpers/kernel-count.js';
 
@@ -107,5 +108,47 @@ describe('stackAlong', () => {
     }
     tf.dispose([...parts, weights]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('on a backend whose reads wait (WebGL, WebGPU): tfjs ops', () => {
+  // A backend that is not wasm or cpu: the cpu backend's kernels under another name, as a GPU backend is to
+  // readsAtOnce. The kernel of host-split.ts is not registered there; tfjs's own ops must run.
+  const NAME = 'gradscope-test-waits';
+
+  it('cut and stack as tfjs does, and a stacked model over one step is measured (tfjs 4.22\'s Unpack gradient fails on one piece)', async () => {
+    const cpu = tf.findBackend('cpu') as unknown as { constructor: new () => tf.KernelBackend };
+    tf.registerBackend(NAME, () => new cpu.constructor(), 0);
+    for (const k of tf.getKernelsForBackend('cpu')) if (k.kernelName !== HOST_SPLIT) tf.registerKernel({ ...k, backendName: NAME });
+    const previous = tf.getBackend();
+    await tf.setBackend(NAME);
+    try {
+      expect(readsAtOnce()).toBe(false);
+      const all = countingKernels(HOST_SPLIT);
+      const t = tf.tensor(values([2, 3, 4]).map((v) => (Number.isFinite(v) ? v : 0.25)), [2, 3, 4]);
+      tf.tidy(() => {
+        same(unstackAlong(t, 1), tf.unstack(t, 1));
+        same(splitAlong(t, [1, 3], 2), tf.split(t, [1, 3], 2));
+        const weights = tf.randomNormal([2, 3, 4], 0, 1, 'float32', 3);
+        const loss = (xs: tf.Tensor[]) => tf.sum(tf.mul(stackAlong(xs, 1), weights));
+        same(tf.grads((...xs: tf.Tensor[]) => loss(xs))(unstackAlong(t, 1)), tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(tf.stack(xs, 1), weights)))(tf.unstack(t, 1)));
+      });
+      expect(all.stop()).toBe(0);
+      t.dispose();
+      for (const steps of [1, 3]) {
+        const model = tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [steps, 2], returnSequences: true }), tf.layers.gru({ units: 2 }), tf.layers.dense({ units: 1 })] });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        const xs = tf.randomNormal([2, steps, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
+        const ys = tf.ones([2, 1]);
+        const measured = await measureModel(model, { xs, ys });
+        expect(measured.map((m) => m.gradNorm?.mean.length)).toEqual([steps + 1, steps + 1]);
+        expect(measured.every((m) => m.gradNorm!.mean.every((v) => Number.isFinite(v) && v > 0))).toBe(true);
+        tf.dispose([xs, ys]);
+        model.dispose();
+      }
+    } finally {
+      await tf.setBackend(previous);
+      tf.removeBackend(NAME);
+    }
   });
 });

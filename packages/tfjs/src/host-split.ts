@@ -18,8 +18,9 @@ import { readsAtOnce } from '@gradscope/core';
  *
  * The cut is a kernel of its own (HOST_SPLIT), registered with tfjs for the
  * two backends, so that it can have several outputs and a gradient (the
- * pieces' cotangents concatenated, zeros for a piece nothing reached): the
- * probe re-run differentiates through every cut it makes.
+ * pieces' cotangents concatenated; tfjs's engine hands a gradient zeros for
+ * a piece nothing reached): the probe re-run differentiates through every
+ * cut it makes.
  */
 
 export const HOST_SPLIT = 'GradscopeHostSplit';
@@ -28,8 +29,6 @@ const BACKENDS = ['wasm', 'cpu'];
 interface HostSplitAttrs {
   axis: number;
   sizes: number[];
-  /** The input's shape, for the zeros of a piece no cotangent reached. */
-  shape: number[];
   /**
    * Pieces of size 1 with the axis dropped (an unstack). Why in the kernel
    * rather than a reshape after it: a Reshape on the tape keeps a copy of
@@ -66,19 +65,12 @@ function hostSplitKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInf
   });
 }
 
+// Every piece's cotangent is there: tfjs's engine fills zeros for a piece nothing reached, and passes a lone
+// tensor rather than a list when the kernel made one piece.
 const hostSplitGradient: tf.GradFunc = (dy, _saved, attrs) => {
-  const { axis, sizes, shape, squeeze } = attrs as unknown as HostSplitAttrs;
+  const { axis, squeeze } = attrs as unknown as HostSplitAttrs;
   const dys = Array.isArray(dy) ? dy : [dy];
-  const pieces = () =>
-    sizes.map((size, i) => {
-      const d = dys[i];
-      if (d) return d;
-      const zeros = shape.slice();
-      if (squeeze) zeros.splice(axis, 1);
-      else zeros[axis] = size;
-      return tf.zeros(zeros);
-    });
-  return { x: () => (squeeze ? tf.stack(pieces(), axis) : tf.concat(pieces(), axis)) };
+  return { x: () => (squeeze ? tf.stack(dys, axis) : tf.concat(dys, axis)) };
 };
 
 let registered = false;
@@ -111,21 +103,22 @@ export function splitAlong<T extends tf.Tensor>(t: T, sizes: number[], axis: num
   }
   if (!readsAtOnce() || t.dtype !== 'float32') return tf.split(t, sizes, a) as T[];
   if (sizes.length === 1) return [tf.clone(t)];
-  return hostSplit(t, { axis: a, sizes, shape: t.shape.slice(), squeeze: false }) as T[];
+  return hostSplit(t, { axis: a, sizes, squeeze: false }) as T[];
 }
 
 function hostSplit(t: tf.Tensor, attrs: HostSplitAttrs): tf.Tensor[] {
   register();
-  // runKernel returns a lone tensor, not a list, for a kernel with one output.
-  const out = tf.engine().runKernel(HOST_SPLIT, { x: t }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(out) ? out : [out];
+  return tf.engine().runKernel(HOST_SPLIT, { x: t }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }
 
 /** The slices of `t` along `axis`, that axis dropped, as tf.unstack(t, axis); differentiable. */
 export function unstackAlong(t: tf.Tensor, axis: number): tf.Tensor[] {
   const a = checkAxis('unstackAlong', t, axis);
+  // One piece: a reshape, on every backend. tfjs 4.22's own Unpack gradient fails there (it stacks the lone
+  // cotangent the engine hands it), so a stacked model over one step could not be measured on WebGL.
+  if (t.shape[a] === 1) return [tf.squeeze(t, [a])];
   if (!readsAtOnce() || t.dtype !== 'float32') return tf.unstack(t, a);
-  return hostSplit(t, { axis: a, sizes: new Array<number>(t.shape[a]!).fill(1), shape: t.shape.slice(), squeeze: true });
+  return hostSplit(t, { axis: a, sizes: new Array<number>(t.shape[a]!).fill(1), squeeze: true });
 }
 
 /**
