@@ -42,7 +42,7 @@ describe('splitAlong and unstackAlong', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('on a backend that reads at once, cut with one kernel of their own: no Slice, SplitV or Unpack, which copy the whole input per piece there', () => {
+  it('on a backend that reads at once, cut with one kernel of their own: no Slice, SplitV or Unpack, which on wasm copy the whole input per piece', () => {
     if (!readsAtOnce()) return;
     const t = tf.tensor(values([4, 30, 6]), [4, 30, 6]);
     const all = countingKernels();

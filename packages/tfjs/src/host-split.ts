@@ -115,7 +115,7 @@ function hostSplit(t: tf.Tensor, attrs: HostSplitAttrs): tf.Tensor[] {
 export function unstackAlong(t: tf.Tensor, axis: number): tf.Tensor[] {
   const a = checkAxis('unstackAlong', t, axis);
   // One piece: a reshape, on every backend. tfjs 4.22's own Unpack gradient fails there (it stacks the lone
-  // cotangent the engine hands it), so a stacked model over one step could not be measured on WebGL.
+  // cotangent the engine hands it), so a stacked model over one step could not be measured on WebGL or WebGPU.
   if (t.shape[a] === 1) return [tf.squeeze(t, [a])];
   if (!readsAtOnce() || t.dtype !== 'float32') return tf.unstack(t, a);
   return hostSplit(t, { axis: a, sizes: new Array<number>(t.shape[a]!).fill(1), squeeze: true });

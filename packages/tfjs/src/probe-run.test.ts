@@ -130,7 +130,7 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
     });
   }
 
-  it('on a backend that reads at once, cuts no sequence with Unpack or SplitV, which copy their whole input per piece there (stacked LSTM, GRU, SimpleRNN)', () => {
+  it('on a backend that reads at once, cuts no sequence with Unpack or SplitV, which on wasm copy their whole input per piece (stacked LSTM, GRU, SimpleRNN)', () => {
     if (!readsAtOnce()) return;
     const model = tf.sequential({
       layers: [

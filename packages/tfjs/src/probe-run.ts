@@ -87,9 +87,11 @@ const asList = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [ou
 /**
  * Runs the model on the probe with every target layer re-run by gradscope,
  * recording each cell's inputs, starting states and mask. With a loss, the
- * same pass is differentiated: every state s_t goes through an identity whose
- * gradient records the cotangent it passes on, ∂L/∂s_t, the BPTT adjoint
- * (with the direct term a returnSequences output feeds to later layers).
+ * same pass is differentiated and the cotangent reaching every state s_t,
+ * ∂L/∂s_t, the BPTT adjoint (with the direct term a returnSequences output
+ * feeds to later layers), is recorded: by the fast step's backward for a
+ * built-in cell's unmasked inner steps, otherwise by an identity tap whose
+ * gradient records the cotangent it passes on.
  *
  * @returns per target, per cell, a record whose tensors the caller owns.
  */
@@ -143,8 +145,8 @@ interface StepCotangents {
 /**
  * One forward pass, recording, differentiated with respect to a scalar zero z
  * added to every cell's initial state: every later state depends on z, so
- * the backward pass reaches every state's identity tap (and computes no
- * weight gradient). A state that does not reach the loss (LSTM's c_T without
+ * the backward pass reaches every state's tap or fast step's backward (and
+ * computes no weight gradient). A state that does not reach the loss (LSTM's c_T without
  * returnState) is never tapped: its adjoint is 0.
  *
  * @returns ‖∂L/∂s_t‖ over the joint state, per cell in target order, [S][T+1].

@@ -110,7 +110,7 @@ export function runRecurrentLayer(
     if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
   }
   const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[], next: [] as tf.Tensor[] }));
-  // Host cuts on wasm and cpu (host-split.ts): tf.unstack copies the whole input once per step there.
+  // Host cuts on wasm and cpu (host-split.ts): on wasm tf.unstack copies the whole input once per step.
   const xs = unstackAlong(inputs, 1);
   const masks = maskFloat ? unstackAlong(tf.expandDims(maskFloat, 2), 1) : null;
   cells.forEach(clearDropoutMasks);
