@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readsAtOnce } from '@gradscope/core';
+import { listCustomGrad } from './list-custom-grad.js';
 
 /**
  * Cutting a tensor into pieces along an axis (tf.split, tf.unstack) and
@@ -127,9 +128,5 @@ export function unstackAlong(t: tf.Tensor, axis: number): tf.Tensor[] {
  */
 export function stackAlong(ts: tf.Tensor[], axis: number): tf.Tensor {
   if (!readsAtOnce() || ts.length < 2 || ts.some((t) => t.dtype !== 'float32')) return tf.stack(ts, axis);
-  const stack = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const pieces = args.slice(0, -1) as tf.Tensor[];
-    return { value: tf.stack(pieces, axis), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => unstackAlong(Array.isArray(dy) ? dy[0]! : dy, axis) };
-  });
-  return stack(...ts);
+  return listCustomGrad((pieces) => ({ value: tf.stack(pieces, axis), gradFunc: (dy) => unstackAlong(dy, axis) }))(...ts);
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fastCell } from './cells/cell-kinds.js';
 import type { FastCell } from './cells/fast-step.js';
 import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
+import { listCustomGrad } from './list-custom-grad.js';
 import type { LayerTarget } from './recurrent-layers.js';
 import { releaseTapeAfterFailedBackward, withReplacedCalls, type CallKwargs } from './tfjs-internals.js';
 
@@ -167,10 +168,9 @@ function differentiate(
   // and disposes the first: a cell's own call may read its new state again (a custom cell's output computed
   // from it), and then the tap's input receives a second gradient and the one kept would be disposed. A fast
   // cell's states (and the initial states' `+ z`) are read by the tap alone, so no second gradient comes.
-  const tap = (cell: number, t: number, alone: boolean) => tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.clone(args[0] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-      const g = Array.isArray(dy) ? dy[0]! : dy;
+  const tap = (cell: number, t: number, alone: boolean) => listCustomGrad(([s]) => ({
+    value: tf.clone(s!),
+    gradFunc: (g) => {
       ((cotangents[cell] ??= [])[t] ??= []).push(tf.keep(alone ? g : tf.clone(g)));
       return g;
     },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FastCell } from './cells/fast-step.js';
 import { stackAlong, unstackAlong } from './host-split.js';
+import { listCustomGrad } from './list-custom-grad.js';
 import { clearDropoutMasks, storedStates, type CallKwargs, type RNNCell, type RNNLayer } from './tfjs-internals.js';
 
 /** The sizes of a tfjs cell's states (one for SimpleRNN and GRU, [n, n] for LSTM's h and c). */
@@ -39,11 +40,7 @@ export interface CellRecording {
  * tape, and its backward is never asked for: its output reaches no loss.
  */
 function untaped(inputs: tf.Tensor[], f: (inputs: tf.Tensor[]) => tf.Tensor): tf.Tensor {
-  const off = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const tensors = args.slice(0, -1) as tf.Tensor[];
-    return { value: f(tensors), gradFunc: () => tensors.map((t) => tf.zerosLike(t)) };
-  });
-  return off(...inputs);
+  return listCustomGrad((tensors) => ({ value: f(tensors), gradFunc: () => tensors.map((t) => tf.zerosLike(t)) }))(...inputs);
 }
 
 /** Receives one recording per cell when a re-run ends; null: record nothing. */

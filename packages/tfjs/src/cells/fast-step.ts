@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName } from '../activation-jacobian.js';
 import type { Activation } from '../tfjs-internals.js';
 import { splitAlong } from '../host-split.js';
+import { listCustomGrad } from '../list-custom-grad.js';
 
 /**
  * What the probe re-run's fast cell steps share (each cell kind writes its
@@ -51,27 +52,24 @@ export type Backward = (dy: tf.Tensor) => tf.Tensor[];
 export type CotangentObserver = (step: number, dy: tf.Tensor) => void;
 
 /**
- * tf.customGrad with its inputs as a list (its own signature is variadic
- * with `save` last). A step's backward reads its forward's tensors from its
- * closure (see ForwardTensors), not through customGrad's `save`. Each call
- * is one step; `observe` is shown each step's cotangent before its backward
- * runs.
+ * A custom gradient per step (listCustomGrad). A step's backward reads its
+ * forward's tensors from its closure (see ForwardTensors), not through
+ * customGrad's `save`. Each call is one step; `observe` is shown each
+ * step's cotangent before its backward runs.
  */
 export function customStep(f: (inputs: tf.Tensor[]) => { value: tf.Tensor; gradFunc: Backward }, observe: CotangentObserver | null = null): (...inputs: tf.Tensor[]) => tf.Tensor {
   let calls = 0;
-  const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  return listCustomGrad((inputs) => {
     const step = calls++;
-    const { value, gradFunc } = f(args.slice(0, -1) as tf.Tensor[]);
+    const { value, gradFunc } = f(inputs);
     return {
       value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const cotangent = Array.isArray(dy) ? dy[0]! : dy;
-        observe?.(step, cotangent);
-        return gradFunc(cotangent);
+      gradFunc: (dy) => {
+        observe?.(step, dy);
+        return gradFunc(dy);
       },
     };
   });
-  return (...inputs) => g(...inputs);
 }
 
 /**
@@ -188,9 +186,9 @@ export class InputProjection {
   constructor(kernel: tf.Tensor2D) {
     const kernelT = tf.transpose(kernel);
     this.kernelT = kernelT;
-    const project = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-      value: tf.matMul(args[0] as tf.Tensor2D, kernel),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul((Array.isArray(dy) ? dy[0]! : dy) as tf.Tensor2D, kernelT),
+    const project = listCustomGrad(([x]) => ({
+      value: tf.matMul(x as tf.Tensor2D, kernel),
+      gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, kernelT),
     }));
     this.apply = (x) => project(x);
   }
