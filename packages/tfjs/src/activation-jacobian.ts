@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gradOf } from './tfjs-internals.js';
 
 /**
  * The Jacobian of a tfjs activation φ at pre-activations a, kept as data so
@@ -79,7 +80,7 @@ export function activationJacobian(activation: unknown, a: tf.Tensor, output?: t
       default:
         // Elementwise by construction (every remaining tfjs activation is), so
         // the gradient of Σφ(a) is exactly φ'(a).
-        return tf.grad((x: tf.Tensor) => tf.sum(apply(x)))(a);
+        return gradOf((x: tf.Tensor) => tf.sum(apply(x)), a);
     }
   });
   return { kind, data };

@@ -160,6 +160,36 @@ describe('analytic cell Jacobians equal autodiff', () => {
 });
 
 describe('autodiff fallback', () => {
+  it('of a custom cell whose gradient throws: throws its error and leaves no tensor behind (tfjs keeps its tape on a failed pass)', () => {
+    const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;
+    const throwing = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: tf.mul(args[0] as tf.Tensor, 1),
+      gradFunc: () => {
+        throw new Error('this cell has no gradient');
+      },
+    }));
+    class NoGradientCell extends SimpleRNNCellClass {
+      static className = 'NoGradientCell';
+      call(inputs: tf.Tensor[], kwargs: any) {
+        return tf.tidy(() => {
+          const [out] = super.call(inputs, kwargs) as tf.Tensor[];
+          const h = throwing(out!) as tf.Tensor;
+          return [h, h];
+        });
+      }
+    }
+    const cell = new (NoGradientCell as any)({ units: 3 });
+    tf.tidy(() => void tf.layers.rnn({ cell, returnSequences: true }).apply(tf.zeros([1, 2, 2]))); // builds the weights
+    const x = tf.randomNormal([4, 2], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const s = tf.randomNormal([4, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      expect(() => autodiffCellJacobians(cell, x, s)).toThrow(/this cell has no gradient/);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([x, s]);
+  });
+
   it('is used automatically for a custom cell, and densify agrees with it', () => {
     // A cell tfjs does not know: h' = tanh(x W + h U) ⊙ 0.5 + 0.5 h.
     const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;

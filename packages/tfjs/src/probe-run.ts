@@ -4,7 +4,7 @@ import type { FastCell } from './cells/fast-step.js';
 import { runRecurrentLayer, type CellRecording, type Perturb } from './recurrent-loop.js';
 import { listCustomGrad } from './list-custom-grad.js';
 import type { LayerTarget } from './recurrent-layers.js';
-import { releaseTapeAfterFailedBackward, withReplacedCalls, type CallKwargs } from './tfjs-internals.js';
+import { gradOf, withReplacedCalls, type CallKwargs } from './tfjs-internals.js';
 
 /** What one cell went through on the probe, in the order the layer processes time. */
 export interface CellRecord extends CellRecording {
@@ -190,7 +190,7 @@ function differentiate(
   const samples: number[] = [];
   try {
     tf.tidy(() => {
-      const pass = tf.grad((zero: tf.Tensor) => {
+      gradOf((zero: tf.Tensor) => {
         const perturbFor = (l: number): Perturb => (i, t, states, madeByFastStep) => {
           const cell = cellBase[l]! + i;
           if (t === 0) {
@@ -215,14 +215,7 @@ function differentiate(
           failure.err = err;
           return tf.mul(zero, 0) as tf.Scalar;
         }
-      });
-      try {
-        pass(z);
-      } catch (err) {
-        // A backward that threw (a custom cell's gradient, say): tfjs leaves its tape's kept tensors behind.
-        releaseTapeAfterFailedBackward();
-        throw err;
-      }
+      }, z);
     });
     if (failure.thrown) throw failure.err;
     return steps.map((last, cell) => adjointNorms(cotangents[cell] ?? [], last, samples[cell]!));

@@ -164,20 +164,35 @@ export function compiledLossFunctions(model: tf.LayersModel): LossFunction[] | n
 }
 
 /**
- * After a gradient pass whose backward threw: frees what the engine's tape
- * kept for it, as tfjs 4.22's Engine.gradients does at the end of a backward
- * that completes (each node's `saved` tensors, then `activeTape` = null, when
- * no outer gradient pass is recording, gradientDepth 0). Why: a throw there
- * skips that clean-up, and every saved tensor (kept, so no tidy frees it)
- * stayed: 94 per failed measurement of a small custom cell whose gradient
- * throws, one failure per measurement of a monitored run. Inside an outer
- * pass (gradientDepth > 0) the tape is that pass's, and is left alone.
+ * After a gradient pass that threw: frees what the engine's tape kept for
+ * it, as tfjs 4.22's Engine.gradients does at the end of a backward that
+ * completes (each node's `saved` tensors, then `activeTape` = null, when no
+ * outer gradient pass is recording, gradientDepth 0). Why: a throw skips
+ * that clean-up, and every saved tensor (kept, so no tidy frees it) stayed:
+ * 94 per failed measurement of a small custom cell whose gradient throws,
+ * one failure per measurement of a monitored run. Inside an outer pass
+ * (gradientDepth > 0) the tape is that pass's, and is left alone.
  */
-export function releaseTapeAfterFailedBackward(): void {
+function releaseTapeAfterFailedPass(): void {
   const state = (tf.engine() as unknown as { state?: { gradientDepth?: unknown; activeTape?: unknown } }).state;
   if (!state || typeof state.gradientDepth !== 'number') throw internalsChanged('the engine has no state.gradientDepth');
   if (state.gradientDepth !== 0 || state.activeTape == null) return;
   if (!Array.isArray(state.activeTape)) throw internalsChanged('the engine\'s state.activeTape is not a list of tape nodes');
   for (const node of state.activeTape as { saved?: tf.Tensor[] }[]) for (const t of node.saved ?? []) t.dispose();
   state.activeTape = null;
+}
+
+/**
+ * tf.grad(f)(x), and when the pass throws (a custom cell's gradient, say),
+ * the tape's kept tensors freed before the error goes on
+ * (releaseTapeAfterFailedPass). Every gradient pass gradscope runs goes
+ * through here.
+ */
+export function gradOf(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  try {
+    return tf.grad(f)(x);
+  } catch (err) {
+    releaseTapeAfterFailedPass();
+    throw err;
+  }
 }
