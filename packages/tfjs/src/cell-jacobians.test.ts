@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { autodiffCellJacobians } from './autodiff-jacobian.js';
 import { cellJacobians, densify, type CellJacobians } from './cell-jacobians.js';
 import { useTestBackend } from './test-helpers/backend.js';
+import { noGradientCell } from './test-helpers/no-gradient-cell.js';
 import { maxAbsDiff, probeInputs } from './test-helpers/compare.js';
 
 // Analytic Jacobians (hand-derived per cell kind) against the autodiff
@@ -161,24 +162,7 @@ describe('analytic cell Jacobians equal autodiff', () => {
 
 describe('autodiff fallback', () => {
   it('of a custom cell whose gradient throws: throws its error and leaves no tensor behind (tfjs keeps its tape on a failed pass)', () => {
-    const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;
-    const throwing = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-      value: tf.mul(args[0] as tf.Tensor, 1),
-      gradFunc: () => {
-        throw new Error('this cell has no gradient');
-      },
-    }));
-    class NoGradientCell extends SimpleRNNCellClass {
-      static className = 'NoGradientCell';
-      call(inputs: tf.Tensor[], kwargs: any) {
-        return tf.tidy(() => {
-          const [out] = super.call(inputs, kwargs) as tf.Tensor[];
-          const h = throwing(out!) as tf.Tensor;
-          return [h, h];
-        });
-      }
-    }
-    const cell = new (NoGradientCell as any)({ units: 3 });
+    const cell = noGradientCell(3);
     tf.tidy(() => void tf.layers.rnn({ cell, returnSequences: true }).apply(tf.zeros([1, 2, 2]))); // builds the weights
     const x = tf.randomNormal([4, 2], 0, 1, 'float32', 1) as tf.Tensor2D;
     const s = tf.randomNormal([4, 3], 0, 1, 'float32', 2) as tf.Tensor2D;

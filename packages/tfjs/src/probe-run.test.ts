@@ -5,6 +5,7 @@ import { compiledLoss } from './probe.js';
 import { disposeRecord, probeRun } from './probe-run.js';
 import { findRecurrentLayers } from './recurrent-layers.js';
 import { useTestBackend } from './test-helpers/backend.js';
+import { noGradientCell } from './test-helpers/no-gradient-cell.js';
 import { maxAbsDiff, probeInputs } from './test-helpers/compare.js';
 import { countingKernels } from './test-helpers/kernel-count.js';
 
@@ -133,24 +134,7 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖', () => {
   it('a custom cell whose gradient throws: the re-run throws its error and leaves no tensor behind, measurement after measurement', () => {
     // tfjs 4.22's gradient pass skips freeing its tape's kept tensors when a backward throws: 94 per failed
     // measurement of this model before the re-run freed them itself.
-    const SimpleRNNCellClass: any = tf.layers.simpleRNNCell({ units: 1 }).constructor;
-    const throwing = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-      value: tf.mul(args[0] as tf.Tensor, 1),
-      gradFunc: () => {
-        throw new Error('this cell has no gradient');
-      },
-    }));
-    class NoGradientCell extends SimpleRNNCellClass {
-      static className = 'NoGradientCell';
-      call(inputs: tf.Tensor[], kwargs: any) {
-        return tf.tidy(() => {
-          const [out] = super.call(inputs, kwargs) as tf.Tensor[];
-          const h = throwing(out!) as tf.Tensor;
-          return [h, h];
-        });
-      }
-    }
-    const model = tf.sequential({ layers: [tf.layers.rnn({ cell: new (NoGradientCell as any)({ units: 4 }), inputShape: [5, 3] }), tf.layers.dense({ units: 1 })] });
+    const model = tf.sequential({ layers: [tf.layers.rnn({ cell: noGradientCell(4), inputShape: [5, 3] }), tf.layers.dense({ units: 1 })] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const x = probeInputs(2, 5, 3, 8);
     const y = tf.zeros([2, 1]);
