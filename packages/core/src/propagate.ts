@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { JacobianSequence } from './operator.js';
-import { qrRows } from './qr.js';
+import { factorBlocks } from './qr-kernel.js';
 import { readValues } from './reads-at-once.js';
 import { gaussianSource } from './random.js';
 import { TopSingularValueTracker } from './small-svd.js';
@@ -12,7 +12,7 @@ import { checkInteger, checkKnownKeys, checkNonNegative, checkShape } from './va
  * analyzeSequence: k orthonormal directions pushed through J_1, J_2, … with
  * re-orthonormalisation (Benettin's QR method), never forming the product.
  *
- *   J_t Q_{t−1} = Q_t R_t          (thin QR, float64, in JS)
+ *   J_t Q_{t−1} = Q_t R_t          (thin QR, float64: qr-kernel.ts)
  *   J_t ⋯ J_1 Q_0 = Q_t M_t,  M_t = R_t ⋯ R_1   (k×k upper triangular)
  *
  * Q_t has orthonormal columns, so ‖J_t ⋯ J_1 Q_0‖₂ = σ_max(M_t). With k = n
@@ -178,7 +178,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
   const fresh = gaussianSource(seed ^ 0x5bd1e995);
   const q = new Float64Array(samples * k * size);
   const r = new Float64Array(samples * k * k);
-  qrRows(await startBlock(fn, seq, k, options, seed, warm), samples, k, size, q, r, fresh);
+  factorBlocks(await startBlock(fn, seq, k, options, seed, warm), samples, k, size, q, r, fresh);
 
   // Per sample: the normalised product M (k×k), its log scale, and the σ_max tracker.
   const product = Array.from({ length: samples }, () => {
@@ -212,7 +212,7 @@ export async function propagateProduct(seq: JacobianSequence, options: Propagate
       } finally {
         image.dispose();
       }
-      qrRows(y, samples, k, size, q, r, fresh);
+      factorBlocks(y, samples, k, size, q, r, fresh);
       for (let s = 0; s < samples; s++) {
         const rs = s * k * k;
         const m = product[s] as Float64Array;
