@@ -9,7 +9,7 @@
 ;; rounding (~1e-14), not bit for bit.
 ;;
 ;; Edit this file, then run `npm run wasm -w @gradscope/core`: it writes
-;; qr-kernel-bytes.ts, which qr-kernel.test.ts checks against this text.
+;; qr-kernel-bytes.ts, which wasm-kernel.test.ts checks against this text.
 ;;
 ;; Memory, laid out by the caller (qr-kernel.ts), byte offsets:
 ;;   y  float32 [samples, k, n]  the rows to factor
