@@ -17,9 +17,9 @@ interface HouseholderKernel extends KernelExports {
 /**
  * The tridiagonal (d, e[0..n−2]) similar to (A/scale)ᵀ(A/scale), A the
  * row-major rows×n matrix `a` with finite entries; null where the kernel
- * cannot run.
+ * cannot run or its memory cannot hold the matrix.
  */
-export function gramTridiagonal(a: ArrayLike<number>, rows: number, n: number, scale: number): { d: Float64Array; e: Float64Array } | null {
+export function gramTridiagonal(a: Float32Array, rows: number, n: number, scale: number): { d: Float64Array; e: Float64Array } | null {
   const wasm = wasmKernel<HouseholderKernel>(HOUSEHOLDER_KERNEL_BASE64);
   if (!wasm) return null;
   // Layout: a (float32), then g, d, e and three scratch rows (float64).
@@ -29,7 +29,7 @@ export function gramTridiagonal(a: ArrayLike<number>, rows: number, n: number, s
   const xAt = eAt + n * 8;
   const vAt = xAt + n * 8;
   const pAt = vAt + n * 8;
-  reserve(wasm.memory, pAt + n * 8);
+  if (!reserve(wasm.memory, pAt + n * 8)) return null;
   new Float32Array(wasm.memory.buffer, 0, rows * n).set(a);
   wasm.gram(0, rows, n, scale, gAt, xAt);
   wasm.tridiagonalise(gAt, n, dAt, eAt, vAt, pAt);

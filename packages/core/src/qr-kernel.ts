@@ -37,14 +37,14 @@ export function factorBlocks(y: ArrayLike<number>, samples: number, k: number, n
   return 'qrRows';
 }
 
-/** The kernel on the whole block; false (q and r unspecified) when it gave a sample back. */
+/** The kernel on the whole block; false (q and r unspecified) when it gave a sample back or its memory could not grow. */
 function runKernel(wasm: QrKernel, y: Float32Array, samples: number, k: number, n: number, q: Float64Array, r: Float64Array): boolean {
   const rows = samples * k * n;
   // Layout: y (float32), then q, r and the scratch row (float64).
   const qAt = align8(rows * 4);
   const rAt = qAt + rows * 8;
   const wAt = rAt + samples * k * k * 8;
-  reserve(wasm.memory, wAt + n * 8);
+  if (!reserve(wasm.memory, wAt + n * 8)) return false;
   new Float32Array(wasm.memory.buffer, 0, rows).set(y);
   if (wasm.qr(0, qAt, rAt, wAt, samples, k, n) !== 0) return false;
   q.set(new Float64Array(wasm.memory.buffer, qAt, rows));

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gaussianMatrix, normalSource, topSingularValue } from './test-helpers/linalg64.js';
+import { reserve } from './wasm-kernel.js';
 
 describe('the WebAssembly kernels (src/*.wat)', () => {
   afterEach(() => {
@@ -19,6 +20,17 @@ describe('the WebAssembly kernels (src/*.wat)', () => {
     const { gramTridiagonal } = await import('./householder-kernel.js');
     expect(qrKernelAvailable()).toBe(true);
     expect(gramTridiagonal(new Float32Array([3]), 1, 1, 3)).not.toBeNull();
+  });
+
+  it('reserve grows a memory to what a call needs, never shrinks it, and says false where it cannot grow', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 3 });
+    expect(reserve(memory, 100)).toBe(true);
+    expect(memory.buffer.byteLength).toBe(65536);
+    expect(reserve(memory, 65536 * 2 + 1)).toBe(true);
+    expect(memory.buffer.byteLength).toBe(65536 * 3);
+    expect(reserve(memory, 10)).toBe(true);
+    expect(memory.buffer.byteLength).toBe(65536 * 3);
+    expect(reserve(memory, 65536 * 3 + 1)).toBe(false);
   });
 
   it('where WebAssembly may not compile (a Content-Security-Policy without wasm-unsafe-eval): the JavaScript paths, and no error', async () => {

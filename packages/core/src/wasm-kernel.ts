@@ -40,9 +40,20 @@ export function wasmKernel<T extends KernelExports>(base64: string): T | null {
   return instances.get(base64) as T | null;
 }
 
-/** Grows `memory` to at least `bytes`. */
-export function reserve(memory: WebAssembly.Memory, bytes: number): void {
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+/**
+ * Grows `memory` to at least `bytes`; false where it cannot grow that far
+ * (a RangeError past the engine's limit, e.g. 4 GB), and the caller's
+ * JavaScript path serves. It never shrinks: a kernel's memory is what its
+ * largest call needed.
+ */
+export function reserve(memory: WebAssembly.Memory, bytes: number): boolean {
+  if (memory.buffer.byteLength >= bytes) return true;
+  try {
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `bytes` rounded up to a multiple of 8, where a float64 array may start. */
