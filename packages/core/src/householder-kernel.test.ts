@@ -47,4 +47,23 @@ describe('gramTridiagonal: denseSpectralNorm\'s reduction in WebAssembly', () =>
       expect(Math.abs(kernel - js) / js, name).toBeLessThan(1e-13);
     }
   });
+
+  it('entries 77 decades apart: σ, not NaN (2/vᵀv overflowed), on both paths; and the next call is unharmed', () => {
+    // [[3e-40, 3e-40, 0], [0, 0, 3e38]]: scaled by 3e38, the Gram matrix's first column is ~1e-156
+    // and vᵀv subnormal. σ_max is the float32 3e38 to far below rounding (σ₂ ≈ 4e-40).
+    const extreme = new Float32Array([3e-40, 3e-40, 0, 0, 0, 3e38]);
+    const expected = Math.fround(3e38);
+    expect(Math.abs(denseSpectralNorm(extreme, 2, 3) - expected) / expected).toBeLessThan(1e-15);
+    expect(Math.abs(denseSpectralNorm(Array.from(extreme), 2, 3) - expected) / expected).toBeLessThan(1e-15);
+    // A review's sequence: a larger such matrix, then an ordinary one (the kernel once read scratch
+    // memory it had not written, and a NaN left there by the first call spoiled the second).
+    const wide = new Float32Array(1600);
+    wide[0] = 3e-40;
+    wide[1] = 3e-40;
+    for (let i = 2; i < 40; i++) wide[i * 41] = 3e38;
+    expect(denseSpectralNorm(wide, 40, 40)).toBeGreaterThan(0);
+    const ordinary = Float32Array.from({ length: 39 * 20 }, (_, i) => Math.sin(i + 1));
+    const exact = topSingularValue(ordinary, 39, 20);
+    for (let i = 0; i < 3; i++) expect(Math.abs(denseSpectralNorm(ordinary, 39, 20) - exact) / exact).toBeLessThan(1e-12);
+  });
 });

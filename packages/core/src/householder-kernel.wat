@@ -37,7 +37,23 @@
         (f64.mul (f64.load (i32.add (local.get $a) (local.get $c))) (f64.load (i32.add (local.get $b) (local.get $c))))))))
     (local.get $sum))
 
-  ;; y_c ← y_c + s·x_c − t·z_c for c < len (t = 0: a plain axpy).
+  ;; y_c ← y_c + s·x_c for c < len.
+  (func $axpy (param $y i32) (param $x i32) (param $s f64) (param $len i32)
+    (local $c i32) (local $pairs i32) (local $sv v128)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $pairs (i32.shl (i32.shr_u (local.get $len) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $c) (local.get $pairs)))
+        (v128.store (i32.add (local.get $y) (local.get $c))
+          (f64x2.add (v128.load (i32.add (local.get $y) (local.get $c))) (f64x2.mul (local.get $sv) (v128.load (i32.add (local.get $x) (local.get $c))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $next)))
+    (if (i32.and (local.get $len) (i32.const 1))
+      (then (f64.store (i32.add (local.get $y) (local.get $c))
+        (f64.add (f64.load (i32.add (local.get $y) (local.get $c))) (f64.mul (local.get $s) (f64.load (i32.add (local.get $x) (local.get $c)))))))))
+
+  ;; y_c ← y_c + s·x_c − t·z_c for c < len: the rank-2 update's row.
   (func $update (param $y i32) (param $x i32) (param $s f64) (param $z i32) (param $t f64) (param $len i32)
     (local $c i32) (local $pairs i32) (local $sv v128) (local $tv v128)
     (local.set $sv (f64x2.splat (local.get $s)))
@@ -84,9 +100,8 @@
             (if (f64.ne (local.get $xi) (f64.const 0))
               (then
                 (local.set $at (i32.shl (local.get $i) (i32.const 3)))
-                (call $update (i32.add (i32.add (local.get $g) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $at))
+                (call $axpy (i32.add (i32.add (local.get $g) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $at))
                   (i32.add (local.get $x) (local.get $at)) (local.get $xi)
-                  (local.get $x) (f64.const 0)
                   (i32.sub (local.get $n) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $terms)))
@@ -135,9 +150,10 @@
         (f64.store (i32.add (local.get $v) (local.get $from))
           (f64.sub (f64.load (i32.add (local.get $v) (local.get $from))) (local.get $alpha)))
         (local.set $vv (call $dot (i32.add (local.get $v) (local.get $from)) (i32.add (local.get $v) (local.get $from)) (local.get $m)))
-        (if (f64.ne (local.get $vv) (f64.const 0))
+        ;; As householder.ts: no reflection where 2/vᵀv overflows (vᵀv zero or subnormal).
+        (local.set $scale (f64.div (f64.const 2) (local.get $vv)))
+        (if (f64.ne (local.get $scale) (f64.const inf))
           (then
-            (local.set $scale (f64.div (f64.const 2) (local.get $vv)))
             ;; p_i = scale · (G v)_i and vᵀp, for i in the trailing block.
             (local.set $vp (f64.const 0))
             (local.set $i (i32.add (local.get $k) (i32.const 1)))
@@ -155,8 +171,7 @@
                 (br $pRow)))
             (local.set $half (f64.mul (f64.mul (local.get $scale) (f64.const 0.5)) (local.get $vp)))
             ;; q = p − half·v, in p.
-            (call $update (i32.add (local.get $p) (local.get $from)) (i32.add (local.get $v) (local.get $from)) (f64.neg (local.get $half))
-              (local.get $v) (f64.const 0) (local.get $m))
+            (call $axpy (i32.add (local.get $p) (local.get $from)) (i32.add (local.get $v) (local.get $from)) (f64.neg (local.get $half)) (local.get $m))
             ;; Row i of the trailing block: g_i ← g_i − v_i q − q_i v.
             (local.set $i (i32.add (local.get $k) (i32.const 1)))
             (block $gDone

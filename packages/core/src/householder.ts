@@ -44,8 +44,11 @@ export function tridiagonalise(g: Float64Array, n: number, w: TridiagonalWorkspa
       v[i] = (g[i * n + k] as number) - (i === k + 1 ? alpha : 0);
       vv += (v[i] as number) ** 2;
     }
-    if (vv === 0) continue; // already reduced
     const scale = 2 / vv;
+    // Already reduced (vv = 0), or so nearly that 2/vᵀv overflows (vv subnormal: the column is
+    // below ~1e-154 of G's largest entry, which the callers scale to about 1): no reflection,
+    // where one would turn 0·∞ into NaN; the entries left are far below G's rounding.
+    if (scale === Infinity) continue;
     // p = scale·G v, K = scale/2 · vᵀp, q = p − K v; G ← G − v qᵀ − q vᵀ (trailing block).
     // Rows i and i + 1 of G v in one loop: two independent chains of
     // additions where one alone waits on the adder; each sum in j order as

@@ -98,10 +98,14 @@ describe('factorBlocks: the propagation QR in WebAssembly', () => {
     }
   });
 
-  it('n not a multiple of 4, or float64 rows: qrRows', () => {
+  it('n not a multiple of 4, float64 rows, or arrays not of the block\'s sizes: qrRows', () => {
     expect(both(block(2, 3, 6, 3), 2, 3, 6).path).toBe('qrRows');
     const q = new Float64Array(2 * 3 * 8);
     expect(factorBlocks(Float64Array.from(block(2, 3, 8, 4)), 2, 3, 8, q, new Float64Array(18), normalSource(1))).toBe('qrRows');
+    const y = block(2, 3, 8, 5);
+    expect(factorBlocks(Float32Array.from([...y, 1, 2]), 2, 3, 8, q, new Float64Array(18), normalSource(1))).toBe('qrRows');
+    expect(factorBlocks(y.subarray(0, 40), 2, 3, 8, q, new Float64Array(18), normalSource(1))).toBe('qrRows');
+    expect(factorBlocks(y, 2, 3, 8, q, new Float64Array(20), normalSource(1))).toBe('qrRows');
   });
 
   it('grows its memory for a large block and still serves small ones after', () => {

@@ -4,10 +4,16 @@
  * (~1e-14; the sums run in another order), about five times faster.
  *
  * The kernel serves where it can run (wasm-kernel.ts), for float32 rows
- * (what a step's apply downloads) and n a multiple of 4. Everywhere else,
- * and for a block where a residual vanishes or is not finite (a direction J
- * annihilated, a NaN: qrRows draws a fresh direction or propagates the NaN),
- * qrRows factors the block, so the results are what qrRows gives.
+ * (what a step's apply downloads) of n a multiple of 4, in arrays of
+ * exactly the block's sizes. Everywhere else, and for a block where the
+ * kernel's residual vanishes or is not finite (a zero row, a NaN: qrRows
+ * draws a fresh direction or propagates the NaN), qrRows factors the block,
+ * so the results are what qrRows gives. Rows that are exact multiples of
+ * earlier ones are the exception: each way leaves a residual at rounding
+ * level or exactly zero depending on its own order of sums, so one may give
+ * R_ii ≈ 1e-16·‖y‖ and a direction of rounding noise where the other gives
+ * R_ii = 0 and a fresh direction (float32 rows from a device product are
+ * exactly dependent only in constructed cases).
  */
 import { QR_KERNEL_BASE64 } from './qr-kernel-bytes.js';
 import { qrRows } from './qr.js';
@@ -31,7 +37,8 @@ export function qrKernelAvailable(): boolean {
  * back, by qrRows with `fresh`. Returns which of the two factored it.
  */
 export function factorBlocks(y: ArrayLike<number>, samples: number, k: number, n: number, q: Float64Array, r: Float64Array, fresh: () => number): 'kernel' | 'qrRows' {
-  const wasm = y instanceof Float32Array && n % 4 === 0 && k <= n ? kernel() : null;
+  const sized = y.length === samples * k * n && q.length === y.length && r.length === samples * k * k;
+  const wasm = y instanceof Float32Array && sized && n % 4 === 0 && k <= n ? kernel() : null;
   if (wasm && runKernel(wasm, y as Float32Array, samples, k, n, q, r)) return 'kernel';
   qrRows(y, samples, k, n, q, r, fresh);
   return 'qrRows';
