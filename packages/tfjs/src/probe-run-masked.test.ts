@@ -5,50 +5,11 @@ import { disposeRecord, probeRun } from './probe-run.js';
 import { findRecurrentLayers } from './recurrent-layers.js';
 import { useTestBackend } from './test-helpers/backend.js';
 import { probeInputs } from './test-helpers/compare.js';
+import { restartedGradNorms } from './test-helpers/restarted-adjoint.js';
 
 beforeAll(async () => {
   await useTestBackend();
 });
-
-/**
- * ‖∂L/∂s_t‖ by tfjs alone for a model [masking, rnn (returnSequences false), dense]:
- * run tfjs's layer with its mask over x[0:t] to reach s_t, restart it from
- * s_t (initialState) over x[t:] with the rest of the mask, and differentiate
- * the loss with respect to that initial state. A masked step carries the
- * state through, in the prefix as in the restarted tail.
- */
-function maskedReference(model: tf.Sequential, x: tf.Tensor3D, mask: tf.Tensor2D, y: tf.Tensor): number[][] {
-  const rnn = model.layers[1] as any;
-  const rest = model.layers.slice(2);
-  const steps = x.shape[1];
-  const stateSizes: number[] = Array.isArray(rnn.cell.stateSize) ? rnn.cell.stateSize : [rnn.cell.stateSize];
-  const call = (input: tf.Tensor, kwargs: any, state: boolean) => {
-    const saved = rnn.returnState;
-    rnn.returnState = state;
-    try {
-      return rnn.call(input, kwargs);
-    } finally {
-      rnn.returnState = saved;
-    }
-  };
-  const norms: number[][] = [];
-  for (let t = 0; t <= steps; t++) {
-    norms.push(
-      tf.tidy(() => {
-        let states: tf.Tensor[] = stateSizes.map((n) => tf.zeros([x.shape[0], n]));
-        if (t > 0) states = (call(x.slice([0, 0, 0], [-1, t, -1]), { mask: mask.slice([0, 0], [-1, t]) }, true) as tf.Tensor[]).slice(1);
-        const grads = tf.grads((...init: tf.Tensor[]) => {
-          let out = t < steps ? (call(x.slice([0, t, 0], [-1, steps - t, -1]), { initialState: init, mask: mask.slice([0, t], [-1, steps - t]) }, false) as tf.Tensor) : init[0]!;
-          for (const layer of rest) out = layer.apply(out) as tf.Tensor;
-          const unused = tf.addN(init.map((s) => tf.sum(tf.mul(s, 0))));
-          return tf.add(tf.mean(tf.losses.meanSquaredError(y, out)), unused) as tf.Scalar;
-        })(states);
-        return tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g), 1)))).arraySync() as number[];
-      }),
-    );
-  }
-  return norms[0]!.map((_, s) => norms.map((row) => row[s]!));
-}
 
 describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖ of a masked layer', () => {
   // Masked steps inside the sequences (a masked last step would leave the
@@ -73,7 +34,8 @@ describe('probeRun: the BPTT adjoint ‖∂L/∂s_t‖ of a masked layer', () =>
       const loss = compiledLoss(model, { xs: x, ys: y })!;
       const [[record]] = probeRun(model, findRecurrentLayers(model), x, loss) as any;
       expect(record.mask).not.toBeNull();
-      const expected = maskedReference(model, x, mask, y);
+      // tfjs's own masked RNN restarted from s_t, the rest of the mask with it.
+      const expected = restartedGradNorms(model, x, y, tf.losses.meanSquaredError as any, { mask });
       const got = record.gradNorm as number[][];
       let worst = 0;
       got.forEach((row, s) => row.forEach((v, t) => (worst = Math.max(worst, Math.abs(v - expected[s]![t]!) / expected[s]![t]!))));
