@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { factorBlocks } from './qr-kernel.js';
 import { qrRows } from './qr.js';
 import { gaussianMatrix, normalSource } from './test-helpers/linalg64.js';
+import { qrResiduals } from './test-helpers/qr-residuals.js';
 
 /** [samples, k, n] float32 rows, Gaussian, each row after the first pulled toward the first by `lean` (nearly dependent rows for lean ≫ 1). */
 function block(samples: number, k: number, n: number, seed: number, lean = 0): Float32Array {
@@ -10,29 +11,12 @@ function block(samples: number, k: number, n: number, seed: number, lean = 0): F
   return y;
 }
 
-/** Worst |QQᵀ − I|, |Y − RᵀQ| (relative to the largest |y|) and |R below the diagonal|, in float64, of every sample. */
+/** qrResiduals with |Y − RᵀQ| relative to the largest |y|. */
 function residuals(y: ArrayLike<number>, q: Float64Array, r: Float64Array, samples: number, k: number, n: number) {
-  let orthogonality = 0;
-  let reconstruction = 0;
-  let lower = 0;
   let scale = 0;
   for (let i = 0; i < y.length; i++) scale = Math.max(scale, Math.abs(y[i]!));
-  for (let s = 0; s < samples; s++) {
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) {
-        let dot = 0;
-        for (let c = 0; c < n; c++) dot += q[(s * k + i) * n + c]! * q[(s * k + j) * n + c]!;
-        orthogonality = Math.max(orthogonality, Math.abs(dot - (i === j ? 1 : 0)));
-        if (j < i) lower = Math.max(lower, Math.abs(r[s * k * k + i * k + j]!));
-      }
-      for (let c = 0; c < n; c++) {
-        let sum = 0;
-        for (let p = 0; p <= i; p++) sum += r[s * k * k + p * k + i]! * q[(s * k + p) * n + c]!;
-        reconstruction = Math.max(reconstruction, Math.abs(sum - y[(s * k + i) * n + c]!) / scale);
-      }
-    }
-  }
-  return { orthogonality, reconstruction, lower };
+  const found = qrResiduals(y, q, r, samples, k, n);
+  return { ...found, reconstruction: found.reconstruction / scale };
 }
 
 function both(y: Float32Array, samples: number, k: number, n: number) {
