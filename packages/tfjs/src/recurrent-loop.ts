@@ -107,27 +107,30 @@ export function runRecurrentLayer(
     if (maskFloat) maskFloat = tf.reverse(maskFloat, 1);
   }
   const logs = cells.map(() => ({ x: [] as tf.Tensor[], s: [] as tf.Tensor[], next: [] as tf.Tensor[] }));
+  // A fast first cell takes its input's terms for all steps at once (FastCell.sequence); it never sees x_t.
+  const firstSteps = fast?.[0]?.sequence(inputs) ?? null;
   // Host cuts on wasm and cpu (host-split.ts): on wasm tf.unstack copies the whole input once per step.
-  const xs = unstackAlong(inputs, 1);
+  const xs = firstSteps ? null : unstackAlong(inputs, 1);
   const masks = maskFloat ? unstackAlong(tf.expandDims(maskFloat, 2), 1) : null;
   cells.forEach(clearDropoutMasks);
 
   const outputs: tf.Tensor[] = [];
   let lastOutput: tf.Tensor = nested[nested.length - 1]![0]!;
   for (let t = 0; t < steps; t++) {
-    let input = xs[t]!;
+    // null: the first cell's input, which firstSteps stands for.
+    let input: tf.Tensor | null = xs ? xs[t]! : null;
     const m = masks?.[t];
     const keep = (fresh: tf.Tensor, old: tf.Tensor) => (m ? tf.add(tf.mul(fresh, m), tf.mul(old, tf.sub(1, m))) : fresh);
     for (let i = 0; i < cells.length; i++) {
       const states = nested[i]!;
       if (sink) {
-        logs[i]!.x.push(input);
+        if (input) logs[i]!.x.push(input);
         logs[i]!.s.push(states.length === 1 ? states[0]! : untaped(states, (parts) => tf.concat(parts, 1)));
       }
       // A fast step (cells/fast-step.ts) returns just the states; tfjs's call returns [output, ...states].
       const step = fast?.[i];
-      const out = step ? null : (cells[i]!.call([input, ...states], { training: false }) as tf.Tensor[]);
-      const fresh = step ? step.step(input, states) : out!.slice(1);
+      const out = step ? null : (cells[i]!.call([input!, ...states], { training: false }) as tf.Tensor[]);
+      const fresh = !step ? out!.slice(1) : input ? step.step(input, states) : firstSteps!(t, states);
       // Built-in cells return their output as the first state (same tensor):
       // then a perturbation of the state must reach the output too, so that
       // ∂L/∂s_t includes what s_t feeds into later layers directly.
@@ -139,13 +142,14 @@ export function runRecurrentLayer(
       if (sink && recordNext?.[i] && !maskFloat && next.length === 1) logs[i]!.next.push(next[0]!);
       input = outputIsState ? next[0]! : keep(out![0]!, states[0]!);
     }
-    lastOutput = input;
-    if (layer.returnSequences) outputs.push(input);
+    lastOutput = input!; // the last cell's output: every layer has a cell
+    if (layer.returnSequences) outputs.push(lastOutput);
   }
   cells.forEach(clearDropoutMasks);
   sink?.(
     logs.map((log) => ({
-      x: tf.keep(untaped(log.x, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
+      // The first cell's inputs are the layer's own when it never saw them step by step.
+      x: tf.keep(log.x.length > 0 ? untaped(log.x, (parts) => tf.stack(parts, 1)) : untaped([inputs], ([all]) => tf.clone(all!))) as tf.Tensor3D,
       sPrev: tf.keep(untaped(log.s, (parts) => tf.stack(parts, 1))) as tf.Tensor3D,
       mask: maskFloat ? (tf.keep(tf.clone(maskFloat)) as tf.Tensor2D) : null,
       sNext: log.next.length === steps ? (tf.keep(untaped(log.next, (parts) => tf.stack(parts, 1))) as tf.Tensor3D) : null,

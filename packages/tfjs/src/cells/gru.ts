@@ -3,7 +3,7 @@ import { activationJacobian, activationName, applyActivation as act, applyActiva
 import type { GRUCell } from '../tfjs-internals.js';
 import { splitAlong } from '../host-split.js';
 import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
-import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
+import { asFactor, biasedInput, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
  * Everything gradscope knows about tfjs's GRU cell: its forward step, its
@@ -28,10 +28,13 @@ export interface GRURecurrent {
  * false, so no dropout), from the input projection `xk` = x K.
  */
 export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, xk: tf.Tensor, h: tf.Tensor2D) {
-  let xp = xk;
-  if (w.bias) xp = tf.add(xp, w.bias);
+  return gruForwardFrom(cell, r, biasedInput(w, xk), h);
+}
+
+/** The same step from the input's term `xb` = x K + b, which the fast step's first cell makes for all steps at once. */
+function gruForwardFrom(cell: GRUCell, r: GRURecurrent, xb: tf.Tensor, h: tf.Tensor2D) {
   const n = r.rh.shape[1];
-  const [xz, xr, xh] = splitAlong(xp, [n, n, n], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [xz, xr, xh] = splitAlong(xb, [n, n, n], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const [hz, hr] = splitAlong(tf.matMul(h, r.rzr), [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
   const az = tf.add(xz, hz);
   const ar = tf.add(xr, hr);
@@ -167,7 +170,7 @@ export function gruFastCell(cell: GRUCell, observe: CotangentObserver | null = n
   const w = readCellWeights(cell);
   const r = splitRecurrent(w.recurrent, cell.units);
   const [rzrT, rhT] = [tf.transpose(r.rzr), tf.transpose(r.rh)];
-  const projection = new InputProjection(w.kernel);
+  const projection = new InputProjection(w.kernel, w.bias);
   const forward = new ForwardTensors();
   // Per step: h − ĥ and 1 − z, φ'(a_h), and the z and r gates' derivatives side by side [z | r], as dzr lays them out.
   const factors = new StepFactors(([hPrev, candidate, z, az, ah, ar, reset]) => [
@@ -176,8 +179,8 @@ export function gruFastCell(cell: GRUCell, observe: CotangentObserver | null = n
     derivative(act, ah!, candidate),
     tf.concat([derivative(rec, az!, z), derivative(rec, ar!, reset)], 1),
   ]);
-  const step = customStep(([xk, h]) => {
-    const s = gruForward(cell, w, r, xk!, h as tf.Tensor2D);
+  const step = customStep(([xb, h]) => {
+    const s = gruForwardFrom(cell, r, xb!, h as tf.Tensor2D);
     const [hPrev, az, ar, ah, z, reset, candidate] = forward.hold(tf.clone(h!), s.az, s.ar, s.ah, s.z, s.r, s.candidate);
     const index = factors.add(hPrev, candidate, z, az, ah, ar, reset);
     return {
@@ -195,6 +198,10 @@ export function gruFastCell(cell: GRUCell, observe: CotangentObserver | null = n
   }, observe);
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
+    sequence: (inputs) => {
+      const terms = projection.sequence(inputs);
+      return (t, states) => [step(terms[t]!, states[0]!)];
+    },
     dispose: () => {
       factors.dispose();
       forward.dispose();

@@ -92,6 +92,11 @@ export interface CellWeights {
   bias: tf.Tensor | null;
 }
 
+/** x K + b from the input projection `xk` = x K: the input's term where the cell adds the bias to it first (SimpleRNN, GRU; LSTM adds it after h R). */
+export function biasedInput(w: CellWeights, xk: tf.Tensor): tf.Tensor {
+  return w.bias ? tf.add(xk, w.bias) : xk;
+}
+
 /** The weights of a SimpleRNN, LSTM or GRU cell, read now. */
 export function readCellWeights(cell: { kernel: tf.LayerVariable; recurrentKernel: tf.LayerVariable; bias: tf.LayerVariable | null }): CellWeights {
   return {

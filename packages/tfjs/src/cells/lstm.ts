@@ -205,6 +205,11 @@ export function lstmFastCell(cell: LSTMCell, observe: CotangentObserver | null =
   }, observe);
   return {
     step: (input, states) => splitAlong(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
+    // x K alone for all steps: LSTMCell.call adds the bias after h R, so it stays in the step.
+    sequence: (inputs) => {
+      const terms = projection.sequence(inputs);
+      return (t, states) => splitAlong(step(terms[t]!, states[0]!, states[1]!), [n, n], 1);
+    },
     dispose: () => {
       factors.dispose();
       forward.dispose();

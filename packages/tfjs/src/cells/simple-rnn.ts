@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
 import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
-import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
+import { asFactor, biasedInput, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
  * Everything gradscope knows about tfjs's SimpleRNN cell: its forward step,
@@ -18,9 +18,7 @@ import { asFactor, factor, readCellWeights, rowsTimes, type CellLinearization, t
  * in SimpleRNNCell.call's order (training = false: no dropout).
  */
 export function simpleRNNPreActivation(w: CellWeights, xk: tf.Tensor, h: tf.Tensor2D): tf.Tensor {
-  let a = xk;
-  if (w.bias) a = tf.add(a, w.bias);
-  return tf.add(a, tf.matMul(h, w.recurrent));
+  return tf.add(biasedInput(w, xk), tf.matMul(h, w.recurrent));
 }
 
 /**
@@ -129,11 +127,12 @@ export function simpleRNNFastCell(cell: SimpleRNNCell, observe: CotangentObserve
   if (!closedForm(cell.activation)) return null;
   const w = readCellWeights(cell);
   const recurrentT = tf.transpose(w.recurrent);
-  const projection = new InputProjection(w.kernel);
+  const projection = new InputProjection(w.kernel, w.bias);
   const forward = new ForwardTensors();
   const factors = new StepFactors(([a, y]) => [derivative(cell.activation, a!, y)]);
-  const step = customStep(([xk, h]) => {
-    const a = simpleRNNPreActivation(w, xk!, h as tf.Tensor2D);
+  // From the input's term x K + b (the projection adds the bias), made for all steps at once in a layer's first cell.
+  const step = customStep(([xb, h]) => {
+    const a = tf.add(xb!, tf.matMul(h as tf.Tensor2D, w.recurrent));
     // The output too (the new state, which nothing else keeps past the pass): φ' of tanh and sigmoid comes from it.
     const [held, y] = forward.hold(a, cell.activation.apply(a));
     const index = factors.add(held, y);
@@ -147,6 +146,10 @@ export function simpleRNNFastCell(cell: SimpleRNNCell, observe: CotangentObserve
   }, observe);
   return {
     step: (input, states) => [step(projection.apply(input), states[0]!)],
+    sequence: (inputs) => {
+      const terms = projection.sequence(inputs);
+      return (t, states) => [step(terms[t]!, states[0]!)];
+    },
     dispose: () => {
       factors.dispose();
       forward.dispose();
