@@ -8,7 +8,7 @@ import { topEigenvalueAbove } from './tridiagonal.js';
  *
  * σ_max(M)² = λ_max(MᵀM): the Gram matrix of M scaled to max entry 1,
  * reduced to tridiagonal form by Householder reflections (householder.ts)
- * and solved by Newton's method from above with Sturm counts
+ * and solved by Laguerre's method from above with Sturm counts
  * (tridiagonal.ts). Each step is backward
  * stable with respect to ‖G‖ = σ_max², so σ_max comes out to a few ulps
  * whatever the rest of the spectrum: ~10 ε against a cold Jacobi SVD on
@@ -57,7 +57,7 @@ export class TopSingularValueTracker {
     }
     for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) g[i * k + j] = g[j * k + i] as number;
     tridiagonalise(g, k, this.work);
-    // From the largest diagonal entry up (see topEigenvalueAbove), to bisection's 2ε where Newton hands over.
+    // From the largest diagonal entry up (see topEigenvalueAbove), to bisection's 2ε where Laguerre's method hands over.
     return maxAbs * Math.sqrt(Math.max(0, topEigenvalueAbove(this.work.d, this.work.e, k, NaN, 2 * Number.EPSILON)));
   }
 }
