@@ -76,6 +76,28 @@ describe('tridiagonal eigenproblems (float64)', () => {
     expect(topEigenvalueAbove(new Float64Array([1, NaN]), new Float64Array([0]), 2, 0.5)).toBeNaN();
   });
 
+  it('top eigenvalue without a lower bound: within 1e-13 where λ_max is repeated, no endless search from a subnormal diagonal, ∞ where λ_max overflows', () => {
+    // k copies of [[1, .5], [.5, 1 − η]] split by zero off-diagonals: λ_max = 1.5 − η/2 (to an ulp), k times.
+    // Laguerre's method converges only linearly onto a repeated root; a stop read from the step alone
+    // returned 1.3e-13 (k = 20) and 1.7e-13 (k = 32) above it (found in review).
+    for (const [k, eta] of [[16, 3.02e-12], [20, 5.37e-13], [32, 3.89e-12]] as const) {
+      const d: number[] = [];
+      const e: number[] = [];
+      for (let i = 0; i < k; i++) {
+        d.push(1, 1 - eta);
+        e.push(0.5);
+        if (i < k - 1) e.push(0);
+      }
+      const exact = 1.5 - eta / 2;
+      expect(Math.abs(topEigenvalueAbove(d, e, 2 * k, NaN) - exact) / exact).toBeLessThan(1e-13);
+    }
+    // The largest diagonal entry 1e-320 as the bound: 1e-6 of it rounds to 0, and the bracket never widened.
+    const golden = (Math.sqrt(5) - 1) / 2;
+    expect(Math.abs(topEigenvalueAbove([1e-320, -1], [1], 2, NaN) - golden) / golden).toBeLessThan(1e-13);
+    // λ_max ≈ 2.7e308 is past float64's range: ∞ as bisection gives it, not NaN.
+    expect(topEigenvalueAbove([1.7e308, 1.7e308], [1e308], 2, NaN)).toBe(Infinity);
+  });
+
   it('top eigenvalue from a lower bound agrees with plain bisection to 1e-13 on 300 Lanczos-like bidiagonals, clustered ones included', () => {
     // Clustered: α ≈ 1 within 1e-6 and tiny β, the shape of a fresh
     // SimpleRNN's Lanczos coefficients, where Newton converges only linearly

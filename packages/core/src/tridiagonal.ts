@@ -97,11 +97,13 @@ export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m
     diagonal = Math.max(diagonal, di);
   }
   if (!(lower > 0) || !Number.isFinite(lower)) lower = diagonal;
-  if (!(lower > 0)) return topEigenvalue(d, e, m);
+  // No positive bound, or a Gershgorin bound past float64's range (λ_max may be ∞, which bisection gives).
+  if (!(lower > 0) || !Number.isFinite(hiBound)) return topEigenvalue(d, e, m);
   const pivmin = pivotMin(e, m);
   // Some eigenvalue must lie at or above `lower` (count below it < m).
   if (sturmCount(d, e, m, lower, pivmin) === m) return topEigenvalue(d, e, m);
-  let step = 1e-6 * lower;
+  // At least the smallest normal number: 1e-6 of a subnormal bound rounds to 0 and would never widen.
+  let step = Math.max(1e-6 * lower, SAFE_MIN);
   let hi = lower + step;
   while (hi < hiBound && sturmCount(d, e, m, hi, pivmin) !== m) {
     step *= 256;
@@ -116,9 +118,11 @@ export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m
  * Laguerre's step x − m / (G + √((m − 1)(m H − G²))), with G = p'/p =
  * Σ 1/(x − λ_i) and H = Σ 1/(x − λ_i)², never passes the largest root and
  * is at least Newton's 1/G: it descends monotonically onto λ_max, cubically
- * once close, and in a cluster of eigenvalues (a fresh SimpleRNN's top Ritz
- * values) it takes the cluster's size into account where Newton crawls
- * linearly. G and H come from the LDLᵀ pivots q_i of T − xI and their first
+ * onto a simple root, and in a cluster of eigenvalues (a fresh SimpleRNN's
+ * top Ritz values) it takes the cluster's size into account where Newton
+ * crawls linearly; onto an exactly repeated root (an unreduced Lanczos
+ * tridiagonal has none, a split one can) only linearly, so the stop is
+ * certified by a Sturm count rather than read from the step. G and H come from the LDLᵀ pivots q_i of T − xI and their first
  * and second x-derivatives in one pass (about three Sturm counts' work):
  * G = Σ q_i'/q_i, H = Σ ((q_i'/q_i)² − q_i''/q_i). The same pass gives the
  * Sturm count at every iterate, which guards the method: an iterate that
@@ -161,8 +165,13 @@ function laguerreFromAbove(d: ArrayLike<number>, e: ArrayLike<number>, m: number
     if (!(step > 0) || !Number.isFinite(step)) break;
     const next = x - step;
     if (next <= lo) break;
-    // Half the requested width: converging cubically, the next iterate is then closer than that.
-    if (step <= 0.5 * width * x) return next;
+    // A small step is no proof: onto a repeated λ_max Laguerre converges only linearly. One count certifies
+    // that an eigenvalue lies within `width` below `next` (and none above it: the descent does not pass one).
+    if (step <= width * x) {
+      const bottom = next - width * Math.abs(next);
+      if (bottom <= lo) return lo + (next - lo) / 2;
+      if (sturmCount(d, e, m, bottom, pivmin) < m) return bottom + (next - bottom) / 2;
+    }
     x = next;
   }
   return bisectTop(d, e, m, lo, hi, pivmin, width);

@@ -210,8 +210,13 @@ export class InputProjection {
    * kernels on [S, d] rows, each costing its dispatch rather than its
    * arithmetic — 200 of the 774 kernels of a SimpleRNN n = 128, T = 100
    * probe run. Over the S·T rows the same products and additions give the
-   * same numbers: each row of a matMul is the same dot products whatever
-   * the number of rows, and an addition is elementwise.
+   * same numbers on wasm and cpu, where each row of a matMul is the same
+   * dot products whatever the number of rows (probe-run.test.ts compares
+   * the states with tfjs's own cells bit for bit on both), and an addition
+   * is elementwise. WebGL computes a product of one row by d > 1000 by a
+   * multiply and a sum instead: with one probe sample and such inputs, the
+   * per-step x K of tfjs's own call can differ from this one in the last
+   * bit there.
    */
   sequence(inputs: tf.Tensor): tf.Tensor[] {
     const [samples, steps, width] = inputs.shape as [number, number, number];
