@@ -228,3 +228,23 @@ export class InputProjection {
     this.kernelT.dispose();
   }
 }
+
+/**
+ * A cell's FastCell from its step on the input's term (what `projection`
+ * makes of x: x K, or x K + b) and the states: `step` projects each input
+ * as it comes, `sequence` all of a first cell's at once. `dispose` frees
+ * the cell's own tensors; the projection is freed with them.
+ */
+export function projectedCell(projection: InputProjection, from: (term: tf.Tensor, states: tf.Tensor[]) => tf.Tensor[], dispose: () => void): FastCell {
+  return {
+    step: (input, states) => from(projection.apply(input), states),
+    sequence: (inputs) => {
+      const terms = projection.sequence(inputs);
+      return (t, states) => from(terms[t]!, states);
+    },
+    dispose: () => {
+      dispose();
+      projection.dispose();
+    },
+  };
+}

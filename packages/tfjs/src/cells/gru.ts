@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { GRUCell } from '../tfjs-internals.js';
 import { splitAlong } from '../host-split.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, projectedCell, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { asFactor, biasedInput, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -196,17 +196,9 @@ export function gruFastCell(cell: GRUCell, observe: CotangentObserver | null = n
       },
     };
   }, observe);
-  return {
-    step: (input, states) => [step(projection.apply(input), states[0]!)],
-    sequence: (inputs) => {
-      const terms = projection.sequence(inputs);
-      return (t, states) => [step(terms[t]!, states[0]!)];
-    },
-    dispose: () => {
-      factors.dispose();
-      forward.dispose();
-      projection.dispose();
-      tf.dispose([r.rzr, r.rh, rzrT, rhT]);
-    },
-  };
+  return projectedCell(projection, (xb, states) => [step(xb, states[0]!)], () => {
+    factors.dispose();
+    forward.dispose();
+    tf.dispose([r.rzr, r.rh, rzrT, rhT]);
+  });
 }

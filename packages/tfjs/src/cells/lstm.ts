@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation as act, applyActivationTranspose as actT } from '../activation-jacobian.js';
 import type { LSTMCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, projectedCell, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { splitAlong } from '../host-split.js';
 import { asFactor, factor, joinRows, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
@@ -203,18 +203,10 @@ export function lstmFastCell(cell: LSTMCell, observe: CotangentObserver | null =
       },
     };
   }, observe);
-  return {
-    step: (input, states) => splitAlong(step(projection.apply(input), states[0]!, states[1]!), [n, n], 1),
-    // x K alone for all steps: LSTMCell.call adds the bias after h R, so it stays in the step.
-    sequence: (inputs) => {
-      const terms = projection.sequence(inputs);
-      return (t, states) => splitAlong(step(terms[t]!, states[0]!, states[1]!), [n, n], 1);
-    },
-    dispose: () => {
-      factors.dispose();
-      forward.dispose();
-      projection.dispose();
-      recurrentT.dispose();
-    },
-  };
+  // From x K alone: LSTMCell.call adds the bias after h R, so it stays in the step.
+  return projectedCell(projection, (xk, states) => splitAlong(step(xk, states[0]!, states[1]!), [n, n], 1), () => {
+    factors.dispose();
+    forward.dispose();
+    recurrentT.dispose();
+  });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationJacobian, activationName, applyActivation, applyActivationTranspose } from '../activation-jacobian.js';
 import type { SimpleRNNCell } from '../tfjs-internals.js';
-import { closedForm, customStep, derivative, ForwardTensors, InputProjection, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
+import { closedForm, customStep, derivative, ForwardTensors, InputProjection, projectedCell, StepFactors, type CotangentObserver, type FastCell } from './fast-step.js';
 import { asFactor, biasedInput, factor, readCellWeights, rowsTimes, type CellLinearization, type CellWeights, type Factors } from './linearization.js';
 
 /**
@@ -144,17 +144,9 @@ export function simpleRNNFastCell(cell: SimpleRNNCell, observe: CotangentObserve
       },
     };
   }, observe);
-  return {
-    step: (input, states) => [step(projection.apply(input), states[0]!)],
-    sequence: (inputs) => {
-      const terms = projection.sequence(inputs);
-      return (t, states) => [step(terms[t]!, states[0]!)];
-    },
-    dispose: () => {
-      factors.dispose();
-      forward.dispose();
-      projection.dispose();
-      recurrentT.dispose();
-    },
-  };
+  return projectedCell(projection, (xb, states) => [step(xb, states[0]!)], () => {
+    factors.dispose();
+    forward.dispose();
+    recurrentT.dispose();
+  });
 }
