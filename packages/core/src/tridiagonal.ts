@@ -122,12 +122,13 @@ export function topEigenvalueAbove(d: ArrayLike<number>, e: ArrayLike<number>, m
  * top Ritz values) it takes the cluster's size into account where Newton
  * crawls linearly; onto an exactly repeated root (an unreduced Lanczos
  * tridiagonal has none, a split one can) only linearly, so the stop is
- * certified by a Sturm count rather than read from the step. G and H come from the LDLᵀ pivots q_i of T − xI and their first
- * and second x-derivatives in one pass (about three Sturm counts' work):
- * G = Σ q_i'/q_i, H = Σ ((q_i'/q_i)² − q_i''/q_i). The same pass gives the
- * Sturm count at every iterate, which guards the method: an iterate that
- * rounding put below λ_max, a step that is not a number, or slow progress
- * hands the bracket it has narrowed to bisection.
+ * certified by a Sturm count rather than read from the step. G and H
+ * come from the LDLᵀ pivots q_i of T − xI and their first and second
+ * x-derivatives in one pass (about three Sturm counts' work): G = Σ q_i'/q_i,
+ * H = Σ ((q_i'/q_i)² − q_i''/q_i). The same pass gives the Sturm count at
+ * every iterate, which guards the method: an iterate that rounding put below
+ * λ_max, a step that is not a number, or slow progress hands the bracket it
+ * has narrowed to bisection.
  */
 function laguerreFromAbove(d: ArrayLike<number>, e: ArrayLike<number>, m: number, lo: number, hi: number, pivmin: number, width: number): number {
   let x = hi;
