@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childNodeOptions } from './child-node-options.js';
+import { childNodeOptions, MEASURE_SEMI_SPACE_MB, measureProcessFlags } from './child-node-options.js';
 
 describe('childNodeOptions', () => {
   it('drops debugger and profiler flags, with their values, and keeps the rest in order', () => {
@@ -18,5 +18,23 @@ describe('childNodeOptions', () => {
 
   it('keeps flags that only begin like one-process flags', () => {
     expect(childNodeOptions('--profile-me --inspector-ish')).toBe('--profile-me --inspector-ish');
+  });
+});
+
+describe('measureProcessFlags', () => {
+  it('gives the measurement process a larger semi-space', () => {
+    expect(MEASURE_SEMI_SPACE_MB).toBe(32);
+    expect(measureProcessFlags(undefined)).toEqual(['--max-semi-space-size=32']);
+    expect(measureProcessFlags('--require ./a.cjs --max-old-space-size=4096')).toEqual(['--max-semi-space-size=32']);
+  });
+
+  it("leaves a semi-space the user's NODE_OPTIONS sets, in either spelling", () => {
+    expect(measureProcessFlags('--max-semi-space-size=8')).toEqual([]);
+    expect(measureProcessFlags('--require ./a.cjs --max_semi_space_size=64')).toEqual([]);
+    expect(measureProcessFlags('--max-semi-space-size 64')).toEqual([]);
+  });
+
+  it('is not fooled by flags that only begin like it', () => {
+    expect(measureProcessFlags('--max-semi-space-sizes=8 --min-semi-space-size=4')).toEqual(['--max-semi-space-size=32']);
   });
 });

@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WorkerDeclined, type MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
-import { childNodeOptions } from './child-node-options.js';
+import { childNodeOptions, measureProcessFlags } from './child-node-options.js';
 
 /**
  * The measurement process's entry file. Node runs only JavaScript in a
@@ -88,10 +88,10 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
   const nodeOptions = childNodeOptions(env['NODE_OPTIONS']);
   if (nodeOptions === undefined) delete env['NODE_OPTIONS'];
   else env['NODE_OPTIONS'] = nodeOptions;
-  // execArgv []: the training process's flags are not the measurement process's, which runs this package's built
-  // JavaScript (one started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before).
+  // The training process's flags are not the measurement process's, which runs this package's built JavaScript (one
+  // started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before): only its own.
   const child = fork(fileURLToPath(nodeWorkerEntry()), [], {
-    execArgv: [],
+    execArgv: measureProcessFlags(nodeOptions),
     env,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
