@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WorkerDeclined, type MeasureWorkerLink } from '../../measure-worker/link.js';
 import type { FromWorker, ToWorker } from '../../measure-worker/messages.js';
-import { childNodeOptions, measureProcessFlags } from './child-node-options.js';
+import { measureProcessLaunch } from './child-node-options.js';
 
 /**
  * The measurement process's entry file. Node runs only JavaScript in a
@@ -84,14 +84,11 @@ export async function startNodeMeasureWorker(cores = availableParallelism()): Pr
         'it gets little CPU when the machine has more runnable work than cores. A later run measures in a worker again once it has gone',
     );
   }
-  const env = { ...process.env };
-  const nodeOptions = childNodeOptions(env['NODE_OPTIONS']);
-  if (nodeOptions === undefined) delete env['NODE_OPTIONS'];
-  else env['NODE_OPTIONS'] = nodeOptions;
   // The training process's flags are not the measurement process's, which runs this package's built JavaScript (one
   // started by `node --input-type=module -e …` failed with ERR_INPUT_TYPE_NOT_ALLOWED before): only its own.
+  const { env, execArgv } = measureProcessLaunch(process.env);
   const child = fork(fileURLToPath(nodeWorkerEntry()), [], {
-    execArgv: measureProcessFlags(nodeOptions),
+    execArgv,
     env,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
