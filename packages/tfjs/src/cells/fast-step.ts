@@ -3,6 +3,7 @@ import { activationJacobian, activationName } from '../activation-jacobian.js';
 import type { Activation } from '../tfjs-internals.js';
 import { splitAlong, unstackAlong } from '../host-split.js';
 import { listCustomGrad } from '../list-custom-grad.js';
+import { biasedInput } from './linearization.js';
 
 /**
  * What the probe re-run's fast cell steps share (each cell kind writes its
@@ -196,10 +197,10 @@ export class InputProjection {
   constructor(kernel: tf.Tensor2D, bias: tf.Tensor | null = null) {
     const kernelT = tf.transpose(kernel);
     this.kernelT = kernelT;
-    const project = listCustomGrad(([x]) => {
-      const xk = tf.matMul(x as tf.Tensor2D, kernel);
-      return { value: bias ? tf.add(xk, bias) : xk, gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, kernelT) };
-    });
+    const project = listCustomGrad(([x]) => ({
+      value: biasedInput(tf.matMul(x as tf.Tensor2D, kernel), bias),
+      gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, kernelT),
+    }));
     this.apply = (x) => project(x);
   }
 

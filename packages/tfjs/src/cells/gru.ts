@@ -28,7 +28,7 @@ export interface GRURecurrent {
  * false, so no dropout), from the input projection `xk` = x K.
  */
 export function gruForward(cell: GRUCell, w: CellWeights, r: GRURecurrent, xk: tf.Tensor, h: tf.Tensor2D) {
-  return gruForwardFrom(cell, r, biasedInput(w, xk), h);
+  return gruForwardFrom(cell, r, biasedInput(xk, w.bias), h);
 }
 
 /** The same step from the input's term `xb` = x K + b, which the fast step's first cell makes for all steps at once. */

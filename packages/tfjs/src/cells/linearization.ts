@@ -92,9 +92,13 @@ export interface CellWeights {
   bias: tf.Tensor | null;
 }
 
-/** x K + b from the input projection `xk` = x K: the input's term where the cell adds the bias to it first (SimpleRNN, GRU; LSTM adds it after h R). */
-export function biasedInput(w: CellWeights, xk: tf.Tensor): tf.Tensor {
-  return w.bias ? tf.add(xk, w.bias) : xk;
+/**
+ * x K + b from the input projection `xk` = x K: the input's term where the
+ * cell adds the bias to it first (SimpleRNN, GRU; LSTM adds it after h R),
+ * in the linearisations and in the fast step's InputProjection alike.
+ */
+export function biasedInput(xk: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+  return bias ? tf.add(xk, bias) : xk;
 }
 
 /** The weights of a SimpleRNN, LSTM or GRU cell, read now. */

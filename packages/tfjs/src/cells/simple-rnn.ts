@@ -18,7 +18,7 @@ import { asFactor, biasedInput, factor, readCellWeights, rowsTimes, type CellLin
  * in SimpleRNNCell.call's order (training = false: no dropout).
  */
 export function simpleRNNPreActivation(w: CellWeights, xk: tf.Tensor, h: tf.Tensor2D): tf.Tensor {
-  return tf.add(biasedInput(w, xk), tf.matMul(h, w.recurrent));
+  return tf.add(biasedInput(xk, w.bias), tf.matMul(h, w.recurrent));
 }
 
 /**
