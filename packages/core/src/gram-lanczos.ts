@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkDue, lanczosCheck } from './lanczos-check.js';
 import { LanczosCoefficients } from './lanczos-coefficients.js';
 import { batchedLanczos, checksToLeave, startRows, type LanczosResult, type LanczosSettings } from './lanczos.js';
+import { remeasureOutside, rightVectors } from './gram-run-end.js';
+import { lobpcg, lobpcgServes } from './lobpcg.js';
 import type { BatchedOperator, SelectedOperator } from './operator.js';
 import { gramSteps } from './gram-step.js';
 import { defaultLanczosScalars, type LanczosScalars } from './lanczos-scalars.js';
@@ -31,16 +33,11 @@ import { selectRows, unitRowsOr } from './rows.js';
  * as the previous measurement left them) becomes J v; the right vectors the
  * caller wants are Jᵀ u / σ, one applyTranspose at the end.
  *
- * Range: the squares live in float32 on the device. λ = σ² and the squared
- * entries summed in ‖w‖ (~σ⁴) stay normal for σ in about [1e-9, 1e9]; maps
- * whose σ falls outside [1e-8, 1e8] (or is NaN) are measured again by Golub–Kahan,
- * which holds only numbers of the size of σ (see lanczos.ts). Breakdown
+ * Range: the squares live in float32 on the device; maps whose σ leaves the
+ * range they hold are measured again by Golub–Kahan (gram-run-end.ts). Breakdown
  * (β below BREAKDOWN of the largest coefficient, e.g. J Jᵀ = I) restarts from
  * a fresh seeded vector with β recorded as 0, as Golub–Kahan does.
  */
-
-/** σ outside this range is measured again by Golub–Kahan (see above). */
-const RANGE = [1e-8, 1e8] as const;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -49,9 +46,18 @@ export function canRunOnGram(op: BatchedOperator, settings: LanczosSettings): bo
   return typeof op.applyOuter === 'function' && settings.vectors !== 'exact' && Math.min(settings.iterations, op.size) < op.size;
 }
 
-/** The per-step Lanczos: on J Jᵀ where the operator offers it cheaply, else Golub–Kahan on J. */
+/**
+ * The per-step run: on J Jᵀ where the operator offers it cheaply (warm and
+ * with J Jᵀ's diagonal, the preconditioned block method of lobpcg.ts where
+ * it can run), else Golub–Kahan on J.
+ */
 export async function runLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
-  return canRunOnGram(op, settings) ? gramLanczos(op, settings) : batchedLanczos(op, settings);
+  if (!canRunOnGram(op, settings)) return batchedLanczos(op, settings);
+  if (lobpcgServes(op, settings)) {
+    const result = await lobpcg(op, settings);
+    if (result) return result;
+  }
+  return gramLanczos(op, settings);
 }
 
 /**
@@ -138,32 +144,19 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
     selected = null;
 
     const sigma = coefficients.sigma;
-    // Right vectors v = Jᵀu / ‖Jᵀu‖ (a zero map keeps a zero row: the next start falls back to the seeded vector).
     let vectors: tf.Tensor3D | undefined;
     if (history) {
       const left = history.result(batch, size);
-      let right: tf.Tensor3D;
       try {
-        right = tf.tidy(() => op.applyTranspose(left));
+        vectors = await rightVectors(op, left);
       } finally {
         left.dispose();
       }
-      try {
-        vectors = tf.tensor3d(unitRowsOr(await readValues(right), size, null), [batch, 1, size]);
-      } finally {
-        right.dispose();
-      }
     }
-    // NaN too: an overflow of the squares gives NaN here where Golub–Kahan gives the value (a map with NaN entries gives NaN again).
-    // 0 too: squares below float32's smallest denormal (σ ≲ 1e-23) are exact zeros, a map Golub–Kahan measures as it is.
-    const outside = range(batch).filter((b) => {
-      const s = sigma[b] as number;
-      return !(s >= RANGE[0] && s <= RANGE[1]);
-    });
     try {
-      if (outside.length > 0) vectors = await remeasure(op, settings, scalars, outside, sigma, vectors);
+      vectors = await remeasureOutside(op, settings, scalars, sigma, vectors);
     } catch (error) {
-      vectors?.dispose(); // remeasure disposes it only when it succeeds
+      vectors?.dispose(); // remeasureOutside disposes it only when it succeeds
       throw error;
     }
     return vectors ? { sigma, steps: taken, work, vectors } : { sigma, steps: taken, work };
@@ -172,38 +165,5 @@ export async function gramLanczos(op: BatchedOperator, settings: LanczosSettings
     stepper.dispose();
     selected?.dispose();
     history?.dispose();
-  }
-}
-
-/**
- * Golub–Kahan, in the same form (lanczos-scalars.ts), on the maps `rows` (σ out of the squares' range): their σ is
- * written into `sigma`; returns `vectors` with their rows replaced (a new
- * tensor, the old one disposed), or undefined when none were wanted.
- */
-async function remeasure(op: BatchedOperator, settings: LanczosSettings, scalars: LanczosScalars, rows: number[], sigma: Float64Array, vectors: tf.Tensor3D | undefined): Promise<tf.Tensor3D | undefined> {
-  const subset = op.select ? op.select(rows) : null;
-  const picked = subset ? rows : range(op.batch);
-  const start = settings.start ? selectRows(settings.start, picked) : undefined;
-  try {
-    const { start: _start, ...rest } = settings;
-    const result = await batchedLanczos(subset ?? op, { ...rest, ...(start ? { start } : {}), vectors: vectors ? 'approximate' : 'none' }, scalars);
-    const wanted = new Set(rows);
-    picked.forEach((b, i) => {
-      if (wanted.has(b)) sigma[b] = result.sigma[i] as number;
-    });
-    if (!vectors || !result.vectors) return vectors;
-    const values = Float32Array.from(vectors.dataSync());
-    const fresh = result.vectors.dataSync();
-    const size = op.size;
-    picked.forEach((b, i) => {
-      if (wanted.has(b)) values.set(fresh.subarray(i * size, (i + 1) * size), b * size);
-    });
-    result.vectors.dispose();
-    const replaced = tf.tensor3d(values, vectors.shape);
-    vectors.dispose();
-    return replaced;
-  } finally {
-    start?.dispose();
-    subset?.dispose();
   }
 }

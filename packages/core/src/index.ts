@@ -5,7 +5,7 @@
  * for t = 1..T are stored at index t − 1, logs are natural, and everything
  * that can overflow is accumulated in log space.
  */
-export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence, type SelectedOperator } from './operator.js';
+export { denseOperator, denseSequence, type BatchedOperator, type JacobianSequence, type OuterFactors, type SelectedOperator } from './operator.js';
 export { selectRows } from './rows.js';
 export { readsAtOnce } from './reads-at-once.js';
 export { spectralNorm, spectralNormWithVector, spectralNormWithWarmVector, type SpectralNormOptions, type SpectralNormWithVector } from './spectral-norm.js';

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { batchedLanczos, COLD_QUIET_CHECKS, WARM_MIX } from './lanczos.js';
 import { denseOperator } from './operator.js';
 import { spectralNormSettings, spectralNormWithWarmVector } from './spectral-norm.js';
-import { matmul64, maxRelativeError, normalSource, randomOrthogonal, toFloat32, topSingularValue } from './test-helpers/linalg64.js';
+import { maxRelativeError, topSingularValue } from './test-helpers/linalg64.js';
+import { secondVectorMaps } from './test-helpers/second-vector-maps.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -24,19 +25,7 @@ beforeAll(async () => {
  */
 function pausedStart(sigma2: number, batch = 4) {
   const n = 64;
-  const next = normalSource(31);
-  const mats: Float64Array[] = [];
-  const starts = new Float32Array(batch * n);
-  for (let b = 0; b < batch; b++) {
-    const u = randomOrthogonal(n, next);
-    const v = randomOrthogonal(n, next);
-    const sigma = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? sigma2 : 0.85 - (0.75 * (i - 2)) / (n - 3)));
-    // U·diag(σ), then ·Vᵀ: column i of V is the right-singular vector for σ_i.
-    const us = Float64Array.from(u, (x, k) => x * (sigma[k % n] as number));
-    const vt = Float64Array.from({ length: n * n }, (_, k) => v[(k % n) * n + Math.floor(k / n)] as number);
-    mats.push(toFloat32(matmul64(us, vt, n, n, n)));
-    for (let c = 0; c < n; c++) starts[b * n + c] = (v[c * n + 1] as number) + 1e-2 * (v[c * n + 10] as number) + 1e-7 * (v[c * n] as number);
-  }
+  const { maps: mats, starts } = secondVectorMaps(batch, n, sigma2, 31, (i) => 0.85 - (0.75 * (i - 2)) / (n - 3), (v, c) => v(1, c) + 1e-2 * v(10, c) + 1e-7 * v(0, c));
   const flat = new Float32Array(batch * n * n);
   mats.forEach((m, i) => flat.set(m, i * n * n));
   return { maps: tf.tensor3d(flat, [batch, n, n]), start: tf.tensor3d(starts, [batch, 1, n]), exact: mats.map((m) => topSingularValue(m, n, n)) };

@@ -24,11 +24,35 @@ export interface BatchedOperator {
    */
   applyOuter?(w: tf.Tensor3D): tf.Tensor3D;
   /**
+   * Optional, with applyOuter: every map's J Jᵀ in factored form (see
+   * OuterFactors), where the structure gives it without a product — a
+   * SimpleRNN's D (Rᵀ R) D. A warm per-step run then takes the
+   * preconditioned block method (lobpcg.ts), which multiplies by the
+   * factors itself. The caller disposes the tensors.
+   */
+  outerFactors?(): OuterFactors;
+  /**
    * Optional: the maps at `rows` (ascending indices into this batch) as an
    * operator of their own, which owns what it gathered (dispose it). The
    * batched Lanczos uses it to stop paying for maps that have converged.
    */
   select?(rows: number[]): SelectedOperator;
+}
+
+/**
+ * J Jᵀ of every map b as
+ *
+ *   J_b J_bᵀ = diag(scale_b) · G_b · diag(scale_b) + identity_b · I
+ *
+ * with G_b symmetric: `gram` [size, size], the same for every map, or
+ * [batch, size, size], one per map; `scale` [batch, 1, size]; `identity`
+ * [batch, 1, 1], or null for 0. A SimpleRNN step is scale φ′ and gram Rᵀ R;
+ * a masked step (J = I) scale 0 and identity 1.
+ */
+export interface OuterFactors {
+  scale: tf.Tensor3D;
+  gram: tf.Tensor2D | tf.Tensor3D;
+  identity: tf.Tensor3D | null;
 }
 
 /** An operator made by `select`, holding its own copies of the selected maps' data. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { selectRows, type BatchedOperator, type JacobianSequence } from '@gradscope/core';
+import { selectRows, type BatchedOperator, type JacobianSequence, type OuterFactors } from '@gradscope/core';
 import type { CellLinearization, Factors } from './cells/linearization.js';
 import { stepSlices } from './step-slices.js';
 
@@ -33,6 +33,20 @@ export function cellSequence(lin: CellLinearization, samples: number, steps: num
     applyTranspose: (v) => tf.tidy(() => blend(f, v, lin.applyTranspose(f, v))),
     // A mask of 0 or 1 per row blends J Jᵀ with I exactly as it blends J (m² = m); any other mask: no applyOuter.
     ...(lin.applyOuter && binaryMask ? { applyOuter: (w: tf.Tensor3D) => tf.tidy(() => blend(f, w, lin.applyOuter!(f, w))) } : {}),
+    // Its factors blend the same way: m·(D G D + ι I) + (1 − m)·I = (m D) G (m D) + (m ι + 1 − m)·I for m 0 or 1.
+    ...(lin.applyOuter && lin.outerFactors && binaryMask
+      ? {
+          // In a tidy: what the cell's factors or the blend make before one throws is freed.
+          outerFactors: () =>
+            tf.tidy(() => {
+              const inner = lin.outerFactors!(f);
+              const m = f.mask;
+              if (!m) return inner as unknown as tf.TensorContainer;
+              const identity = inner.identity ? tf.add(tf.mul(m, inner.identity), tf.sub(1, m)) : tf.sub(1, m);
+              return { scale: tf.mul(m, inner.scale), gram: inner.gram, identity } as unknown as tf.TensorContainer;
+            }) as unknown as OuterFactors,
+        }
+      : {}),
     // The same maps restricted to some rows (the batched Lanczos drops
     // converged maps this way): one gather per factor.
     select(rows) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { OuterFactors } from '@gradscope/core';
 import type { CellKind } from '@gradscope/protocol';
 import type { ActivationKind } from '../activation-jacobian.js';
 
@@ -31,6 +32,8 @@ export interface CellLinearization {
   applyTranspose(f: Factors, v: tf.Tensor3D): tf.Tensor3D;
   /** apply(applyTranspose(w)) in fewer products, where the cell's structure allows (see BatchedOperator.applyOuter). */
   applyOuter?(f: Factors, w: tf.Tensor3D): tf.Tensor3D;
+  /** With applyOuter: J Jᵀ in factored form (see BatchedOperator.outerFactors); the caller disposes it. */
+  outerFactors?(f: Factors): OuterFactors;
   /** Activation kinds of the gates, for gate statistics. */
   activations: Record<string, { kind: ActivationKind; name: string }>;
   /** Tensors held in closures (weights); disposed with the factors. */

@@ -100,17 +100,26 @@ describe('SimpleRNN structural start one Adam step after initialisation', () => 
   }, 60_000);
 });
 
+/**
+ * A SimpleRNN (n = 6) on 3 probe sequences of 5 steps with masked steps, its
+ * analytic and autodiff (dense) Jacobians, and the tensor count before them.
+ */
+function maskedLayer() {
+  const n = 6;
+  const [s, t] = [3, 5];
+  const layer = tf.layers.simpleRNN({ units: n, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
+  const xs = probeInputs(s, t, 3, 6);
+  tf.tidy(() => void layer.apply(xs));
+  const mask = tf.tensor2d([[1, 1, 0, 1, 1], [0, 1, 1, 1, 1], [1, 0, 0, 1, 1]]);
+  const before = tf.memory().numTensors;
+  const [analytic] = cellJacobians(layer, xs, { method: 'analytic', mask });
+  const [reference] = cellJacobians(layer, xs, { method: 'autodiff', dense: true, mask });
+  return { n, s, t, layer, xs, mask, before, analytic, reference };
+}
+
 describe('SimpleRNN J Jᵀ in one product (applyOuter)', () => {
   it('equals w·(J Jᵀ) of the autodiff Jacobians in float64, masked steps (J = I) included', async () => {
-    const n = 6;
-    const [s, t] = [3, 5];
-    const layer = tf.layers.simpleRNN({ units: n, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
-    const xs = probeInputs(s, t, 3, 6);
-    tf.tidy(() => void layer.apply(xs));
-    const mask = tf.tensor2d([[1, 1, 0, 1, 1], [0, 1, 1, 1, 1], [1, 0, 0, 1, 1]]);
-    const before = tf.memory().numTensors;
-    const [analytic] = cellJacobians(layer, xs, { method: 'analytic', mask });
-    const [reference] = cellJacobians(layer, xs, { method: 'autodiff', dense: true, mask });
+    const { n, s, t, layer, xs, mask, before, analytic, reference } = maskedLayer();
     const op = analytic!.sequence.all();
     expect(op.applyOuter).toBeTypeOf('function');
     const w = tf.randomNormal([s * t, 1, n], 0, 1, 'float32', 8) as tf.Tensor3D;
@@ -129,6 +138,48 @@ describe('SimpleRNN J Jᵀ in one product (applyOuter)', () => {
     }
     expect(worst).toBeLessThan(1e-5);
     tf.dispose([w, reference!.dense!]);
+    analytic!.sequence.dispose();
+    reference!.sequence.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xs, mask]);
+    layer.dispose();
+  });
+
+  it('outerFactors give J Jᵀ = diag(s) G diag(s) + ι I of the autodiff Jacobians, masked steps (J = I) included, for the batch and a selection', async () => {
+    const { n, s, t, layer, xs, mask, before, analytic, reference } = maskedLayer();
+    const jacobians = reference!.dense!.dataSync();
+    // (J Jᵀ)_ik of map b from the autodiff Jacobians, in float64.
+    const want = (b: number, i: number, k: number) => Array.from({ length: n }, (_, j) => jacobians[b * n * n + i * n + j]! * jacobians[b * n * n + k * n + j]!).reduce((x, y) => x + y, 0);
+    const all = analytic!.sequence.all();
+    const rows = [0, 2, 7, 14];
+    const picked = all.select!(rows);
+    for (const [op, maps] of [[all, Array.from({ length: s * t }, (_, b) => b)], [picked, rows]] as const) {
+      expect(op.outerFactors).toBeTypeOf('function');
+      const { scale, gram, identity } = op.outerFactors!();
+      expect(scale.shape).toEqual([maps.length, 1, n]);
+      expect(gram.shape).toEqual([n, n]);
+      expect(identity!.shape).toEqual([maps.length, 1, 1]);
+      const [sv, gv, iv] = [scale.dataSync(), gram.dataSync(), identity!.dataSync()];
+      tf.dispose([scale, gram, identity!]);
+      let worst = 0;
+      maps.forEach((b, r) => {
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < n; k++) {
+            const got = sv[r * n + i]! * gv[i * n + k]! * sv[r * n + k]! + (i === k ? iv[r]! : 0);
+            worst = Math.max(worst, Math.abs(got - want(b, i, k)));
+          }
+        }
+      });
+      expect(worst).toBeLessThan(1e-5);
+      // A masked step's J is I: scale 0, ι 1.
+      if (maps.length === s * t) {
+        expect(Array.from(sv.subarray(2 * n, 3 * n))).toEqual(new Array(n).fill(0));
+        expect(iv[2]).toBe(1);
+        expect(iv[0]).toBe(0);
+      }
+    }
+    picked.dispose();
+    tf.dispose(reference!.dense!);
     analytic!.sequence.dispose();
     reference!.sequence.dispose();
     expect(tf.memory().numTensors).toBe(before);

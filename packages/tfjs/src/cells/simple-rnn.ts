@@ -79,6 +79,8 @@ export function linearizeSimpleRNN(cell: SimpleRNNCell, x: tf.Tensor2D, hPrev: t
             const d = factor(f, 'dAct');
             return tf.mul(rowsTimes(tf.mul(w, d) as tf.Tensor3D, gram), d) as tf.Tensor3D;
           },
+          // J Jᵀ = D (Rᵀ R) D: the factors the preconditioned warm per-step run multiplies by (core's lobpcg.ts).
+          outerFactors: (f: Factors) => ({ scale: tf.clone(factor(f, 'dAct')), gram: tf.clone(gram), identity: null }),
         }
       : {}),
   };
