@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OuterFactors } from './operator.js';
-import { copyValues, readValues } from './reads-at-once.js';
+import { readValues } from './reads-at-once.js';
 
 /**
  * d = s² ⊙ diag(G) + ι, row by row; `stride` is 0 for one G, n² for one per
@@ -110,7 +110,8 @@ export class FactoredOuter {
       const gram = perMap ? (this.rowsGram ?? this.gram) : this.gram;
       const image = tf.matMul(input as tf.Tensor2D, gram as tf.Tensor2D);
       try {
-        copyValues(image, this.f32(into, rows * n));
+        // dataSync: the run serves only backends that read at once (lobpcgServes).
+        this.f32(into, rows * n).set(image.dataSync() as Float32Array);
       } finally {
         image.dispose();
       }

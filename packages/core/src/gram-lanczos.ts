@@ -48,8 +48,8 @@ export function canRunOnGram(op: BatchedOperator, settings: LanczosSettings): bo
 
 /**
  * The per-step run: on J Jᵀ where the operator offers it cheaply (warm and
- * with J Jᵀ's diagonal, the preconditioned block method of lobpcg.ts where
- * it can run), else Golub–Kahan on J.
+ * with J Jᵀ in factored form, the preconditioned block method of lobpcg.ts
+ * where it can run), else Golub–Kahan on J.
  */
 export async function runLanczos(op: BatchedOperator, settings: LanczosSettings): Promise<LanczosResult> {
   if (!canRunOnGram(op, settings)) return batchedLanczos(op, settings);
