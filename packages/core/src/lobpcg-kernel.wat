@@ -1,5 +1,5 @@
 ;; The block arithmetic of the preconditioned warm run (lobpcg.ts) in
-;; WebAssembly: per row of the block, three passes over float32 vectors of n
+;; WebAssembly: per row of the block, passes over float32 vectors of n
 ;; entries, four lanes at a time.
 ;;
 ;;   precondition  r = Ax − θ x, ‖r‖², w = r / max(θ − diag(J Jᵀ), floor)
@@ -15,8 +15,9 @@
 ;;                 around the backend's matrix product by G (lobpcg.ts)
 ;;
 ;; Why: on tfjs kernels an iteration's block work is several Lanczos steps'
-;; elementwise traffic (bench/RESULTS.md, thirty-third round); here it is
-;; three passes, and the backend makes only the product A w. The sums run
+;; elementwise traffic (bench/RESULTS.md, thirty-third round); here each row
+;; stays in the cache for its passes, and the backend makes only the product
+;; by G. The sums run
 ;; in four float32 lanes (32 terms each at n = 128) added in float64 at the
 ;; end: the Grams in float64 lanes cost nine times as much and moved no
 ;; map's σ.
@@ -25,9 +26,10 @@
 ;; lobpcg-kernel-bytes.ts, which wasm-kernel.test.ts checks against this text.
 ;;
 ;; Memory, laid out by the caller (lobpcg.ts), byte offsets: float32 rows
-;; [rows, n] for x, Ax, w, Aw, p, Ap and diag(J Jᵀ); per row float32 θ,
-;; shift and floor, float64 ‖r‖², float64 Grams [rows, 12] and float32
-;; coefficients [rows, 6] (c0 … c4 and a spare). n must be a multiple of 4.
+;; [rows, n] for x, Ax, w, Aw, p, Ap, diag(J Jᵀ), the scale s and a staging
+;; block for s ⊙ w; per row float32 θ, ι, shift and floor, float64 ‖r‖²,
+;; float64 Grams [rows, 12] and float32 coefficients [rows, 6] (c0 … c4 and a
+;; spare). n must be a multiple of 4.
 (module
   (memory (export "memory") 1)
   ;; Per row: r = Ax − θ x; rr[r] = ‖r‖² (float32 lanes, added in float64); w = r / max(shift − diag, floor).
@@ -56,17 +58,6 @@
       (f64.store (i32.add (local.get $rr) (i32.shl (local.get $r) (i32.const 3))) (call $hsum4 (local.get $acc)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
-
-  ;; Σ a·b over the row at `at` of two float32 blocks, in four float32 lanes added in float64.
-  (func $rowDot (param $a i32) (param $b i32) (param $bytes i32) (result f64)
-    (local $c i32) (local $acc v128)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $c) (local.get $bytes)))
-      (local.set $acc (f32x4.add (local.get $acc)
-        (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $c))) (v128.load (i32.add (local.get $b) (local.get $c))))))
-      (local.set $c (i32.add (local.get $c) (i32.const 16)))
-      (br $next)))
-    (call $hsum4 (local.get $acc)))
 
   ;; v ← s·v + t·u over a row (float32).
   (func $rowUpdate (param $v i32) (param $u i32) (param $s f32) (param $t f32) (param $bytes i32)
