@@ -29,9 +29,10 @@ import { align8, borrowKernel, reserve, type KernelExports } from './wasm-kernel
  * than ~26 products per map; the correction divides each unit's residual by
  * how far its diagonal entry is from θ and points at the top unit. Six
  * training steps from initialisation, on 800 maps of n = 128: 14.6
- * products per map, and the whole measurement in 0.71–0.73 of the time it
+ * products per map, and the whole measurement in 0.73–0.86 of the time it
  * takes with the Lanczos; sixty steps in, where both stop at the floor of
- * 12, 0.90–0.98 (bench/RESULTS.md, thirty-third and thirty-fourth rounds).
+ * 12, 0.90–0.98 (side by side in one process and in benchmark 2:
+ * bench/RESULTS.md, thirty-fourth round).
  *
  * The stopping rule is the warm Lanczos's (warm-stop.ts), with products for
  * steps: a map leaves at the first iteration, from its WARM_MIN_STEPS-th
