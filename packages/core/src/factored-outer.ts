@@ -19,6 +19,11 @@ function writeDiagonal(d: Float32Array, s: Float32Array, g: Float32Array, iota: 
   }
 }
 
+/** Float32 values at a byte offset of a kernel's memory (a fresh view: a grown memory detaches the old ones). */
+export function floats(memory: WebAssembly.Memory, offset: number, length: number): Float32Array {
+  return new Float32Array(memory.buffer, offset, length);
+}
+
 /** The kernel functions the product needs (lobpcg-kernel.wat). */
 export interface OuterKernel {
   memory: WebAssembly.Memory;
@@ -64,7 +69,7 @@ export class FactoredOuter {
     private readonly copies: boolean,
   ) {
     this.gram = factors.gram;
-    this.f32 = (offset, length) => new Float32Array(kernel.memory.buffer, offset, length);
+    this.f32 = (offset, length) => floats(kernel.memory, offset, length);
   }
 
   /**
@@ -82,7 +87,7 @@ export class FactoredOuter {
       const gramShape = perMap ? [batch, n, n] : [n, n];
       if (gram.shape.join() !== gramShape.join()) throw new Error(`outerFactors: gram must be [${gramShape.join(', ')}], got [${gram.shape.join(', ')}]`);
       if (identity && identity.shape.join() !== [batch, 1, 1].join()) throw new Error(`outerFactors: identity must be [${batch}, 1, 1], got [${identity.shape.join(', ')}]`);
-      const f32 = (offset: number, length: number) => new Float32Array(kernel.memory.buffer, offset, length);
+      const f32 = (offset: number, length: number) => floats(kernel.memory, offset, length);
       const s = f32(at.scale, batch * n);
       s.set(await readValues(scale));
       const iota = f32(at.iota, batch);

@@ -4,7 +4,7 @@ import { COMPACT_FRACTION } from './lanczos-check.js';
 import { startRows, type LanczosResult, type LanczosSettings } from './lanczos.js';
 import type { WarmStop } from './warm-stop.js';
 import { LOBPCG_KERNEL_BASE64 } from './lobpcg-kernel-bytes.js';
-import { FactoredOuter } from './factored-outer.js';
+import { FactoredOuter, floats } from './factored-outer.js';
 import type { BatchedOperator, OuterFactors } from './operator.js';
 import { gaussianArray } from './random.js';
 import { topRitzPair, type RitzPair } from './rayleigh-ritz.js';
@@ -213,7 +213,7 @@ export async function lobpcg(op: BatchedOperator, settings: LanczosSettings): Pr
 async function run(op: BatchedOperator, settings: LanczosSettings, warm: WarmStop, kernel: LobpcgKernel, at: ReturnType<typeof layout>): Promise<LanczosResult | null> {
   if (!reserve(kernel.memory, at.end)) return null;
   const { batch, size: n } = op;
-  const f32 = (offset: number, length: number) => new Float32Array(kernel.memory.buffer, offset, length);
+  const f32 = (offset: number, length: number) => floats(kernel.memory, offset, length);
   const regular = Math.min(settings.iterations, n);
   const cap = Math.max(regular, Math.min(settings.stragglerIterations ?? regular, n));
   const span = Math.max(0, warm.quietSpan);
