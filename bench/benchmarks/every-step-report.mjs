@@ -1,4 +1,4 @@
-import { formatRange, summary } from '../lib/stats.mjs';
+import { formatRange, medianInterval, summary } from '../lib/stats.mjs';
 
 /**
  * The markdown of benchmark 7 (every-step.mjs): the 2-core and one-core
@@ -15,6 +15,13 @@ const DONE_WHEN = { ratio: 1.1, interval: 2 };
  * measurements cost on 2 cores, beside what the default buys.
  */
 export const FOCUS_EXTRA = { name: 'workerBudget10', options: { worker: true, budget: 0.1 } };
+
+/**
+ * The target row's control: a second plain model, trained in the same
+ * rounds as the others. Its ratio to the first plain run is the host's
+ * noise alone, the yardstick for the monitored ratios beside it.
+ */
+export const FOCUS_CONTROL = 'plainAgain';
 
 const fmtInterval = (x) => (Number.isFinite(x) ? String(Number(x.toFixed(1))) : '—');
 
@@ -59,6 +66,39 @@ function extraText(grid) {
   return `The same row with \`budget: 0.1\` (each of its two accounts, the monitor's time and the worker's wait, held to twice the default): ratio ${formatRange(v.ratio, 3)}, second half ${formatRange(v.secondHalf, 3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements per run (1 per ${fmtInterval(row.n / v.perRun)} steps)${v.afterStart ? `, 1 per ${v.afterStart.stepsPer.toFixed(2)} steps after the worker's start` : ''}${thread}.`;
 }
 
+/**
+ * The ratio's 95% interval of the median (medianInterval) and the control's
+ * median and range, as a parenthesis; '' for a build measured before either
+ * existed.
+ */
+function spreadText(v, row) {
+  const parts = [];
+  const ci = v.ratios ? medianInterval(v.ratios) : null;
+  if (ci) parts.push(`${(ci.coverage * 100).toFixed(0)}% interval of the median ${ci.low.toFixed(3)}–${ci.high.toFixed(3)} over ${v.ratios.length} rounds`);
+  if (row.control) parts.push(`plain against plain ${formatRange(row.control.ratio, 3)}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+/**
+ * The long runs taking turns (alternating-runs.mjs): whether they meet the
+ * target (step time over plain training's ≤ the ratio, a measurement at
+ * least every 2 steps) and what they read; null where they did not run.
+ */
+function steadyState(grid) {
+  const alt = grid.alternating;
+  if (!alt || alt.unavailable) return null;
+  const r = alt.ratios.worker;
+  const c = alt.ratios[FOCUS_CONTROL];
+  const m = alt.measured.worker;
+  const band = (x) => (x.interval ? `${(x.interval.coverage * 100).toFixed(0)}% interval of the median block ${x.interval.low.toFixed(3)}–${x.interval.high.toFixed(3)}` : `blocks ${formatRange(x.blocks, 3)}`);
+  const holds = r.pooled <= DONE_WHEN.ratio && m.stepsPer <= DONE_WHEN.interval;
+  const where = Object.entries(m.where).map(([w, count]) => `${count} ${w}`).join(', ') || 'none';
+  return {
+    holds,
+    text: `long runs taking turns (${alt.config.cycles} turns of ${alt.config.turnMs / 1000} s each, past the worker's start): step time ×${r.pooled.toFixed(3)} of plain training's (${band(r)}, over ${alt.config.blocks} blocks), plain against plain ×${c.pooled.toFixed(3)} (${band(c)}), ${Number.isFinite(m.stepsPer) ? `a measurement per ${m.stepsPer.toFixed(2)} steps (${where})` : 'no measurement after the warm-up'}`,
+  };
+}
+
 /** The done-when row's verdict in `grid`: gradscope({ every: 1 }) as a user gets it (the worker when the build has one). */
 function verdict(grid) {
   const row = grid.rows.find((r) => r.focus);
@@ -70,11 +110,14 @@ function verdict(grid) {
   // must also have (nearly) one measurement per 2 steps — one short of steps 0, 2, 4, … allows for a
   // measurement still in flight when the run ends.
   const enough = Math.ceil(row.n / DONE_WHEN.interval) - 1;
-  const holds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval && v.perRun >= enough;
+  const wholeHolds = v.ratio.median <= DONE_WHEN.ratio && Number.isFinite(v.interval) && v.interval <= DONE_WHEN.interval && v.perRun >= enough;
+  // Where the long runs taking turns ran, they decide: the whole runs' median moves with the host by more than the margin.
+  const steady = steadyState(grid);
+  const holds = steady ? steady.holds : wholeHolds;
   const what = grid.worker.supported ? 'with the worker' : `on the training thread: ${grid.worker.reason}`;
   const after = v.afterStart ? `; from the worker's first measurement after step 0 (step ${fmtInterval(v.afterStart.startStep)}, median) to the end: 1 per ${v.afterStart.stepsPer.toFixed(2)} steps` : '';
   const thread = threadText(v);
-  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}, ratio ${v.ratio.median.toFixed(3)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough})${after}${thread} (${what})` };
+  return { row, holds, text: `${holds ? 'holds' : 'missed'}: ${row.cell} n=${row.units} T=${row.steps}${steady ? `, ${steady.text}; whole runs of ${(row.n * row.stepMs / 1000).toFixed(0)} s, the worker's start included:` : ','} ratio ${v.ratio.median.toFixed(3)}${spreadText(v, row)}, interval ${fmtInterval(v.interval)}, ${v.perRun} measurements in ${row.n} steps (needs ≥ ${enough})${after}${thread} (${what})` };
 }
 
 /**
@@ -96,6 +139,8 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
     '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
     '- **after start, worker**: the step of the first snapshot the worker measured after step 0\'s (how many steps the worker\'s start took: starting its process, loading tfjs and wasm there, rebuilding the model, the cold first measurement), and the steps per measurement from there to the run\'s end; medians over the rounds.',
+    `- **long runs taking turns** (the target row only, in the verdict): one process per variant — plain training, \`gradscope({ every: 1 })\` with its worker, a second plain process as the control — each in one model.fit that goes on for minutes, taking turns on the machine: one runs for about ${o.alternating.turnMs / 1000} s (to the end of a step) while the others are stopped with their workers, in ${o.alternating.cycles} cycles of alternating order, from step ${o.alternating.warmSteps} (past the worker's start). The figure is time per training step over all turns over plain training's; the blocks are ${o.alternating.blocks} stretches of consecutive cycles, whose median's 95% interval says how much it moves with the host. This is what a run of minutes pays per step; its start is what the whole runs add. It decides the verdict where it ran (Linux, a worker supported), because the whole runs' median moves with the host by more than the target's margin.`,
+    `- **plain against plain** (the target row only): a second plain model, trained in the same rounds, over the first: the ratio the host's noise alone makes. The verdict gives the target's ratio with the 95% interval of its median over the rounds (from order statistics: no assumption on the noise's shape) beside it.`,
     '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     '- **training thread** (the target row\'s verdict, on Linux): the thread\'s CPU time over the plain run\'s, and the run-queue wait it gained (runnable, waiting for a core) as a share of the plain run\'s wall time, per round from the kernel\'s /proc/thread-self/schedstat; medians (min–max). The two add up to about the ratio. CPU above 1 is work the monitor added on the thread, or a slow phase of the host (this virtual machine accounts no steal time, so the host taking the CPU away counts as CPU time); wait is time other threads held both cores.',
     `- What holds by construction: with \`worker: false\` the cadence keeps the monitor's time on the training thread within the budget (5% of training time; the first measurement is not charged), so that ratio tends to ~1.05 on any run long enough to amortise the first measurement, whatever a measurement costs — there the interval is the real figure. With the worker, the training thread pays for the weight snapshot and the events, which the cadence keeps within the budget, and, on Linux, its wait for a core while the worker measures (charged up to the worker's own CPU time per measurement; the worker's start and first measurement are not charged), which the cadence keeps within the budget on an account of its own: the ratio tends to at most ~1.10 (twice the budget) plus the worker's start on a run long enough, and the interval says how many measurements the budget buys beside training — the real figure, with the ratio a check that the charges cover the worker's cost.`,

@@ -17,6 +17,41 @@ export function summary(values) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
 }
 
+/**
+ * A distribution-free confidence interval for the median of `values`: the
+ * k-th smallest and k-th largest, for the largest k whose interval still
+ * covers the median with probability at least `coverage` (each value falls
+ * below the true median with probability ½, so the count that does is
+ * Binomial(n, ½)). Returns { low, high, coverage } with the interval's own
+ * coverage, or null when even the min–max does not reach `coverage`
+ * (n ≤ 5 at 95%).
+ *
+ * Why: on this shared host one whole-run ratio moves by ±0.1–0.4 from
+ * round to round while plain training is compared with itself; a median of
+ * three rounds says little, and the interval says how little.
+ */
+export function medianInterval(values, coverage = 0.95) {
+  const n = values.length;
+  const s = [...values].sort((a, b) => a - b);
+  // below[j]: P(Binomial(n, ½) ≤ j).
+  const below = [];
+  let term = 0.5 ** n;
+  let sum = 0;
+  for (let j = 0; j <= n; j++) {
+    sum += term;
+    below.push(sum);
+    term = (term * (n - j)) / (j + 1);
+  }
+  let best = null;
+  // [x(k), x(n−k+1)] (1-based) misses the median when at most k−1 values fall below it, or above it.
+  for (let k = 1; 2 * k <= n; k++) {
+    const covered = 1 - 2 * below[k - 1];
+    if (covered < coverage) break;
+    best = { low: s[k - 1], high: s[n - k], coverage: covered };
+  }
+  return best;
+}
+
 /** "1.23 (1.10–1.40)" for a summary; digits after the point. */
 export function formatRange(s, digits = 2) {
   if (!Number.isFinite(s.median)) return 'n/a';
