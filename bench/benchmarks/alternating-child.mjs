@@ -14,8 +14,12 @@
  *
  * argv[2]: JSON { cell, units, steps, batch, turnMs, warmSteps, options }
  * (options: gradscope's, or null for plain training). Messages to the
- * parent: { logdir } once; then per turn { steps, ms } (the warm-up's steps
- * are not a turn); { error } if training fails.
+ * parent: { logdir } once; { warm: true } as it stops after the warm-up;
+ * then per turn, as it stops, { steps, ms, lastStep } (lastStep: the index
+ * of the turn's last training step, counted from 0 as the monitor counts);
+ * { error } if training fails. The parent waits for a message before it
+ * looks for the stop: polling through a turn would take CPU from a
+ * monitored run's two busy cores, and from a plain run's idle one nothing.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -48,13 +52,16 @@ const clock = new tf.CustomCallback({
     const end = performance.now();
     done++;
     if (turn === null) {
-      if (done >= warmSteps) stopHere();
+      if (done >= warmSteps) {
+        process.send({ warm: true });
+        stopHere();
+      }
       return;
     }
     turn.steps++;
     turn.lastEnd = end;
     if (end - turn.resumed >= turnMs) {
-      process.send({ steps: turn.steps, ms: turn.lastEnd - turn.resumed });
+      process.send({ steps: turn.steps, ms: turn.lastEnd - turn.resumed, lastStep: done - 1 });
       stopHere();
     }
   },

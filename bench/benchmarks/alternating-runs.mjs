@@ -4,63 +4,99 @@ import path from 'node:path';
 import { medianInterval, summary } from '../lib/stats.mjs';
 
 /**
- * Benchmark 7's target row as the steady state of long runs: one process
+ * Benchmark 7's target row as the steady state of a long run: one process
  * per variant (plain training, the monitor with its worker, a second plain
- * process as the control), each in one model.fit that goes on for minutes,
- * taking turns on the machine — one process runs for `turnMs` while the
- * others are stopped (SIGSTOP, their measurement workers with them), in
- * cycles whose order alternates (P W C, C W P, …). Per variant, the time
- * per training step over all its turns, over plain training's.
+ * process as the control), each in one model.fit over all its turns,
+ * taking turns on the machine — one process runs for `turnMs` (to the end
+ * of a step) while the others are stopped (SIGSTOP, their measurement
+ * workers with them). Each cycle gives every variant one turn, the order
+ * rotating (P W C, W C P, C P W, …): each variant takes each place equally
+ * often and none follows itself. Per variant, the time per training step
+ * over all its turns, over plain training's.
  *
  * Why: whole runs one after the other (the grid's rows) compare training
  * over stretches of 10–15 s, and on this shared host such a stretch of plain
  * training against the next of plain training read 0.84–1.33 (thirty-fifth
- * round of RESULTS.md): nine rounds' median then has a 96% interval ±0.3
- * wide. Turns of a second, side by side, see the same host; the control's
- * ratio says how close they come. The runs start before the turns (the
- * worker's start and first measurement are past), so this is what a run of
- * minutes pays per step, not what its start costs: the grid's ratio has that.
+ * round of RESULTS.md): nine rounds' median then has a 96% interval about
+ * ±0.3 wide. Turns of a second, side by side, see the same host; the
+ * control's ratio says how close they come. The turns start after
+ * `warmSteps` steps, past the worker's start and first measurement (checked:
+ * `workerStartStep`), so this is what a long run pays per step, not what its
+ * start costs: the grid's whole runs have that.
  *
- * Linux only: the parent sees that a child has stopped itself in
+ * Linux only: the parent confirms that a child has stopped in
  * /proc/<pid>/stat.
  */
 
 const CHILD = new URL('./alternating-child.mjs', import.meta.url);
 /** How long a child may take to train its warm-up steps (its worker's start among them on a busy host). */
 const WARM_TIMEOUT_MS = 180_000;
+/** How long after its message a child may take to be seen stopped; and, without a message, how often to look. */
+const STOP_LOOK_MS = 100;
 
 /** Whether process `pid` is stopped ('T' in /proc/<pid>/stat); throws when it is gone. */
 function isStopped(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+  const after = stat.lastIndexOf(')');
+  return stat.slice(after + 2, after + 3) === 'T';
 }
 
-/** Starts one variant's process: { child, turns: [{ steps, ms }], logdir, failure }. */
+/** Kills the process groups of `procs` at once (SIGKILL; the stopped ones too). */
+function killAll(procs) {
+  for (const proc of procs) {
+    try {
+      process.kill(-proc.child.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Starts one variant's process: { child, turns: [{ steps, ms, lastStep }], logdir, failure, messages }. */
 function launch(config, options) {
   const child = fork(CHILD, [JSON.stringify({ ...config, options })], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const proc = { child, turns: [], logdir: null, failure: null, stderr: '' };
+  const proc = { child, turns: [], logdir: null, failure: null, stderr: '', messages: 0, wake: null };
   child.stderr.on('data', (chunk) => (proc.stderr = (proc.stderr + chunk).slice(-2000)));
   child.on('message', (m) => {
     if (m.logdir) proc.logdir = m.logdir;
     else if (m.error) proc.failure = m.error;
-    else proc.turns.push(m);
+    else {
+      if (!m.warm) proc.turns.push(m);
+      proc.messages++;
+    }
+    proc.wake?.();
   });
-  child.on('exit', (code, signal) => (proc.failure ??= `exited (${signal ?? code})${proc.stderr ? `: ${proc.stderr.trim().split('\n').at(-1)}` : ''}`));
+  const failed = (why) => {
+    proc.failure ??= why;
+    proc.wake?.();
+  };
+  child.on('error', (err) => failed(`could not start (${err.message})`));
+  child.on('exit', (code, signal) => failed(`exited (${signal ?? code})${proc.stderr ? `: ${proc.stderr.trim().split('\n').at(-1)}` : ''}`));
   return proc;
 }
 
-/** Resolves when `proc` has stopped itself; rejects when it fails or takes longer than `timeoutMs`. */
-async function stopped(proc, timeoutMs, what) {
+/**
+ * Resolves when `proc` has sent its `count`-th stop message and stopped;
+ * rejects when it fails or takes longer than `timeoutMs`. Until its message
+ * it is only looked at every STOP_LOOK_MS (a message can be held in the
+ * child: it then goes on being looked for).
+ */
+async function stopped(proc, count, timeoutMs, what) {
   const t0 = performance.now();
   for (;;) {
     if (proc.failure) throw new Error(`bench 7 (alternating): the ${what} process ${proc.failure}`);
-    if (isStopped(proc.child.pid)) return;
+    const told = proc.messages >= count;
+    if ((told || performance.now() - t0 > STOP_LOOK_MS) && isStopped(proc.child.pid)) return;
     if (performance.now() - t0 > timeoutMs) throw new Error(`bench 7 (alternating): the ${what} process did not stop within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => {
+      proc.wake = resolve;
+      setTimeout(resolve, told ? 1 : STOP_LOOK_MS);
+    });
+    proc.wake = null;
   }
 }
 
-/** The measurement events a child wrote in its logdir: [{ step, measuredIn }] (a killed run's last lines may be cut). */
+/** The measurement events a child wrote in its logdir: [{ step, measuredIn }] (a killed run's last line may be cut). */
 function measurements(logdir) {
   const runs = logdir ? readdirSync(logdir) : [];
   if (runs.length !== 1) return [];
@@ -79,58 +115,102 @@ function measurements(logdir) {
 const perStep = (turns) => turns.reduce((s, t) => s + t.ms, 0) / turns.reduce((s, t) => s + t.steps, 0);
 
 /**
+ * The monitored variant's measurements over its timed turns: how many, steps
+ * per measurement, the longest gap between measured steps, where they ran,
+ * and the step of the worker's first after step 0 (null: none before the
+ * turns, whose first steps may then carry its start).
+ */
+function cadence(ms, turns, warmSteps) {
+  const last = turns.at(-1).lastStep;
+  const steps = turns.reduce((s, t) => s + t.steps, 0);
+  const timed = ms.filter((m) => m.step >= warmSteps && m.step <= last);
+  const gaps = timed.slice(1).map((m, i) => m.step - timed[i].step);
+  const where = Object.fromEntries([...new Set(timed.map((m) => m.measuredIn))].map((w) => [w, timed.filter((m) => m.measuredIn === w).length]));
+  const start = ms.find((m) => m.step > 0 && m.measuredIn === 'worker');
+  return {
+    count: timed.length,
+    stepsPer: timed.length ? steps / timed.length : Infinity,
+    longestGap: gaps.length ? Math.max(...gaps) : null,
+    where,
+    workerStartStep: start && start.step < warmSteps ? start.step : null,
+  };
+}
+
+/**
  * Runs the variants in turns. `config`: { cell, units, steps, batch, turnMs,
- * cycles, blocks, warmSteps }; `variants`: { name: gradscope options, or
- * null for plain training }, the first of them plain (the reference).
+ * cycles, blocks, warmSteps }, the cycles a whole number of blocks and each
+ * block a whole number of rotations; `variants`: { name: gradscope options,
+ * or null for plain training }, the first of them plain (the reference).
  * Returns { stepMs: { name: ms }, ratios: { name: { pooled, blocks,
- * interval } }, measured: { name: { count, stepsPer, where } } } for every
- * variant but the reference, or { unavailable } off Linux.
+ * interval } }, measured: { name: cadence() } } for every variant but the
+ * reference, or { unavailable } off Linux.
  */
 export async function alternatingRuns(config, variants, log) {
   if (process.platform !== 'linux') return { unavailable: 'needs Linux, where /proc shows a process stopped' };
   const names = Object.keys(variants);
+  const size = config.cycles / config.blocks;
+  if (!Number.isInteger(size) || size % names.length !== 0) throw new Error(`bench 7 (alternating): ${config.cycles} cycles do not make ${config.blocks} blocks of whole rotations of ${names.length} variants`);
   const procs = {};
+  // Stopped children outlive a parent that dies: killed with it (a signal's default ends the parent before any finally).
+  const killOnExit = () => killAll(Object.values(procs));
+  const killOnSignal = (signal) => {
+    killOnExit();
+    process.off(signal, killOnSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('exit', killOnExit);
+  process.on('SIGINT', killOnSignal);
+  process.on('SIGTERM', killOnSignal);
   try {
-    // One after another: a warm-up beside another's would be slower for the first.
-    for (const name of names) {
-      procs[name] = launch(config, variants[name]);
-      await stopped(procs[name], WARM_TIMEOUT_MS, name);
+    try {
+      await takeTurns(config, names, procs, variants, log);
+    } finally {
+      killAll(Object.values(procs));
+      await Promise.all(Object.values(procs).map((proc) => (proc.child.exitCode === null && proc.child.signalCode === null ? new Promise((resolve) => proc.child.once('exit', resolve)) : null)));
+      process.off('exit', killOnExit);
+      process.off('SIGINT', killOnSignal);
+      process.off('SIGTERM', killOnSignal);
     }
-    log(`  alternating turns: ${names.join(', ')} warm; ${config.cycles} cycles of ${config.turnMs} ms turns`);
-    for (let c = 0; c < config.cycles; c++) {
-      for (const name of c % 2 === 0 ? names : [...names].reverse()) {
-        process.kill(-procs[name].child.pid, 'SIGCONT');
-        // A turn is turnMs and the rest of a step; ten turns' time is long past, whatever the host does.
-        await stopped(procs[name], 10 * config.turnMs + 60_000, name);
-      }
-    }
-    // A turn's report is sent as the child stops: let each run until every one has arrived.
-    for (const name of names) {
-      const proc = procs[name];
-      if (proc.turns.length >= config.cycles) continue;
-      process.kill(-proc.child.pid, 'SIGCONT');
-      const t0 = performance.now();
-      while (proc.turns.length < config.cycles && !proc.failure && performance.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 5));
-      if (proc.turns.length < config.cycles) throw new Error(`bench 7 (alternating): ${name} reported ${proc.turns.length} of ${config.cycles} turns`);
-    }
+    // Read once the children are gone: their events files are whole but for a last line cut by the kill.
+    return summarise(config, variants, names, procs);
   } finally {
-    for (const proc of Object.values(procs)) {
-      try {
-        process.kill(-proc.child.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    await Promise.all(Object.values(procs).map((proc) => (proc.child.exitCode === null && proc.child.signalCode === null ? new Promise((resolve) => proc.child.once('exit', resolve)) : null)));
+    for (const proc of Object.values(procs)) rmSync(proc.logdir ?? '', { recursive: true, force: true });
   }
+}
+
+/** Starts the children into `procs` (each stopped after its warm-up), then runs the cycles; throws when a child fails. */
+async function takeTurns(config, names, procs, variants, log) {
+  // One after another: a warm-up beside another's would be slower for the first.
+  for (const name of names) {
+    procs[name] = launch(config, variants[name]);
+    await stopped(procs[name], 1, WARM_TIMEOUT_MS, name);
+  }
+  log(`  alternating turns: ${names.join(', ')} warm; ${config.cycles} cycles of ${config.turnMs} ms turns`);
+  for (let c = 0; c < config.cycles; c++) {
+    const order = [...names.slice(c % names.length), ...names.slice(0, c % names.length)];
+    for (const name of order) {
+      process.kill(-procs[name].child.pid, 'SIGCONT');
+      // A turn is turnMs and the rest of a step; ten turns' time is long past, whatever the host does.
+      await stopped(procs[name], 2 + c, 10 * config.turnMs + 60_000, name);
+    }
+  }
+  // Untimed: every child runs a while longer, so that its sink flushes the turns' events (at least once a
+  // second) and a report held in it arrives.
+  for (const proc of Object.values(procs)) process.kill(-proc.child.pid, 'SIGCONT');
+  await new Promise((resolve) => setTimeout(resolve, 2 * Math.max(config.turnMs, 1000)));
+  for (const [name, proc] of Object.entries(procs)) {
+    if (proc.turns.length < config.cycles) throw new Error(`bench 7 (alternating): ${name} reported ${proc.turns.length} of ${config.cycles} turns${proc.failure ? `; it ${proc.failure}` : ''}`);
+  }
+}
+
+/** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
+function summarise(config, variants, names, procs) {
+  const size = config.cycles / config.blocks;
+  const result = { stepMs: {}, ratios: {}, measured: {} };
   const turns = Object.fromEntries(names.map((name) => [name, procs[name].turns.slice(0, config.cycles)]));
   const reference = names[0];
-  const size = Math.floor(config.cycles / config.blocks);
-  const result = { stepMs: {}, ratios: {}, measured: {} };
   for (const name of names) {
     result.stepMs[name] = perStep(turns[name]);
-    const ms = measurements(procs[name].logdir);
-    rmSync(procs[name].logdir ?? '', { recursive: true, force: true });
     if (name === reference) continue;
     // Per block of consecutive cycles, the same ratio: how much it moves with the host.
     const blocks = Array.from({ length: config.blocks }, (_, b) => {
@@ -138,13 +218,7 @@ export async function alternatingRuns(config, variants, log) {
       return perStep(range(turns[name])) / perStep(range(turns[reference]));
     });
     result.ratios[name] = { pooled: result.stepMs[name] / result.stepMs[reference], blocks: summary(blocks), interval: medianInterval(blocks) };
-    if (variants[name]) {
-      // The turns' steps come after the warm-up's; their measurements are those of later steps.
-      const steps = turns[name].reduce((s, t) => s + t.steps, 0);
-      const later = ms.filter((m) => m.step >= config.warmSteps);
-      const where = Object.fromEntries([...new Set(later.map((m) => m.measuredIn))].map((w) => [w, later.filter((m) => m.measuredIn === w).length]));
-      result.measured[name] = { count: later.length, stepsPer: later.length ? steps / later.length : Infinity, where };
-    }
+    if (variants[name]) result.measured[name] = cadence(measurements(procs[name].logdir), turns[name], config.warmSteps);
   }
   return result;
 }
