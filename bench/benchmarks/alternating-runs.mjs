@@ -11,8 +11,10 @@ import { medianInterval, summary } from '../lib/stats.mjs';
  * of a step) while the others are stopped (SIGSTOP, their measurement
  * workers with them). Each cycle gives every variant one turn, the order
  * rotating (P W C, W C P, C P W, …): each variant takes each place equally
- * often and none follows itself. Per variant, the time per training step
- * over all its turns, over plain training's.
+ * often and none follows itself. Per monitored variant, the time per
+ * training step over all its turns, over plain training's (both plain
+ * processes'; see plainPerStep); the control, one plain process over the
+ * other.
  *
  * Why: whole runs one after the other (the grid's rows) compare training
  * over stretches of 10–15 s, and on this shared host such a stretch of plain
@@ -115,6 +117,16 @@ function measurements(logdir) {
 const perStep = (turns) => turns.reduce((s, t) => s + t.ms, 0) / turns.reduce((s, t) => s + t.steps, 0);
 
 /**
+ * Plain training's time per step over the same turns of every plain
+ * process (`plains`: their turn lists): the geometric mean of theirs.
+ * Why more than one: two plain processes stayed 4.7% apart over 72 turns
+ * each (thirty-fifth round), a process's own speed (where its memory
+ * landed, say) that more turns do not average out; against one of them
+ * the monitored process read ×1.006, against both ×1.031.
+ */
+const plainPerStep = (plains) => Math.exp(plains.reduce((s, turns) => s + Math.log(perStep(turns)), 0) / plains.length);
+
+/**
  * The monitored variant's measurements over its timed turns: how many, steps
  * per measurement, the longest gap between measured steps, where they ran,
  * and the step of the worker's first after step 0 (null: none before the
@@ -140,10 +152,12 @@ function cadence(ms, turns, warmSteps) {
  * Runs the variants in turns. `config`: { cell, units, steps, batch, turnMs,
  * cycles, blocks, warmSteps }, the cycles a whole number of blocks and each
  * block a whole number of rotations; `variants`: { name: gradscope options,
- * or null for plain training }, the first of them plain (the reference).
- * Returns { stepMs: { name: ms }, ratios: { name: { pooled, blocks,
- * interval } }, measured: { name: cadence() } } for every variant but the
- * reference, or { unavailable } off Linux.
+ * or null for plain training }, the first of them plain.
+ * Returns { stepMs: { name: ms }, plainStepMs (of all plain processes),
+ * ratios: { name: { pooled, blocks, interval } } for every monitored
+ * variant (over all plain processes) and every plain one but the first
+ * (over the first), measured: { name: cadence() } for the monitored }, or
+ * { unavailable } off Linux.
  */
 export async function alternatingRuns(config, variants, log) {
   if (process.platform !== 'linux') return { unavailable: 'needs Linux, where /proc shows a process stopped' };
@@ -206,19 +220,24 @@ async function takeTurns(config, names, procs, variants, log) {
 /** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
 function summarise(config, variants, names, procs) {
   const size = config.cycles / config.blocks;
-  const result = { stepMs: {}, ratios: {}, measured: {} };
+  const result = { stepMs: {}, plainStepMs: NaN, ratios: {}, measured: {} };
   const turns = Object.fromEntries(names.map((name) => [name, procs[name].turns.slice(0, config.cycles)]));
-  const reference = names[0];
-  for (const name of names) {
-    result.stepMs[name] = perStep(turns[name]);
-    if (name === reference) continue;
+  const plains = names.filter((name) => variants[name] === null);
+  const block = (list, b) => list.slice(b * size, (b + 1) * size);
+  /** { pooled, blocks, interval } of a step-time ratio `of(b)`: over block b's turns, or all turns for null. */
+  const ratio = (of) => {
     // Per block of consecutive cycles, the same ratio: how much it moves with the host.
-    const blocks = Array.from({ length: config.blocks }, (_, b) => {
-      const range = (list) => list.slice(b * size, (b + 1) * size);
-      return perStep(range(turns[name])) / perStep(range(turns[reference]));
-    });
-    result.ratios[name] = { pooled: result.stepMs[name] / result.stepMs[reference], blocks: summary(blocks), interval: medianInterval(blocks) };
-    if (variants[name]) result.measured[name] = cadence(measurements(procs[name].logdir), turns[name], config.warmSteps);
+    const blocks = Array.from({ length: config.blocks }, (_, b) => of(b));
+    return { pooled: of(null), blocks: summary(blocks), interval: medianInterval(blocks) };
+  };
+  const span = (name, b) => (b === null ? turns[name] : block(turns[name], b));
+  for (const name of names) result.stepMs[name] = perStep(turns[name]);
+  result.plainStepMs = plainPerStep(plains.map((name) => turns[name]));
+  for (const name of names.filter((n) => variants[n] !== null)) {
+    result.ratios[name] = ratio((b) => perStep(span(name, b)) / plainPerStep(plains.map((p) => span(p, b))));
+    result.measured[name] = cadence(measurements(procs[name].logdir), turns[name], config.warmSteps);
   }
+  // The control: each further plain process over the first.
+  for (const name of plains.slice(1)) result.ratios[name] = ratio((b) => perStep(span(name, b)) / perStep(span(plains[0], b)));
   return result;
 }
