@@ -153,7 +153,7 @@ function cadence(ms, turns, warmSteps) {
  * cycles, blocks, warmSteps }, the cycles a whole number of blocks and each
  * block a whole number of rotations; `variants`: { name: gradscope options,
  * or null for plain training }, the first of them plain.
- * Returns { stepMs: { name: ms }, plainStepMs (of all plain processes),
+ * Returns { stepMs: { name: ms },
  * ratios: { name: { pooled, blocks, interval } } for every monitored
  * variant (over all plain processes) and every plain one but the first
  * (over the first), measured: { name: cadence() } for the monitored }, or
@@ -220,7 +220,7 @@ async function takeTurns(config, names, procs, variants, log) {
 /** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
 function summarise(config, variants, names, procs) {
   const size = config.cycles / config.blocks;
-  const result = { stepMs: {}, plainStepMs: NaN, ratios: {}, measured: {} };
+  const result = { stepMs: {}, ratios: {}, measured: {} };
   const turns = Object.fromEntries(names.map((name) => [name, procs[name].turns.slice(0, config.cycles)]));
   const plains = names.filter((name) => variants[name] === null);
   const block = (list, b) => list.slice(b * size, (b + 1) * size);
@@ -232,7 +232,6 @@ function summarise(config, variants, names, procs) {
   };
   const span = (name, b) => (b === null ? turns[name] : block(turns[name], b));
   for (const name of names) result.stepMs[name] = perStep(turns[name]);
-  result.plainStepMs = plainPerStep(plains.map((name) => turns[name]));
   for (const name of names.filter((n) => variants[n] !== null)) {
     result.ratios[name] = ratio((b) => perStep(span(name, b)) / plainPerStep(plains.map((p) => span(p, b))));
     result.measured[name] = cadence(measurements(procs[name].logdir), turns[name], config.warmSteps);

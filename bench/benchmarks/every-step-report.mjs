@@ -104,8 +104,7 @@ function steadyState(grid) {
   let outcome = 'undecided';
   if (sparse || (r.interval && r.interval.low > DONE_WHEN.ratio)) outcome = 'missed';
   else if (r.interval && r.interval.high <= DONE_WHEN.ratio && !controlOff) outcome = 'holds';
-  const where = Object.entries(m.where).map(([w, count]) => `${count} ${w}`).join(', ') || 'none';
-  const cadence = Number.isFinite(m.stepsPer) ? `a measurement per ${m.stepsPer.toFixed(2)} steps, the longest gap ${m.longestGap ?? '—'} (${where})` : 'no measurement after the warm-up';
+  const cadence = Number.isFinite(m.stepsPer) ? `a measurement per ${m.stepsPer.toFixed(2)} steps, the longest gap ${m.longestGap ?? '—'} (${whereText(m.where)})` : 'no measurement after the warm-up';
   const start = m.workerStartStep === null ? `; the worker had not measured by step ${alt.config.warmSteps}, so the first turns may hold its start` : `, the worker's first at step ${m.workerStartStep}`;
   return {
     outcome,

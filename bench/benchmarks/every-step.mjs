@@ -196,15 +196,14 @@ async function oneConfig(cell, units, steps, o, allRows, logdir, given) {
     }
     const row = { cell, units, steps, focus, n, rounds, stepMs, plainMs: median(runs.plain.map((x) => x.ms)), variants: {} };
     const ratios = (own) => own.map((x, i) => x.ms / runs.plain[i].ms);
-    const halves = (own) => summary(own.map((x, i) => x.secondHalfMs / runs.plain[i].secondHalfMs));
-    if (focus) row.control = { ratio: summary(ratios(runs[FOCUS_CONTROL])), ratios: ratios(runs[FOCUS_CONTROL]), secondHalf: halves(runs[FOCUS_CONTROL]) };
+    if (focus) row.control = { ratio: summary(ratios(runs[FOCUS_CONTROL])) };
     for (const name of Object.keys(variants)) {
       const own = runs[name];
       const where = own.flatMap((x) => x.measurements.map((m) => m.measuredIn ?? 'unreported'));
       row.variants[name] = {
         ratio: summary(ratios(own)),
         ratios: ratios(own),
-        secondHalf: halves(own),
+        secondHalf: summary(own.map((x, i) => x.secondHalfMs / runs.plain[i].secondHalfMs)),
         interval: median(own.flatMap((x) => intervals(x.measurements))),
         perRun: median(own.map((x) => x.measurements.length)),
         afterStart: (() => {
