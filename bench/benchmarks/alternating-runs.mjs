@@ -1,30 +1,34 @@
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { medianInterval, summary } from '../lib/stats.mjs';
+import { shiftInterval, summary } from '../lib/stats.mjs';
 
 /**
- * Benchmark 7's target row as the steady state of a long run: one process
- * per variant (plain training, the monitor with its worker, a second plain
- * process as the control), each in one model.fit over all its turns,
- * taking turns on the machine — one process runs for `turnMs` (to the end
- * of a step) while the others are stopped (SIGSTOP, their measurement
- * workers with them). Each cycle gives every variant one turn, the order
- * rotating (P W C, W C P, C P W, …): each variant takes each place equally
- * often and none follows itself. Per monitored variant, the time per
- * training step over all its turns, over plain training's (both plain
- * processes'; see plainPerStep); the control, one plain process over the
- * other.
+ * Benchmark 7's target row as the steady state of a long run: several
+ * processes per variant (plain training; the monitor with its worker), each
+ * in one model.fit over all its turns, taking turns on the machine — one
+ * process runs for `turnMs` (to the end of a step) while all others are
+ * stopped (SIGSTOP, their measurement workers with them). Each cycle gives
+ * every process one turn, the order rotating (A B C …, B C … A, …): each
+ * takes each place equally often and none follows itself. Per process, the
+ * time per training step over all its turns; the figure is the shift
+ * between the plain processes' and the monitored ones' (of their logs,
+ * shiftInterval: the median of every monitored-over-plain ratio of two
+ * processes, with a distribution-free interval).
  *
- * Why: whole runs one after the other (the grid's rows) compare training
- * over stretches of 10–15 s, and on this shared host such a stretch of plain
- * training against the next of plain training read 0.84–1.33 (thirty-fifth
- * round of RESULTS.md): nine rounds' median then has a 96% interval about
- * ±0.3 wide. Turns of a second, side by side, see the same host; the
- * control's ratio says how close they come. The turns start after
- * `warmSteps` steps, past the worker's start and first measurement (checked:
- * `workerStartStep`), so this is what a long run pays per step, not what its
- * start costs: the grid's whole runs have that.
+ * Why turns: whole runs one after the other (the grid's rows) compare
+ * training over stretches of 10–15 s, and on this shared host such a stretch
+ * of plain training against the next of plain training read 0.84–1.33
+ * (thirty-fifth round of RESULTS.md). Turns of a second, side by side, see
+ * the same host. Why several processes: one process's speed stays its own
+ * over all its turns — two plain processes read 0.95–1.03 of each other over
+ * 60–96 turns each (thirty-sixth round) — so one process per variant
+ * compares two such speeds, and blocks of its turns cannot show it; the
+ * interval over processes holds it.
+ *
+ * The turns start after `warmSteps` steps, past the worker's start and first
+ * measurement (checked: `workerStartStep`), so this is what a long run pays
+ * per step, not what its start costs: the grid's whole runs have that.
  *
  * Linux only: the parent confirms that a child has stopped in
  * /proc/<pid>/stat.
@@ -116,54 +120,51 @@ function measurements(logdir) {
 /** Time per step over a list of turns. */
 const perStep = (turns) => turns.reduce((s, t) => s + t.ms, 0) / turns.reduce((s, t) => s + t.steps, 0);
 
-/**
- * Plain training's time per step over the same turns of every plain
- * process (`plains`: their turn lists): the geometric mean of theirs.
- * Why more than one: two plain processes stayed 4.7% apart over 72 turns
- * each (thirty-fifth round), a process's own speed (where its memory
- * landed, say) that more turns do not average out; against one of them
- * the monitored process read ×1.006, against both ×1.031.
- */
-const plainPerStep = (plains) => Math.exp(plains.reduce((s, turns) => s + Math.log(perStep(turns)), 0) / plains.length);
+/** Geometric mean of a list of positive numbers. */
+const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
 /**
- * The monitored variant's measurements over its timed turns: how many, steps
- * per measurement, the longest gap between measured steps, where they ran,
- * and the step of the worker's first after step 0 (null: none before the
- * turns, whose first steps may then carry its start).
+ * The monitored processes' measurements over their timed turns, together:
+ * how many, steps per measurement, the longest gap between measured steps,
+ * where they ran, and the latest step of a worker's first measurement after
+ * step 0 (null: a worker had none before the turns, whose first steps may
+ * then carry its start).
  */
-function cadence(ms, turns, warmSteps) {
-  const last = turns.at(-1).lastStep;
-  const steps = turns.reduce((s, t) => s + t.steps, 0);
-  const timed = ms.filter((m) => m.step >= warmSteps && m.step <= last);
-  const gaps = timed.slice(1).map((m, i) => m.step - timed[i].step);
-  const where = Object.fromEntries([...new Set(timed.map((m) => m.measuredIn))].map((w) => [w, timed.filter((m) => m.measuredIn === w).length]));
-  const start = ms.find((m) => m.step > 0 && m.measuredIn === 'worker');
-  return {
-    count: timed.length,
-    stepsPer: timed.length ? steps / timed.length : Infinity,
-    longestGap: gaps.length ? Math.max(...gaps) : null,
-    where,
-    workerStartStep: start && start.step < warmSteps ? start.step : null,
-  };
+function cadence(procs, warmSteps) {
+  let [count, steps, longestGap, startStep, started] = [0, 0, null, 0, true];
+  const where = {};
+  for (const proc of procs) {
+    const ms = measurements(proc.logdir);
+    const last = proc.turns.at(-1).lastStep;
+    const timed = ms.filter((m) => m.step >= warmSteps && m.step <= last);
+    count += timed.length;
+    steps += proc.turns.reduce((s, t) => s + t.steps, 0);
+    for (let i = 1; i < timed.length; i++) longestGap = Math.max(longestGap ?? 0, timed[i].step - timed[i - 1].step);
+    for (const m of timed) where[m.measuredIn] = (where[m.measuredIn] ?? 0) + 1;
+    const start = ms.find((m) => m.step > 0 && m.measuredIn === 'worker');
+    if (start && start.step < warmSteps) startStep = Math.max(startStep, start.step);
+    else started = false;
+  }
+  return { count, stepsPer: count ? steps / count : Infinity, longestGap, where, workerStartStep: started ? startStep : null };
 }
 
 /**
  * Runs the variants in turns. `config`: { cell, units, steps, batch, turnMs,
- * cycles, blocks, warmSteps }, the cycles a whole number of blocks and each
- * block a whole number of rotations; `variants`: { name: gradscope options,
- * or null for plain training }, the first of them plain.
- * Returns { stepMs: { name: ms },
- * ratios: { name: { pooled, blocks, interval } } for every monitored
- * variant (over all plain processes) and every plain one but the first
- * (over the first), measured: { name: cadence() } for the monitored }, or
+ * cycles, processes, warmSteps }: `processes` per variant, and the cycles
+ * whole rotations of all of them; `variants`: { name: gradscope options, or
+ * null for plain training }, one of them plain.
+ * Returns { stepMs: { variant: [ms per step of each process] }, ratios:
+ * { variant: { pooled, estimate, low, high, coverage } } per monitored
+ * variant over plain (pooled, of the geometric means; the rest,
+ * shiftInterval's, as ratios), plainSpread (the plain processes over their
+ * geometric mean: summary), measured: { variant: cadence() } }, or
  * { unavailable } off Linux.
  */
 export async function alternatingRuns(config, variants, log) {
   if (process.platform !== 'linux') return { unavailable: 'needs Linux, where /proc shows a process stopped' };
-  const names = Object.keys(variants);
-  const size = config.cycles / config.blocks;
-  if (!Number.isInteger(size) || size % names.length !== 0) throw new Error(`bench 7 (alternating): ${config.cycles} cycles do not make ${config.blocks} blocks of whole rotations of ${names.length} variants`);
+  // Launched and taking turns interleaved (plain 1, worker 1, plain 2, …): neither variant's processes all come first.
+  const names = Array.from({ length: config.processes }, (_, i) => Object.keys(variants).map((v) => `${v} ${i + 1}`)).flat();
+  if (config.cycles % names.length !== 0) throw new Error(`bench 7 (alternating): ${config.cycles} cycles are not whole rotations of ${names.length} processes`);
   const procs = {};
   // Stopped children outlive a parent that dies: killed with it (a signal's default ends the parent before any finally).
   const killOnExit = () => killAll(Object.values(procs));
@@ -177,7 +178,7 @@ export async function alternatingRuns(config, variants, log) {
   process.on('SIGTERM', killOnSignal);
   try {
     try {
-      await takeTurns(config, names, procs, variants, log);
+      await takeTurns(config, names, procs, (name) => variants[name.replace(/ \d+$/, '')], log);
     } finally {
       killAll(Object.values(procs));
       await Promise.all(Object.values(procs).map((proc) => (proc.child.exitCode === null && proc.child.signalCode === null ? new Promise((resolve) => proc.child.once('exit', resolve)) : null)));
@@ -186,20 +187,20 @@ export async function alternatingRuns(config, variants, log) {
       process.off('SIGTERM', killOnSignal);
     }
     // Read once the children are gone: their events files are whole but for a last line cut by the kill.
-    return summarise(config, variants, names, procs);
+    return summarise(config, variants, procs);
   } finally {
     for (const proc of Object.values(procs)) rmSync(proc.logdir ?? '', { recursive: true, force: true });
   }
 }
 
 /** Starts the children into `procs` (each stopped after its warm-up), then runs the cycles; throws when a child fails. */
-async function takeTurns(config, names, procs, variants, log) {
+async function takeTurns(config, names, procs, optionsOf, log) {
   // One after another: a warm-up beside another's would be slower for the first.
   for (const name of names) {
-    procs[name] = launch(config, variants[name]);
+    procs[name] = launch(config, optionsOf(name));
     await stopped(procs[name], 1, WARM_TIMEOUT_MS, name);
   }
-  log(`  alternating turns: ${names.join(', ')} warm; ${config.cycles} cycles of ${config.turnMs} ms turns`);
+  log(`  alternating turns: ${names.length} processes warm (${names.join(', ')}); ${config.cycles} cycles of ${config.turnMs} ms turns`);
   for (let c = 0; c < config.cycles; c++) {
     const order = [...names.slice(c % names.length), ...names.slice(0, c % names.length)];
     for (const name of order) {
@@ -218,25 +219,18 @@ async function takeTurns(config, names, procs, variants, log) {
 }
 
 /** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
-function summarise(config, variants, names, procs) {
-  const size = config.cycles / config.blocks;
-  const result = { stepMs: {}, ratios: {}, measured: {} };
-  const turns = Object.fromEntries(names.map((name) => [name, procs[name].turns.slice(0, config.cycles)]));
-  const plains = names.filter((name) => variants[name] === null);
-  const block = (list, b) => list.slice(b * size, (b + 1) * size);
-  /** { pooled, blocks, interval } of a step-time ratio `of(b)`: over block b's turns, or all turns for null. */
-  const ratio = (of) => {
-    // Per block of consecutive cycles, the same ratio: how much it moves with the host.
-    const blocks = Array.from({ length: config.blocks }, (_, b) => of(b));
-    return { pooled: of(null), blocks: summary(blocks), interval: medianInterval(blocks) };
-  };
-  const span = (name, b) => (b === null ? turns[name] : block(turns[name], b));
-  for (const name of names) result.stepMs[name] = perStep(turns[name]);
-  for (const name of names.filter((n) => variants[n] !== null)) {
-    result.ratios[name] = ratio((b) => perStep(span(name, b)) / plainPerStep(plains.map((p) => span(p, b))));
-    result.measured[name] = cadence(measurements(procs[name].logdir), turns[name], config.warmSteps);
+function summarise(config, variants, procs) {
+  const names = Object.keys(variants);
+  const plain = names.find((v) => variants[v] === null);
+  const of = (variant) => Object.entries(procs).filter(([name]) => name.replace(/ \d+$/, '') === variant).map(([, proc]) => proc);
+  const stepMs = Object.fromEntries(names.map((v) => [v, of(v).map((proc) => perStep(proc.turns.slice(0, config.cycles)))]));
+  const plainMean = geomean(stepMs[plain]);
+  const result = { stepMs, ratios: {}, measured: {}, plainSpread: summary(stepMs[plain].map((ms) => ms / plainMean)) };
+  for (const name of names.filter((v) => variants[v] !== null)) {
+    const shift = shiftInterval(stepMs[plain].map(Math.log), stepMs[name].map(Math.log));
+    const asRatio = (x) => (x === undefined ? undefined : Math.exp(x));
+    result.ratios[name] = { pooled: geomean(stepMs[name]) / plainMean, estimate: asRatio(shift.estimate), low: asRatio(shift.low), high: asRatio(shift.high), coverage: shift.coverage };
+    result.measured[name] = cadence(of(name), config.warmSteps);
   }
-  // The control: each further plain process over the first.
-  for (const name of plains.slice(1)) result.ratios[name] = ratio((b) => perStep(span(name, b)) / perStep(span(plains[0], b)));
   return result;
 }

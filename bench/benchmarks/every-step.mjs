@@ -54,18 +54,21 @@ export const FULL = {
   // thirty-fifth round, read anywhere from 1.10 to 1.18 for the same build;
   // nine give the median a 96% interval from their 2nd to 8th values.
   focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 10000, rounds: 9, pinnedRounds: 3, maxSteps: 600 },
-  // The target row again as long runs taking turns (alternating-runs.mjs): 72
-  // cycles of 1 s turns, in 12 blocks of 6 (two rotations of the three
-  // variants' order) for the ratio's spread; the turns begin after 60 steps,
-  // past the worker's start (step 17–30 of the grid's runs; checked).
-  alternating: { turnMs: 1000, cycles: 72, blocks: 12, warmSteps: 60 },
+  // The target row again as long runs taking turns (alternating-runs.mjs):
+  // eight processes of plain training and eight with the worker, 16 cycles
+  // of 1 s turns (one rotation of the sixteen), about 5.5 minutes with their
+  // starts; the turns begin after 60 steps, past the worker's start (step
+  // 11–17; checked). Eight of each: one process's speed stays 3–12% off
+  // another's over all its turns (thirty-sixth round), so the interval is
+  // over processes, and eight of each bring it to about ±3% at 95%.
+  alternating: { turnMs: 1000, cycles: 16, processes: 8, warmSteps: 60 },
 };
 // One round: a worker's start-up (seconds on a busy machine) is paid per monitored run.
 export const SMOKE = {
   cells: ['simpleRNN'], units: [4], steps: [5], batch: 4,
   runMs: 30, minSteps: 3, maxSteps: 4, rounds: 1, slowMs: Infinity, warmUp: false,
   focus: { cell: 'simpleRNN', units: 4, steps: 5, runMs: 30, rounds: 1, maxSteps: 6 },
-  alternating: { turnMs: 100, cycles: 6, blocks: 2, warmSteps: 3 },
+  alternating: { turnMs: 100, cycles: 4, processes: 2, warmSteps: 3 },
 };
 
 const EVERY = 1;
@@ -283,7 +286,7 @@ async function alternating(o, worker, log) {
   const { cell, units, steps } = o.focus;
   const config = { cell, units, steps, batch: o.batch, ...o.alternating };
   try {
-    return { config, ...(await alternatingRuns(config, { plain: null, worker: { worker: true }, [FOCUS_CONTROL]: null }, log)) };
+    return { config, ...(await alternatingRuns(config, { plain: null, worker: { worker: true } }, log)) };
   } catch (err) {
     // The grid stands without it: the verdict then reads the whole runs, and says why.
     log(`  ${err.message}`);

@@ -52,6 +52,63 @@ export function medianInterval(values, coverage = 0.95) {
   return best;
 }
 
+/**
+ * How many of the C(m+n, m) orders of m values of one sample among n of
+ * another put exactly u pairs (one of each) with the second sample's value
+ * below the first's: counts[u] for u = 0 … m·n, the Mann–Whitney statistic's
+ * null distribution (both samples from one distribution, no ties).
+ * The largest value is the first sample's (its n pairs all count) or the
+ * second's (none of its pairs count): c(m, n, u) = c(m−1, n, u−n) + c(m, n−1, u).
+ */
+export function mannWhitneyCounts(m, n) {
+  // row[j]: counts for (i, j) as i grows; start with i = 0, where every j has one order and u = 0.
+  let row = Array.from({ length: n + 1 }, () => [1]);
+  for (let i = 1; i <= m; i++) {
+    const next = [[1]]; // j = 0: one order, no pairs
+    for (let j = 1; j <= n; j++) {
+      const counts = new Array(i * j + 1).fill(0);
+      row[j].forEach((c, u) => (counts[u + j] += c)); // the largest is a first-sample value: its j pairs count
+      next[j - 1].forEach((c, u) => (counts[u] += c)); // the largest is a second-sample value: none of its pairs
+      next.push(counts);
+    }
+    row = next;
+  }
+  return row[n];
+}
+
+/**
+ * The shift between two samples and a distribution-free confidence interval
+ * for it: `ys` taken as `xs` moved by an unknown Δ. The estimate is the
+ * median of the m·n differences y − x (Hodges–Lehmann); the interval, their
+ * (k+1)-th smallest and (k+1)-th largest for the largest k whose interval
+ * still covers Δ with probability at least `coverage`: the (k+1)-th smallest
+ * is above Δ exactly when at most k of the differences fall below it, and
+ * how many do is the Mann–Whitney statistic of xs against ys − Δ, whose
+ * distribution mannWhitneyCounts gives. Returns { estimate, low, high,
+ * coverage } with the interval's own coverage, or { estimate } alone when
+ * even the smallest and largest difference do not reach `coverage` (3 against 3
+ * at 95%).
+ *
+ * Why: benchmark 7's processes each run at a speed of their own, a few
+ * percent apart over all their turns; with several processes of each
+ * variant this interval holds that spread, where blocks of one process's
+ * turns do not.
+ */
+export function shiftInterval(xs, ys, coverage = 0.95) {
+  const d = xs.flatMap((x) => ys.map((y) => y - x)).sort((a, b) => a - b);
+  const counts = mannWhitneyCounts(xs.length, ys.length);
+  const total = counts.reduce((s, c) => s + c, 0);
+  const result = { estimate: median(d) };
+  let below = 0;
+  for (let k = 0; 2 * k < d.length; k++) {
+    below += counts[k] / total; // P(U ≤ k)
+    const covered = 1 - 2 * below;
+    if (covered < coverage) break;
+    Object.assign(result, { low: d[k], high: d[d.length - 1 - k], coverage: covered });
+  }
+  return result;
+}
+
 /** "1.23 (1.10–1.40)" for a summary; digits after the point. */
 export function formatRange(s, digits = 2) {
   if (!Number.isFinite(s.median)) return 'n/a';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { medianInterval } from './stats.mjs';
+import { mannWhitneyCounts, medianInterval, shiftInterval } from './stats.mjs';
 
 // Coverage by hand: P(Binomial(n, ½) ≤ j) summed from binomial coefficients over 2^n.
 test('nine values: the 2nd and 8th smallest, covering 1 − 2·(1 + 9)/512', () => {
@@ -31,4 +31,46 @@ test('a random sample of a known distribution: the interval holds its median abo
   }
   // 96.1% claimed; 2000 trials have a standard error of 0.43%.
   assert.ok(Math.abs(held / trials - (1 - 20 / 512)) < 0.015, `held ${held} of ${trials}`);
+});
+
+// The orders of two samples counted by hand: for 2 against 2, of the 6 orders of xxyy, U (pairs with the y below
+// the x) is 0 for xxyy, 1 for xyxy, 2 for xyyx and yxxy, 3 for yxyx, 4 for yyxx.
+test('Mann–Whitney counts: 2 against 2 by hand, and every order counted once', () => {
+  assert.deepEqual(mannWhitneyCounts(2, 2), [1, 1, 2, 1, 1]);
+  // 1 against 3: the x among three ys, at each of its 4 places once.
+  assert.deepEqual(mannWhitneyCounts(1, 3), [1, 1, 1, 1]);
+  // The published table's start for 4 against 4 (P(U ≤ 1) = 2/70, P(U ≤ 2) = 4/70), and its symmetry.
+  const c = mannWhitneyCounts(4, 4);
+  assert.deepEqual(c.slice(0, 4), [1, 1, 2, 3]);
+  assert.deepEqual(c, [...c].reverse());
+  assert.equal(c.reduce((s, x) => s + x, 0), 70);
+  assert.deepEqual(mannWhitneyCounts(2, 3), mannWhitneyCounts(3, 2));
+});
+
+test('shift interval: 4 against 4 ys moved by 10 gives 16 differences, 6–14; at 95% their min–max (1 − 2/70), at 90% the 2nd of each end (1 − 4/70)', () => {
+  const xs = [0, 1, 2, 4];
+  const ys = [10, 11, 12, 14];
+  // Differences y − x: 6 … 14, median 10.
+  assert.deepEqual(shiftInterval(xs, ys), { estimate: 10, low: 6, high: 14, coverage: 1 - 2 / 70 });
+  assert.deepEqual(shiftInterval(xs, ys, 0.9), { estimate: 10, low: 7, high: 13, coverage: 1 - 4 / 70 });
+});
+
+test('shift interval: 3 against 3 cannot reach 95% (the min–max covers 1 − 2/20 = 90%)', () => {
+  assert.deepEqual(shiftInterval([1, 2, 3], [4, 5, 6]), { estimate: 3 });
+  assert.deepEqual(shiftInterval([1, 2, 3], [4, 5, 6], 0.9), { estimate: 3, low: 1, high: 5, coverage: 0.9 });
+});
+
+test('shift interval: samples of a known shift hold it about as often as the interval says', () => {
+  // Exponential noise (skewed: no symmetry to lean on), ys moved by 0.3; Park–Miller as above.
+  let seed = 271828;
+  const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const draw = () => -Math.log(1 - next());
+  let held = 0;
+  const trials = 2000;
+  for (let t = 0; t < trials; t++) {
+    const got = shiftInterval(Array.from({ length: 5 }, draw), Array.from({ length: 5 }, () => draw() + 0.3));
+    if (got.low <= 0.3 && 0.3 <= got.high) held++;
+  }
+  // 5 against 5 at 95%: k = 2, 1 − 2·4/252 = 96.8%; 2000 trials have a standard error of 0.39%.
+  assert.ok(Math.abs(held / trials - (1 - 8 / 252)) < 0.015, `held ${held} of ${trials}`);
 });
