@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { shiftInterval, summary } from '../lib/stats.mjs';
+import { williamsOrder } from '../lib/turn-order.mjs';
 
 /**
  * Benchmark 7's target row as the steady state of a long run: several
@@ -9,22 +10,25 @@ import { shiftInterval, summary } from '../lib/stats.mjs';
  * in one model.fit over all its turns, taking turns on the machine — one
  * process runs for `turnMs` (to the end of a step) while all others are
  * stopped (SIGSTOP, their measurement workers with them). Each cycle gives
- * every process one turn, the order rotating (A B C …, B C … A, …): each
- * takes each place equally often and none follows itself. Per process, the
- * time per training step over all its turns; the figure is the shift
- * between the plain processes' and the monitored ones' (of their logs,
- * shiftInterval: the median of every monitored-over-plain ratio of two
- * processes, with a distribution-free interval).
+ * every process one turn, in the orders of a Williams square
+ * (turn-order.mjs): each process takes each place equally often, follows
+ * each other once, and never itself. Per process, the time per training
+ * step over all its turns; the figure is the shift between the plain
+ * processes' and the monitored ones' (of their logs, shiftInterval: the
+ * median of every monitored-over-plain ratio of two processes, with an
+ * interval that holds under a shift: monitored processes as plain ones,
+ * slowed by one factor). The control: half the plain processes against the
+ * other half, by the same method.
  *
  * Why turns: whole runs one after the other (the grid's rows) compare
  * training over stretches of 10–15 s, and on this shared host such a stretch
  * of plain training against the next of plain training read 0.84–1.33
  * (thirty-fifth round of RESULTS.md). Turns of a second, side by side, see
  * the same host. Why several processes: one process's speed stays its own
- * over all its turns — two plain processes read 0.95–1.03 of each other over
- * 60–96 turns each (thirty-sixth round) — so one process per variant
- * compares two such speeds, and blocks of its turns cannot show it; the
- * interval over processes holds it.
+ * over all its turns — identical plain processes read up to 10% apart over
+ * 48 turns each (thirty-sixth round) — so one process per variant compares
+ * two such speeds, which blocks of its turns cannot show; the interval over
+ * processes holds them.
  *
  * The turns start after `warmSteps` steps, past the worker's start and first
  * measurement (checked: `workerStartStep`), so this is what a long run pays
@@ -58,10 +62,10 @@ function killAll(procs) {
   }
 }
 
-/** Starts one variant's process: { child, turns: [{ steps, ms, lastStep }], logdir, failure, messages }. */
-function launch(config, options) {
+/** Starts a process of `variant`: { variant, child, turns: [{ steps, ms, lastStep }], logdir, failure, messages }. */
+function launch(config, variant, options) {
   const child = fork(CHILD, [JSON.stringify({ ...config, options })], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const proc = { child, turns: [], logdir: null, failure: null, stderr: '', messages: 0, wake: null };
+  const proc = { variant, child, turns: [], logdir: null, failure: null, stderr: '', messages: 0, wake: null };
   child.stderr.on('data', (chunk) => (proc.stderr = (proc.stderr + chunk).slice(-2000)));
   child.on('message', (m) => {
     if (m.logdir) proc.logdir = m.logdir;
@@ -130,15 +134,17 @@ const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.le
  * step 0 (null: a worker had none before the turns, whose first steps may
  * then carry its start).
  */
-function cadence(procs, warmSteps) {
+function cadence(procs, cycles, warmSteps) {
   let [count, steps, longestGap, startStep, started] = [0, 0, null, 0, true];
   const where = {};
   for (const proc of procs) {
     const ms = measurements(proc.logdir);
-    const last = proc.turns.at(-1).lastStep;
+    // The timed turns only: the untimed run that lets the sinks flush reports a turn of its own.
+    const turns = proc.turns.slice(0, cycles);
+    const last = turns.at(-1).lastStep;
     const timed = ms.filter((m) => m.step >= warmSteps && m.step <= last);
     count += timed.length;
-    steps += proc.turns.reduce((s, t) => s + t.steps, 0);
+    steps += turns.reduce((s, t) => s + t.steps, 0);
     for (let i = 1; i < timed.length; i++) longestGap = Math.max(longestGap ?? 0, timed[i].step - timed[i - 1].step);
     for (const m of timed) where[m.measuredIn] = (where[m.measuredIn] ?? 0) + 1;
     const start = ms.find((m) => m.step > 0 && m.measuredIn === 'worker');
@@ -150,21 +156,26 @@ function cadence(procs, warmSteps) {
 
 /**
  * Runs the variants in turns. `config`: { cell, units, steps, batch, turnMs,
- * cycles, processes, warmSteps }: `processes` per variant, and the cycles
- * whole rotations of all of them; `variants`: { name: gradscope options, or
- * null for plain training }, one of them plain.
- * Returns { stepMs: { variant: [ms per step of each process] }, ratios:
- * { variant: { pooled, estimate, low, high, coverage } } per monitored
- * variant over plain (pooled, of the geometric means; the rest,
- * shiftInterval's, as ratios), plainSpread (the plain processes over their
- * geometric mean: summary), measured: { variant: cadence() } }, or
- * { unavailable } off Linux.
+ * cycles, processes, warmSteps }: `processes` (at least 2) per variant of
+ * the two, and the cycles a multiple of all processes (turn-order.mjs);
+ * `variants`: { name: gradscope options, or null for plain training }, one
+ * plain and one monitored.
+ * Returns { stepMs: { variant: [ms per step of each process] }, ratio:
+ * { pooled, estimate, low, high, coverage } (monitored over plain: pooled,
+ * of the geometric means; the rest, shiftInterval's, as ratios), control:
+ * the same of one half of the plain processes over the other, plainSpread
+ * (the plain processes over their geometric mean: summary), measured:
+ * cadence() }, or { unavailable } off Linux.
  */
 export async function alternatingRuns(config, variants, log) {
   if (process.platform !== 'linux') return { unavailable: 'needs Linux, where /proc shows a process stopped' };
-  // Launched and taking turns interleaved (plain 1, worker 1, plain 2, …): neither variant's processes all come first.
-  const names = Array.from({ length: config.processes }, (_, i) => Object.keys(variants).map((v) => `${v} ${i + 1}`)).flat();
-  if (config.cycles % names.length !== 0) throw new Error(`bench 7 (alternating): ${config.cycles} cycles are not whole rotations of ${names.length} processes`);
+  const [plain, monitored] = [Object.keys(variants).find((v) => variants[v] === null), Object.keys(variants).find((v) => variants[v] !== null)];
+  if (Object.keys(variants).length !== 2 || !plain || !monitored) throw new Error('bench 7 (alternating): needs one plain variant (null) and one monitored');
+  if (!(Number.isInteger(config.processes) && config.processes >= 2)) throw new Error(`bench 7 (alternating): needs at least 2 processes per variant (got ${config.processes})`);
+  // Launched in pairs whose order alternates (plain 1, worker 1, worker 2, plain 2, …): a trend over the launches
+  // (where each process's memory lands, say) falls on both variants alike.
+  const names = Array.from({ length: config.processes }, (_, i) => (i % 2 === 0 ? [plain, monitored] : [monitored, plain]).map((v) => [`${v} ${i + 1}`, v])).flat();
+  if (config.cycles % names.length !== 0) throw new Error(`bench 7 (alternating): ${config.cycles} cycles are not a multiple of ${names.length} processes`);
   const procs = {};
   // Stopped children outlive a parent that dies: killed with it (a signal's default ends the parent before any finally).
   const killOnExit = () => killAll(Object.values(procs));
@@ -178,7 +189,7 @@ export async function alternatingRuns(config, variants, log) {
   process.on('SIGTERM', killOnSignal);
   try {
     try {
-      await takeTurns(config, names, procs, (name) => variants[name.replace(/ \d+$/, '')], log);
+      await takeTurns(config, names, procs, variants, log);
     } finally {
       killAll(Object.values(procs));
       await Promise.all(Object.values(procs).map((proc) => (proc.child.exitCode === null && proc.child.signalCode === null ? new Promise((resolve) => proc.child.once('exit', resolve)) : null)));
@@ -187,50 +198,60 @@ export async function alternatingRuns(config, variants, log) {
       process.off('SIGTERM', killOnSignal);
     }
     // Read once the children are gone: their events files are whole but for a last line cut by the kill.
-    return summarise(config, variants, procs);
+    return summarise(config, plain, monitored, Object.values(procs));
   } finally {
     for (const proc of Object.values(procs)) rmSync(proc.logdir ?? '', { recursive: true, force: true });
   }
 }
 
 /** Starts the children into `procs` (each stopped after its warm-up), then runs the cycles; throws when a child fails. */
-async function takeTurns(config, names, procs, optionsOf, log) {
+async function takeTurns(config, names, procs, variants, log) {
   // One after another: a warm-up beside another's would be slower for the first.
-  for (const name of names) {
-    procs[name] = launch(config, optionsOf(name));
+  for (const [name, variant] of names) {
+    procs[name] = launch(config, variant, variants[variant]);
     await stopped(procs[name], 1, WARM_TIMEOUT_MS, name);
   }
-  log(`  alternating turns: ${names.length} processes warm (${names.join(', ')}); ${config.cycles} cycles of ${config.turnMs} ms turns`);
+  log(`  alternating turns: ${names.length} processes warm (${names.map(([name]) => name).join(', ')}); ${config.cycles} cycles of ${config.turnMs} ms turns`);
+  const orders = williamsOrder(names.length);
   for (let c = 0; c < config.cycles; c++) {
-    const order = [...names.slice(c % names.length), ...names.slice(0, c % names.length)];
-    for (const name of order) {
+    for (const i of orders[c % names.length]) {
+      const [name] = names[i];
       process.kill(-procs[name].child.pid, 'SIGCONT');
       // A turn is turnMs and the rest of a step; ten turns' time is long past, whatever the host does.
       await stopped(procs[name], 2 + c, 10 * config.turnMs + 60_000, name);
     }
   }
-  // Untimed: every child runs a while longer, so that its sink flushes the turns' events (at least once a
-  // second) and a report held in it arrives.
-  for (const proc of Object.values(procs)) process.kill(-proc.child.pid, 'SIGCONT');
-  await new Promise((resolve) => setTimeout(resolve, 2 * Math.max(config.turnMs, 1000)));
+  // Untimed: each child runs a while longer, so that its sink flushes the turns' events (at least once a second)
+  // and a report held in it arrives — two at a time, so that each gets the CPU to do so.
+  const flushMs = 2 * Math.max(config.turnMs, 1000);
+  const all = Object.values(procs);
+  for (let i = 0; i < all.length; i += 2) {
+    for (const proc of all.slice(i, i + 2)) process.kill(-proc.child.pid, 'SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, flushMs));
+  }
   for (const [name, proc] of Object.entries(procs)) {
     if (proc.turns.length < config.cycles) throw new Error(`bench 7 (alternating): ${name} reported ${proc.turns.length} of ${config.cycles} turns${proc.failure ? `; it ${proc.failure}` : ''}`);
   }
 }
 
+/** A step-time ratio of processes `ys` over `xs` (their ms per step): of the geometric means, and shiftInterval's estimate and interval. */
+function stepRatio(xs, ys) {
+  const shift = shiftInterval(xs.map(Math.log), ys.map(Math.log));
+  const asRatio = (x) => (x === undefined ? undefined : Math.exp(x));
+  return { pooled: geomean(ys) / geomean(xs), estimate: asRatio(shift.estimate), low: asRatio(shift.low), high: asRatio(shift.high), coverage: shift.coverage };
+}
+
 /** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
-function summarise(config, variants, procs) {
-  const names = Object.keys(variants);
-  const plain = names.find((v) => variants[v] === null);
-  const of = (variant) => Object.entries(procs).filter(([name]) => name.replace(/ \d+$/, '') === variant).map(([, proc]) => proc);
-  const stepMs = Object.fromEntries(names.map((v) => [v, of(v).map((proc) => perStep(proc.turns.slice(0, config.cycles)))]));
-  const plainMean = geomean(stepMs[plain]);
-  const result = { stepMs, ratios: {}, measured: {}, plainSpread: summary(stepMs[plain].map((ms) => ms / plainMean)) };
-  for (const name of names.filter((v) => variants[v] !== null)) {
-    const shift = shiftInterval(stepMs[plain].map(Math.log), stepMs[name].map(Math.log));
-    const asRatio = (x) => (x === undefined ? undefined : Math.exp(x));
-    result.ratios[name] = { pooled: geomean(stepMs[name]) / plainMean, estimate: asRatio(shift.estimate), low: asRatio(shift.low), high: asRatio(shift.high), coverage: shift.coverage };
-    result.measured[name] = cadence(of(name), config.warmSteps);
-  }
-  return result;
+function summarise(config, plain, monitored, procs) {
+  const perProcess = (variant) => procs.filter((proc) => proc.variant === variant).map((proc) => perStep(proc.turns.slice(0, config.cycles)));
+  const stepMs = { [plain]: perProcess(plain), [monitored]: perProcess(monitored) };
+  const plains = stepMs[plain];
+  return {
+    stepMs,
+    ratio: stepRatio(plains, stepMs[monitored]),
+    // The control: the plain processes launched in even places over those in odd ones, by the same method.
+    control: stepRatio(plains.filter((_, i) => i % 2 === 0), plains.filter((_, i) => i % 2 === 1)),
+    plainSpread: summary(plains.map((ms) => ms / geomean(plains))),
+    measured: cadence(procs.filter((proc) => proc.variant === monitored), config.cycles, config.warmSteps),
+  };
 }

@@ -88,26 +88,28 @@ function spreadText(v, row) {
  *   most 2 steps over the turns;
  * - 'missed': its bottom above the ratio, or measurements sparser;
  * - 'undecided': the interval straddles the ratio, or the processes are too
- *   few for an interval.
+ *   few for an interval, or the control (half the plain processes against
+ *   the other half) leaves out 1: the processes did not see the same host.
  * Why not the point estimate: the cadence aims at about twice the budget
  * (1.10), so a figure near it is within the host's noise of either side.
  */
 function steadyState(grid) {
   const alt = grid.alternating;
   if (!alt || alt.unavailable) return null;
-  const [r, m, config] = [alt.ratios.worker, alt.measured.worker, alt.config];
+  const { ratio: r, control: c, measured: m, config } = alt;
   const decided = r.coverage !== undefined;
   const sparse = !(m.stepsPer <= DONE_WHEN.interval);
+  const controlOff = c.coverage !== undefined && (c.low > 1 || c.high < 1);
   let outcome = 'undecided';
   if (sparse || (decided && r.low > DONE_WHEN.ratio)) outcome = 'missed';
-  else if (decided && r.high <= DONE_WHEN.ratio) outcome = 'holds';
-  const band = decided ? `${(r.coverage * 100).toFixed(1)}% interval ${r.low.toFixed(3)}–${r.high.toFixed(3)}` : 'too few processes for a 95% interval';
+  else if (decided && r.high <= DONE_WHEN.ratio && !controlOff) outcome = 'holds';
+  const band = (x) => (x.coverage !== undefined ? `${(x.coverage * 100).toFixed(1)}% interval ${x.low.toFixed(3)}–${x.high.toFixed(3)}` : 'too few processes for a 95% interval');
   const cadence = Number.isFinite(m.stepsPer) ? `a measurement per ${m.stepsPer.toFixed(2)} steps, the longest gap ${m.longestGap ?? '—'} (${whereText(m.where)})` : 'no measurement after the warm-up';
   const start = m.workerStartStep === null ? `; a worker had not measured by step ${config.warmSteps}, so the first turns may hold its start` : `, the workers' first by step ${m.workerStartStep}`;
   const n = config.processes;
   return {
     outcome,
-    text: `long runs taking turns (${n} processes of plain training and ${n} monitored, each ${config.cycles} turns of ${config.turnMs / 1000} s from step ${config.warmSteps}${start}): step time ×${r.estimate.toFixed(3)} of plain training's (the median of the ${n * n} ratios of a monitored process to a plain one, ${band}; of the geometric means ×${r.pooled.toFixed(3)}), the plain processes at ${formatRange(alt.plainSpread, 3)} of their geometric mean, ${cadence}`,
+    text: `long runs taking turns (${n} processes of plain training and ${n} monitored, each ${config.cycles} turns of ${config.turnMs / 1000} s from step ${config.warmSteps}${start}): step time ×${r.estimate.toFixed(3)} of plain training's (the median of the ${n * n} ratios of a monitored process to a plain one, ${band(r)}; of the geometric means ×${r.pooled.toFixed(3)}), half the plain processes against the other half ×${c.estimate.toFixed(3)} (${band(c)})${controlOff ? ' — the control leaves out 1' : ''}, the plain processes at ${formatRange(alt.plainSpread, 3)} of their geometric mean, ${cadence}`,
   };
 }
 
@@ -152,7 +154,7 @@ export function everyStepReport(o, every, grid, pinnedGrid, pinnedUnavailable) {
     '- **interval**: training steps between consecutive measurement events of a run (the step each measurement belongs to), median over all runs; — when no run had a second measurement. `every: 1` asks for 1.',
     '- **per run**: measurement events per run, median, and the run\'s steps per measurement. Where a run has few measurements this is the figure to read: the cadence takes its second measurement right after the first (the first is not charged to the budget and leaves no cost estimate), so a short run on the training thread has the interval 1 and then none.',
     '- **after start, worker**: the step of the first snapshot the worker measured after step 0\'s (how many steps the worker\'s start took: starting its process, loading tfjs and wasm there, rebuilding the model, the cold first measurement), and the steps per measurement from there to the run\'s end; medians over the rounds.',
-    `- **long runs taking turns** (the target row only, in the verdict): ${o.alternating.processes} processes of plain training and ${o.alternating.processes} of \`gradscope({ every: 1 })\` with its worker, each in one model.fit over all its turns, taking turns on the machine: one runs for about ${o.alternating.turnMs / 1000} s (to the end of a step) while all others are stopped with their workers, in ${o.alternating.cycles} cycles whose order rotates (each process takes each place equally often, none follows itself), from step ${o.alternating.warmSteps} (past the worker's start, which the verdict checks). Per process, its time per training step over all its turns; the figure is the median of every monitored process's over every plain one's, with an interval (at least 95%, distribution-free: Hodges–Lehmann's, from the Mann–Whitney statistic) over processes, because one process's own speed stays a few percent off another's over all its turns. This is what a long run pays per step; its start is what the whole runs add. It decides the verdict where it ran (Linux, a worker supported), because the whole runs' median moves with the host by more than the target's margin.`,
+    `- **long runs taking turns** (the target row only, in the verdict): ${o.alternating.processes} processes of plain training and ${o.alternating.processes} of \`gradscope({ every: 1 })\` with its worker, each in one model.fit over all its turns, taking turns on the machine: one runs for about ${o.alternating.turnMs / 1000} s (to the end of a step) while all others are stopped with their workers, in ${o.alternating.cycles} cycles ordered by a Williams square (each process takes each place equally often and follows each other equally often, none follows itself), from step ${o.alternating.warmSteps} (past the worker's start, which the verdict checks). Per process, its time per training step over all its turns; the figure is the median of every monitored process's over every plain one's, with an interval over processes (at least 95% where the monitored processes are plain ones slowed by one factor, whatever the spread's shape: Hodges–Lehmann's, from the Mann–Whitney statistic), because one process's own speed stays a few percent off another's over all its turns; the control is half the plain processes against the other half, by the same method. This is what a long run pays per step; its start is what the whole runs add. It decides the verdict where it ran (Linux, a worker supported), because the whole runs' median moves with the host by more than the target's margin.`,
     `- **plain against plain** (the target row only): a second plain model, trained in the same rounds, over the first: the ratio the host's noise alone makes. The verdict gives the target's ratio with the interval of its median over the rounds (at least 95%, from order statistics: no assumption on the noise's shape) beside it.`,
     '- **measured in**: where the run\'s measurements ran, from the events\' `measuredIn` (unreported: the build does not say).',
     '- **training thread** (the target row\'s verdict, on Linux): the thread\'s CPU time over the plain run\'s, and the run-queue wait it gained (runnable, waiting for a core) as a share of the plain run\'s wall time, per round from the kernel\'s /proc/thread-self/schedstat; medians (min–max). The two add up to about the ratio. CPU above 1 is work the monitor added on the thread, or a slow phase of the host (this virtual machine accounts no steal time, so the host taking the CPU away counts as CPU time); wait is time other threads held both cores.',

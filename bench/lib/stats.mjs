@@ -99,10 +99,10 @@ export function shiftInterval(xs, ys, coverage = 0.95) {
   const counts = mannWhitneyCounts(xs.length, ys.length);
   const total = counts.reduce((s, c) => s + c, 0);
   const result = { estimate: median(d) };
-  let below = 0;
+  let below = 0; // orders with U ≤ k
   for (let k = 0; 2 * k < d.length; k++) {
-    below += counts[k] / total; // P(U ≤ k)
-    const covered = 1 - 2 * below;
+    below += counts[k];
+    const covered = (total - 2 * below) / total; // 1 − 2·P(U ≤ k), from whole counts: exact at a boundary
     if (covered < coverage) break;
     Object.assign(result, { low: d[k], high: d[d.length - 1 - k], coverage: covered });
   }

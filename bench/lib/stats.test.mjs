@@ -44,7 +44,11 @@ test('Mann–Whitney counts: 2 against 2 by hand, and every order counted once',
   assert.deepEqual(c.slice(0, 4), [1, 1, 2, 3]);
   assert.deepEqual(c, [...c].reverse());
   assert.equal(c.reduce((s, x) => s + x, 0), 70);
-  assert.deepEqual(mannWhitneyCounts(2, 3), mannWhitneyCounts(3, 2));
+  // 2 against 3: the 10 orders of xxyyy by hand (U 0: xxyyy; 1: xyxyy; 2: xyyxy, yxxyy; 3: xyyyx, yxyxy;
+  // 4: yxyyx, yyxxy; 5: yyxyx; 6: yyyxx), the same for 3 against 2.
+  assert.deepEqual(mannWhitneyCounts(2, 3), [1, 1, 2, 2, 2, 1, 1]);
+  assert.deepEqual(mannWhitneyCounts(3, 2), [1, 1, 2, 2, 2, 1, 1]);
+  assert.deepEqual(mannWhitneyCounts(0, 3), [1]);
 });
 
 test('shift interval: 4 against 4 ys moved by 10 gives 16 differences, 6–14; at 95% their min–max (1 − 2/70), at 90% the 2nd of each end (1 − 4/70)', () => {
@@ -53,6 +57,15 @@ test('shift interval: 4 against 4 ys moved by 10 gives 16 differences, 6–14; a
   // Differences y − x: 6 … 14, median 10.
   assert.deepEqual(shiftInterval(xs, ys), { estimate: 10, low: 6, high: 14, coverage: 1 - 2 / 70 });
   assert.deepEqual(shiftInterval(xs, ys, 0.9), { estimate: 10, low: 7, high: 13, coverage: 1 - 4 / 70 });
+});
+
+test('shift interval: 3 against 5, differences y − x of 0, 1, 2 against 10 … 14 (8 … 14); at 90% the 2nd of each end', () => {
+  // C(8, 3) = 56 orders; U ≤ 0: 1, U ≤ 1: 2 (counts 1, 1, 2, 3, …): k = 1 covers 1 − 4/56 ≥ 90%, k = 2 (1 − 8/56) does not.
+  const got = shiftInterval([0, 1, 2], [10, 11, 12, 13, 14], 0.9);
+  // The 15 differences sorted: 8, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 14; median 11.
+  assert.deepEqual(got, { estimate: 11, low: 9, high: 13, coverage: 1 - 4 / 56 });
+  // The other way round the shift is −11, its interval mirrored.
+  assert.deepEqual(shiftInterval([10, 11, 12, 13, 14], [0, 1, 2], 0.9), { estimate: -11, low: -13, high: -9, coverage: 1 - 4 / 56 });
 });
 
 test('shift interval: 3 against 3 cannot reach 95% (the min–max covers 1 − 2/20 = 90%)', () => {
