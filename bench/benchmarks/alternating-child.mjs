@@ -12,8 +12,12 @@
  * Stopped at a step end (after the monitor's own onBatchEnd), each turn is
  * whole steps, from the moment it resumes to its last step's end.
  *
- * argv[2]: JSON { cell, units, steps, batch, turnMs, warmSteps, options }
- * (options: gradscope's, or null for plain training). Messages to the
+ * argv[2]: JSON { cell, units, steps, batch, turnMs, cycles, warmSteps,
+ * options } (options: gradscope's, or null for plain training). The turn
+ * after the `cycles` timed ones is untimed and longer (FLUSH_TURN_MS): the
+ * monitor's sink writes its events once a second, and those of the last
+ * timed turn, with the measurement the worker had in hand, must reach the
+ * parent's count. Messages to the
  * parent: { logdir } once; { warm: true } as it stops after the warm-up;
  * then per turn, as it stops, { steps, ms, lastStep } (lastStep: the index
  * of the turn's last training step, counted from 0 as the monitor counts);
@@ -28,7 +32,9 @@ import * as tf from '@tensorflow/tfjs';
 import { gradscope } from '@gradscope/tfjs';
 import { buildModel, makeData, makeProbe, useBackend } from '../lib/models.mjs';
 
-const { cell, units, steps, batch, turnMs, warmSteps, options } = JSON.parse(process.argv[2]);
+const { cell, units, steps, batch, turnMs, cycles, warmSteps, options } = JSON.parse(process.argv[2]);
+/** The untimed turn's length: two of the sink's one-second flushes, and the worker's answer before them. */
+const FLUSH_TURN_MS = 2500;
 await useBackend('wasm');
 
 const model = buildModel(cell, units, steps);
@@ -39,6 +45,7 @@ process.send({ logdir });
 const monitor = options ? gradscope({ probe, every: 1, logdir, console: false, serve: false, ...options }) : null;
 
 let done = 0;
+let turns = 0;
 let turn = null; // { resumed, steps, lastEnd } while a turn runs; null during the warm-up
 
 /** Stops this process and its group (the worker with it); returns when the parent resumes it. */
@@ -60,7 +67,8 @@ const clock = new tf.CustomCallback({
     }
     turn.steps++;
     turn.lastEnd = end;
-    if (end - turn.resumed >= turnMs) {
+    if (end - turn.resumed >= (turns < cycles ? turnMs : Math.max(turnMs, FLUSH_TURN_MS))) {
+      turns++;
       process.send({ steps: turn.steps, ms: turn.lastEnd - turn.resumed, lastStep: done - 1 });
       stopHere();
     }

@@ -12,7 +12,7 @@ import { williamsOrder } from '../lib/turn-order.mjs';
  * stopped (SIGSTOP, their measurement workers with them). Each cycle gives
  * every process one turn, in the orders of a Williams square
  * (turn-order.mjs): each process takes each place equally often, follows
- * each other once, and never itself. Per process, the time per training
+ * each other once inside the cycles, and never itself. Per process, the time per training
  * step over all its turns; the figure is the shift between the plain
  * processes' and the monitored ones' (of their logs, shiftInterval: the
  * median of every monitored-over-plain ratio of two processes, with an
@@ -221,13 +221,13 @@ async function takeTurns(config, names, procs, variants, log) {
       await stopped(procs[name], 2 + c, 10 * config.turnMs + 60_000, name);
     }
   }
-  // Untimed: each child runs a while longer, so that its sink flushes the turns' events (at least once a second)
-  // and a report held in it arrives — two at a time, so that each gets the CPU to do so.
-  const flushMs = 2 * Math.max(config.turnMs, 1000);
-  const all = Object.values(procs);
-  for (let i = 0; i < all.length; i += 2) {
-    for (const proc of all.slice(i, i + 2)) process.kill(-proc.child.pid, 'SIGCONT');
-    await new Promise((resolve) => setTimeout(resolve, flushMs));
+  // Untimed: each monitored child takes one more, longer turn (alternating-child.mjs), in which its sink writes
+  // the timed turns' events and the measurement its worker had in hand — two at a time, so each gets a core.
+  const monitoredProcs = Object.entries(procs).filter(([, proc]) => variants[proc.variant] !== null);
+  for (let i = 0; i < monitoredProcs.length; i += 2) {
+    const pair = monitoredProcs.slice(i, i + 2);
+    for (const [, proc] of pair) process.kill(-proc.child.pid, 'SIGCONT');
+    await Promise.all(pair.map(([name, proc]) => stopped(proc, 2 + config.cycles, 10 * config.turnMs + 60_000, name)));
   }
   for (const [name, proc] of Object.entries(procs)) {
     if (proc.turns.length < config.cycles) throw new Error(`bench 7 (alternating): ${name} reported ${proc.turns.length} of ${config.cycles} turns${proc.failure ? `; it ${proc.failure}` : ''}`);
@@ -249,8 +249,9 @@ function summarise(config, plain, monitored, procs) {
   return {
     stepMs,
     ratio: stepRatio(plains, stepMs[monitored]),
-    // The control: the plain processes launched in even places over those in odd ones, by the same method.
-    control: stepRatio(plains.filter((_, i) => i % 2 === 0), plains.filter((_, i) => i % 2 === 1)),
+    // The control: plain 1, 4, 5, 8, … over plain 2, 3, 6, 7, …: each half holds as many processes launched
+    // first in their pair as second, so a trend over the launches falls on neither.
+    control: stepRatio(plains.filter((_, i) => i % 4 === 0 || i % 4 === 3), plains.filter((_, i) => i % 4 === 1 || i % 4 === 2)),
     plainSpread: summary(plains.map((ms) => ms / geomean(plains))),
     measured: cadence(procs.filter((proc) => proc.variant === monitored), config.cycles, config.warmSteps),
   };

@@ -56,11 +56,12 @@ export const FULL = {
   focus: { cell: 'simpleRNN', units: 64, steps: 50, runMs: 10000, rounds: 9, pinnedRounds: 3, maxSteps: 600 },
   // The target row again as long runs taking turns (alternating-runs.mjs):
   // eight processes of plain training and eight with the worker, 16 cycles
-  // of 1 s turns (one rotation of the sixteen), about 5.5 minutes with their
-  // starts; the turns begin after 60 steps, past the worker's start (step
-  // 11–17; checked). Eight of each: one process's speed stays 3–12% off
-  // another's over all its turns (thirty-sixth round), so the interval is
-  // over processes, and eight of each bring it to about ±3% at 95%.
+  // of 1 s turns (one Williams square of the sixteen), about 6 minutes with
+  // their starts and the monitored ones' last, untimed turn; the turns begin
+  // after 60 steps, past the worker's start (step 11–17; checked). Eight of
+  // each: one process's speed stays up to 10% off another's over all its
+  // turns (thirty-sixth round), so the interval is over processes, and eight
+  // of each brought it to about ±3% at 95%.
   alternating: { turnMs: 1000, cycles: 16, processes: 8, warmSteps: 60 },
 };
 // One round: a worker's start-up (seconds on a busy machine) is paid per monitored run.

@@ -6,10 +6,13 @@
  * inside them.
  *
  * Why: what a turn inherits from the turn before it (the caches, the memory
- * the other process left on the cores, a worker just stopped) must not fall
- * on one variant more than on another. Rotating one list keeps its cyclic
- * order: with plain and monitored processes interleaved, a monitored turn
- * then followed a plain one 15 times in 16.
+ * the other process left on the cores, a worker just stopped) should fall
+ * on both variants about alike. Rotating one list keeps its cyclic order:
+ * with plain and monitored processes interleaved, a monitored turn then
+ * followed a plain one 15 times in 16. Here, eight of each over 16 cycles,
+ * a monitored turn follows a monitored one 60 times in 128, a plain turn
+ * a monitored one 68 times in 127 (the steps from one cycle to the next
+ * are not balanced: n of the pairs meet twice).
  *
  * The first row is 0, 1, n−1, 2, n−2, …; row r adds r (mod n). The
  * differences of neighbours in the first row are 1, −2, 3, −4, …, every
