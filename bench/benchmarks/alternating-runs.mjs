@@ -12,13 +12,13 @@ import { williamsOrder } from '../lib/turn-order.mjs';
  * stopped (SIGSTOP, their measurement workers with them). Each cycle gives
  * every process one turn, in the orders of a Williams square
  * (turn-order.mjs): each process takes each place equally often, follows
- * each other once inside the cycles, and never itself. Per process, the time per training
- * step over all its turns; the figure is the shift between the plain
- * processes' and the monitored ones' (of their logs, shiftInterval: the
- * median of every monitored-over-plain ratio of two processes, with an
- * interval that holds under a shift: monitored processes as plain ones,
- * slowed by one factor). The control: half the plain processes against the
- * other half, by the same method.
+ * each other once inside the cycles, and never itself. Per process, the
+ * time per training step over all its turns; the figure is the shift
+ * between the plain processes' and the monitored ones' (of their logs,
+ * shiftInterval: the median of every monitored-over-plain ratio of two
+ * processes, with an interval that holds under a shift: monitored
+ * processes as plain ones, slowed by one factor). The control: half the
+ * plain processes against the other half, by the same method.
  *
  * Why turns: whole runs one after the other (the grid's rows) compare
  * training over stretches of 10–15 s, and on this shared host such a stretch
