@@ -124,6 +124,9 @@ function measurements(logdir) {
 /** Time per step over a list of turns. */
 const perStep = (turns) => turns.reduce((s, t) => s + t.ms, 0) / turns.reduce((s, t) => s + t.steps, 0);
 
+/** The processes of `variant` among `procs`, in launch order. */
+const ofVariant = (procs, variant) => procs.filter((proc) => proc.variant === variant);
+
 /** Geometric mean of a list of positive numbers. */
 const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
@@ -189,7 +192,7 @@ export async function alternatingRuns(config, variants, log) {
   process.on('SIGTERM', killOnSignal);
   try {
     try {
-      await takeTurns(config, names, procs, variants, log);
+      await takeTurns(config, names, procs, variants, monitored, log);
     } finally {
       killAll(Object.values(procs));
       await Promise.all(Object.values(procs).map((proc) => (proc.child.exitCode === null && proc.child.signalCode === null ? new Promise((resolve) => proc.child.once('exit', resolve)) : null)));
@@ -205,7 +208,7 @@ export async function alternatingRuns(config, variants, log) {
 }
 
 /** Starts the children into `procs` (each stopped after its warm-up), then runs the cycles; throws when a child fails. */
-async function takeTurns(config, names, procs, variants, log) {
+async function takeTurns(config, names, procs, variants, monitored, log) {
   // One after another: a warm-up beside another's would be slower for the first.
   for (const [name, variant] of names) {
     procs[name] = launch(config, variant, variants[variant]);
@@ -223,9 +226,9 @@ async function takeTurns(config, names, procs, variants, log) {
   }
   // Untimed: each monitored child takes one more, longer turn (alternating-child.mjs), in which its sink writes
   // the timed turns' events and the measurement its worker had in hand — two at a time, so each gets a core.
-  const monitoredProcs = Object.entries(procs).filter(([, proc]) => variants[proc.variant] !== null);
-  for (let i = 0; i < monitoredProcs.length; i += 2) {
-    const pair = monitoredProcs.slice(i, i + 2);
+  const flushing = Object.entries(procs).filter(([, proc]) => proc.variant === monitored);
+  for (let i = 0; i < flushing.length; i += 2) {
+    const pair = flushing.slice(i, i + 2);
     for (const [, proc] of pair) process.kill(-proc.child.pid, 'SIGCONT');
     await Promise.all(pair.map(([name, proc]) => stopped(proc, 2 + config.cycles, 10 * config.turnMs + 60_000, name)));
   }
@@ -243,7 +246,7 @@ function stepRatio(xs, ys) {
 
 /** The figures of the turns (see alternatingRuns), the children's events read from their logdirs. */
 function summarise(config, plain, monitored, procs) {
-  const perProcess = (variant) => procs.filter((proc) => proc.variant === variant).map((proc) => perStep(proc.turns.slice(0, config.cycles)));
+  const perProcess = (variant) => ofVariant(procs, variant).map((proc) => perStep(proc.turns.slice(0, config.cycles)));
   const stepMs = { [plain]: perProcess(plain), [monitored]: perProcess(monitored) };
   const plains = stepMs[plain];
   return {
@@ -253,6 +256,6 @@ function summarise(config, plain, monitored, procs) {
     // first in their pair as second, so a trend over the launches falls on neither.
     control: stepRatio(plains.filter((_, i) => i % 4 === 0 || i % 4 === 3), plains.filter((_, i) => i % 4 === 1 || i % 4 === 2)),
     plainSpread: summary(plains.map((ms) => ms / geomean(plains))),
-    measured: cadence(procs.filter((proc) => proc.variant === monitored), config.cycles, config.warmSteps),
+    measured: cadence(ofVariant(procs, monitored), config.cycles, config.warmSteps),
   };
 }
